@@ -1,0 +1,27 @@
+export { evaluate, valueMatchesType, MAX_PREREQUISITE_DEPTH } from './evaluate.js';
+export { matchesCondition, inSegment, MAX_SEGMENT_DEPTH } from './conditions.js';
+export { murmur3 } from './murmur3.js';
+export { bucketOf, pickVariant } from './bucketing.js';
+export { compareSemver } from './semver.js';
+export { toInstant } from './instant.js';
+export { compileSafeRegex, REGEX_LIMITS, type SafeRegex } from './regex.js';
+export { SCHEMA_VERSION } from './snapshot.js';
+export type {
+  Condition,
+  ConditionValue,
+  EvaluationContext,
+  FixedServe,
+  Flag,
+  FlagType,
+  FlagValue,
+  JsonValue,
+  Operator,
+  Prerequisite,
+  RolloutServe,
+  Rule,
+  Segment,
+  Serve,
+  Snapshot,
+  WeightedVariant,
+} from './snapshot.js';
+export type { ErrorCode, EvaluationResult, Reason } from './result.js';
