@@ -82,8 +82,8 @@ function compareOne(condition: Condition, op: string, a: unknown, b: ConditionVa
       return stringOp(op, a, b, ci);
     case 'matches': {
       const re = regexesOf(condition)[index];
-      if (typeof a !== 'string' || !re) return INVALID;
-      return re.test(a) ? MATCH : NO_MATCH;
+      const found = typeof a === 'string' && re ? re.test(a) : undefined;
+      return found === undefined ? INVALID : found ? MATCH : NO_MATCH;
     }
     case 'lt':
     case 'lte':

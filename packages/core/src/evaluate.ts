@@ -43,7 +43,9 @@ function serve<T>(flag: Flag, variant: string | undefined, reason: Reason, fallb
 }
 
 function bucketingValue(context: EvaluationContext, attribute: string): string | undefined {
-  const v = hasOwn.call(context, attribute) ? context[attribute] : undefined;
+  // Plain property access: an inherited property is never a string or number, so it
+  // can't be mistaken for an id, and the own-property check would cost on the hot path.
+  const v = context[attribute];
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return undefined;
@@ -64,6 +66,11 @@ function serveFrom<T>(flag: Flag, target: Serve, context: EvaluationContext, fal
   return serve(flag, target.variant, fixedReason, fallback, ruleId);
 }
 
+// Marks a prerequisite chain that ran past MAX_PREREQUISITE_DEPTH: a cycle. It travels
+// up the chain so the flag asked for reports PARSE_ERROR, where any other failure of a
+// prerequisite just leaves it unmet.
+const CYCLE: EvaluationResult<never> = { value: undefined as never, reason: 'ERROR', errorCode: 'PARSE_ERROR' };
+
 function resolve<T>(snapshot: Snapshot, flag: Flag, context: EvaluationContext, fallback: T, depth: number): EvaluationResult<T> {
   if (flag.enabled !== true) return serve(flag, flag.offVariant, 'DISABLED', fallback);
   const prerequisites = flag.prerequisites;
@@ -76,10 +83,12 @@ function resolve<T>(snapshot: Snapshot, flag: Flag, context: EvaluationContext, 
       if (parent === undefined) return serve(flag, flag.offVariant, 'PREREQUISITE_FAILED', fallback);
       if (typeof parent !== 'object' || parent === null) return failure(fallback, 'PARSE_ERROR');
       // A chain this deep can only be a cycle (the validator caps real chains far lower).
-      if (depth >= MAX_PREREQUISITE_DEPTH) return failure(fallback, 'PARSE_ERROR');
+      if (depth >= MAX_PREREQUISITE_DEPTH) return CYCLE;
       const outcome = resolve(snapshot, parent, context, undefined, depth + 1);
-      if (outcome.reason === 'ERROR') return failure(fallback, 'PARSE_ERROR');
-      if (outcome.variant !== p.variant) return serve(flag, flag.offVariant, 'PREREQUISITE_FAILED', fallback);
+      if (outcome === CYCLE) return CYCLE;
+      if (outcome.reason === 'ERROR' || outcome.variant !== p.variant) {
+        return serve(flag, flag.offVariant, 'PREREQUISITE_FAILED', fallback);
+      }
     }
   }
   if (Array.isArray(rules)) {
@@ -121,7 +130,8 @@ export function evaluate<T>(snapshot: Snapshot, flagKey: string, context: Evalua
     if (typeof flag !== 'object' || flag === null) return failure(defaultValue, 'PARSE_ERROR');
     if (!valueMatchesType(defaultValue, flag.type)) return failure(defaultValue, 'TYPE_MISMATCH');
     const ctx = typeof context === 'object' && context !== null ? context : {};
-    return resolve(snapshot, flag, ctx, defaultValue, 0);
+    const result = resolve(snapshot, flag, ctx, defaultValue, 0);
+    return result === CYCLE ? failure(defaultValue, 'PARSE_ERROR') : result;
   } catch {
     // Unreachable for JSON-shaped snapshots; kept so hostile inputs (getters, proxies)
     // still can't make evaluation throw.

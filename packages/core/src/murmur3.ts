@@ -5,33 +5,52 @@
  * language hashing the UTF-8 of the same text gets the same number.
  */
 export function murmur3(a: string, b = '', seed = 0): number {
-  const aLen = a.length;
-  const total = aLen + b.length;
+  // A surrogate pair split across the seam must encode as one code point; that is
+  // rare enough to pay for the concatenation.
+  if (b.length > 0 && a.length > 0) {
+    const last = a.charCodeAt(a.length - 1);
+    const first = b.charCodeAt(0);
+    if (last >= 0xd800 && last <= 0xdbff && first >= 0xdc00 && first <= 0xdfff) return murmur3(a + b, '', seed);
+  }
   let h = seed | 0;
   let k = 0;
   let filled = 0;
   let byteCount = 0;
-  for (let i = 0; i < total; i++) {
-    let c = i < aLen ? a.charCodeAt(i) : b.charCodeAt(i - aLen);
-    let packed: number;
-    let n: number;
-    if (c < 0x80) {
-      // ASCII fast path: one byte, the common case for ids.
-      k |= c << (filled << 3);
-      byteCount++;
-      if (++filled === 4) {
-        h = mixBlock(h, k);
-        k = 0;
-        filled = 0;
+  for (let part = 0; part < 2; part++) {
+    const s = part === 0 ? a : b;
+    const len = s.length;
+    for (let i = 0; i < len; i++) {
+      let c = s.charCodeAt(i);
+      if (filled === 0 && i + 3 < len) {
+        // Four ASCII characters make one whole block: the common case for ids.
+        const c1 = s.charCodeAt(i + 1);
+        const c2 = s.charCodeAt(i + 2);
+        const c3 = s.charCodeAt(i + 3);
+        if ((c | c1 | c2 | c3) < 0x80) {
+          h = mixBlock(h, c | (c1 << 8) | (c2 << 16) | (c3 << 24));
+          byteCount += 4;
+          i += 3;
+          continue;
+        }
       }
-      continue;
-    } else if (c < 0x800) {
-      packed = (0xc0 | (c >> 6)) | ((0x80 | (c & 63)) << 8);
-      n = 2;
-    } else {
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = i + 1 < total ? (i + 1 < aLen ? a.charCodeAt(i + 1) : b.charCodeAt(i + 1 - aLen)) : 0;
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      if (c < 0x80) {
+        k |= c << (filled << 3);
+        byteCount++;
+        if (++filled === 4) {
+          h = mixBlock(h, k);
+          k = 0;
+          filled = 0;
+        }
+        continue;
+      }
+      let packed: number;
+      let n: number;
+      if (c < 0x800) {
+        packed = (0xc0 | (c >> 6)) | ((0x80 | (c & 63)) << 8);
+        n = 2;
+      } else {
+        const next = i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
           i++;
           packed =
@@ -41,22 +60,19 @@ export function murmur3(a: string, b = '', seed = 0): number {
             ((0x80 | (cp & 63)) << 24);
           n = 4;
         } else {
-          c = 0xfffd;
+          if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
           packed = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 63)) << 8) | ((0x80 | (c & 63)) << 16);
           n = 3;
         }
-      } else {
-        packed = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 63)) << 8) | ((0x80 | (c & 63)) << 16);
-        n = 3;
       }
-    }
-    byteCount += n;
-    for (let j = 0; j < n; j++) {
-      k |= ((packed >>> (j << 3)) & 0xff) << (filled << 3);
-      if (++filled === 4) {
-        h = mixBlock(h, k);
-        k = 0;
-        filled = 0;
+      byteCount += n;
+      for (let j = 0; j < n; j++) {
+        k |= ((packed >>> (j << 3)) & 0xff) << (filled << 3);
+        if (++filled === 4) {
+          h = mixBlock(h, k);
+          k = 0;
+          filled = 0;
+        }
       }
     }
   }

@@ -51,9 +51,18 @@ describe('compileSafeRegex', () => {
     },
   );
 
-  it('rejects patterns past the length limit and inputs past the input limit', () => {
+  it('rejects patterns past the length limit and answers unknown past the work budget', () => {
     expect(compileSafeRegex('a'.repeat(257))).toBeUndefined();
-    expect(compileSafeRegex('a')!.test('a'.repeat(10_001))).toBe(false);
+    expect(compileSafeRegex('x{1000}'.repeat(30))).toBeUndefined();
+    expect(compileSafeRegex('^(a|ab){1,1000}$')!.test('ab'.repeat(30) + 'c')).toBe(false);
+    expect(compileSafeRegex('^(a|ab){1,1000}$')!.test('ab'.repeat(5000))).toBeUndefined();
+  });
+
+  it('reads astral characters as one code point', () => {
+    expect(compileSafeRegex('^.$')!.test('😀')).toBe(true);
+    expect(compileSafeRegex('^..$')!.test('😀')).toBe(false);
+    expect(compileSafeRegex('^[😀-😂]+$')!.test('😁😀')).toBe(true);
+    expect(compileSafeRegex('^[^a]$')!.test('😀')).toBe(true);
   });
 
   it('supports classes, escapes, named groups and case-insensitivity', () => {

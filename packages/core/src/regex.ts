@@ -2,12 +2,18 @@
  * A regular-expression matcher that runs in time linear in the input: the pattern is
  * compiled to a Thompson NFA and simulated breadth-first, so no pattern can backtrack
  * catastrophically (`^(a+)+$` costs the same as `^a+$`). It answers "does the pattern
- * match anywhere" like `RegExp.prototype.test` without the `u`, `m` or `s` flags.
+ * match anywhere" like `RegExp.prototype.test`, reading text by code point (so `.`
+ * matches one emoji, as in other languages' engines) without the `m` or `s` flags.
  * Backreferences and lookaround can't be matched this way and are rejected.
  */
 
-/** Longest pattern, largest compiled program and longest input accepted. */
-export const REGEX_LIMITS = { pattern: 256, program: 4000, input: 10_000 };
+/**
+ * Longest pattern, largest compiled program, and the most work one test may do
+ * (program size × input length); past that budget the answer is "unknown".
+ */
+export const REGEX_LIMITS = { pattern: 256, program: 20_000, work: 20_000_000 };
+
+const MAX_CODE_POINT = 0x10ffff;
 
 type Node =
   | { t: 'set'; r: number[]; neg: boolean }
@@ -34,9 +40,12 @@ interface Ins {
   neg: boolean;
 }
 
-/** A compiled pattern; `test` never throws and never takes super-linear time. */
+/**
+ * A compiled pattern; `test` never throws and never takes super-linear time. It returns
+ * undefined when the input would exceed the work budget.
+ */
 export interface SafeRegex {
-  test(input: string): boolean;
+  test(input: string): boolean | undefined;
 }
 
 const DIGIT = [48, 57];
@@ -51,7 +60,7 @@ function complement(r: number[]): number[] {
     if (r[i]! > next) out.push(next, r[i]! - 1);
     next = r[i + 1]! + 1;
   }
-  if (next <= 0xffff) out.push(next, 0xffff);
+  if (next <= MAX_CODE_POINT) out.push(next, MAX_CODE_POINT);
   return out;
 }
 
@@ -141,8 +150,11 @@ class Parser {
       case '?':
       case '{':
         return this.fail();
-      default:
-        return { t: 'set', r: [c.charCodeAt(0), c.charCodeAt(0)], neg: false };
+      default: {
+        const cp = this.src.codePointAt(this.i - 1)!;
+        if (cp > 0xffff) this.i++;
+        return { t: 'set', r: [cp, cp], neg: false };
+      }
     }
   }
 
@@ -217,7 +229,10 @@ class Parser {
           continue;
         }
         lo = ranges[0]!;
-      } else lo = c.charCodeAt(0);
+      } else {
+        lo = this.src.codePointAt(this.i - 1)!;
+        if (lo > 0xffff) this.i++;
+      }
       if (this.peek() === '-' && this.src[this.i + 1] !== ']' && this.src[this.i + 1] !== undefined) {
         this.i++;
         const d = this.src[this.i++]!;
@@ -226,7 +241,10 @@ class Parser {
           const e = this.escape(true);
           if (e.t !== 'set' || e.neg || e.r.length !== 2 || e.r[0] !== e.r[1]) this.fail();
           hi = e.r[0]!;
-        } else hi = d.charCodeAt(0);
+        } else {
+          hi = this.src.codePointAt(this.i - 1)!;
+          if (hi > 0xffff) this.i++;
+        }
         if (hi < lo) this.fail();
         r.push(lo, hi);
       } else r.push(lo, lo);
@@ -272,13 +290,13 @@ function compile(node: Node, ignoreCase: boolean): Ins[] {
     prog.push({ op, a, b, r, neg });
     return prog.length - 1;
   };
-  const gen = (n: Node): void => {
+  const build = (n: Node): void => {
     switch (n.t) {
       case 'set':
         emit(Op.Set, 0, 0, normalize(ignoreCase ? foldCase(n.r) : n.r), n.neg);
         return;
       case 'cat':
-        n.items.forEach(gen);
+        n.items.forEach(build);
         return;
       case 'alt': {
         const jumps: number[] = [];
@@ -286,20 +304,20 @@ function compile(node: Node, ignoreCase: boolean): Ins[] {
           if (idx < n.items.length - 1) {
             const split = emit(Op.Split);
             prog[split]!.a = prog.length;
-            gen(item);
+            build(item);
             jumps.push(emit(Op.Jmp));
             prog[split]!.b = prog.length;
-          } else gen(item);
+          } else build(item);
         });
         for (const j of jumps) prog[j]!.a = prog.length;
         return;
       }
       case 'rep': {
-        for (let k = 0; k < n.min; k++) gen(n.node);
+        for (let k = 0; k < n.min; k++) build(n.node);
         if (n.max === -1) {
           const split = emit(Op.Split);
           prog[split]!.a = prog.length;
-          gen(n.node);
+          build(n.node);
           emit(Op.Jmp, split);
           prog[split]!.b = prog.length;
         } else {
@@ -308,7 +326,7 @@ function compile(node: Node, ignoreCase: boolean): Ins[] {
             const split = emit(Op.Split);
             prog[split]!.a = prog.length;
             splits.push(split);
-            gen(n.node);
+            build(n.node);
           }
           for (const s of splits) prog[s]!.b = prog.length;
         }
@@ -327,7 +345,7 @@ function compile(node: Node, ignoreCase: boolean): Ins[] {
         emit(Op.NotWordB);
     }
   };
-  gen(node);
+  build(node);
   emit(Op.Match);
   return prog;
 }
@@ -402,13 +420,16 @@ function run(prog: Ins[], s: string): boolean {
     if (count === 0 && pos >= s.length) return false;
     gen++;
     nextCount = 0;
-    const c = pos < s.length ? s.charCodeAt(pos) : -1;
+    // Every thread reads the same code point, so they all advance by the same width.
+    const c = pos < s.length ? s.codePointAt(pos)! : -1;
+    const width = c > 0xffff ? 2 : 1;
     for (let t = 0; t < count; t++) {
       const ins = prog[current[t]!]!;
       if (ins.op === Op.Match) return true;
-      if (c >= 0 && inSet(ins, c)) nextCount = add(next, nextCount, current[t]! + 1, pos + 1);
+      if (c >= 0 && inSet(ins, c)) nextCount = add(next, nextCount, current[t]! + 1, pos + width);
     }
     if (pos >= s.length) return false;
+    pos += width - 1;
     const swap = current;
     current = next;
     next = swap;
@@ -424,7 +445,7 @@ export function compileSafeRegex(pattern: string, ignoreCase = false): SafeRegex
     const tree = parser.alt();
     if (parser.i !== pattern.length) return undefined;
     const prog = compile(tree, ignoreCase);
-    return { test: (input) => input.length <= REGEX_LIMITS.input && run(prog, input) };
+    return { test: (input) => (input.length * prog.length > REGEX_LIMITS.work ? undefined : run(prog, input)) };
   } catch {
     return undefined;
   }

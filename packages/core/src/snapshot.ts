@@ -107,7 +107,7 @@ export interface Condition {
 
 export interface Segment {
   key: string;
-  /** Values of `bucketBy ?? 'userId'` always in the segment. */
+  /** `userId` values always in the segment. */
   included?: string[];
   /** Values always out of the segment; wins over `included` and conditions. */
   excluded?: string[];
