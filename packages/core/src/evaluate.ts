@@ -1,7 +1,7 @@
 import { pickVariant } from './bucketing.js';
 import { matchesCondition } from './conditions.js';
 import type { ErrorCode, EvaluationResult, Reason } from './result.js';
-import type { EvaluationContext, Flag, FlagType, Serve, Snapshot } from './snapshot.js';
+import type { EvaluationContext, FixedServe, Flag, FlagType, RolloutServe, Serve, Snapshot } from './snapshot.js';
 
 /** How deep prerequisite chains may go; deeper is treated as a cycle. */
 export const MAX_PREREQUISITE_DEPTH = 16;
@@ -53,17 +53,18 @@ function bucketingValue(context: EvaluationContext, attribute: string): string |
 
 function serveFrom<T>(flag: Flag, target: Serve, context: EvaluationContext, fallback: T, fixedReason: Reason, ruleId?: string): EvaluationResult<T> {
   if (typeof target !== 'object' || target === null) return failure(fallback, 'PARSE_ERROR');
-  if ('rollout' in target) {
-    if (!Array.isArray(target.rollout)) return failure(fallback, 'PARSE_ERROR');
-    const by = target.bucketBy ?? 'userId';
+  const rollout = (target as RolloutServe).rollout;
+  if (rollout !== undefined) {
+    if (!Array.isArray(rollout)) return failure(fallback, 'PARSE_ERROR');
+    const by = (target as RolloutServe).bucketBy ?? 'userId';
     const id = typeof by === 'string' ? bucketingValue(context, by) : undefined;
     // Without the bucketing attribute there is no stable bucket; a random one would
     // flip users between variants, so they get the off variant instead.
     if (id === undefined) return serve(flag, flag.offVariant, 'DEFAULT', fallback);
     const salt = typeof flag.salt === 'string' ? flag.salt : flag.key;
-    return serve(flag, pickVariant(salt, id, target.rollout), 'SPLIT', fallback, ruleId);
+    return serve(flag, pickVariant(salt, id, rollout), 'SPLIT', fallback, ruleId);
   }
-  return serve(flag, target.variant, fixedReason, fallback, ruleId);
+  return serve(flag, (target as FixedServe).variant, fixedReason, fallback, ruleId);
 }
 
 // Marks a prerequisite chain that ran past MAX_PREREQUISITE_DEPTH: a cycle. It travels

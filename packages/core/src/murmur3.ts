@@ -5,12 +5,41 @@
  * language hashing the UTF-8 of the same text gets the same number.
  */
 export function murmur3(a: string, b = '', seed = 0): number {
+  // Ids are ASCII almost always: one byte per code unit, two tight loops, no encoding.
+  // The first code unit that isn't ASCII hands the whole input to the general encoder.
+  let h = seed | 0;
+  let k = 0;
+  let filled = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c >= 0x80) return murmur3Utf8(a, b, seed);
+    k |= c << (filled << 3);
+    if (++filled === 4) {
+      h = mixBlock(h, k);
+      k = 0;
+      filled = 0;
+    }
+  }
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i);
+    if (c >= 0x80) return murmur3Utf8(a, b, seed);
+    k |= c << (filled << 3);
+    if (++filled === 4) {
+      h = mixBlock(h, k);
+      k = 0;
+      filled = 0;
+    }
+  }
+  return finish(h, k, filled, a.length + b.length);
+}
+
+function murmur3Utf8(a: string, b: string, seed: number): number {
   // A surrogate pair split across the seam must encode as one code point; that is
   // rare enough to pay for the concatenation.
   if (b.length > 0 && a.length > 0) {
     const last = a.charCodeAt(a.length - 1);
     const first = b.charCodeAt(0);
-    if (last >= 0xd800 && last <= 0xdbff && first >= 0xdc00 && first <= 0xdfff) return murmur3(a + b, '', seed);
+    if (last >= 0xd800 && last <= 0xdbff && first >= 0xdc00 && first <= 0xdfff) return murmur3Utf8(a + b, '', seed);
   }
   let h = seed | 0;
   let k = 0;
@@ -21,18 +50,6 @@ export function murmur3(a: string, b = '', seed = 0): number {
     const len = s.length;
     for (let i = 0; i < len; i++) {
       let c = s.charCodeAt(i);
-      if (filled === 0 && i + 3 < len) {
-        // Four ASCII characters make one whole block: the common case for ids.
-        const c1 = s.charCodeAt(i + 1);
-        const c2 = s.charCodeAt(i + 2);
-        const c3 = s.charCodeAt(i + 3);
-        if ((c | c1 | c2 | c3) < 0x80) {
-          h = mixBlock(h, c | (c1 << 8) | (c2 << 16) | (c3 << 24));
-          byteCount += 4;
-          i += 3;
-          continue;
-        }
-      }
       if (c < 0x80) {
         k |= c << (filled << 3);
         byteCount++;
@@ -76,6 +93,18 @@ export function murmur3(a: string, b = '', seed = 0): number {
       }
     }
   }
+  return finish(h, k, filled, byteCount);
+}
+
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h: number, k: number, filled: number, byteCount: number): number {
   if (filled > 0) {
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
@@ -88,12 +117,4 @@ export function murmur3(a: string, b = '', seed = 0): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-function mixBlock(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
