@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildApp, redactUrl } from './app.js';
+import { ADMIN_TOKEN, testApp, testConfig } from './test-support/app.js';
+import { createKey, http } from './test-support/http.js';
+import { openStream } from './test-support/sse.js';
+
+describe('logging', () => {
+  it('never writes secrets: keys in headers, query strings or response bodies', async () => {
+    const lines: string[] = [];
+    const app = await testApp({ logLevel: 'trace' }, { logger: undefined, logStream: { write: (line) => void lines.push(line) } });
+    try {
+      const api = http(app);
+      const { key } = await createKey(api, 'server', 'production');
+      await api.get(`/api/sdk/flags?key=${key}&token=${key}&apiKey=${key}`, { key });
+      await api.get(`/api/admin/flags?key=${key}&access_token=${key}`);
+      await api.get('/api/admin/flags?secret=hunter2hunter2');
+      await openStream(`${await app.listen({ port: 0, host: '127.0.0.1' })}/api/sdk/stream?key=${key}`, key).then((s) => s.close());
+      await api.get('/api/sdk/flags', { key: 'sb_server_not-a-real-key-but-secret-looking' });
+      const log = lines.join('');
+      expect(log.length).toBeGreaterThan(0);
+      expect(log).toContain('/api/admin/flags?secret=%5Bredacted%5D');
+      expect(log).toContain('/api/sdk/stream?key=%5Bredacted%5D');
+      for (const secret of [key, ADMIN_TOKEN, 'hunter2hunter2', 'not-a-real-key-but-secret-looking']) expect(log).not.toContain(secret);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('redacts secret-looking query parameters', () => {
+    expect(redactUrl('/x?key=abc&flag=on&access_token=t')).toBe('/x?key=%5Bredacted%5D&flag=on&access_token=%5Bredacted%5D');
+    expect(redactUrl('/x')).toBe('/x');
+  });
+});
+
+describe('embedded default', () => {
+  it('generates and prints an admin key once, and keeps data across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-embedded-'));
+    try {
+      const printed: string[] = [];
+      const config = testConfig({ adminToken: undefined, dataDir });
+      let app = await buildApp(config, { logger: false, onBootstrapAdminKey: (k) => printed.push(k) });
+      expect(printed).toHaveLength(1);
+      const adminKey = printed[0]!;
+      expect(adminKey).toMatch(/^sb_admin_/);
+      expect((await http(app).get('/api/admin/flags', { key: adminKey })).statusCode).toBe(200);
+      const created = await http(app).post('/api/admin/flags', { key: 'persisted', type: 'boolean' }, { key: adminKey });
+      expect(created.statusCode).toBe(201);
+      await app.close();
+
+      app = await buildApp(config, { logger: false, onBootstrapAdminKey: (k) => printed.push(k) });
+      try {
+        expect(printed).toHaveLength(1);
+        const flag = await http(app).get('/api/admin/flags/persisted', { key: adminKey });
+        expect(flag.statusCode).toBe(200);
+        const envs = (await http(app).get('/api/admin/environments', { key: adminKey })).json().environments;
+        expect(envs.map((e: { key: string }) => e.key)).toEqual(['development', 'staging', 'production']);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shutdown', () => {
+  it('ends open SSE streams and closes promptly', async () => {
+    const app = await testApp();
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { key } = await createKey(http(app), 'client', 'staging');
+    const stream = await openStream(`${base}/api/sdk/stream`, key);
+    await stream.next((e) => e.event === 'put');
+    const started = Date.now();
+    await app.close();
+    await stream.ended;
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('admin rate limit', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the limit', async () => {
+    const app = await testApp({ adminRateLimitPerMinute: 3 });
+    try {
+      const api = http(app);
+      for (let i = 0; i < 3; i++) expect((await api.get('/api/admin/environments')).statusCode).toBe(200);
+      const limited = await api.get('/api/admin/environments');
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers['retry-after']).toBeDefined();
+      expect(limited.json().error.code).toBe('RATE_LIMITED');
+      expect((await api.get('/health/live', { key: null })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * `buildApp(config)` assembles the server: infrastructure plugins, then feature modules.
+ * Tests call it and use `inject()` or a real port; `server.ts` only runs the process.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions, type RawRequestDefaultExpression } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Config } from './config.js';
+import { isDatabaseUnavailable } from './errors.js';
+import { authPlugin, requireAdmin } from './plugins/auth.js';
+import { dbPlugin } from './plugins/db.js';
+import { docsPlugin } from './plugins/docs.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { redisPlugin } from './plugins/redis.js';
+import { createValidatorCompiler } from './plugins/validation.js';
+import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { ApiKeyService } from './modules/api-keys/service.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { Writer } from './modules/changes/writer.js';
+import { environmentRoutes } from './modules/environments/routes.js';
+import { EnvironmentService } from './modules/environments/service.js';
+import { configRoutes } from './modules/flags/config-routes.js';
+import { flagRoutes } from './modules/flags/routes.js';
+import { ErrorBody } from './modules/flags/schemas.js';
+import { FlagService } from './modules/flags/service.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { Delivery } from './modules/sdk/delivery.js';
+import { RevisionWatcher } from './modules/sdk/revision-watcher.js';
+import { sdkRoutes } from './modules/sdk/routes.js';
+import { segmentRoutes } from './modules/segments/routes.js';
+import { SegmentService } from './modules/segments/service.js';
+import { seed } from './seed.js';
+
+export type { Config } from './config.js';
+export { defaultConfig, loadConfig } from './config.js';
+
+export interface BuildOptions {
+  /** Fastify logger option; defaults to pino at `config.logLevel` with secrets redacted. */
+  logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (default stdout). */
+  logStream?: { write(line: string): void };
+  /** Use this PGlite instance instead of opening `config.dataDir` (e.g. one loaded from a prepared image); the app closes it. */
+  pglite?: PGlite;
+  /** Receives a generated admin key on first start (default: printed once to stdout). */
+  onBootstrapAdminKey?: (secret: string) => void;
+  /** Process-level metrics (event loop, memory); off by default for tests that build many apps. */
+  defaultMetrics?: boolean;
+  /** Identifies this instance in fan-out messages (default: random). */
+  instanceId?: string;
+}
+
+export type App = FastifyInstance & { delivery: Delivery; watcher: RevisionWatcher };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const QUIET_ROUTES = /^\/(api\/sdk\/flags|health\/[a-z]+|metrics)(\?|$)/;
+const SECRET_QUERY = /(key|token|secret|password|auth)/i;
+
+/** The URL with the values of secret-looking query parameters replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const name of [...params.keys()]) if (SECRET_QUERY.test(name)) params.set(name, '[redacted]');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+function defaultLogger(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    ...(stream ? { stream } : {}),
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; hostname?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.hostname,
+        remoteAddress: req.ip,
+      }),
+    },
+  };
+}
+
+function printBootstrapKey(secret: string): void {
+  process.stdout.write(
+    `\n  Switchboard generated an admin key. It is shown this once; store it now:\n\n    ${secret}\n\n` +
+      '  Use it as "Authorization: Bearer <key>" on /api/admin. Set ADMIN_TOKEN to choose your own instead.\n\n',
+  );
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? defaultLogger(config, options.logStream),
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: false,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Polled hot paths would drown the log (and cost throughput); errors still log.
+      disableRequestLogging: (req: { url?: string }) => QUIET_ROUTES.test(req.url ?? ''),
+    }),
+    genReqId: (req: RawRequestDefaultExpression) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 256 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON only: anything else is 415, never a string handed to a handler.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addSchema(ErrorBody);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  let closing = false;
+  await app.register(errorHandlerPlugin);
+  await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? false });
+  await app.register(dbPlugin, {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    ...(options.pglite ? { pglite: options.pglite } : {}),
+  });
+  await app.register(redisPlugin, { url: config.redisUrl });
+  await app.register(authPlugin, { adminToken: config.adminToken });
+  await app.register(docsPlugin);
+  const { database, redis, metrics, keys } = app;
+  const delivery = new Delivery({
+    db: database.db,
+    redis,
+    metrics,
+    log: app.log,
+    instanceId: options.instanceId ?? randomUUID(),
+    hub: {
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      bufferCapBytes: config.sseBufferCapBytes,
+      maxConnectionsPerKey: config.sseMaxConnectionsPerKey,
+    },
+  });
+  delivery.onKeyRevoked((keyId) => keys.forget(keyId));
+  const writer = new Writer(database, delivery, app.log);
+  const readyDb = () => database.readyDb();
+  const flags = new FlagService(writer, readyDb);
+  const segments = new SegmentService(writer, readyDb);
+  const environments = new EnvironmentService(writer, delivery, readyDb);
+  const apiKeys = new ApiKeyService(writer, delivery, keys, readyDb, config.adminToken !== undefined);
+
+  await app.register(healthRoutes, { database, redis, delivery, isClosing: () => closing });
+  await app.register(
+    async (admin) => {
+      if (config.adminRateLimitPerMinute > 0) {
+        await admin.register(rateLimit, { max: config.adminRateLimitPerMinute, timeWindow: 60_000 });
+      }
+      admin.addHook('onRequest', requireAdmin(keys));
+      await admin.register(flagRoutes, { flags });
+      await admin.register(configRoutes, { flags });
+      await admin.register(segmentRoutes, { segments });
+      await admin.register(environmentRoutes, { environments });
+      await admin.register(apiKeyRoutes, { apiKeys });
+      await admin.register(auditRoutes, { db: readyDb });
+    },
+    { prefix: '/api/admin' },
+  );
+  await app.register(sdkRoutes, { prefix: '/api/sdk', delivery, keys, corsOrigins: config.corsOrigins });
+
+  // The safety net and the start-up path in one loop: migrate and seed once the
+  // database answers, then compare revisions about once a second.
+  let lastFailureLog = 0;
+  const tick = async (): Promise<void> => {
+    try {
+      if (!database.ready) {
+        let result: Awaited<ReturnType<typeof seed>> = {};
+        await database.handle.migrate(async (db) => {
+          result = await seed(db, config.adminToken !== undefined);
+        });
+        database.ready = true;
+        app.log.info({ driver: database.driver }, 'database migrated');
+        if (result.bootstrapAdminKey) (options.onBootstrapAdminKey ?? printBootstrapKey)(result.bootstrapAdminKey);
+      }
+      await delivery.check();
+      for (const keyId of await keys.recheck()) delivery.hub.closeKey(keyId);
+      database.markHealthy();
+    } catch (err) {
+      database.markUnhealthy(err);
+      const now = Date.now();
+      if (now - lastFailureLog > 10_000) {
+        lastFailureLog = now;
+        if (isDatabaseUnavailable(err)) app.log.warn({ err: { message: (err as Error).message } }, 'database unavailable; serving the last snapshot');
+        else app.log.error({ err }, 'revision check failed');
+      }
+    }
+  };
+  const watcher = new RevisionWatcher(tick, config.revisionCheckIntervalMs);
+  delivery.setCheckTrigger(() => watcher.trigger());
+
+  app.addHook('preClose', async () => {
+    closing = true;
+    await watcher.stop();
+    delivery.close();
+  });
+
+  app.decorate('delivery', delivery);
+  app.decorate('watcher', watcher);
+
+  // Serve from the Redis snapshot cache right away if Postgres is slow to answer.
+  if (redis) await delivery.loadFromCache(500);
+  await watcher.runOnce();
+  watcher.start();
+  return app as unknown as App;
+}

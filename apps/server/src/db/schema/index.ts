@@ -1,0 +1,6 @@
+export { environments, type EnvironmentRow } from './environments.js';
+export { flags, flagConfigs, flagConfigVersions, type ConfigFields, type FlagRow, type FlagConfigRow } from './flags.js';
+export { segments, type SegmentRow } from './segments.js';
+export { apiKeys, type ApiKeyKind, type ApiKeyRow } from './api-keys.js';
+export { auditEvents, type AuditEventRow } from './audit.js';
+export { idempotencyKeys } from './idempotency.js';

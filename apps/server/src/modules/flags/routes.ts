@@ -1,0 +1,81 @@
+/** `/api/admin/flags` and `/api/admin/flags/:key`. */
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { etag, expectedVersion } from '../changes/preconditions.js';
+import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { CreateFlagBody, FlagParams, IdempotencyHeaders, IfMatchHeaders, UpdateFlagBody, errorResponses } from './schemas.js';
+import type { FlagService } from './service.js';
+
+export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = async (app, { flags }) => {
+  app.get(
+    '/flags',
+    {
+      schema: {
+        tags: ['flags'],
+        summary: 'List flags',
+        querystring: Type.Object({ archived: Type.Optional(Type.Boolean({ description: 'include archived flags' })) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => ({ flags: await flags.list(request.query.archived === true) }),
+  );
+
+  app.post(
+    '/flags',
+    {
+      schema: {
+        tags: ['flags'],
+        summary: 'Create a flag; its config is created, disabled, in every environment',
+        body: CreateFlagBody,
+        headers: IdempotencyHeaders,
+        response: errorResponses(400, 401, 403, 409),
+      },
+    },
+    async (request, reply) => {
+      const out = await flags.create(requestContext(request), request.body, idempotencyOf(request, request.body));
+      if (out.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.status(out.status).send(out.body);
+    },
+  );
+
+  app.get('/flags/:key', { schema: { tags: ['flags'], summary: 'A flag with its config in every environment', params: FlagParams } }, async (request, reply) => {
+    const flag = await flags.get(request.params.key);
+    void reply.header('etag', etag(flag.version));
+    return flag;
+  });
+
+  app.patch(
+    '/flags/:key',
+    {
+      schema: {
+        tags: ['flags'],
+        summary: 'Edit flag metadata, variants, client-side visibility, or archive it (If-Match: flag version)',
+        params: FlagParams,
+        headers: IfMatchHeaders,
+        body: UpdateFlagBody,
+        response: errorResponses(400, 404, 409, 412, 428),
+      },
+    },
+    async (request, reply) => {
+      const expected = expectedVersion(request.headers['if-match'], request.body.version);
+      const flag = await flags.update(requestContext(request), request.params.key, expected, request.body);
+      void reply.header('etag', etag(flag.version));
+      return flag;
+    },
+  );
+
+  app.delete(
+    '/flags/:key',
+    {
+      schema: {
+        tags: ['flags'],
+        summary: 'Delete an archived flag (If-Match: flag version)',
+        params: FlagParams,
+        headers: IfMatchHeaders,
+        response: errorResponses(404, 409, 412, 428),
+      },
+    },
+    async (request, reply) => {
+      await flags.remove(requestContext(request), request.params.key, expectedVersion(request.headers['if-match'], undefined));
+      return reply.status(204).send();
+    },
+  );
+};

@@ -1,0 +1,272 @@
+/** Flags and their per-environment configs: every write is validated, versioned, audited and fanned out. */
+import type { Flag, FlagValue } from '@switchboard/core';
+import { validateFlag } from '@switchboard/core/validate';
+import type { Database } from '../../db/client.js';
+import type { ConfigFields, FlagRow } from '../../db/schema/index.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, issuesError } from '../../errors.js';
+import { validateEdit } from '../changes/validation.js';
+import type { Idempotency, RequestContext, StoredResponse, Write, Writer } from '../changes/writer.js';
+import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument } from './documents.js';
+import type { CreateFlagBody, PatchConfigBody, PutConfigBody, RolloutBody, UpdateFlagBody } from './schemas.js';
+import * as store from './store.js';
+import type { ConfigWithEnvironment } from './store.js';
+
+export interface ConfigView extends ConfigFields {
+  flag: string;
+  environment: string;
+  version: number;
+  updatedAt: string;
+}
+
+export interface FlagView {
+  key: string;
+  name: string;
+  description: string;
+  type: FlagRow['type'];
+  variants: Record<string, FlagValue>;
+  clientSide: boolean;
+  tags: string[];
+  owner: string | null;
+  temporary: boolean;
+  archived: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  environments?: Record<string, ConfigView>;
+}
+
+export function configView(flagKey: string, row: ConfigWithEnvironment): ConfigView {
+  return { flag: flagKey, environment: row.environment, version: row.version, ...configFields(row), updatedAt: row.updatedAt.toISOString() };
+}
+
+export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): FlagView {
+  const view: FlagView = {
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    type: row.type,
+    variants: row.variants,
+    clientSide: row.clientSide,
+    tags: row.tags,
+    owner: row.owner,
+    temporary: row.temporary,
+    archived: row.archived,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+  if (configs) view.environments = Object.fromEntries(configs.map((c) => [c.environment, configView(row.key, c)]));
+  return view;
+}
+
+async function requireFlag(db: Database, key: string, forUpdate = false): Promise<FlagRow> {
+  const flag = await store.findFlag(db, key, forUpdate);
+  if (!flag) throw new NotFoundError(`Flag "${key}" does not exist`);
+  return flag;
+}
+
+export class FlagService {
+  constructor(
+    private readonly writer: Writer,
+    private readonly db: () => Database,
+  ) {}
+
+  async list(includeArchived: boolean): Promise<FlagView[]> {
+    const rows = await store.listFlags(this.db(), includeArchived);
+    return rows.map((r) => flagView(r));
+  }
+
+  async get(key: string): Promise<FlagView> {
+    const db = this.db();
+    const flag = await requireFlag(db, key);
+    return flagView(flag, await store.configsOfFlag(db, flag.id));
+  }
+
+  create(ctx: RequestContext, body: CreateFlagBody, idempotency: Idempotency | undefined): Promise<StoredResponse> {
+    let variants = body.variants;
+    if (!variants) {
+      if (body.type !== 'boolean') throw new ValidationError(`variants is required for ${body.type} flags`, 'variants');
+      variants = BOOLEAN_VARIANTS;
+    }
+    const identity = { key: body.key, type: body.type, variants, clientSide: body.clientSide ?? false };
+    const fields = defaultConfigFields(identity);
+    const issues = validateFlag(flagDocument(identity, fields, 1));
+    if (issues.length > 0) throw issuesError(issues);
+
+    return this.writer.runCreate(ctx, idempotency, async (w) => {
+      const envs = await w.lockEnvironments();
+      if (await store.findFlag(w.tx, body.key)) throw new ConflictError(`Flag "${body.key}" already exists`, 'key');
+      const flag = await store.insertFlag(w.tx, {
+        key: body.key,
+        name: body.name ?? body.key,
+        description: body.description ?? '',
+        type: body.type,
+        variants,
+        tags: body.tags ?? [],
+        clientSide: identity.clientSide,
+        owner: body.owner ?? null,
+        temporary: body.temporary ?? true,
+      });
+      await store.insertConfigs(
+        w.tx,
+        envs.map((env) => ({ flagId: flag.id, environmentId: env.id, fields })),
+      );
+      for (const env of envs) w.flagChanged(env.id, flag.key, flagDocument(flag, fields, 1));
+      const view = flagView(flag, await store.configsOfFlag(w.tx, flag.id));
+      w.audit({ action: 'flag.create', flagKey: flag.key, after: view });
+      return { status: 201, body: view };
+    });
+  }
+
+  /** Metadata edits. Variant and visibility changes rewrite the flag in every environment (new versions). */
+  update(ctx: RequestContext, key: string, expected: number, body: UpdateFlagBody): Promise<FlagView> {
+    return this.writer.run(ctx, async (w) => {
+      const envs = await w.lockEnvironments();
+      const flag = await requireFlag(w.tx, key, true);
+      if (flag.version !== expected) throw new PreconditionFailedError(flag.version);
+      const { version: _version, ...changes } = body;
+      const next: FlagRow = { ...flag, ...changes } as FlagRow;
+      const configs = await store.configsOfFlag(w.tx, flag.id);
+      const docChanged =
+        (body.variants !== undefined && JSON.stringify(body.variants) !== JSON.stringify(flag.variants)) ||
+        (body.clientSide !== undefined && body.clientSide !== flag.clientSide) ||
+        (body.archived !== undefined && body.archived !== flag.archived);
+
+      // An archived flag is in no snapshot: while it stays archived, nothing to publish.
+      if (docChanged && !(flag.archived && next.archived)) {
+        const edits = new Map<number, Flag | null>();
+        for (const config of configs) {
+          const fields = configFields(config);
+          const doc = flagDocument(next, fields, config.version + 1);
+          const issues = validateFlag(doc);
+          if (issues.length > 0) throw issuesError(issues, `environments.${config.environment}`);
+          edits.set(config.environmentId, next.archived ? null : doc);
+        }
+        for (const env of envs) {
+          const doc = edits.get(env.id);
+          if (doc === undefined) continue;
+          await validateEdit(w, [env.id], { flags: { [key]: doc } });
+        }
+        for (const config of configs) {
+          await store.writeConfigVersion(w.tx, config.id, config.version, configFields(config));
+          w.flagChanged(config.environmentId, key, edits.get(config.environmentId) ?? null);
+        }
+      }
+      const updated = await store.updateFlag(w.tx, flag.id, changes);
+      const action = body.archived === true && !flag.archived ? 'flag.archive' : body.archived === false && flag.archived ? 'flag.unarchive' : 'flag.update';
+      const after = flagView(updated, await store.configsOfFlag(w.tx, flag.id));
+      w.audit({ action, flagKey: key, before: flagView(flag, configs), after });
+      return after;
+    });
+  }
+
+  /** Deletes an archived flag (archive first, so nothing can still depend on it). */
+  remove(ctx: RequestContext, key: string, expected: number): Promise<void> {
+    return this.writer.run(ctx, async (w) => {
+      await w.lockEnvironments();
+      const flag = await requireFlag(w.tx, key, true);
+      if (flag.version !== expected) throw new PreconditionFailedError(flag.version);
+      if (!flag.archived) throw new ConflictError(`Archive flag "${key}" before deleting it`, 'archived');
+      const configs = await store.configsOfFlag(w.tx, flag.id);
+      await store.deleteFlag(w.tx, flag.id);
+      w.audit({ action: 'flag.delete', flagKey: key, before: flagView(flag, configs) });
+    });
+  }
+
+  async getConfig(key: string, env: string): Promise<ConfigView> {
+    const db = this.db();
+    const flag = await requireFlag(db, key);
+    const configs = await store.configsOfFlag(db, flag.id);
+    const config = configs.find((c) => c.environment === env);
+    if (!config) throw new NotFoundError(`Environment "${env}" does not exist`);
+    return configView(key, config);
+  }
+
+  async configHistory(key: string, env: string, limit: number) {
+    const db = this.db();
+    const flag = await requireFlag(db, key);
+    const config = (await store.configsOfFlag(db, flag.id)).find((c) => c.environment === env);
+    if (!config) throw new NotFoundError(`Environment "${env}" does not exist`);
+    const rows = await store.listConfigVersions(db, config.id, limit);
+    return rows.map((r) => ({ version: r.version, createdAt: r.createdAt.toISOString(), ...r.config }));
+  }
+
+  /**
+   * The one path for config edits (PUT, PATCH, kill switch, rollout, restore): lock the
+   * environment, check the version, validate the flag and the whole would-be snapshot,
+   * write a new version.
+   */
+  private editConfig(
+    ctx: RequestContext,
+    key: string,
+    env: string,
+    expected: number,
+    action: string,
+    change: (current: ConfigFields, flag: FlagRow, w: Write, configId: number) => Promise<ConfigFields> | ConfigFields,
+  ): Promise<ConfigView> {
+    return this.writer.run(ctx, async (w) => {
+      const environment = await w.lockEnvironment(env);
+      const flag = await requireFlag(w.tx, key);
+      const current = await store.findConfig(w.tx, flag.id, environment.id);
+      if (!current) throw new NotFoundError(`Flag "${key}" has no config in "${env}"`);
+      if (current.version !== expected) throw new PreconditionFailedError(current.version);
+      const fields = await change(configFields(current), flag, w, current.id);
+      const doc = flagDocument(flag, fields, current.version + 1);
+      const issues = validateFlag(doc);
+      if (issues.length > 0) throw issuesError(issues);
+      if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
+      const row = await store.writeConfigVersion(w.tx, current.id, expected, fields);
+      if (!row) throw new PreconditionFailedError(current.version + 1);
+      if (!flag.archived) w.flagChanged(environment.id, key, doc);
+      const after = configView(key, { ...row, environment: env });
+      w.audit({ action, flagKey: key, before: configView(key, current), after }, environment.id);
+      return after;
+    });
+  }
+
+  putConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PutConfigBody): Promise<ConfigView> {
+    return this.editConfig(ctx, key, env, expected, 'config.replace', (current) => ({
+      enabled: body.enabled,
+      offVariant: body.offVariant,
+      fallthrough: body.fallthrough as ConfigFields['fallthrough'],
+      rules: (body.rules ?? []) as ConfigFields['rules'],
+      prerequisites: body.prerequisites ?? [],
+      salt: body.salt ?? current.salt,
+    }));
+  }
+
+  patchConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PatchConfigBody): Promise<ConfigView> {
+    const { version: _version, ...changes } = body;
+    const onlyEnabled = Object.keys(changes).length === 1 && changes.enabled !== undefined;
+    const action = onlyEnabled ? (changes.enabled ? 'config.enable' : 'config.kill') : 'config.update';
+    return this.editConfig(ctx, key, env, expected, action, (current) => ({ ...current, ...(changes as Partial<ConfigFields>) }));
+  }
+
+  /** Fallthrough becomes a two-way rollout: `percentage` % get `variant`, the rest the off variant. */
+  setRollout(ctx: RequestContext, key: string, env: string, expected: number, body: RolloutBody): Promise<ConfigView> {
+    return this.editConfig(ctx, key, env, expected, 'config.rollout', (current, flag) => {
+      const variant = body.variant ?? (flag.type === 'boolean' && Object.hasOwn(flag.variants, 'on') ? 'on' : undefined);
+      if (!variant) throw new ValidationError('variant is required for non-boolean flags', 'variant');
+      if (!Object.hasOwn(flag.variants, variant)) throw new ValidationError(`"${variant}" is not a variant of this flag`, 'variant');
+      if (variant === current.offVariant) throw new ValidationError('variant must differ from the off variant', 'variant');
+      const weight = Math.round(body.percentage * 1000);
+      const fallthrough: ConfigFields['fallthrough'] = {
+        rollout: [
+          { variant, weight },
+          { variant: current.offVariant, weight: 100_000 - weight },
+        ],
+      };
+      if (body.bucketBy) fallthrough.bucketBy = body.bucketBy;
+      return { ...current, fallthrough };
+    });
+  }
+
+  /** Writes a new version whose content equals version `version`. */
+  restore(ctx: RequestContext, key: string, env: string, expected: number, version: number): Promise<ConfigView> {
+    return this.editConfig(ctx, key, env, expected, 'config.restore', async (_current, _flag, w, configId) => {
+      const old = await store.findConfigVersion(w.tx, configId, version);
+      if (!old) throw new NotFoundError(`Version ${version} of this config does not exist`);
+      return configFields(old);
+    });
+  }
+}

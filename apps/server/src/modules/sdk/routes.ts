@@ -1,0 +1,105 @@
+/**
+ * SDK delivery. Both routes answer from memory: the key says which environment and
+ * which projection (server: everything; client: client-side flags and the segments they
+ * use), and no request touches the database once the key is known.
+ */
+import cors from '@fastify/cors';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimitedError, UnavailableError } from '../../errors.js';
+import type { KeyVerifier } from '../api-keys/key-verifier.js';
+import { requireSdkKey } from '../../plugins/auth.js';
+import type { Delivery } from './delivery.js';
+import type { EnvironmentView, Projection } from './environment-view.js';
+
+/** True when `If-None-Match` lists `etag` (weak or strong) or is `*`. */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  for (const raw of header.split(',')) {
+    const tag = raw.trim().replace(/^W\//, '');
+    if (tag === etag || tag === '*') return true;
+  }
+  return false;
+}
+
+function resolve(delivery: Delivery, request: FastifyRequest, reply: FastifyReply): { view: EnvironmentView; projection: Projection } {
+  const principal = request.principal!;
+  const view = delivery.views.get(principal.environment!);
+  if (!view) throw new UnavailableError('This environment\'s snapshot is not loaded yet; retry shortly.');
+  // CORS is for browsers, and browsers get client keys only.
+  if (principal.kind === 'server') {
+    reply.removeHeader('access-control-allow-origin');
+    reply.removeHeader('access-control-expose-headers');
+  }
+  return { view, projection: principal.kind === 'server' ? view.server : view.client };
+}
+
+export interface SdkRoutesOptions {
+  delivery: Delivery;
+  keys: KeyVerifier;
+  /** Browser origins allowed (client keys only); empty = no CORS; `*` only when configured. */
+  corsOrigins: string[];
+}
+
+export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app, { delivery, keys, corsOrigins }) => {
+  // CORS lives in this scope only: the admin API never answers cross-origin requests.
+  if (corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: corsOrigins.includes('*') ? '*' : corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id'],
+      exposedHeaders: ['etag', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
+  app.addHook('onRequest', requireSdkKey(keys));
+
+  app.get(
+    '/flags',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: 'The environment\'s snapshot (server key) or client projection (client key). ETag = revision; 304 on If-None-Match',
+        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 256 })) }),
+      },
+    },
+    async (request, reply) => {
+      const { projection } = resolve(delivery, request, reply);
+      void reply.header('etag', projection.etag).header('cache-control', 'no-cache').header('vary', 'Authorization, Origin');
+      if (etagMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
+      return reply.type('application/json; charset=utf-8').send(projection.body);
+    },
+  );
+
+  app.get(
+    '/stream',
+    {
+      schema: {
+        tags: ['sdk'],
+        summary: 'Server-sent events: `put` (whole snapshot) on connect, `patch` per flag change, `: ping` heartbeats',
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal!;
+      const { view, projection } = resolve(delivery, request, reply);
+      if (!delivery.hub.hasCapacity(principal.keyId!)) {
+        throw new RateLimitedError('Too many open streams for this key on this server', 5);
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      request.raw.socket.setNoDelay(true);
+      request.raw.socket.setKeepAlive(true, 30_000);
+      // Nothing can change between reading the view and registering the stream (no await),
+      // so the client misses no patch.
+      res.write(`retry: 1000\n${view.putEvent(projection)}`);
+      delivery.hub.add({ res, keyId: principal.keyId!, environment: view.environment, kind: principal.kind === 'server' ? 'server' : 'client' });
+    },
+  );
+};

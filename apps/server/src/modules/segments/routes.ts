@@ -1,0 +1,72 @@
+/** `/api/admin/segments`. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { etag, expectedVersion } from '../changes/preconditions.js';
+import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { IdempotencyHeaders, IfMatchHeaders, errorResponses } from '../flags/schemas.js';
+import { CreateSegmentBody, SegmentParams, UpdateSegmentBody } from './schemas.js';
+import type { SegmentService } from './service.js';
+
+export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService }> = async (app, { segments }) => {
+  app.get('/segments', { schema: { tags: ['segments'], summary: 'List segments' } }, async () => ({ segments: await segments.list() }));
+
+  app.post(
+    '/segments',
+    {
+      schema: {
+        tags: ['segments'],
+        summary: 'Create a segment (shared by every environment)',
+        body: CreateSegmentBody,
+        headers: IdempotencyHeaders,
+        response: errorResponses(400, 409),
+      },
+    },
+    async (request, reply) => {
+      const out = await segments.create(requestContext(request), request.body, idempotencyOf(request, request.body));
+      if (out.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.status(out.status).send(out.body);
+    },
+  );
+
+  app.get('/segments/:key', { schema: { tags: ['segments'], summary: 'A segment (ETag: its version)', params: SegmentParams } }, async (request, reply) => {
+    const segment = await segments.get(request.params.key);
+    void reply.header('etag', etag(segment.version));
+    return segment;
+  });
+
+  app.patch(
+    '/segments/:key',
+    {
+      schema: {
+        tags: ['segments'],
+        summary: 'Edit a segment (If-Match: "<version>")',
+        params: SegmentParams,
+        headers: IfMatchHeaders,
+        body: UpdateSegmentBody,
+        response: errorResponses(400, 404, 409, 412, 428),
+      },
+    },
+    async (request, reply) => {
+      const expected = expectedVersion(request.headers['if-match'], request.body.version);
+      const segment = await segments.update(requestContext(request), request.params.key, expected, request.body);
+      void reply.header('etag', etag(segment.version));
+      return segment;
+    },
+  );
+
+  app.delete(
+    '/segments/:key',
+    {
+      schema: {
+        tags: ['segments'],
+        summary: 'Delete a segment nothing refers to (If-Match: "<version>")',
+        params: SegmentParams,
+        headers: IfMatchHeaders,
+        response: errorResponses(404, 409, 412, 428),
+      },
+    },
+    async (request, reply) => {
+      await segments.remove(requestContext(request), request.params.key, expectedVersion(request.headers['if-match'], undefined));
+      return reply.status(204).send();
+    },
+  );
+};

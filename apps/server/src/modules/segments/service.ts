@@ -1,0 +1,115 @@
+/** Segments are shared by every environment: a change is validated against, and bumps, each of them. */
+import type { Condition } from '@switchboard/core';
+import { validateSegment } from '@switchboard/core/validate';
+import type { Database } from '../../db/client.js';
+import type { SegmentRow } from '../../db/schema/index.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, issuesError } from '../../errors.js';
+import { validateEdit } from '../changes/validation.js';
+import type { Idempotency, RequestContext, StoredResponse, Writer } from '../changes/writer.js';
+import { segmentDocument } from '../flags/documents.js';
+import type { CreateSegmentBody, UpdateSegmentBody } from './schemas.js';
+import * as store from './store.js';
+
+export interface SegmentView {
+  key: string;
+  name: string;
+  description: string;
+  included: string[];
+  excluded: string[];
+  conditions: Condition[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function segmentView(row: SegmentRow): SegmentView {
+  return {
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    included: row.included,
+    excluded: row.excluded,
+    conditions: row.conditions,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function checked(row: Pick<SegmentRow, 'key' | 'included' | 'excluded' | 'conditions'>) {
+  const doc = segmentDocument(row);
+  const issues = validateSegment(doc);
+  if (issues.length > 0) throw issuesError(issues);
+  return doc;
+}
+
+export class SegmentService {
+  constructor(
+    private readonly writer: Writer,
+    private readonly db: () => Database,
+  ) {}
+
+  async list(): Promise<SegmentView[]> {
+    return (await store.listSegments(this.db())).map(segmentView);
+  }
+
+  async get(key: string): Promise<SegmentView> {
+    const row = await store.findSegment(this.db(), key);
+    if (!row) throw new NotFoundError(`Segment "${key}" does not exist`);
+    return segmentView(row);
+  }
+
+  create(ctx: RequestContext, body: CreateSegmentBody, idempotency: Idempotency | undefined): Promise<StoredResponse> {
+    const values = {
+      key: body.key,
+      name: body.name ?? body.key,
+      description: body.description ?? '',
+      included: body.included ?? [],
+      excluded: body.excluded ?? [],
+      conditions: (body.conditions ?? []) as Condition[],
+    };
+    const doc = checked(values);
+    return this.writer.runCreate(ctx, idempotency, async (w) => {
+      const envs = await w.lockEnvironments();
+      if (await store.findSegment(w.tx, body.key)) throw new ConflictError(`Segment "${body.key}" already exists`, 'key');
+      await validateEdit(w, envs.map((e) => e.id), { segments: { [body.key]: doc } });
+      const row = await store.insertSegment(w.tx, values);
+      w.segmentChanged(row.key, doc);
+      const view = segmentView(row);
+      w.audit({ action: 'segment.create', subject: row.key, after: view });
+      return { status: 201, body: view };
+    });
+  }
+
+  update(ctx: RequestContext, key: string, expected: number, body: UpdateSegmentBody): Promise<SegmentView> {
+    return this.writer.run(ctx, async (w) => {
+      const envs = await w.lockEnvironments();
+      const current = await store.findSegment(w.tx, key);
+      if (!current) throw new NotFoundError(`Segment "${key}" does not exist`);
+      if (current.version !== expected) throw new PreconditionFailedError(current.version);
+      const { version: _version, ...changes } = body;
+      const next = { ...current, ...(changes as Partial<SegmentRow>) };
+      const doc = checked(next);
+      await validateEdit(w, envs.map((e) => e.id), { segments: { [key]: doc } });
+      const row = await store.updateSegment(w.tx, current.id, changes as Partial<SegmentRow>);
+      w.segmentChanged(key, doc);
+      const view = segmentView(row);
+      w.audit({ action: 'segment.update', subject: key, before: segmentView(current), after: view });
+      return view;
+    });
+  }
+
+  /** Refused (409) while any flag or segment still refers to it. */
+  remove(ctx: RequestContext, key: string, expected: number): Promise<void> {
+    return this.writer.run(ctx, async (w) => {
+      const envs = await w.lockEnvironments();
+      const current = await store.findSegment(w.tx, key);
+      if (!current) throw new NotFoundError(`Segment "${key}" does not exist`);
+      if (current.version !== expected) throw new PreconditionFailedError(current.version);
+      await validateEdit(w, envs.map((e) => e.id), { segments: { [key]: null } });
+      await store.deleteSegment(w.tx, current.id);
+      w.segmentChanged(key, null);
+      w.audit({ action: 'segment.delete', subject: key, before: segmentView(current) });
+    });
+  }
+}

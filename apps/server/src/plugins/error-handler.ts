@@ -1,0 +1,95 @@
+/**
+ * The one place errors become HTTP answers: `{ "error": { "code", "message", "field"?, "requestId" } }`.
+ * 5xx bodies never carry internals; the log has them.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_STATUS, isAppError, isDatabaseUnavailable, type ErrorCode } from '../errors.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `/rules/0/conditions/1/values` → `rules[0].conditions[1].values`. */
+export function jsonPointerToField(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`;
+  }
+  return out;
+}
+
+function validationDetails(err: FastifyError): { field: string; message: string } {
+  const first = (err.validation as AjvError[] | undefined)?.[0];
+  const context = (err as { validationContext?: string }).validationContext ?? 'body';
+  if (!first) return { field: context, message: err.message };
+  let field = jsonPointerToField(first.instancePath);
+  const extra = first.params.missingProperty ?? first.params.additionalProperty;
+  if (typeof extra === 'string') field = field ? `${field}.${extra}` : extra;
+  if (context === 'headers' && field) field = field.toLowerCase();
+  const where = field || context;
+  let message = first.message ?? 'is invalid';
+  if (first.keyword === 'additionalProperties') message = 'is not a known property';
+  else if (first.keyword === 'required') message = 'is required';
+  else if (first.keyword === 'enum' && Array.isArray(first.params.allowedValues)) {
+    message = `must be one of ${(first.params.allowedValues as unknown[]).join(', ')}`;
+  }
+  return { field: where, message: `${where} ${message}` };
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, field?: string, status: number = ERROR_STATUS[code]): void {
+  const body: { code: ErrorCode; message: string; field?: string; requestId: string } =
+    field === undefined ? { code, message, requestId: request.id } : { code, message, field, requestId: request.id };
+  void reply.status(status).type('application/json; charset=utf-8').send({ error: body });
+}
+
+export const errorHandlerPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      if (isAppError(err)) {
+        if (err.headers) void reply.headers(err.headers);
+        if (err.status >= 500) request.log.warn({ code: err.code }, err.message);
+        return send(reply, request, err.code, err.message, err.field, err.status);
+      }
+      if (err.validation) {
+        const { field, message } = validationDetails(err);
+        return send(reply, request, 'VALIDATION_FAILED', message, field);
+      }
+      switch (err.code) {
+        case 'FST_ERR_CTP_BODY_TOO_LARGE':
+          return send(reply, request, 'PAYLOAD_TOO_LARGE', 'The request body is too large', 'body');
+        case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+          return send(reply, request, 'UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json', 'content-type');
+        case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+          return send(reply, request, 'VALIDATION_FAILED', 'The JSON body is empty', 'body');
+      }
+      if (isDatabaseUnavailable(err)) {
+        void reply.header('retry-after', '1');
+        return send(reply, request, 'UNAVAILABLE', 'The database is unavailable; retry shortly.');
+      }
+      const status = err.statusCode ?? 500;
+      if (status === 429) {
+        const retry = reply.getHeader('retry-after');
+        if (retry === undefined) void reply.header('retry-after', '60');
+        return send(reply, request, 'RATE_LIMITED', 'Too many requests; slow down', undefined, 429);
+      }
+      if (status >= 400 && status < 500) {
+        // Fastify's own 4xx: malformed JSON, forbidden prototype keys, bad content length…
+        const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+        const field = err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP') || /JSON|prototype/i.test(err.message) ? 'body' : undefined;
+        return send(reply, request, code, err.message, field, status);
+      }
+      request.log.error({ err }, 'request failed');
+      return send(reply, request, 'INTERNAL', 'Internal error', undefined, 500);
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      send(reply, request, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`);
+    });
+  },
+  { name: 'error-handler' },
+);

@@ -1,0 +1,80 @@
+/** Prometheus metrics on a registry owned by this app instance (two apps in one process share nothing). */
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ApplyPath = 'local' | 'redis' | 'revision-check' | 'redis-cache' | 'startup';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'switchboard_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly sseConnections = new Gauge({
+    name: 'switchboard_sse_connections',
+    help: 'Open SSE streams by key kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly sseDropped = new Counter({
+    name: 'switchboard_sse_dropped_total',
+    help: 'SSE streams closed by the server, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly snapshotRevision = new Gauge({
+    name: 'switchboard_snapshot_revision',
+    help: 'Revision of the in-memory snapshot per environment',
+    labelNames: ['environment'] as const,
+    registers: [this.registry],
+  });
+  readonly propagationLag = new Histogram({
+    name: 'switchboard_propagation_lag_seconds',
+    help: 'Time from commit on the writing instance to applying the change here, by fan-out path',
+    labelNames: ['path'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+  readonly fanoutApplied = new Counter({
+    name: 'switchboard_fanout_applied_total',
+    help: 'Snapshot updates applied, by the path that delivered them',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+  readonly redisPublishFailures = new Counter({
+    name: 'switchboard_redis_publish_failures_total',
+    help: 'Changes that could not be published to Redis (the revision check delivers them)',
+    registers: [this.registry],
+  });
+
+  constructor(defaultMetrics: boolean) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export const metricsPlugin = fp<{ defaultMetrics: boolean }>(
+  async (app, opts) => {
+    const metrics = new Metrics(opts.defaultMetrics);
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.httpDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  },
+  { name: 'metrics' },
+);

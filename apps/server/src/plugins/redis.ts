@@ -1,0 +1,182 @@
+/**
+ * Redis: pub/sub between instances and a cache of the latest snapshots (so a starting
+ * instance can serve before Postgres answers). Redis accelerates, never decides: every
+ * command fails fast (no offline queue on the command connection), nothing awaits it on
+ * the write path, and a lost message is covered by the revision check against Postgres.
+ */
+import { once } from 'node:events';
+import fp from 'fastify-plugin';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+
+const CHANNEL = 'switchboard:changes';
+const SNAPSHOT_PREFIX = 'switchboard:snapshot:';
+const ENVIRONMENTS_SET = 'switchboard:environments';
+const KEY_PREFIX = 'switchboard:key:';
+const KEY_TTL_SECONDS = 24 * 60 * 60;
+
+// Writes a snapshot only when it is newer than the cached one (instances race to cache).
+const CACHE_SNAPSHOT_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'revision')
+if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'revision', ARGV[1], 'snapshot', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return 1`;
+
+const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(times, 5), 2000) + Math.floor(Math.random() * 100);
+
+export class RedisLink {
+  /** Commands: publish, cache reads and writes. Fails fast while disconnected. */
+  private readonly command: Redis;
+  /** Subscriber connection (a connection in subscribe mode can do nothing else). */
+  private readonly subscriber: Redis;
+  private readonly readyListeners: (() => void)[] = [];
+  private readonly messageListeners: ((message: string) => void)[] = [];
+  private lastErrorLog = 0;
+
+  constructor(
+    url: string,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    const base: RedisOptions = { connectTimeout: 2000, retryStrategy, lazyConnect: false };
+    this.command = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectionName: 'switchboard-cmd' });
+    this.subscriber = new Redis(url, { ...base, maxRetriesPerRequest: null, autoResubscribe: true, connectionName: 'switchboard-sub' });
+    for (const conn of [this.command, this.subscriber]) conn.on('error', (err: Error) => this.logError(err));
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== CHANNEL) return;
+      for (const listener of this.messageListeners) listener(message);
+    });
+    // Every (re)subscription may have missed messages: listeners resync from Postgres.
+    this.subscriber.on('ready', () => {
+      for (const listener of this.readyListeners) listener();
+    });
+    this.subscriber.subscribe(CHANNEL).catch((err: Error) => this.logError(err));
+  }
+
+  private logError(err: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 10_000) return;
+    this.lastErrorLog = now;
+    this.log.warn({ err: { message: err.message } }, 'redis unavailable; fan-out falls back to the revision check');
+  }
+
+  onMessage(listener: (message: string) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  /** Called on every subscriber (re)connect. */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  get up(): boolean {
+    return this.command.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /** Waits until the command connection is ready, at most `timeoutMs`. */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    if (this.command.status === 'ready') return true;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      await once(this.command, 'ready', { signal: ac.signal });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Fire and forget; resolves false when Redis did not take it. */
+  async publish(message: string): Promise<boolean> {
+    try {
+      await this.command.publish(CHANNEL, message);
+      return true;
+    } catch (err) {
+      this.logError(err as Error);
+      return false;
+    }
+  }
+
+  async cacheSnapshot(environment: string, revision: number, body: string): Promise<void> {
+    try {
+      await this.command.eval(CACHE_SNAPSHOT_LUA, 2, SNAPSHOT_PREFIX + environment, ENVIRONMENTS_SET, String(revision), body, environment);
+    } catch (err) {
+      this.logError(err as Error);
+    }
+  }
+
+  async forgetSnapshot(environment: string): Promise<void> {
+    try {
+      await this.command.multi().del(SNAPSHOT_PREFIX + environment).srem(ENVIRONMENTS_SET, environment).exec();
+    } catch (err) {
+      this.logError(err as Error);
+    }
+  }
+
+  /** Cached snapshot bodies (JSON strings), or `[]` when Redis doesn't answer. */
+  async cachedSnapshots(): Promise<string[]> {
+    try {
+      const envs = await this.command.smembers(ENVIRONMENTS_SET);
+      const bodies = await Promise.all(envs.map((env) => this.command.hget(SNAPSHOT_PREFIX + env, 'snapshot')));
+      return bodies.filter((b): b is string => typeof b === 'string');
+    } catch (err) {
+      this.logError(err as Error);
+      return [];
+    }
+  }
+
+  /** API key records by secret hash, so keys verify while Postgres is down. */
+  async cacheKey(hash: string, record: string): Promise<void> {
+    try {
+      await this.command.set(KEY_PREFIX + hash, record, 'EX', KEY_TTL_SECONDS);
+    } catch {
+      // best effort
+    }
+  }
+
+  async cachedKey(hash: string): Promise<string | null> {
+    try {
+      return await this.command.get(KEY_PREFIX + hash);
+    } catch {
+      return null;
+    }
+  }
+
+  async forgetKey(hash: string): Promise<void> {
+    try {
+      await this.command.del(KEY_PREFIX + hash);
+    } catch {
+      // best effort: the entry expires, and Postgres is checked first whenever it answers
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
+    this.command.disconnect();
+    this.subscriber.disconnect();
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Null when REDIS_URL is not set: fan-out is then in-process only. */
+    redis: RedisLink | null;
+  }
+}
+
+export interface RedisPluginOptions {
+  url: string | undefined;
+}
+
+export const redisPlugin = fp<RedisPluginOptions>(
+  async (app, opts) => {
+    const link = opts.url ? new RedisLink(opts.url, app.log) : null;
+    app.decorate('redis', link);
+    app.addHook('onClose', async () => {
+      await link?.close();
+    });
+  },
+  { name: 'redis' },
+);

@@ -1,0 +1,41 @@
+/** Building apps for tests: in-memory PGlite unless a DATABASE_URL is given, quiet logs, an admin token. */
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { inject } from 'vitest';
+import { buildApp, type App, type BuildOptions } from '../app.js';
+import { defaultConfig, type Config } from '../config.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return defaultConfig({
+    adminToken: ADMIN_TOKEN,
+    logLevel: 'silent',
+    adminRateLimitPerMinute: 0,
+    ...overrides,
+  });
+}
+
+/** An in-memory PGlite loaded from the migrated image prepared by `global-setup.ts`. */
+export function preparedPglite(): PGlite {
+  const image = readFileSync(inject('pgliteImage'));
+  return new PGlite({ loadDataDir: new Blob([image]) });
+}
+
+export function testApp(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App> {
+  const config = testConfig(overrides);
+  const embeddedInMemory = !config.databaseUrl && !config.dataDir && !options.pglite;
+  return buildApp(config, { logger: false, ...(embeddedInMemory ? { pglite: preparedPglite() } : {}), ...options });
+}
+
+export function bearer(key: string): { authorization: string } {
+  return { authorization: `Bearer ${key}` };
+}
+
+/** Settings the shared route suites expect. */
+export const SUITE_CONFIG = {
+  heartbeatIntervalMs: 200,
+  sseMaxConnectionsPerKey: 3,
+  corsOrigins: ['https://app.example.com'],
+};
