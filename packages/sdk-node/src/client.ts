@@ -1,0 +1,505 @@
+/**
+ * The Node SDK client: holds one environment's snapshot, evaluates it locally for any
+ * number of users, keeps it current over SSE (or ETag polling), and reports evaluation
+ * counts and tracked events. Evaluation is synchronous, never throws and never does I/O.
+ */
+import { evaluate, type EvaluationContext, type EvaluationResult, type Flag, type FlagValue, type Snapshot } from '@switchboard/core';
+import { Emitter } from './emitter.js';
+import { SwitchboardError } from './errors.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { createFileStore, type SnapshotStore } from './persistence.js';
+import { applyPatch, checkSnapshot, diffSnapshots, type Patch } from './snapshot-payloads.js';
+import { StreamSource } from './delivery/stream.js';
+import { Poller } from './delivery/poller.js';
+import type { Failure } from './delivery/http.js';
+import { EventRecorder } from './events/recorder.js';
+import type { TrackedEvent } from './events/payload.js';
+
+/**
+ * `initializing`: no snapshot yet (evaluations return defaults or the bootstrap).
+ * `ready`: serving a current snapshot. `stale`: serving the last known snapshot while the
+ * server is unreachable. `closed`: after `close()`; evaluation still answers.
+ */
+export type ClientStatus = 'initializing' | 'ready' | 'stale' | 'closed';
+
+/** Where the snapshot being served came from. */
+export type SnapshotSource = 'none' | 'bootstrap' | 'persisted' | 'server';
+
+export interface ClientEvents {
+  /** The first snapshot is being served (from the server, or a fallback when it is unreachable). */
+  ready: [];
+  /** Flags whose definition changed (prerequisite dependents included), after `ready`. */
+  change: [flagKeys: string[]];
+  error: [error: SwitchboardError];
+  /** The connection was lost; the last known snapshot keeps serving. */
+  stale: [error: SwitchboardError];
+  /** The connection is back after `stale`. */
+  recovered: [];
+}
+
+/** What `variant()` returns: core's result (`ruleId` included when a rule decided). */
+export type VariantResult<T = FlagValue | undefined> = EvaluationResult<T>;
+
+export type UserOrContext = string | EvaluationContext | undefined;
+
+/** `value('limit', ctx, 10)` is a number, not the literal type 10. */
+export type Widen<T> = T extends boolean ? boolean : T extends string ? string : T extends number ? number : T;
+
+/** Variants of at most this many rolling-out flags are attached to a tracked event. */
+const MAX_TRACKED_VARIANTS = 50;
+/** Snapshot writes are coalesced over this window, ms. */
+const PERSIST_DELAY = 1_000;
+/** `close()` waits at most this long for the last event flush and snapshot write, ms. */
+const CLOSE_TIMEOUT = 2_000;
+
+interface ReadyWaiter {
+  resolve(): void;
+  reject(error: SwitchboardError): void;
+  timer: unknown;
+}
+
+function emptySnapshot(): Snapshot {
+  return { schemaVersion: 1, environment: '', revision: -1, flags: {}, segments: {} };
+}
+
+function placeholderFor(flag: Flag | undefined): FlagValue {
+  switch (flag?.type) {
+    case 'boolean':
+      return false;
+    case 'string':
+      return '';
+    case 'number':
+      return 0;
+    default:
+      return null;
+  }
+}
+
+function hasRollout(flag: Flag): boolean {
+  if (typeof flag !== 'object' || flag === null) return false;
+  const isRollout = (s: unknown): boolean => typeof s === 'object' && s !== null && 'rollout' in s;
+  return isRollout(flag.fallthrough) || (Array.isArray(flag.rules) && flag.rules.some((r) => typeof r === 'object' && r !== null && isRollout(r.serve)));
+}
+
+export class SwitchboardClient {
+  private snapshot: Snapshot;
+  private sourceValue: SnapshotSource = 'none';
+  private statusValue: ClientStatus = 'initializing';
+  private readonly o: ResolvedOptions;
+  private readonly emitter: Emitter<ClientEvents>;
+  /** Reused for the `isEnabled(flag, 'user-id')` shorthand: evaluation is synchronous, so sharing is safe. */
+  private readonly userContext: EvaluationContext = { userId: '' };
+  private readonly emptyContext: EvaluationContext = Object.freeze({}) as EvaluationContext;
+  private readonly recorder: EventRecorder | undefined;
+  private readonly stream: StreamSource | undefined;
+  private readonly poller: Poller | undefined;
+  private readonly store: SnapshotStore | undefined;
+  private persisted: Snapshot | undefined;
+  private readonly persistedLoad: Promise<void>;
+  private persistTimer: unknown;
+  private persistDirty = false;
+  private streamUp = false;
+  private pollUp = false;
+  private waiters: ReadyWaiter[] = [];
+  private rolloutFlags: string[] | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ClientOptions) {
+    this.o = resolveOptions(options);
+    const logger = this.o.logger;
+    this.emitter = new Emitter((event, e) => logger.error(`a '${event}' listener threw`, e));
+    this.snapshot = emptySnapshot();
+    // The bootstrap is copied (later changes by the caller have no effect) and not kept; a
+    // JSON round trip rather than structuredClone, because JSON.parse shares repeated strings.
+    if (options.bootstrap !== undefined) {
+      let checked: Snapshot | string;
+      try {
+        checked = checkSnapshot(JSON.parse(JSON.stringify(options.bootstrap)) as unknown);
+      } catch (e) {
+        checked = `it can't be copied (${e instanceof Error ? e.message : String(e)})`;
+      }
+      if (typeof checked === 'string') {
+        logger.warn(`ignoring bootstrap: ${checked}`);
+      } else {
+        this.snapshot = checked;
+        this.sourceValue = 'bootstrap';
+      }
+    }
+    if (this.o.offline) {
+      this.statusValue = 'ready';
+      this.persistedLoad = Promise.resolve();
+      queueMicrotask(() => this.emitter.emit('ready'));
+      return;
+    }
+    if (this.o.events !== false) {
+      this.recorder = new EventRecorder({
+        url: this.o.url,
+        key: this.o.key,
+        fetch: this.o.fetch,
+        clock: this.o.clock,
+        logger,
+        timeout: this.o.timeout,
+        ...this.o.events,
+        onError: (e) => this.reportError(e),
+      });
+    }
+    this.store = this.o.store ?? (this.o.persistPath !== undefined ? createFileStore(this.o.persistPath) : undefined);
+    this.persistedLoad = this.loadPersisted();
+    this.poller = new Poller(this.o, {
+      heldRevision: () => (this.sourceValue === 'server' ? this.snapshot.revision : undefined),
+      put: (snapshot) => {
+        this.pollUp = true;
+        this.receive(snapshot);
+      },
+      unchanged: () => {
+        this.pollUp = true;
+        this.connected();
+      },
+      down: (failure) => {
+        this.pollUp = false;
+        this.failed(failure);
+      },
+    });
+    if (this.o.stream) {
+      this.stream = new StreamSource(this.o, {
+        put: (snapshot) => {
+          this.streamUp = true;
+          this.poller?.stop();
+          this.pollUp = false;
+          this.receive(snapshot);
+        },
+        patch: (patch) => this.receivePatch(patch),
+        down: (failure) => {
+          this.streamUp = false;
+          if (failure.error.code === 'UNAUTHORIZED') {
+            // Polling with the same key would be refused too.
+            this.poller?.stop();
+            this.pollUp = false;
+          } else {
+            // Poll while the stream is down: at once when the server has no stream,
+            // else after one interval (a quick reconnect never polls).
+            this.poller?.start(failure.kind === 'unavailable' ? 0 : this.o.pollInterval);
+          }
+          this.failed(failure);
+        },
+      });
+      this.stream.start();
+    } else {
+      this.poller.start(0);
+    }
+  }
+
+  // ---------------------------------------------------------------- evaluation
+
+  /** Whether a boolean flag is on for this user; `false` on any error. Never throws. */
+  isEnabled(flag: string, user?: UserOrContext): boolean {
+    const result = evaluate(this.snapshot, flag, this.context(user), false);
+    this.recorder?.count(flag, result.variant);
+    return result.value === true;
+  }
+
+  /**
+   * The flag's value for this user, or `defaultValue` (which must have the flag's type)
+   * on any error. Never throws.
+   */
+  value<T extends FlagValue>(flag: string, user: UserOrContext, defaultValue: T): Widen<T> {
+    const result = evaluate<FlagValue>(this.snapshot, flag, this.context(user), defaultValue);
+    this.recorder?.count(flag, result.variant);
+    return result.value as Widen<T>;
+  }
+
+  /**
+   * The full outcome: `{ value, variant, reason, errorCode?, ruleId? }`. Without a
+   * default, any type is accepted and `value` is undefined on error. Never throws.
+   */
+  variant<T extends FlagValue>(flag: string, user: UserOrContext, defaultValue: T): VariantResult<Widen<T>>;
+  variant(flag: string, user?: UserOrContext): VariantResult;
+  variant(flag: string, user?: UserOrContext, defaultValue?: FlagValue): VariantResult {
+    const ctx = this.context(user);
+    let result: VariantResult;
+    if (defaultValue !== undefined) {
+      result = evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, defaultValue);
+    } else {
+      const flags = this.snapshot.flags;
+      const held = Object.prototype.hasOwnProperty.call(flags, flag) ? flags[flag] : undefined;
+      result = evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, placeholderFor(held));
+      if (result.reason === 'ERROR') result.value = undefined;
+    }
+    this.recorder?.count(flag, result.variant);
+    return result;
+  }
+
+  private context(user: UserOrContext): EvaluationContext {
+    if (typeof user === 'string') {
+      this.userContext.userId = user;
+      return this.userContext;
+    }
+    return typeof user === 'object' && user !== null ? user : this.emptyContext;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Records a custom event (for guarded rollouts and experiments). Sent in batches;
+   * dropped (never thrown) when events are off or the client is closed.
+   */
+  track(event: string, user?: UserOrContext, value?: number): void {
+    try {
+      if (this.recorder === undefined || this.statusValue === 'closed') return;
+      if (typeof event !== 'string' || event.length === 0) {
+        this.o.logger.warn('track() needs a non-empty event name; ignored');
+        return;
+      }
+      const tracked: TrackedEvent = { name: event, timestamp: this.o.clock.now() };
+      let ctx: EvaluationContext = this.emptyContext;
+      if (typeof user === 'string') {
+        tracked.userId = user;
+        ctx = { userId: user };
+      } else if (typeof user === 'object' && user !== null) {
+        ctx = user;
+        const { userId, ...rest } = user;
+        if (typeof userId === 'string') tracked.userId = userId;
+        if (Object.keys(rest).length > 0) tracked.context = rest;
+      }
+      if (typeof value === 'number' && Number.isFinite(value)) tracked.value = value;
+      const variants = this.rolloutVariants(ctx);
+      if (variants !== undefined) tracked.variants = variants;
+      this.recorder.track(tracked);
+    } catch (e) {
+      this.o.logger.warn('track() failed; event dropped', e);
+    }
+  }
+
+  private rolloutVariants(ctx: EvaluationContext): Record<string, string> | undefined {
+    this.rolloutFlags ??= Object.keys(this.snapshot.flags).filter((k) => hasRollout(this.snapshot.flags[k]!)).slice(0, MAX_TRACKED_VARIANTS);
+    if (this.rolloutFlags.length === 0) return undefined;
+    let out: Record<string, string> | undefined;
+    for (const key of this.rolloutFlags) {
+      const flag = this.snapshot.flags[key];
+      if (flag === undefined) continue;
+      const r = evaluate<unknown>(this.snapshot, key, ctx, placeholderFor(flag));
+      if (r.variant !== undefined) (out ??= {})[key] = r.variant;
+    }
+    return out;
+  }
+
+  /** Sends held evaluation counts and events now. */
+  flush(): Promise<void> {
+    return this.recorder?.flush() ?? Promise.resolve();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  on<K extends keyof ClientEvents & string>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof ClientEvents & string>(event: K, listener: (...args: ClientEvents[K]) => void): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  get status(): ClientStatus {
+    return this.statusValue;
+  }
+
+  /** Where the snapshot being served came from. */
+  get source(): SnapshotSource {
+    return this.sourceValue;
+  }
+
+  /** Revision of the snapshot being served; -1 before any. */
+  get revision(): number {
+    return this.snapshot.revision;
+  }
+
+  /**
+   * Resolves once a snapshot is being served: the server's, or — when the server can't
+   * be reached (a failed attempt, or `timeout` elapsing) — the persisted or bootstrap
+   * one. Rejects within `timeout` otherwise (code `TIMEOUT`), at once when the key is
+   * refused and there is nothing to fall back on (`UNAUTHORIZED`), or on close (`CLOSED`).
+   * The client keeps trying after a rejection and serves defaults meanwhile.
+   */
+  ready(timeout: number = this.o.timeout): Promise<void> {
+    if (this.statusValue === 'closed') return Promise.reject(new SwitchboardError('CLOSED', 'client closed'));
+    if (this.statusValue !== 'initializing') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: ReadyWaiter = {
+        resolve,
+        reject,
+        timer: this.o.clock.setTimeout(() => {
+          this.adoptFallback();
+          if (this.statusValue !== 'initializing') return; // adopting resolved every waiter
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new SwitchboardError('TIMEOUT', `no snapshot within ${timeout} ms`));
+        }, timeout),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Stops streaming and polling, sends held events and saves the snapshot (waiting at
+   * most `timeout` ms), then resolves. Evaluation keeps answering from the last snapshot.
+   */
+  close(timeout: number = CLOSE_TIMEOUT): Promise<void> {
+    this.closing ??= this.shutdown(timeout);
+    return this.closing;
+  }
+
+  private async shutdown(timeout: number): Promise<void> {
+    const wasInitializing = this.statusValue === 'initializing';
+    this.statusValue = 'closed';
+    this.stream?.stop();
+    this.poller?.stop();
+    if (wasInitializing) this.settleWaiters(new SwitchboardError('CLOSED', 'client closed before a snapshot arrived'));
+    if (this.persistTimer !== undefined) this.o.clock.clearTimeout(this.persistTimer);
+    let timer: unknown;
+    const deadline = new Promise<void>((resolve) => {
+      timer = this.o.clock.setTimeout(resolve, timeout);
+    });
+    await Promise.race([Promise.all([this.recorder?.close(timeout), this.persistDirty ? this.persist() : undefined]), deadline]);
+    this.o.clock.clearTimeout(timer);
+    this.emitter.removeAll();
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  private receive(next: Snapshot): void {
+    if (this.statusValue === 'closed') return;
+    const prev = this.snapshot;
+    if (this.sourceValue === 'server' && next.revision <= prev.revision) {
+      this.connected();
+      return;
+    }
+    const announce = this.statusValue !== 'initializing';
+    this.snapshot = next;
+    this.sourceValue = 'server';
+    this.rolloutFlags = undefined;
+    this.schedulePersist();
+    this.connected();
+    if (announce) {
+      const changed = diffSnapshots(prev, next);
+      if (changed.length > 0) this.emitter.emit('change', changed);
+    }
+  }
+
+  private receivePatch(patch: Patch): void {
+    if (this.statusValue === 'closed' || this.sourceValue !== 'server') return;
+    const changed = applyPatch(this.snapshot, patch);
+    if (changed.length === 0) return;
+    this.rolloutFlags = undefined;
+    this.schedulePersist();
+    this.emitter.emit('change', changed);
+  }
+
+  /** A delivery succeeded: leave `initializing` or `stale`. */
+  private connected(): void {
+    if (this.sourceValue !== 'server') return;
+    if (this.statusValue === 'initializing') {
+      this.statusValue = 'ready';
+      this.settleWaiters();
+      this.emitter.emit('ready');
+    } else if (this.statusValue === 'stale') {
+      this.statusValue = 'ready';
+      this.emitter.emit('recovered');
+    }
+  }
+
+  private failed(failure: Failure): void {
+    if (this.statusValue === 'closed') return;
+    const { error } = failure;
+    // A stream the server ended cleanly (restart, max age) is routine, not an error.
+    const routine = failure.ended === true && this.sourceValue === 'server';
+    if (routine) this.o.logger.info(error.message);
+    else this.reportError(error);
+    if (this.streamUp || this.pollUp) return;
+    if (this.statusValue === 'ready') {
+      this.statusValue = 'stale';
+      this.emitter.emit('stale', error);
+    } else if (this.statusValue === 'initializing') {
+      void this.persistedLoad.then(() => {
+        this.adoptFallback();
+        if (this.statusValue === 'initializing' && error.code === 'UNAUTHORIZED') this.settleWaiters(error);
+      });
+    }
+  }
+
+  /** While initializing and unreachable: serve the persisted or bootstrap snapshot, if any. */
+  private adoptFallback(): void {
+    if (this.statusValue !== 'initializing') return;
+    const persisted = this.persisted;
+    const bootstrap = this.sourceValue === 'bootstrap' ? this.snapshot : undefined;
+    if (persisted !== undefined && (bootstrap === undefined || persisted.revision >= bootstrap.revision)) {
+      this.snapshot = persisted;
+      this.sourceValue = 'persisted';
+      this.rolloutFlags = undefined;
+    } else if (bootstrap === undefined) {
+      return;
+    }
+    this.o.logger.warn(`server unreachable; serving the ${this.sourceValue} snapshot (revision ${this.snapshot.revision})`);
+    this.statusValue = 'stale';
+    this.settleWaiters();
+    this.emitter.emit('ready');
+    this.emitter.emit('stale', new SwitchboardError('NETWORK', `serving the ${this.sourceValue} snapshot until the server answers`));
+  }
+
+  private settleWaiters(error?: SwitchboardError): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      this.o.clock.clearTimeout(w.timer);
+      if (error === undefined) w.resolve();
+      else w.reject(error);
+    }
+  }
+
+  private reportError(error: SwitchboardError): void {
+    if (this.emitter.listenerCount('error') === 0) this.o.logger.warn(error.message);
+    this.emitter.emit('error', error);
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  private async loadPersisted(): Promise<void> {
+    if (this.store === undefined) return;
+    try {
+      const text = await this.store.load();
+      if (text === undefined) return;
+      const checked = checkSnapshot(JSON.parse(text));
+      if (typeof checked === 'string') throw new Error(checked);
+      this.persisted = checked;
+    } catch (e) {
+      this.reportError(new SwitchboardError('PERSISTENCE', `could not read the persisted snapshot: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    }
+  }
+
+  private schedulePersist(): void {
+    if (this.store === undefined) return;
+    this.persistDirty = true;
+    if (this.persistTimer !== undefined) return;
+    this.persistTimer = this.o.clock.setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.persist();
+    }, PERSIST_DELAY);
+  }
+
+  private async persist(): Promise<void> {
+    if (this.store === undefined || !this.persistDirty || this.sourceValue !== 'server') return;
+    this.persistDirty = false;
+    try {
+      await this.store.save(JSON.stringify(this.snapshot));
+    } catch (e) {
+      this.reportError(new SwitchboardError('PERSISTENCE', `could not save the snapshot: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    }
+  }
+}
+
+/**
+ * Creates a client. Online clients start connecting at once; `await client.ready()`
+ * before the first evaluations that matter. Throws TypeError only for invalid options.
+ */
+export function createClient(options: ClientOptions): SwitchboardClient {
+  return new SwitchboardClient(options);
+}

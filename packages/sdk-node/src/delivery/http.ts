@@ -1,0 +1,78 @@
+/**
+ * What the delivery loops need from HTTP: headers, a timeout on the injectable clock,
+ * and one classification of failures into how long to wait before trying again.
+ */
+import type { Clock } from '../clock.js';
+import { SwitchboardError } from '../errors.js';
+import { SDK_NAME, SDK_VERSION } from '../version.js';
+
+/**
+ * `refused`: 401/403 or another 4xx that retrying soon won't fix — wait minutes.
+ * `unavailable`: the endpoint isn't there (404/405/501, not an event stream) — poll instead.
+ * `retry`: network errors, timeouts, 408, 429, 5xx, malformed data, a dropped stream — back off.
+ */
+export type FailureKind = 'refused' | 'unavailable' | 'retry';
+
+export interface Failure {
+  kind: FailureKind;
+  error: SwitchboardError;
+  /** From `Retry-After` on 429/503, ms. */
+  retryAfter?: number;
+  /** The server ended the stream cleanly (a restart, a maximum stream age): routine. */
+  ended?: boolean;
+}
+
+export function requestHeaders(key: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    authorization: `Bearer ${key}`,
+    'user-agent': `${SDK_NAME}/${SDK_VERSION}`,
+    'x-switchboard-sdk': `node/${SDK_VERSION}`,
+    ...extra,
+  };
+}
+
+/** Aborts `controller` after `ms` unless the returned function is called first. */
+export function abortAfter(clock: Clock, controller: AbortController, ms: number, reason: () => Error): () => void {
+  const handle = clock.setTimeout(() => controller.abort(reason()), ms);
+  return () => clock.clearTimeout(handle);
+}
+
+/** Delay asked for by `Retry-After` (seconds or an HTTP date), ms. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function statusFailure(res: Response, what: string, now: number): Failure {
+  const status = res.status;
+  if (status === 401 || status === 403) {
+    return { kind: 'refused', error: new SwitchboardError('UNAUTHORIZED', `${what}: the server refused the key (HTTP ${status})`, { status }) };
+  }
+  const error = new SwitchboardError('HTTP_STATUS', `${what}: unexpected HTTP ${status}`, { status });
+  if (status === 404 || status === 405 || status === 501) return { kind: 'unavailable', error };
+  if (status === 408 || status === 429 || status >= 500) {
+    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers.get('retry-after'), now) : undefined;
+    return retryAfter === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfter };
+  }
+  return { kind: 'refused', error };
+}
+
+/** A thrown fetch/read error, or the reason our own abort gave. */
+export function thrownFailure(e: unknown, signal: AbortSignal, what: string): Failure {
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  if (reason instanceof SwitchboardError) return { kind: 'retry', error: reason };
+  const detail = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+  return { kind: 'retry', error: new SwitchboardError('NETWORK', `${what}: ${detail}`, { cause: e }) };
+}
+
+/** Releases a response body we won't read, so its connection can be reused or closed. */
+export async function discard(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // already closed
+  }
+}

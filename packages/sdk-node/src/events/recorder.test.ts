@@ -1,0 +1,152 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { evaluate } from '@switchboard/core';
+import { createClient, SDK_VERSION, type EventsPayload, type SwitchboardClient } from '../index.js';
+import { startProtocolServer, type ProtocolServer } from '../testing/protocol-server.js';
+import { booleanFlag, memoryLogger, percentRollout, snapshotOf, until } from '../test-support/fixtures.js';
+
+let server: ProtocolServer | undefined;
+const clients: SwitchboardClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await server?.stop();
+  server = undefined;
+});
+
+async function setup(events: { flushInterval?: number; maxBatch?: number; maxQueue?: number } = {}) {
+  server = await startProtocolServer({
+    snapshot: snapshotOf(1, booleanFlag('checkout'), booleanFlag('ramp', { fallthrough: percentRollout(50) }), booleanFlag('killed', { enabled: false })),
+  });
+  const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), events: { flushInterval: 60_000, ...events } });
+  clients.push(client);
+  await client.ready(2_000);
+  return { server, client };
+}
+
+const bodies = (s: ProtocolServer) => s.eventBodies as EventsPayload[];
+
+describe('evaluation counts and tracked events', () => {
+  it('counts evaluations per flag and variant and sends them with tracked events in the documented shape', async () => {
+    const { server, client } = await setup();
+    for (let i = 0; i < 5; i++) client.isEnabled('checkout', `u${i}`);
+    client.isEnabled('killed', 'u');
+    client.isEnabled('missing', 'u');
+    client.value('checkout', 'u', false);
+    client.variant('checkout', 'u');
+    client.track('purchase', { userId: 'u1', plan: 'pro' }, 42.5);
+    client.track('signup', 'u2');
+    await client.flush();
+    expect(bodies(server)).toHaveLength(1);
+    const body = bodies(server)[0]!;
+    expect(body.sdk).toEqual({ name: '@switchboard/node', version: SDK_VERSION });
+    const counts = Object.fromEntries(body.evaluations.map((e) => [`${e.flag}/${e.variant}`, e.count]));
+    expect(counts).toEqual({ 'checkout/on': 7, 'killed/off': 1, 'missing/null': 1 });
+    for (const e of body.evaluations) {
+      expect(e.windowEnd).toBeGreaterThanOrEqual(e.windowStart);
+      expect(Number.isInteger(e.windowStart)).toBe(true);
+    }
+    expect(body.events).toHaveLength(2);
+    expect(body.events[0]).toMatchObject({ name: 'purchase', userId: 'u1', context: { plan: 'pro' }, value: 42.5 });
+    // The variant of each rolling-out flag for this context (computed without being counted).
+    expect(body.events[0]!.variants).toEqual({ ramp: evaluate(server.snapshot, 'ramp', { userId: 'u1' }, false).variant });
+    expect(body.events[1]).toMatchObject({ name: 'signup', userId: 'u2' });
+    expect(body.events[1]).not.toHaveProperty('context');
+    expect(body.dropped).toBeUndefined();
+    // Nothing new: no request.
+    await client.flush();
+    expect(bodies(server)).toHaveLength(1);
+  });
+
+  it('flushes on the interval', async () => {
+    const { server, client } = await setup({ flushInterval: 50 });
+    client.isEnabled('checkout', 'u');
+    await until(() => bodies(server).length === 1, 2_000, 'interval flush');
+  });
+
+  it('sends a full batch at once, splitting the queue into maxBatch-sized requests', async () => {
+    const { server, client } = await setup({ maxBatch: 10 });
+    for (let i = 0; i < 25; i++) client.track('e', `u${i}`);
+    await until(() => bodies(server).reduce((n, b) => n + b.events.length, 0) === 25, 2_000, 'all events');
+    expect(bodies(server).every((b) => b.events.length <= 10)).toBe(true);
+    expect(bodies(server).flatMap((b) => b.events.map((e) => e.userId))).toEqual(Array.from({ length: 25 }, (_, i) => `u${i}`));
+  });
+
+  it('holds at most maxQueue events while the server is down, dropping the oldest, and reports the count later', async () => {
+    const { server, client } = await setup({ maxQueue: 100, maxBatch: 1_000 });
+    server.overrides.events = { status: 503 };
+    client.isEnabled('checkout', 'u');
+    for (let i = 0; i < 250; i++) client.track('e', `u${i}`);
+    await client.flush();
+    client.isEnabled('checkout', 'u');
+    await client.flush();
+    expect(server.eventBodies).toHaveLength(0);
+    delete server.overrides.events;
+    await client.flush();
+    const body = bodies(server)[0]!;
+    expect(body.events).toHaveLength(100);
+    expect(body.events[0]!.userId).toBe('u150');
+    expect(body.events[99]!.userId).toBe('u249');
+    expect(body.dropped).toEqual({ events: 150, evaluations: 0 });
+    // Counts from the failed windows are kept, not lost.
+    expect(body.evaluations).toEqual([expect.objectContaining({ flag: 'checkout', variant: 'on', count: 2 })]);
+  });
+
+  it('drops a batch the server refuses as invalid instead of resending it forever', async () => {
+    const { server, client } = await setup();
+    server.overrides.events = { status: 400 };
+    client.track('e', 'u');
+    await client.flush();
+    delete server.overrides.events;
+    await client.flush();
+    expect(bodies(server)[0]).toMatchObject({ events: [], dropped: { events: 1, evaluations: 0 } });
+  });
+
+  it('bounds the number of distinct counted flags', async () => {
+    const { server, client } = await setup({ maxQueue: 10 });
+    for (let i = 0; i < 50; i++) client.isEnabled(`flag-${i}`, 'u');
+    await client.flush();
+    expect(bodies(server)[0]!.evaluations).toHaveLength(10);
+    expect(bodies(server)[0]!.dropped).toEqual({ events: 0, evaluations: 40 });
+  });
+
+  it('flushes on close, within a bounded time even when the server hangs', async () => {
+    const { server, client } = await setup();
+    client.track('bye', 'u');
+    await client.close();
+    expect(bodies(server)[0]!.events[0]!.name).toBe('bye');
+
+    // A raw TCP server that accepts connections and never answers.
+    const sockets: Socket[] = [];
+    const black = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => black.listen(0, '127.0.0.1', () => r()));
+    const port = (black.address() as AddressInfo).port;
+    const c3 = createClient({ url: `http://127.0.0.1:${port}`, key: 'k', logger: memoryLogger(), stream: false });
+    c3.track('stuck', 'u');
+    const t0 = Date.now();
+    await c3.close(300);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    for (const sock of sockets) sock.destroy();
+    await new Promise((r) => black.close(r));
+  });
+
+  it('does not count or track when events are off', async () => {
+    server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout')) });
+    const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), events: false });
+    clients.push(client);
+    await client.ready(2_000);
+    client.isEnabled('checkout', 'u');
+    client.track('x', 'u');
+    await client.close();
+    expect(server.requests.events).toBe(0);
+  });
+
+  it('ignores a track() without a name, never throwing', async () => {
+    const { server, client } = await setup();
+    expect(() => client.track('' as string, 'u')).not.toThrow();
+    expect(() => client.track(undefined as never)).not.toThrow();
+    expect(() => client.track('ok', { get userId(): string { throw new Error('boom'); } } as never)).not.toThrow();
+    await client.flush();
+    expect(server.eventBodies).toHaveLength(0);
+  });
+});

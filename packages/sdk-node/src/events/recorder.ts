@@ -1,0 +1,215 @@
+/**
+ * Evaluation counts and tracked events, batched to `POST /api/sdk/events`.
+ *
+ * Counting sits on the evaluation hot path, so it is one Map lookup and a scan of the
+ * flag's few variants (compared by identity first: the served variant string is the
+ * snapshot's own), with no allocation once a flag/variant pair has been seen. Memory is bounded while the server
+ * is unreachable: at most `maxQueue` tracked events (the oldest are dropped and counted)
+ * and at most `maxQueue` distinct flags counted per window.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../options.js';
+import { SwitchboardError } from '../errors.js';
+import { abortAfter, requestHeaders, statusFailure, thrownFailure } from '../delivery/http.js';
+import { SDK_NAME, SDK_VERSION } from '../version.js';
+import type { EvaluationSummary, EventsPayload, TrackedEvent } from './payload.js';
+
+export interface RecorderSettings {
+  url: string;
+  key: string;
+  fetch: typeof fetch;
+  clock: Clock;
+  logger: Logger;
+  timeout: number;
+  flushInterval: number;
+  maxBatch: number;
+  maxQueue: number;
+  onError(error: SwitchboardError): void;
+}
+
+interface FlagCounts {
+  variants: (string | undefined)[];
+  counts: number[];
+}
+
+/** Longest wait between flushes while the server keeps failing, ms. */
+const MAX_FLUSH_BACKOFF = 300_000;
+
+export class EventRecorder {
+  /** flag → counts per variant (undefined when the caller's default was served). */
+  private counts = new Map<string, FlagCounts>();
+  private lastFlag: string | undefined;
+  private lastCounts: FlagCounts | undefined;
+  private windowStart: number;
+  private queue: TrackedEvent[] = [];
+  private droppedEvents = 0;
+  private droppedEvaluations = 0;
+  private timer: unknown;
+  private inFlight: Promise<void> | undefined;
+  private failures = 0;
+  private closed = false;
+  private flushSoonScheduled = false;
+
+  constructor(private readonly s: RecorderSettings) {
+    this.windowStart = s.clock.now();
+    this.scheduleNext(s.flushInterval);
+  }
+
+  /** Hot path: one evaluation of `flag` that served `variant`. */
+  count(flag: string, variant: string | undefined, n = 1): void {
+    // One-entry cache: request handlers tend to ask about the same flag in a row.
+    let c = flag === this.lastFlag ? this.lastCounts : this.counts.get(flag);
+    if (c === undefined) {
+      if (this.counts.size >= this.s.maxQueue || this.closed) {
+        this.droppedEvaluations += n;
+        return;
+      }
+      c = { variants: [], counts: [] };
+      this.counts.set(flag, c);
+    }
+    this.lastFlag = flag;
+    this.lastCounts = c;
+    const variants = c.variants;
+    for (let i = 0; i < variants.length; i++) {
+      if (variants[i] === variant) {
+        c.counts[i]! += n;
+        return;
+      }
+    }
+    variants.push(variant);
+    c.counts.push(n);
+  }
+
+  track(event: TrackedEvent): void {
+    if (this.closed) return;
+    this.queue.push(event);
+    if (this.queue.length > this.s.maxQueue) {
+      this.queue.splice(0, this.queue.length - this.s.maxQueue);
+      this.droppedEvents++;
+    }
+    if (this.queue.length >= this.s.maxBatch && this.failures === 0 && !this.flushSoonScheduled) {
+      this.flushSoonScheduled = true;
+      this.s.clock.setTimeout(() => {
+        this.flushSoonScheduled = false;
+        void this.flush();
+      }, 0);
+    }
+  }
+
+  /** Sends everything held, one request per `maxBatch` events. Concurrent calls share one run. */
+  flush(): Promise<void> {
+    this.inFlight ??= this.sendAll().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Stops the timer and makes a last flush, waiting at most `ms`. */
+  async close(ms: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) this.s.clock.clearTimeout(this.timer);
+    let expired: unknown;
+    await Promise.race([
+      this.flush(),
+      new Promise<void>((resolve) => {
+        expired = this.s.clock.setTimeout(resolve, ms);
+      }),
+    ]);
+    this.s.clock.clearTimeout(expired);
+  }
+
+  private scheduleNext(ms: number): void {
+    if (this.closed) return;
+    this.timer = this.s.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().then(() => {
+        const backoff = Math.min(this.s.flushInterval * 2 ** Math.min(this.failures, 20), Math.max(this.s.flushInterval, MAX_FLUSH_BACKOFF));
+        this.scheduleNext(backoff);
+      });
+    }, ms);
+  }
+
+  private takeEvaluations(now: number): EvaluationSummary[] {
+    if (this.counts.size === 0) return [];
+    const out: EvaluationSummary[] = [];
+    for (const [flag, c] of this.counts) {
+      for (let i = 0; i < c.variants.length; i++) {
+        out.push({ flag, variant: c.variants[i] ?? null, count: c.counts[i]!, windowStart: this.windowStart, windowEnd: now });
+      }
+    }
+    this.counts = new Map();
+    this.lastFlag = undefined;
+    this.lastCounts = undefined;
+    this.windowStart = now;
+    return out;
+  }
+
+  // A failed batch's counts go back into the current window, which then starts earlier.
+  private restoreEvaluations(summaries: EvaluationSummary[]): void {
+    for (const s of summaries) {
+      this.count(s.flag, s.variant ?? undefined, s.count);
+      if (s.windowStart < this.windowStart) this.windowStart = s.windowStart;
+    }
+  }
+
+  private async sendAll(): Promise<void> {
+    let first = true;
+    while (first || this.queue.length > 0) {
+      const now = this.s.clock.now();
+      const evaluations = first ? this.takeEvaluations(now) : [];
+      first = false;
+      const events = this.queue.splice(0, this.s.maxBatch);
+      if (evaluations.length === 0 && events.length === 0 && this.droppedEvents === 0 && this.droppedEvaluations === 0) return;
+      const payload: EventsPayload = { sdk: { name: SDK_NAME, version: SDK_VERSION }, evaluations, events };
+      const dropped = { events: this.droppedEvents, evaluations: this.droppedEvaluations };
+      if (dropped.events > 0 || dropped.evaluations > 0) payload.dropped = dropped;
+      const outcome = await this.post(payload);
+      if (outcome === 'sent' || outcome === 'rejected') {
+        this.droppedEvents -= dropped.events;
+        this.droppedEvaluations -= dropped.evaluations;
+        if (outcome === 'rejected') this.droppedEvents += events.length;
+        this.failures = 0;
+        continue;
+      }
+      // Server unreachable: keep what we had, oldest first, within the bound.
+      this.failures++;
+      this.restoreEvaluations(evaluations);
+      this.queue = events.concat(this.queue);
+      if (this.queue.length > this.s.maxQueue) {
+        const excess = this.queue.length - this.s.maxQueue;
+        this.queue.splice(0, excess);
+        this.droppedEvents += excess;
+      }
+      return;
+    }
+  }
+
+  /** `sent`; `rejected` (a 4xx that resending won't fix: the batch is dropped); `failed` (retry later). */
+  private async post(payload: EventsPayload): Promise<'sent' | 'rejected' | 'failed'> {
+    const { clock, fetch, key, timeout, url } = this.s;
+    const controller = new AbortController();
+    const cancel = abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `events: no response within ${timeout} ms`));
+    try {
+      const res = await fetch(`${url}/api/sdk/events`, {
+        method: 'POST',
+        headers: requestHeaders(key, { 'content-type': 'application/json' }),
+        body: JSON.stringify(payload),
+        signal: controller.signal,
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return 'sent';
+      const failure = statusFailure(res, 'events', clock.now());
+      this.s.onError(new SwitchboardError('EVENTS', failure.error.message, { status: res.status, cause: failure.error }));
+      // 401/403 may be a key being rotated: keep the batch (bounded) and retry later.
+      if (failure.kind !== 'retry' && failure.error.code !== 'UNAUTHORIZED') return 'rejected';
+      return 'failed';
+    } catch (e) {
+      const failure = thrownFailure(e, controller.signal, 'events');
+      this.s.onError(new SwitchboardError('EVENTS', failure.error.message, { cause: failure.error }));
+      return 'failed';
+    } finally {
+      cancel();
+    }
+  }
+}

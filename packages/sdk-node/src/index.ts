@@ -1,0 +1,10 @@
+export { createClient, SwitchboardClient } from './client.js';
+export type { ClientEvents, ClientStatus, SnapshotSource, UserOrContext, VariantResult, Widen } from './client.js';
+export type { ClientOptions, EventOptions, BackoffOptions, Logger } from './options.js';
+export { DEFAULTS } from './options.js';
+export { SwitchboardError, isSwitchboardError, type SwitchboardErrorCode } from './errors.js';
+export { createFileStore, type SnapshotStore } from './persistence.js';
+export type { Clock, TimerHandle } from './clock.js';
+export type { EventsPayload, EvaluationSummary, TrackedEvent } from './events/payload.js';
+export { SDK_NAME, SDK_VERSION } from './version.js';
+export type { EvaluationContext, EvaluationResult, FlagValue, JsonValue, Reason, ErrorCode, Snapshot, Flag } from '@switchboard/core';

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { applyPatch, checkPatch, checkSnapshot, diffSnapshots } from './snapshot-payloads.js';
+import { booleanFlag, snapshotOf } from './test-support/fixtures.js';
+
+describe('checkSnapshot', () => {
+  it('accepts a snapshot and ignores unknown fields', () => {
+    const doc = { ...snapshotOf(3, { ...booleanFlag('a'), futureField: 1 } as never), extra: { anything: true } };
+    const checked = checkSnapshot(doc);
+    expect(checked).toEqual(snapshotOf(3, booleanFlag('a')));
+    expect(checked).not.toHaveProperty('extra');
+  });
+
+  it('compacts flags: evaluation-only fields in one order, empty lists and a salt equal to the key dropped', () => {
+    const checked = checkSnapshot(snapshotOf(1, booleanFlag('a', { salt: 'a', rules: [], prerequisites: [], clientSide: true }), booleanFlag('b', { salt: '' })));
+    if (typeof checked === 'string') throw new Error(checked);
+    const a = checked.flags.a!;
+    expect(Object.keys(a)).toEqual(['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough']);
+    expect([a.salt, a.rules, a.prerequisites, a.clientSide]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(checked.flags.b!.salt).toBe(''); // an empty salt is meaningful: it is kept
+  });
+
+  it('shares structurally equal parts between flags, and keeps malformed rules as they are', () => {
+    const rule = { id: 'r', conditions: [{ attribute: 'country', operator: 'in' as const, values: ['DE'] }], serve: { variant: 'on' } };
+    const checked = checkSnapshot(
+      JSON.parse(JSON.stringify(snapshotOf(1, booleanFlag('a', { rules: [rule] }), booleanFlag('b', { rules: [{ ...rule, id: 's' }, 'junk' as never] })))) as unknown,
+    );
+    if (typeof checked === 'string') throw new Error(checked);
+    const [a, b] = [checked.flags.a!, checked.flags.b!];
+    expect(a.variants).toBe(b.variants);
+    expect(a.fallthrough).toBe(b.fallthrough);
+    expect(a.rules![0]!.conditions).toBe(b.rules![0]!.conditions);
+    expect(b.rules![0]!.id).toBe('s');
+    expect(b.rules![1]).toBe('junk');
+  });
+
+  it('holds flag keys like __proto__ as ordinary own keys', () => {
+    const doc = JSON.parse(`{"schemaVersion":1,"revision":1,"flags":{"__proto__":${JSON.stringify(booleanFlag('__proto__'))}}}`) as unknown;
+    const checked = checkSnapshot(doc);
+    if (typeof checked === 'string') throw new Error(checked);
+    expect(Object.keys(checked.flags)).toEqual(['__proto__']);
+    const patched = applyPatch(checked, { revision: 2, key: '__proto__', flag: null });
+    expect(patched).toEqual(['__proto__']);
+    expect(Object.keys(checked.flags)).toEqual([]);
+  });
+
+  it.each([
+    ['not an object', 'nope'],
+    ['an array', []],
+    ['a newer schema', { schemaVersion: 2, revision: 1, flags: {} }],
+    ['no revision', { schemaVersion: 1, flags: {} }],
+    ['a fractional revision', { schemaVersion: 1, revision: 1.5, flags: {} }],
+    ['flags not an object', { schemaVersion: 1, revision: 1, flags: [] }],
+    ['a flag that is not an object', { schemaVersion: 1, revision: 1, flags: { a: 1 } }],
+    ['a flag without a version', { schemaVersion: 1, revision: 1, flags: { a: { key: 'a' } } }],
+    ['segments not an object', { schemaVersion: 1, revision: 1, flags: {}, segments: 'x' }],
+  ])('rejects %s', (_name, doc) => {
+    expect(typeof checkSnapshot(doc)).toBe('string');
+  });
+
+  it('keeps a flag whose rules are malformed: evaluation handles it per flag', () => {
+    const doc = snapshotOf(1, booleanFlag('a', { rules: 'garbage' as never }));
+    expect(checkSnapshot(doc)).toEqual(doc);
+  });
+});
+
+describe('checkPatch', () => {
+  it('accepts an upsert and a delete', () => {
+    expect(typeof checkPatch({ revision: 2, key: 'a', flag: booleanFlag('a') })).toBe('object');
+    expect(typeof checkPatch({ revision: 2, key: 'a', flag: null, unknown: 1 })).toBe('object');
+  });
+
+  it.each([
+    ['no revision', { key: 'a', flag: null }],
+    ['no key', { revision: 1, flag: null }],
+    ['a missing flag field', { revision: 1, key: 'a' }],
+    ['a flag without a version', { revision: 1, key: 'a', flag: { key: 'a' } }],
+    ['bad segments', { revision: 1, key: 'a', flag: null, segments: [] }],
+  ])('rejects %s', (_name, doc) => {
+    expect(typeof checkPatch(doc)).toBe('string');
+  });
+});
+
+describe('applyPatch', () => {
+  it('upserts a newer version, and ignores an equal or older one', () => {
+    const s = snapshotOf(5, booleanFlag('a', { version: 3 }));
+    expect(applyPatch(s, { revision: 6, key: 'a', flag: booleanFlag('a', { version: 3, enabled: false }) })).toEqual([]);
+    expect(s.flags.a!.enabled).toBe(true);
+    expect(applyPatch(s, { revision: 6, key: 'a', flag: booleanFlag('a', { version: 2, enabled: false }) })).toEqual([]);
+    expect(applyPatch(s, { revision: 7, key: 'a', flag: booleanFlag('a', { version: 4, enabled: false }) })).toEqual(['a']);
+    expect(s.flags.a!.enabled).toBe(false);
+    expect(s.revision).toBe(7);
+  });
+
+  it('ignores a patch older than the snapshot, and applies several patches of one revision', () => {
+    const s = snapshotOf(5, booleanFlag('a'), booleanFlag('b'));
+    expect(applyPatch(s, { revision: 4, key: 'a', flag: booleanFlag('a', { version: 9 }) })).toEqual([]);
+    expect(applyPatch(s, { revision: 6, key: 'a', flag: booleanFlag('a', { version: 2 }) })).toEqual(['a']);
+    expect(applyPatch(s, { revision: 6, key: 'b', flag: null })).toEqual(['b']);
+    expect(Object.keys(s.flags)).toEqual(['a']);
+  });
+
+  it('adds a new flag whatever its version, and reports dependents through prerequisites', () => {
+    const child = booleanFlag('child', { prerequisites: [{ flag: 'parent', variant: 'on' }] });
+    const grandchild = booleanFlag('grandchild', { prerequisites: [{ flag: 'child', variant: 'on' }] });
+    const s = snapshotOf(1, child, grandchild);
+    expect(applyPatch(s, { revision: 2, key: 'parent', flag: booleanFlag('parent') }).sort()).toEqual(['child', 'grandchild', 'parent']);
+  });
+
+  it('merges segments carried by a patch and reports flags that use them', () => {
+    const user = booleanFlag('uses', { rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] });
+    const s = snapshotOf(1, user, booleanFlag('other'));
+    const changed = applyPatch(s, { revision: 2, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } });
+    expect(changed.sort()).toEqual(['other', 'uses']);
+    expect(s.segments!.beta!.included).toEqual(['u1']);
+  });
+});
+
+describe('diffSnapshots', () => {
+  it('reports added, removed and re-versioned flags, and flags using a changed segment', () => {
+    const seg = (included: string[]) => ({ beta: { key: 'beta', included, conditions: [] } });
+    const uses = booleanFlag('uses', { rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] });
+    const before = { ...snapshotOf(1, booleanFlag('same'), booleanFlag('gone'), booleanFlag('bumped'), uses), segments: seg(['a']) };
+    const after = { ...snapshotOf(2, booleanFlag('same'), booleanFlag('bumped', { version: 2 }), booleanFlag('new'), uses), segments: seg(['a', 'b']) };
+    expect(diffSnapshots(before, after).sort()).toEqual(['bumped', 'gone', 'new', 'uses']);
+    expect(diffSnapshots(after, after)).toEqual([]);
+  });
+});

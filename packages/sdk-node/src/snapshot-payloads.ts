@@ -1,0 +1,233 @@
+/**
+ * Shape checks for what the server sends, and the rules for applying it. Checks are
+ * shallow on purpose: a flag with a malformed rule still evaluates (to the caller's
+ * default with `PARSE_ERROR`), so one bad flag never costs the whole snapshot. Unknown
+ * fields are ignored everywhere.
+ */
+import { SCHEMA_VERSION, type Flag, type Segment, type Snapshot } from '@switchboard/core';
+
+export interface Patch {
+  revision: number;
+  key: string;
+  /** `null` when the flag was deleted. */
+  flag: Flag | null;
+  /** Segments the flag needs (client projections send them); merged when present. */
+  segments?: Record<string, Segment | null>;
+}
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRevision = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function flagProblem(key: string, flag: unknown): string | undefined {
+  if (!isObject(flag)) return `flag ${JSON.stringify(key)} is not an object`;
+  if (typeof flag.version !== 'number' || !Number.isFinite(flag.version)) return `flag ${JSON.stringify(key)} has no numeric version`;
+  return undefined;
+}
+
+const dropEmpty = <T>(v: T): T | undefined => (Array.isArray(v) && v.length === 0 ? undefined : v);
+
+/**
+ * Shares structurally equal parts between flags: most boolean flags have the same
+ * `variants`, many the same `fallthrough` or `serve`. Held flags are never mutated (a
+ * change replaces the whole flag), so sharing is safe. One pool per snapshot.
+ */
+export type SharePool = Map<string, unknown>;
+
+function share<T>(value: T, pool: SharePool | undefined): T {
+  if (pool === undefined || typeof value !== 'object' || value === null) return value;
+  const key = JSON.stringify(value);
+  const hit = pool.get(key);
+  if (hit !== undefined) return hit as T;
+  pool.set(key, value);
+  return value;
+}
+
+function compactRules(rules: Flag['rules'], pool: SharePool | undefined): Flag['rules'] {
+  if (!Array.isArray(rules) || rules.length === 0) return dropEmpty(rules);
+  return rules.map((r) =>
+    isObject(r) ? { id: r.id, conditions: share(r.conditions, pool), serve: share(r.serve, pool) } : r,
+  ) as Flag['rules'];
+}
+
+/**
+ * The flag as held in memory: only the fields evaluation reads, always in one order, so
+ * every flag shares one hidden class (monomorphic property loads on the hot path), with
+ * equal parts shared through `pool`. Empty lists and a salt equal to the key are dropped:
+ * evaluation treats them exactly like absent ones. Malformed parts are kept as they are,
+ * so evaluation still reports them (`PARSE_ERROR`).
+ */
+export function compactFlag(flag: Flag, pool?: SharePool): Flag {
+  return {
+    key: flag.key,
+    version: flag.version,
+    type: flag.type,
+    enabled: flag.enabled,
+    variants: share(flag.variants, pool),
+    offVariant: flag.offVariant,
+    salt: flag.salt === flag.key ? undefined : flag.salt,
+    prerequisites: dropEmpty(flag.prerequisites),
+    rules: compactRules(flag.rules, pool),
+    fallthrough: share(flag.fallthrough, pool),
+  };
+}
+
+/** Returns the snapshot (flags compacted), or a message saying why the document isn't one. */
+export function checkSnapshot(doc: unknown): Snapshot | string {
+  if (!isObject(doc)) return 'snapshot is not an object';
+  if (doc.schemaVersion !== SCHEMA_VERSION) return `unsupported schemaVersion ${JSON.stringify(doc.schemaVersion)} (this SDK reads ${SCHEMA_VERSION})`;
+  if (!isRevision(doc.revision)) return 'snapshot revision is not a non-negative integer';
+  if (!isObject(doc.flags)) return 'snapshot flags is not an object';
+  if (doc.segments !== undefined && !isObject(doc.segments)) return 'snapshot segments is not an object';
+  // Null prototype: a flag keyed "__proto__" is an own property like any other.
+  const flags = Object.create(null) as Record<string, Flag>;
+  const pool: SharePool = new Map();
+  for (const key of Object.keys(doc.flags)) {
+    const flag = doc.flags[key];
+    const problem = flagProblem(key, flag);
+    if (problem) return problem;
+    flags[key] = compactFlag(flag as Flag, pool);
+  }
+  const segments = Object.create(null) as Record<string, Segment>;
+  if (doc.segments) {
+    for (const key of Object.keys(doc.segments)) {
+      const segment = doc.segments[key];
+      if (!isObject(segment)) return `segment ${JSON.stringify(key)} is not an object`;
+      segments[key] = segment as unknown as Segment;
+    }
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    environment: typeof doc.environment === 'string' ? doc.environment : '',
+    revision: doc.revision,
+    flags,
+    segments,
+  };
+}
+
+export function checkPatch(doc: unknown): Patch | string {
+  if (!isObject(doc)) return 'patch is not an object';
+  if (!isRevision(doc.revision)) return 'patch revision is not a non-negative integer';
+  if (typeof doc.key !== 'string' || doc.key.length === 0) return 'patch key is not a string';
+  if (doc.flag !== null) {
+    const problem = flagProblem(doc.key, doc.flag);
+    if (problem) return problem;
+  }
+  if (doc.segments !== undefined) {
+    if (!isObject(doc.segments)) return 'patch segments is not an object';
+    for (const key of Object.keys(doc.segments)) {
+      const s = doc.segments[key];
+      if (s !== null && !isObject(s)) return `segment ${JSON.stringify(key)} is not an object`;
+    }
+  }
+  const patch: Patch = { revision: doc.revision, key: doc.key, flag: doc.flag === null ? null : compactFlag(doc.flag as Flag) };
+  if (doc.segments !== undefined) patch.segments = doc.segments as Record<string, Segment | null>;
+  return patch;
+}
+
+/**
+ * Applies a patch in place. A patch older than the snapshot's revision is ignored; an
+ * upsert applies only when the flag is new or its version is higher than the one held.
+ * Several patches of one change share a revision, so an equal revision still applies.
+ * Returns the flag keys whose definition changed (empty when nothing did).
+ */
+export function applyPatch(snapshot: Snapshot, patch: Patch): string[] {
+  if (patch.revision < snapshot.revision) return [];
+  const changed: string[] = [];
+  const flags = snapshot.flags;
+  const held = Object.prototype.hasOwnProperty.call(flags, patch.key) ? flags[patch.key] : undefined;
+  if (patch.flag === null) {
+    if (held !== undefined) {
+      delete flags[patch.key];
+      changed.push(patch.key);
+    }
+  } else if (held === undefined || patch.flag.version > held.version) {
+    flags[patch.key] = patch.flag;
+    changed.push(patch.key);
+  }
+  if (patch.segments) {
+    const segments = (snapshot.segments ??= Object.create(null) as Record<string, Segment>);
+    const touched: string[] = [];
+    for (const key of Object.keys(patch.segments)) {
+      const s = patch.segments[key];
+      if (s === null || s === undefined) {
+        if (Object.prototype.hasOwnProperty.call(segments, key)) {
+          delete segments[key];
+          touched.push(key);
+        }
+      } else if (JSON.stringify(segments[key]) !== JSON.stringify(s)) {
+        segments[key] = s;
+        touched.push(key);
+      }
+    }
+    if (touched.length > 0) changed.push(...flagsUsingSegments(snapshot, new Set(touched)));
+  }
+  snapshot.revision = Math.max(snapshot.revision, patch.revision);
+  return withDependents(snapshot, changed);
+}
+
+/** Keys of flags whose evaluation may differ between two snapshots. */
+export function diffSnapshots(before: Snapshot, after: Snapshot): string[] {
+  const changed: string[] = [];
+  const a = before.flags;
+  const b = after.flags;
+  for (const key of Object.keys(b)) {
+    const old = Object.prototype.hasOwnProperty.call(a, key) ? a[key] : undefined;
+    if (old === undefined || old.version !== b[key]!.version) changed.push(key);
+  }
+  for (const key of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(b, key)) changed.push(key);
+  const sa = before.segments ?? {};
+  const sb = after.segments ?? {};
+  const segs = new Set<string>();
+  for (const key of new Set([...Object.keys(sa), ...Object.keys(sb)])) {
+    if (JSON.stringify(sa[key]) !== JSON.stringify(sb[key])) segs.add(key);
+  }
+  if (segs.size > 0) changed.push(...flagsUsingSegments(after, segs));
+  return withDependents(after, changed);
+}
+
+// Flags whose rules (or whose rules' segments, transitively) reference the segments.
+function flagsUsingSegments(snapshot: Snapshot, segmentKeys: Set<string>): string[] {
+  const segments = snapshot.segments ?? {};
+  // Widen to segments that include a changed segment.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [key, segment] of Object.entries(segments)) {
+      if (segmentKeys.has(key) || !isObject(segment) || !Array.isArray(segment.conditions)) continue;
+      if (segment.conditions.some((c) => referencesSegment(c, segmentKeys))) {
+        segmentKeys.add(key);
+        grew = true;
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const [key, flag] of Object.entries(snapshot.flags)) {
+    const rules = isObject(flag) && Array.isArray(flag.rules) ? flag.rules : [];
+    if (rules.some((r) => isObject(r) && Array.isArray(r.conditions) && r.conditions.some((c) => referencesSegment(c, segmentKeys)))) out.push(key);
+  }
+  return out;
+}
+
+function referencesSegment(condition: unknown, segmentKeys: Set<string>): boolean {
+  if (!isObject(condition) || condition.operator !== 'inSegment' || !Array.isArray(condition.values)) return false;
+  return condition.values.some((v) => typeof v === 'string' && segmentKeys.has(v));
+}
+
+// Adds flags that depend on a changed flag through prerequisites, transitively.
+function withDependents(snapshot: Snapshot, changed: string[]): string[] {
+  if (changed.length === 0) return changed;
+  const out = new Set(changed);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [key, flag] of Object.entries(snapshot.flags)) {
+      if (out.has(key) || !isObject(flag) || !Array.isArray(flag.prerequisites)) continue;
+      if (flag.prerequisites.some((p) => isObject(p) && typeof p.flag === 'string' && out.has(p.flag))) {
+        out.add(key);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}
