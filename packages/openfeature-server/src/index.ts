@@ -1,0 +1,1 @@
+export { SwitchboardProvider, toSwitchboardContext, type SwitchboardProviderOptions } from './provider.js';
