@@ -5,7 +5,8 @@ import evaluation from '@switchboard/spec/evaluation.json' with { type: 'json' }
 import { evaluate } from './evaluate.js';
 import { murmur3 } from './murmur3.js';
 import { bucketOf, pickVariant } from './bucketing.js';
-import type { Condition, EvaluationContext, Segment, Snapshot } from './snapshot.js';
+import { bucketingSnapshot, operatorSnapshot } from '@switchboard/spec/harness';
+import type { EvaluationContext, Snapshot } from './snapshot.js';
 
 // Every evaluator in the repository runs these same files; this is core's run.
 describe(`spec ${bucketing.specVersion}: bucketing`, () => {
@@ -25,23 +26,7 @@ describe(`spec ${bucketing.specVersion}: bucketing`, () => {
 
   it('serves the same variants through evaluate() as the vectors say', () => {
     for (const c of bucketing.cases) {
-      const snapshot: Snapshot = {
-        schemaVersion: 1,
-        environment: 'spec',
-        revision: 1,
-        flags: {
-          f: {
-            key: 'f',
-            version: 1,
-            type: 'string',
-            enabled: true,
-            salt: c.salt,
-            variants: Object.fromEntries(c.weights.map((w) => [w.variant, w.variant])),
-            offVariant: c.weights[0]!.variant,
-            fallthrough: { rollout: c.weights },
-          },
-        },
-      };
+      const snapshot = bucketingSnapshot(c) as Snapshot;
       expect(evaluate(snapshot, 'f', { userId: c.value as string }, '').variant).toBe(c.variant);
     }
   });
@@ -49,24 +34,7 @@ describe(`spec ${bucketing.specVersion}: bucketing`, () => {
 
 describe(`spec ${operators.specVersion}: operators`, () => {
   it.each(operators.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const snapshot: Snapshot = {
-      schemaVersion: 1,
-      environment: 'spec',
-      revision: 1,
-      flags: {
-        f: {
-          key: 'f',
-          version: 1,
-          type: 'boolean',
-          enabled: true,
-          variants: { on: true, off: false },
-          offVariant: 'off',
-          rules: [{ id: 'r', conditions: [c.condition as Condition], serve: { variant: 'on' } }],
-          fallthrough: { variant: 'off' },
-        },
-      },
-      segments: ('segments' in c ? c.segments : {}) as Record<string, Segment>,
-    };
+    const snapshot = operatorSnapshot(c) as Snapshot;
     expect(evaluate(snapshot, 'f', c.context as EvaluationContext, false).value).toBe(c.expected);
   });
 });

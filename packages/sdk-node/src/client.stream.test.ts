@@ -129,10 +129,9 @@ describe('streaming client', () => {
   it("honours the server's retry: field as the reconnect base", async () => {
     const { server, client } = await setup({ retry: 30 }, { backoff: { initial: 60_000, max: 120_000 } });
     await client.ready(2_000);
-    const t0 = Date.now();
     server.endStreams();
-    await until(() => server.requests.stream === 2, 2_000, 'reconnect using retry:');
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    // The configured base is a minute; reconnecting within the wait proves retry: won.
+    await until(() => server.requests.stream === 2, 5_000, 'reconnect using retry:');
   });
 
   it('emits stale when the stream ends and recovered when it is back, serving throughout', async () => {
@@ -208,7 +207,8 @@ describe('streaming client', () => {
     server.silent = true; // connects, never sends
     const t0 = Date.now();
     await expect(client.ready(300)).rejects.toMatchObject({ code: 'TIMEOUT' });
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    // The next attempt is 10 s away: rejecting well before it is the timeout at work.
+    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(client.isEnabled('checkout', 'u')).toBe(false);
   });
 

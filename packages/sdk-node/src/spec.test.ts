@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import bucketing from '@switchboard/spec/bucketing.json' with { type: 'json' };
 import operators from '@switchboard/spec/operators.json' with { type: 'json' };
 import evaluation from '@switchboard/spec/evaluation.json' with { type: 'json' };
-import type { Condition, EvaluationContext, FlagValue, Segment, Snapshot } from '@switchboard/core';
+import { bucketingSnapshot, operatorSnapshot } from '@switchboard/spec/harness';
+import type { EvaluationContext, FlagValue, Snapshot } from '@switchboard/core';
 import { createClient } from './index.js';
 
 // Every evaluator in the repository runs the shared spec; this is the Node SDK's run,
@@ -23,23 +24,7 @@ describe(`spec ${bucketing.specVersion}: bucketing through the Node SDK`, () => 
   it(`serves the expected variant for all ${bucketing.cases.length} (salt, value, weights) vectors`, () => {
     const failures: string[] = [];
     for (const c of bucketing.cases) {
-      const snapshot: Snapshot = {
-        schemaVersion: 1,
-        environment: 'spec',
-        revision: 1,
-        flags: {
-          f: {
-            key: 'f',
-            version: 1,
-            type: 'string',
-            enabled: true,
-            salt: c.salt,
-            variants: Object.fromEntries(c.weights.map((w) => [w.variant, w.variant])),
-            offVariant: c.weights[0]!.variant,
-            fallthrough: { rollout: c.weights },
-          },
-        },
-      };
+      const snapshot = bucketingSnapshot(c) as Snapshot;
       const client = createClient({ offline: true, bootstrap: snapshot });
       // Both the user-id shorthand and a context (numbers bucket by their decimal string).
       const viaId = client.variant('f', String(c.value), '').variant;
@@ -52,24 +37,7 @@ describe(`spec ${bucketing.specVersion}: bucketing through the Node SDK`, () => 
 
 describe(`spec ${operators.specVersion}: operators through the Node SDK`, () => {
   it.each(operators.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const snapshot: Snapshot = {
-      schemaVersion: 1,
-      environment: 'spec',
-      revision: 1,
-      flags: {
-        f: {
-          key: 'f',
-          version: 1,
-          type: 'boolean',
-          enabled: true,
-          variants: { on: true, off: false },
-          offVariant: 'off',
-          rules: [{ id: 'r', conditions: [c.condition as Condition], serve: { variant: 'on' } }],
-          fallthrough: { variant: 'off' },
-        },
-      },
-      segments: ('segments' in c ? c.segments : {}) as Record<string, Segment>,
-    };
+    const snapshot = operatorSnapshot(c) as Snapshot;
     const client = createClient({ offline: true, bootstrap: snapshot });
     expect(client.isEnabled('f', c.context as EvaluationContext)).toBe(c.expected);
   });

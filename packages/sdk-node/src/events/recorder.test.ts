@@ -125,7 +125,8 @@ describe('evaluation counts and tracked events', () => {
     c3.track('stuck', 'u');
     const t0 = Date.now();
     await c3.close(300);
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    // Without the bound, close would wait for the 10 s request timeout.
+    expect(Date.now() - t0).toBeLessThan(5_000);
     for (const sock of sockets) sock.destroy();
     await new Promise((r) => black.close(r));
   });
