@@ -96,3 +96,25 @@ describe('admin rate limit', () => {
     }
   });
 });
+
+describe('SDK events rate limit', () => {
+  it('limits each key separately: 429 RATE_LIMITED with Retry-After for the busy key only', async () => {
+    const app = await testApp({ sdkEventsRateLimitPerMinute: 2 });
+    try {
+      const api = http(app);
+      const busy = await createKey(api, 'server', 'production');
+      const quiet = await createKey(api, 'client', 'production');
+      const body = { sdk: { name: '@switchboard/node', version: '0.1.0' }, evaluations: [], events: [] };
+      for (let i = 0; i < 2; i++) expect((await api.post('/api/sdk/events', body, { key: busy.key })).statusCode).toBe(202);
+      const limited = await api.post('/api/sdk/events', body, { key: busy.key });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers['retry-after']).toBeDefined();
+      expect(limited.json().error.code).toBe('RATE_LIMITED');
+      expect((await api.post('/api/sdk/events', body, { key: quiet.key })).statusCode).toBe(202);
+      // Delivery is not rate limited.
+      for (let i = 0; i < 5; i++) expect((await api.get('/api/sdk/flags', { key: busy.key })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Config } from './config.js';
 import { isDatabaseUnavailable } from './errors.js';
+import { adminUi } from './plugins/admin-ui.js';
 import { authPlugin, requireAdmin } from './plugins/auth.js';
 import { dbPlugin } from './plugins/db.js';
 import { docsPlugin } from './plugins/docs.js';
@@ -22,11 +23,15 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { Writer } from './modules/changes/writer.js';
 import { environmentRoutes } from './modules/environments/routes.js';
 import { EnvironmentService } from './modules/environments/service.js';
+import { eventIngestRoutes } from './modules/events/ingest-routes.js';
+import { eventReportRoutes } from './modules/events/report-routes.js';
+import { EventService } from './modules/events/service.js';
 import { configRoutes } from './modules/flags/config-routes.js';
 import { flagRoutes } from './modules/flags/routes.js';
 import { ErrorBody } from './modules/flags/schemas.js';
 import { FlagService } from './modules/flags/service.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { sdkAccess } from './modules/sdk/access.js';
 import { Delivery } from './modules/sdk/delivery.js';
 import { RevisionWatcher } from './modules/sdk/revision-watcher.js';
 import { sdkRoutes } from './modules/sdk/routes.js';
@@ -55,7 +60,8 @@ export interface BuildOptions {
 export type App = FastifyInstance & { delivery: Delivery; watcher: RevisionWatcher };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const QUIET_ROUTES = /^\/(api\/sdk\/flags|health\/[a-z]+|metrics)(\?|$)/;
+const QUIET_ROUTES = /^\/(api\/sdk\/(flags|events)|health\/[a-z]+|metrics)(\?|$)/;
+const PRUNE_INTERVAL_MS = 60 * 60_000;
 const SECRET_QUERY = /(key|token|secret|password|auth)/i;
 
 /** The URL with the values of secret-looking query parameters replaced. */
@@ -150,6 +156,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const segments = new SegmentService(writer, readyDb);
   const environments = new EnvironmentService(writer, delivery, readyDb);
   const apiKeys = new ApiKeyService(writer, delivery, keys, readyDb, config.adminToken !== undefined);
+  const events = new EventService(readyDb, {
+    retentionDays: config.metricsRetentionDays,
+    maxConcurrentWrites: config.eventsMaxConcurrentWrites,
+    metrics,
+  });
 
   await app.register(healthRoutes, { database, redis, delivery, isClosing: () => closing });
   await app.register(
@@ -164,10 +175,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await admin.register(environmentRoutes, { environments });
       await admin.register(apiKeyRoutes, { apiKeys });
       await admin.register(auditRoutes, { db: readyDb });
+      await admin.register(eventReportRoutes, { events });
     },
     { prefix: '/api/admin' },
   );
-  await app.register(sdkRoutes, { prefix: '/api/sdk', delivery, keys, corsOrigins: config.corsOrigins });
+  await app.register(
+    async (sdk) => {
+      await sdk.register(sdkAccess, { keys, corsOrigins: config.corsOrigins });
+      await sdk.register(sdkRoutes, { delivery });
+      await sdk.register(eventIngestRoutes, {
+        events,
+        rateLimitPerMinute: config.sdkEventsRateLimitPerMinute,
+        bodyLimit: config.eventsBodyLimit,
+      });
+    },
+    { prefix: '/api/sdk' },
+  );
+  await app.register(adminUi, { dir: config.adminUiDir });
 
   // The safety net and the start-up path in one loop: migrate and seed once the
   // database answers, then compare revisions about once a second.
@@ -199,8 +223,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const watcher = new RevisionWatcher(tick, config.revisionCheckIntervalMs);
   delivery.setCheckTrigger(() => watcher.trigger());
 
+  // Aggregates past the retention go hourly (every instance tries; deleting twice is harmless).
+  const prune = (): void => {
+    if (!database.ready) return;
+    events.prune().then(
+      (rows) => rows > 0 && app.log.info({ rows }, 'pruned expired evaluation and event aggregates'),
+      (err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'pruning aggregates failed'),
+    );
+  };
+  const firstPrune = setTimeout(prune, 60_000);
+  const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
+  firstPrune.unref();
+  pruneTimer.unref();
+
   app.addHook('preClose', async () => {
     closing = true;
+    clearTimeout(firstPrune);
+    clearInterval(pruneTimer);
     await watcher.stop();
     delivery.close();
   });

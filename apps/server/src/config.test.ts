@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, DEFAULT_ADMIN_UI_DIR, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('has working defaults: port 4242, embedded database in ./.data, no Redis, no CORS', () => {
     const config = loadConfig({}, '/srv/app');
     expect(config).toMatchObject({ port: 4242, host: '0.0.0.0', databaseUrl: undefined, redisUrl: undefined, dataDir: '/srv/app/.data', corsOrigins: [] });
+    expect(config).toMatchObject({ metricsRetentionDays: 90, adminUiDir: DEFAULT_ADMIN_UI_DIR });
+  });
+
+  it('looks for the admin UI in apps/admin/dist of the workspace', () => {
+    expect(DEFAULT_ADMIN_UI_DIR).toBe(fileURLToPath(new URL('../../admin/dist/', import.meta.url)));
+    expect(DEFAULT_ADMIN_UI_DIR.replace(/\\/g, '/')).toMatch(/\/apps\/admin\/dist\/$/);
   });
 
   it('reads every variable', () => {
@@ -18,6 +25,8 @@ describe('loadConfig', () => {
         ADMIN_TOKEN: 'a-long-enough-admin-token',
         CORS_ORIGINS: 'https://a.example.com, http://localhost:3000',
         LOG_LEVEL: 'warn',
+        METRICS_RETENTION_DAYS: '30',
+        ADMIN_UI_DIR: 'ui/dist',
       },
       '/srv',
     );
@@ -30,16 +39,18 @@ describe('loadConfig', () => {
       adminToken: 'a-long-enough-admin-token',
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
       logLevel: 'warn',
+      metricsRetentionDays: 30,
+      adminUiDir: '/srv/ui/dist',
     });
   });
 
   it('lists every problem at once', () => {
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://x', ADMIN_TOKEN: 'short', CORS_ORIGINS: 'https://ok.com/path', LOG_LEVEL: 'loud' });
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://x', ADMIN_TOKEN: 'short', CORS_ORIGINS: 'https://ok.com/path', LOG_LEVEL: 'loud', METRICS_RETENTION_DAYS: '0' });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).problems).toHaveLength(6);
+      expect((err as ConfigError).problems).toHaveLength(7);
     }
   });
 

@@ -4,6 +4,10 @@
  * request.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where the admin UI's build lands in the workspace (apps/admin/dist), from src/ or dist/ alike. */
+export const DEFAULT_ADMIN_UI_DIR = fileURLToPath(new URL('../../admin/dist/', import.meta.url));
 
 export interface Config {
   port: number;
@@ -31,6 +35,16 @@ export interface Config {
   bodyLimit: number;
   /** Admin requests per minute per client IP; 0 disables the limit. */
   adminRateLimitPerMinute: number;
+  /** `POST /api/sdk/events` requests per minute per API key (per instance); 0 disables the limit. */
+  sdkEventsRateLimitPerMinute: number;
+  /** Largest accepted `POST /api/sdk/events` body (a full SDK batch can pass the general limit). */
+  eventsBodyLimit: number;
+  /** Event batches written to the database at once; more wait, and past a queue of 50 per slot get 503. */
+  eventsMaxConcurrentWrites: number;
+  /** Days of per-minute evaluation and event aggregates kept; older ones are pruned and not accepted. */
+  metricsRetentionDays: number;
+  /** Folder of the built admin UI (its index.html and assets), served at `/`; `undefined` serves no UI. */
+  adminUiDir: string | undefined;
   /** Upper bound on graceful shutdown before the process exits anyway. */
   shutdownTimeoutMs: number;
   /** How long a Postgres connection attempt may take before the request answers 503. */
@@ -59,6 +73,11 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     sseMaxConnectionsPerKey: 5000,
     bodyLimit: 1024 * 1024,
     adminRateLimitPerMinute: 1200,
+    sdkEventsRateLimitPerMinute: 1200,
+    eventsBodyLimit: 2 * 1024 * 1024,
+    eventsMaxConcurrentWrites: 4,
+    metricsRetentionDays: 90,
+    adminUiDir: DEFAULT_ADMIN_UI_DIR,
     shutdownTimeoutMs: 10_000,
     dbConnectTimeoutMs: 1500,
     dbStatementTimeoutMs: 5000,
@@ -129,6 +148,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminToken,
     corsOrigins,
     logLevel,
+    metricsRetentionDays: int('METRICS_RETENTION_DAYS', base.metricsRetentionDays, 1, 3650),
+    adminUiDir: str('ADMIN_UI_DIR') === undefined ? base.adminUiDir : path.resolve(cwd, str('ADMIN_UI_DIR')!),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,6 +1,6 @@
 /**
- * Postgres crashes: SDK routes keep serving the last snapshot, admin writes fail fast
- * with 503, readiness says so, a new instance can start from the Redis snapshot cache,
+ * Postgres crashes: SDK routes keep serving the last snapshot, admin writes and event
+ * batches fail fast with 503, readiness says so, a new instance can start from the Redis snapshot cache,
  * and after recovery every acknowledged write is there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,11 @@ let stream: SseStream | undefined;
 
 /** Every acknowledged write: flag key → its production config version after the write. */
 const acknowledged = new Map<string, number>();
+const eventBatch = () => ({
+  sdk: { name: '@switchboard/node', version: '0.1.0' },
+  evaluations: [{ flag: 'durable-0', variant: 'on', count: 7, windowStart: Date.now() - 10_000, windowEnd: Date.now() }],
+  events: [],
+});
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -58,6 +63,7 @@ describe('Postgres outage', () => {
       expect(res.statusCode).toBe(200);
       acknowledged.set(key, 2);
     }
+    expect((await api.post('/api/sdk/events', eventBatch(), { key: serverKey })).statusCode).toBe(202);
     const snapshot = await api.get('/api/sdk/flags', { key: serverKey });
     etag = snapshot.headers.etag as string;
     stream = await openStream(`${baseUrl}/api/sdk/stream`, serverKey);
@@ -80,6 +86,7 @@ describe('Postgres outage', () => {
       () => api.patch('/api/admin/flags/durable-0/environments/production', { enabled: false }, ifMatch(2)),
       () => api.post('/api/admin/flags', { key: 'during-outage', type: 'boolean' }),
       () => api.get('/api/admin/flags'),
+      () => api.post('/api/sdk/events', eventBatch(), { key: serverKey }),
     ]) {
       const started = Date.now();
       const res = await attempt();
@@ -111,6 +118,9 @@ describe('Postgres outage', () => {
       expect(await configVersion(api, key, 'production')).toBe(version);
     }
     expect((await api.get('/api/admin/flags/during-outage')).statusCode).toBe(404);
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const metrics = await api.get(`/api/admin/flags/durable-0/environments/production/metrics?from=${from}`);
+    expect(metrics.json().total).toBe(7);
     const res = await api.patch('/api/admin/flags/durable-0/environments/production', { enabled: false }, ifMatch(2));
     expect(res.statusCode).toBe(200);
     const l = late!;

@@ -5,6 +5,8 @@ import { adminSuite, type SuiteContext } from './test-support/admin-suite.js';
 import { SUITE_CONFIG, testApp } from './test-support/app.js';
 import { badRequestsSuite } from './test-support/bad-requests-suite.js';
 import { deliverySuite } from './test-support/delivery-suite.js';
+import { eventsSuite } from './test-support/events-suite.js';
+import { overviewSuite } from './test-support/overview-suite.js';
 
 const ctx = {} as SuiteContext;
 let pg: PostgresService | undefined;
@@ -24,3 +26,5 @@ afterAll(async () => {
 adminSuite(ctx);
 deliverySuite(ctx);
 badRequestsSuite(ctx);
+eventsSuite(ctx);
+overviewSuite(ctx);

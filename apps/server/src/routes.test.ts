@@ -4,6 +4,8 @@ import { adminSuite, type SuiteContext } from './test-support/admin-suite.js';
 import { SUITE_CONFIG, testApp } from './test-support/app.js';
 import { badRequestsSuite } from './test-support/bad-requests-suite.js';
 import { deliverySuite } from './test-support/delivery-suite.js';
+import { eventsSuite } from './test-support/events-suite.js';
+import { overviewSuite } from './test-support/overview-suite.js';
 
 const ctx = {} as SuiteContext;
 
@@ -19,3 +21,5 @@ afterAll(async () => {
 adminSuite(ctx);
 deliverySuite(ctx);
 badRequestsSuite(ctx);
+eventsSuite(ctx);
+overviewSuite(ctx);

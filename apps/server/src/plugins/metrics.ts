@@ -50,6 +50,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sdkEventsIngested = new Counter({
+    name: 'switchboard_sdk_events_ingested_total',
+    help: 'Evaluation summaries and tracked events accepted from SDKs',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly sdkEventsDropped = new Counter({
+    name: 'switchboard_sdk_events_dropped_total',
+    help: 'Evaluations and events SDKs reported dropping before they could be sent',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(defaultMetrics: boolean) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
   }

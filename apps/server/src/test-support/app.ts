@@ -13,6 +13,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     adminToken: ADMIN_TOKEN,
     logLevel: 'silent',
     adminRateLimitPerMinute: 0,
+    sdkEventsRateLimitPerMinute: 0,
+    adminUiDir: undefined,
     ...overrides,
   });
 }

@@ -4,3 +4,4 @@ export { segments, type SegmentRow } from './segments.js';
 export { apiKeys, type ApiKeyKind, type ApiKeyRow } from './api-keys.js';
 export { auditEvents, type AuditEventRow } from './audit.js';
 export { idempotencyKeys } from './idempotency.js';
+export { evaluationCounts, eventCounts, eventDrops } from './metrics.js';

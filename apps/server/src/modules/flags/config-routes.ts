@@ -3,7 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply } from 'fastify';
 import { etag, expectedVersion } from '../changes/preconditions.js';
 import { requestContext } from '../changes/writer.js';
-import { ConfigParams, IfMatchHeaders, PatchConfigBody, PutConfigBody, RestoreBody, RolloutBody, errorResponses } from './schemas.js';
+import { ConfigParams, FlagParams, IfMatchHeaders, PatchConfigBody, PutConfigBody, RestoreBody, RolloutBody, errorResponses } from './schemas.js';
 import type { ConfigView, FlagService } from './service.js';
 
 const writeErrors = errorResponses(400, 404, 409, 412, 428);
@@ -15,6 +15,12 @@ function withEtag(reply: FastifyReply, config: ConfigView): ConfigView {
 
 export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = async (app, { flags }) => {
   const path = '/flags/:key/environments/:env';
+
+  app.get(
+    '/flags/:key/environments',
+    { schema: { tags: ['configs'], summary: 'The flag\'s config in every environment (each with its version), in environment order', params: FlagParams, response: errorResponses(400, 404) } },
+    async (request) => ({ flag: request.params.key, environments: await flags.configs(request.params.key) }),
+  );
 
   app.get(path, { schema: { tags: ['configs'], summary: 'A flag\'s config in one environment (ETag: its version)', params: ConfigParams } }, async (request, reply) =>
     withEtag(reply, await flags.getConfig(request.params.key, request.params.env)),

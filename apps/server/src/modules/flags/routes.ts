@@ -2,7 +2,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
 import { idempotencyOf, requestContext } from '../changes/writer.js';
-import { CreateFlagBody, FlagParams, IdempotencyHeaders, IfMatchHeaders, UpdateFlagBody, errorResponses } from './schemas.js';
+import { CreateFlagBody, FlagParams, Key, IdempotencyHeaders, IfMatchHeaders, UpdateFlagBody, errorResponses } from './schemas.js';
 import type { FlagService } from './service.js';
 
 export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = async (app, { flags }) => {
@@ -11,11 +11,18 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
     {
       schema: {
         tags: ['flags'],
-        summary: 'List flags',
-        querystring: Type.Object({ archived: Type.Optional(Type.Boolean({ description: 'include archived flags' })) }, { additionalProperties: false }),
+        summary: 'List flags; with ?environment= each carries a summary of its state there',
+        querystring: Type.Object(
+          {
+            archived: Type.Optional(Type.Boolean({ description: 'include archived flags' })),
+            environment: Type.Optional(Key),
+          },
+          { additionalProperties: false },
+        ),
+        response: errorResponses(400, 404),
       },
     },
-    async (request) => ({ flags: await flags.list(request.query.archived === true) }),
+    async (request) => ({ flags: await flags.list(request.query.archived === true, request.query.environment) }),
   );
 
   app.post(

@@ -9,7 +9,8 @@ import type { Idempotency, RequestContext, StoredResponse, Write, Writer } from 
 import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument } from './documents.js';
 import type { CreateFlagBody, PatchConfigBody, PutConfigBody, RolloutBody, UpdateFlagBody } from './schemas.js';
 import * as store from './store.js';
-import type { ConfigWithEnvironment } from './store.js';
+import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
+import { findEnvironment } from '../environments/store.js';
 
 export interface ConfigView extends ConfigFields {
   flag: string;
@@ -33,6 +34,48 @@ export interface FlagView {
   createdAt: string;
   updatedAt: string;
   environments?: Record<string, ConfigView>;
+  /** In lists asked for with `?environment=`. */
+  summary?: ConfigSummary;
+}
+
+/** A flag's state in one environment, for lists: what the flags page shows per row. */
+export interface ConfigSummary {
+  environment: string;
+  enabled: boolean;
+  version: number;
+  offVariant: string;
+  fallthrough: ConfigFields['fallthrough'];
+  /** Set when the fallthrough is a two-way rollout: the share of users served `variant` (the one that isn't the off variant). */
+  rollout: { variant: string; percentage: number } | null;
+  ruleCount: number;
+  updatedAt: string;
+  /** The newest audit event of this flag in this environment, or of the flag itself (create, edit). */
+  lastChange: { at: string; actor: string; action: string } | null;
+}
+
+/** `{ variant, percentage }` of a two-way rollout, percentages to 0.001. */
+export function twoWayRollout(fallthrough: ConfigFields['fallthrough'], offVariant: string): ConfigSummary['rollout'] {
+  const rollout = 'rollout' in fallthrough ? fallthrough.rollout : undefined;
+  if (!rollout || rollout.length !== 2) return null;
+  const total = rollout[0]!.weight + rollout[1]!.weight;
+  if (total <= 0) return null;
+  const served = rollout[0]!.variant === offVariant ? rollout[1]! : rollout[0]!;
+  return { variant: served.variant, percentage: Math.round((served.weight / total) * 100_000) / 1000 };
+}
+
+function configSummary(environment: string, row: FlagWithConfig): ConfigSummary {
+  const { config, lastChange } = row;
+  return {
+    environment,
+    enabled: config.enabled,
+    version: config.version,
+    offVariant: config.offVariant,
+    fallthrough: config.fallthrough,
+    rollout: twoWayRollout(config.fallthrough, config.offVariant),
+    ruleCount: config.rules.length,
+    updatedAt: new Date(config.updatedAt).toISOString(),
+    lastChange: lastChange ? { at: new Date(lastChange.at).toISOString(), actor: lastChange.actor, action: lastChange.action } : null,
+  };
 }
 
 export function configView(flagKey: string, row: ConfigWithEnvironment): ConfigView {
@@ -71,9 +114,20 @@ export class FlagService {
     private readonly db: () => Database,
   ) {}
 
-  async list(includeArchived: boolean): Promise<FlagView[]> {
-    const rows = await store.listFlags(this.db(), includeArchived);
-    return rows.map((r) => flagView(r));
+  async list(includeArchived: boolean, environment?: string): Promise<FlagView[]> {
+    const db = this.db();
+    if (environment === undefined) return (await store.listFlags(db, includeArchived)).map((r) => flagView(r));
+    const env = await findEnvironment(db, environment);
+    if (!env) throw new NotFoundError(`Environment "${environment}" does not exist`);
+    const rows = await store.listFlagsInEnvironment(db, includeArchived, env.id, env.key);
+    return rows.map((r) => ({ ...flagView(r.flag), summary: configSummary(env.key, r) }));
+  }
+
+  /** The flag's config in every environment, in environment order. */
+  async configs(key: string): Promise<ConfigView[]> {
+    const db = this.db();
+    const flag = await requireFlag(db, key);
+    return (await store.configsOfFlag(db, flag.id)).map((c) => configView(key, c));
   }
 
   async get(key: string): Promise<FlagView> {

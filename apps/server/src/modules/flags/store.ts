@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import {
+  auditEvents,
   environments,
   flagConfigVersions,
   flagConfigs,
@@ -22,6 +23,47 @@ export function listFlags(db: Database, includeArchived: boolean): Promise<FlagR
     .from(flags)
     .where(includeArchived ? undefined : eq(flags.archived, false))
     .orderBy(asc(flags.key));
+}
+
+export interface FlagWithConfig {
+  flag: FlagRow;
+  config: Pick<FlagConfigRow, 'enabled' | 'offVariant' | 'fallthrough' | 'rules' | 'version' | 'updatedAt'>;
+  /** The newest audit event of the flag in this environment (or of the flag as a whole). */
+  lastChange: { at: Date; actor: string; action: string } | null;
+}
+
+/** Flags with their config in one environment and who changed them there last. */
+export async function listFlagsInEnvironment(db: Database, includeArchived: boolean, environmentId: number, environmentKey: string): Promise<FlagWithConfig[]> {
+  const last = db
+    .select({ at: auditEvents.at, actor: auditEvents.actor, action: auditEvents.action })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.flagKey, flags.key), or(eq(auditEvents.environment, environmentKey), isNull(auditEvents.environment))))
+    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    .limit(1)
+    .as('last_change');
+  const rows = await db
+    .select({
+      flag: flags,
+      enabled: flagConfigs.enabled,
+      offVariant: flagConfigs.offVariant,
+      fallthrough: flagConfigs.fallthrough,
+      rules: flagConfigs.rules,
+      version: flagConfigs.version,
+      updatedAt: flagConfigs.updatedAt,
+      lastAt: last.at,
+      lastActor: last.actor,
+      lastAction: last.action,
+    })
+    .from(flags)
+    .innerJoin(flagConfigs, and(eq(flagConfigs.flagId, flags.id), eq(flagConfigs.environmentId, environmentId)))
+    .leftJoinLateral(last, sql`true`)
+    .where(includeArchived ? undefined : eq(flags.archived, false))
+    .orderBy(asc(flags.key));
+  return rows.map((r) => ({
+    flag: r.flag,
+    config: { enabled: r.enabled, offVariant: r.offVariant, fallthrough: r.fallthrough, rules: r.rules, version: r.version, updatedAt: r.updatedAt },
+    lastChange: r.lastAt && r.lastActor && r.lastAction ? { at: r.lastAt, actor: r.lastActor, action: r.lastAction } : null,
+  }));
 }
 
 export async function insertFlag(db: Database, values: typeof flags.$inferInsert): Promise<FlagRow> {

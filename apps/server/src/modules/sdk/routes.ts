@@ -1,14 +1,12 @@
 /**
  * SDK delivery. Both routes answer from memory: the key says which environment and
  * which projection (server: everything; client: client-side flags and the segments they
- * use), and no request touches the database once the key is known.
+ * use), and no request touches the database once the key is known. Authentication and
+ * CORS come from the enclosing scope (`access.ts`).
  */
-import cors from '@fastify/cors';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { RateLimitedError, UnavailableError } from '../../errors.js';
-import type { KeyVerifier } from '../api-keys/key-verifier.js';
-import { requireSdkKey } from '../../plugins/auth.js';
 import type { Delivery } from './delivery.js';
 import type { EnvironmentView, Projection } from './environment-view.js';
 
@@ -22,38 +20,18 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function resolve(delivery: Delivery, request: FastifyRequest, reply: FastifyReply): { view: EnvironmentView; projection: Projection } {
+function resolve(delivery: Delivery, request: FastifyRequest): { view: EnvironmentView; projection: Projection } {
   const principal = request.principal!;
   const view = delivery.views.get(principal.environment!);
   if (!view) throw new UnavailableError('This environment\'s snapshot is not loaded yet; retry shortly.');
-  // CORS is for browsers, and browsers get client keys only.
-  if (principal.kind === 'server') {
-    reply.removeHeader('access-control-allow-origin');
-    reply.removeHeader('access-control-expose-headers');
-  }
   return { view, projection: principal.kind === 'server' ? view.server : view.client };
 }
 
 export interface SdkRoutesOptions {
   delivery: Delivery;
-  keys: KeyVerifier;
-  /** Browser origins allowed (client keys only); empty = no CORS; `*` only when configured. */
-  corsOrigins: string[];
 }
 
-export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app, { delivery, keys, corsOrigins }) => {
-  // CORS lives in this scope only: the admin API never answers cross-origin requests.
-  if (corsOrigins.length > 0) {
-    await app.register(cors, {
-      origin: corsOrigins.includes('*') ? '*' : corsOrigins,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id'],
-      exposedHeaders: ['etag', 'x-request-id'],
-      maxAge: 600,
-    });
-  }
-  app.addHook('onRequest', requireSdkKey(keys));
-
+export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app, { delivery }) => {
   app.get(
     '/flags',
     {
@@ -64,7 +42,7 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const { projection } = resolve(delivery, request, reply);
+      const { projection } = resolve(delivery, request);
       void reply.header('etag', projection.etag).header('cache-control', 'no-cache').header('vary', 'Authorization, Origin');
       if (etagMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
       return reply.type('application/json; charset=utf-8').send(projection.body);
@@ -81,7 +59,7 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
     },
     async (request, reply) => {
       const principal = request.principal!;
-      const { view, projection } = resolve(delivery, request, reply);
+      const { view, projection } = resolve(delivery, request);
       if (!delivery.hub.hasCapacity(principal.keyId!)) {
         throw new RateLimitedError('Too many open streams for this key on this server', 5);
       }
