@@ -118,3 +118,16 @@ describe('SDK events rate limit', () => {
     }
   });
 });
+
+describe('errors raised before routing', () => {
+  it('answers a URL with broken percent-encoding with the JSON error shape', async () => {
+    const app = await testApp();
+    try {
+      const res = await app.inject({ method: 'GET', url: '/api/admin/flags/%E0%A4%A' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'url', requestId: expect.any(String) } });
+    } finally {
+      await app.close();
+    }
+  });
+});

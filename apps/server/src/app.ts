@@ -112,6 +112,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // Errors raised before routing (a URL with broken percent-encoding) get the same
+    // JSON error shape as everything else instead of Fastify's default body.
+    frameworkErrors: (error, request, reply) => {
+      const body = { error: { code: 'VALIDATION_FAILED', message: error.message, field: 'url', requestId: request.id } };
+      void reply.code(400 as never).type('application/json; charset=utf-8').send(body as never);
+    },
     routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
