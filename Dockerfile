@@ -13,13 +13,10 @@ ENV PNPM="npx -y pnpm@${PNPM_VERSION}"
 
 COPY . .
 
-# Install and build only the server and the workspace packages it depends on.
-# pnpm 12 makes --frozen-lockfile also demand a recorded pin of pnpm itself
-# (packageManagerDependencies) that our lockfile does not carry; the version is already
-# pinned by the npx line above, so drop the field in the image and keep the lockfile frozen.
-RUN npm pkg delete packageManager \
- && $PNPM install --frozen-lockfile --filter "@switchboard/server..." \
- && $PNPM --filter "@switchboard/server..." build \
+# Install and build the server, the admin UI it serves at /, and the workspace
+# packages they depend on.
+RUN $PNPM install --frozen-lockfile --filter "@switchboard/admin..." \
+ && $PNPM --filter "@switchboard/admin..." build \
  && mkdir -p /data && chown node:node /data
 
 USER node

@@ -1,0 +1,35 @@
+/** What every page needs: the API client, the live feed, environments, toasts. */
+import { createContext, useContext } from 'react';
+import type { ApiClient } from './api/client';
+import type { EnvironmentView } from './api/types';
+import type { LiveFeed } from './live';
+
+export interface Toast {
+  id: number;
+  tone: 'info' | 'success' | 'error';
+  text: string;
+}
+
+export interface AppContextValue {
+  api: ApiClient;
+  live: LiveFeed;
+  environments: EnvironmentView[];
+  reloadEnvironments(): Promise<void>;
+  /** The environment pages show by default (last picked). */
+  environment: string;
+  setEnvironment(env: string): void;
+  toast(tone: Toast['tone'], text: string): void;
+  signOut(): void;
+}
+
+export const AppContext = createContext<AppContextValue | null>(null);
+
+export function useApp(): AppContextValue {
+  const ctx = useContext(AppContext);
+  if (!ctx) throw new Error('useApp outside <AppContext.Provider>');
+  return ctx;
+}
+
+export function isProduction(env: { key: string; name?: string } | undefined): boolean {
+  return env !== undefined && (/prod/i.test(env.key) || /prod/i.test(env.name ?? ''));
+}

@@ -1,0 +1,213 @@
+/** The app: sign-in gate, then the shell (navigation, environment, live status) around the pages. */
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { ApiClient } from './api/client';
+import type { EnvironmentView } from './api/types';
+import { AppContext, type AppContextValue, type Toast } from './app-context';
+import { describeEvent, LiveFeed } from './live';
+import { Link, match, navigate, useLocation } from './router';
+import { clearSession, readAdminKey, readEnvironment, saveAdminKey, saveEnvironment } from './session';
+import type { ReactNode } from 'react';
+import { SignInPage } from './pages/sign-in';
+import { FlagsPage } from './pages/flags-page';
+import { FlagPage } from './pages/flag-page';
+import { SegmentsPage } from './pages/segments-page';
+import { EnvironmentsPage } from './pages/environments-page';
+import { ApiKeysPage } from './pages/api-keys-page';
+import { AuditPage } from './pages/audit-page';
+import { ComparePage } from './pages/compare-page';
+import { Empty } from './components/page';
+
+export function App() {
+  const [adminKey, setAdminKey] = useState<string | null>(() => readAdminKey());
+  const [signedOutReason, setSignedOutReason] = useState<string | null>(null);
+  const signOut = useCallback((reason?: string) => {
+    clearSession();
+    setAdminKey(null);
+    setSignedOutReason(reason ?? null);
+    navigate('/', { replace: true });
+  }, []);
+  if (!adminKey) {
+    return (
+      <SignInPage
+        notice={signedOutReason}
+        onSignedIn={(key) => {
+          saveAdminKey(key);
+          setSignedOutReason(null);
+          setAdminKey(key);
+        }}
+      />
+    );
+  }
+  return <Shell key={adminKey} adminKey={adminKey} signOut={signOut} />;
+}
+
+const NAV = [
+  { to: '/flags', label: 'Flags' },
+  { to: '/segments', label: 'Segments' },
+  { to: '/environments', label: 'Environments' },
+  { to: '/api-keys', label: 'API keys' },
+  { to: '/audit', label: 'Audit log' },
+  { to: '/compare', label: 'Compare' },
+];
+
+function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: string) => void }) {
+  const api = useMemo(() => new ApiClient(adminKey, () => signOut('Your session ended: the admin key was refused (revoked or wrong). Sign in again.')), [adminKey, signOut]);
+  const live = useMemo(() => new LiveFeed(api), [api]);
+  const [environments, setEnvironments] = useState<EnvironmentView[]>([]);
+  const [envLoaded, setEnvLoaded] = useState(false);
+  const [environment, setEnvironmentState] = useState<string>(() => readEnvironment() ?? 'production');
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const toastId = useRef(0);
+  const location = useLocation();
+
+  const toast = useCallback((tone: Toast['tone'], text: string) => {
+    toastId.current += 1;
+    const id = toastId.current;
+    setToasts((t) => [...t.slice(-2), { id, tone, text }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), tone === 'error' ? 8000 : 4000);
+  }, []);
+
+  const reloadEnvironments = useCallback(async () => {
+    try {
+      const res = await api.get<{ environments: EnvironmentView[] }>('/api/admin/environments');
+      setEnvironments(res.environments);
+    } catch {
+      // The pages show their own errors; the picker keeps what it had.
+    } finally {
+      setEnvLoaded(true);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void reloadEnvironments();
+  }, [reloadEnvironments]);
+
+  useEffect(() => {
+    live.start();
+    const off = live.subscribe((events) => {
+      if (events.some((e) => e.action.startsWith('environment.'))) void reloadEnvironments();
+      const others = events.filter((e) => !api.isOwnWrite(e.requestId));
+      if (others.length > 2) toast('info', `${others.length} changes by others, latest: ${others[others.length - 1]!.actor} ${describeEvent(others[others.length - 1]!)}`);
+      else for (const e of others) toast('info', `${e.actor} ${describeEvent(e)}`);
+    });
+    return () => {
+      off();
+      live.stop();
+    };
+  }, [live, api, toast, reloadEnvironments]);
+
+  // Fall back to an environment that exists.
+  const current = environments.some((e) => e.key === environment) ? environment : (environments.find((e) => e.key === 'production') ?? environments[0])?.key ?? environment;
+  const setEnvironment = useCallback((env: string) => {
+    saveEnvironment(env);
+    setEnvironmentState(env);
+  }, []);
+
+  const value: AppContextValue = useMemo(
+    () => ({ api, live, environments, reloadEnvironments, environment: current, setEnvironment, toast, signOut: () => signOut() }),
+    [api, live, environments, reloadEnvironments, current, setEnvironment, toast, signOut],
+  );
+
+  useEffect(() => {
+    if (location.path === '/' || location.path === '' || location.path === '/index.html') navigate('/flags', { replace: true });
+  }, [location.path]);
+
+  // After moving to another page, focus its content (as a full page load would start there).
+  const firstPath = useRef(location.path);
+  useEffect(() => {
+    if (location.path === firstPath.current) return;
+    firstPath.current = '';
+    document.getElementById('main')?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [location.path]);
+
+  let page: ReactNode;
+  let params: Record<string, string> | null;
+  if ((params = match('/flags/:key', location.path))) page = <FlagPage key={params.key} flagKey={params.key!} />;
+  else if (location.path === '/flags' || location.path === '/') page = <FlagsPage />;
+  else if (location.path === '/segments') page = <SegmentsPage />;
+  else if (location.path === '/environments') page = <EnvironmentsPage />;
+  else if (location.path === '/api-keys') page = <ApiKeysPage />;
+  else if (location.path === '/audit') page = <AuditPage />;
+  else if (location.path === '/compare') page = <ComparePage />;
+  else page = <Empty>There is no page here. <Link to="/flags">Go to flags</Link>.</Empty>;
+
+  return (
+    <AppContext.Provider value={value}>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/flags" className="brand" aria-label="Switchboard: flags">
+          <svg width="22" height="22" viewBox="0 0 16 16" aria-hidden="true">
+            <rect width="16" height="16" rx="3" fill="var(--accent)" />
+            <circle cx="5" cy="8" r="2.5" fill="#fff" />
+            <rect x="8" y="6.5" width="6" height="3" rx="1.5" fill="#fff" />
+          </svg>
+          <span>Switchboard</span>
+        </Link>
+        <nav aria-label="Main" className="nav">
+          <ul>
+            {NAV.map((n) => {
+              const active = location.path === n.to || location.path.startsWith(`${n.to}/`);
+              return (
+                <li key={n.to}>
+                  <Link to={n.to} className="nav__link" aria-current={active ? 'page' : undefined}>
+                    {n.label}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        <div className="topbar__tools">
+          <label className="env-picker">
+            <span className="env-picker__label">Environment</span>
+            <select value={current} onChange={(e) => setEnvironment(e.target.value)} disabled={!envLoaded}>
+              {environments.length === 0 ? <option value={current}>{current}</option> : null}
+              {environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <LiveIndicator live={live} />
+          <button type="button" className="button button--quiet" onClick={() => signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1} className="main">
+        {page}
+      </main>
+      <div className="toasts" aria-live="polite" aria-atomic="false">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast toast--${t.tone}`} role={t.tone === 'error' ? 'alert' : 'status'}>
+            {t.text}
+          </div>
+        ))}
+      </div>
+    </AppContext.Provider>
+  );
+}
+
+function LiveIndicator({ live }: { live: LiveFeed }) {
+  const status = useSyncExternalStore(live.subscribeStatus, live.getStatus, live.getStatus);
+  const text = status === 'live' ? 'Live' : status === 'paused' ? 'Paused' : status === 'offline' ? 'Offline' : 'Connecting';
+  const title =
+    status === 'live'
+      ? 'Following changes made by everyone, every 2 seconds'
+      : status === 'offline'
+        ? 'The server did not answer; retrying'
+        : status === 'paused'
+          ? 'Paused while this tab is hidden'
+          : 'Connecting';
+  return (
+    <span className={`live live--${status}`} title={title} role="status">
+      <span className="live__dot" aria-hidden="true" />
+      <span className="live__text">{text}</span>
+    </span>
+  );
+}
+

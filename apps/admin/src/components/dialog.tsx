@@ -1,0 +1,55 @@
+/** Modal dialogs on the native <dialog>: focus moves in, Escape closes, focus returns. */
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+
+export interface DialogProps {
+  open: boolean;
+  title: ReactNode;
+  onClose(): void;
+  children: ReactNode;
+  /** Buttons; the first focusable element inside gets focus unless `initialFocus` is set. */
+  actions?: ReactNode;
+  tone?: 'default' | 'danger';
+}
+
+export function Dialog({ open, title, onClose, children, actions, tone = 'default' }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const returnFocus = useRef<Element | null>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      returnFocus.current = document.activeElement;
+      if (typeof dialog.showModal === 'function') dialog.showModal();
+      else dialog.setAttribute('open', '');
+      const focusable =
+        dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>('input, select, textarea, button');
+      focusable?.focus();
+    } else if (!open && dialog.open) {
+      if (typeof dialog.close === 'function') dialog.close();
+      else dialog.removeAttribute('open');
+      (returnFocus.current as HTMLElement | null)?.focus?.();
+    }
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className={`dialog dialog--${tone}`}
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
+      {open ? (
+        <div className="dialog__body">
+          <h2 id={titleId} className="dialog__title">
+            {title}
+          </h2>
+          {children}
+          {actions ? <div className="dialog__actions">{actions}</div> : null}
+        </div>
+      ) : null}
+    </dialog>
+  );
+}

@@ -1,0 +1,173 @@
+/** Who changed what, when: every admin write with its before/after, and one-click restore of config versions. */
+import { useState } from 'react';
+import { enc, errorMessage, isApiError, query } from '../api/client';
+import type { AuditEvent, AuditPage as AuditPageData } from '../api/types';
+import { useApp } from '../app-context';
+import { DiffTable } from '../components/diff-table';
+import { Field } from '../components/field';
+import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
+import { describeEvent } from '../live';
+import { timeAgo } from '../model/status';
+import { Link, setQuery, useLocation } from '../router';
+import { useResource } from '../use-resource';
+import { restoreVersion } from '../flag/version-history';
+
+const ACTIONS = [
+  'flag.create', 'flag.update', 'flag.archive', 'flag.unarchive', 'flag.delete',
+  'config.kill', 'config.enable', 'config.rollout', 'config.replace', 'config.update', 'config.restore',
+  'segment.create', 'segment.update', 'segment.delete',
+  'environment.create', 'environment.update', 'environment.delete',
+  'api-key.create', 'api-key.revoke',
+];
+
+const PAGE = 50;
+
+/** The config version an event replaced, when it changed a flag's config. */
+export function restorableVersion(e: AuditEvent): number | undefined {
+  if (!e.action.startsWith('config.') || !e.flagKey || !e.environment) return undefined;
+  const v = (e.before as { version?: unknown } | null)?.version;
+  return typeof v === 'number' ? v : undefined;
+}
+
+export function AuditPage() {
+  const { api, environments, toast } = useApp();
+  const { query: q } = useLocation();
+  const flag = q.get('flag') ?? '';
+  const environment = q.get('environment') ?? '';
+  const action = q.get('action') ?? '';
+  const [older, setOlder] = useState<{ key: string; events: AuditEvent[]; cursor: string | null } | null>(null);
+  const [flagText, setFlagText] = useState(flag);
+  const key = `audit:${flag}:${environment}:${action}`;
+  const first = useResource<AuditPageData>(key, (signal) =>
+    api.get<AuditPageData>(`/api/admin/audit${query({ flag, environment, action, limit: PAGE })}`, signal), { keepPrevious: true },
+  );
+  const extra = older?.key === key ? older : null;
+  const events = [...(first.data?.events ?? []), ...(extra?.events ?? [])];
+  const cursor = extra ? extra.cursor : first.data?.nextCursor ?? null;
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [restoring, setRestoring] = useState<number | null>(null);
+  const [restoreError, setRestoreError] = useState<{ id: number; message: string } | null>(null);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setLoadingMore(true);
+    try {
+      const page = await api.get<AuditPageData>(`/api/admin/audit${query({ flag, environment, action, limit: PAGE, cursor })}`);
+      setOlder({ key, events: [...(extra?.events ?? []), ...page.events], cursor: page.nextCursor });
+    } catch (err) {
+      toast('error', errorMessage(err));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const restore = async (e: AuditEvent, version: number) => {
+    setRestoring(e.id);
+    setRestoreError(null);
+    try {
+      const next = await restoreVersion(api, e.flagKey!, e.environment!, version);
+      toast('success', `Restored version ${version} of ${e.flagKey} in ${e.environment}: now version ${next.version}.`);
+      void first.reload();
+    } catch (err) {
+      setRestoreError({ id: e.id, message: isApiError(err) && err.status === 412 ? 'The flag changed at that very moment; try again.' : errorMessage(err) });
+    } finally {
+      setRestoring(null);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Audit log">
+        <p className="muted">Every change made through the admin API, newest first.</p>
+      </PageHeader>
+      <form
+        className="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery({ flag: flagText.trim() });
+        }}
+      >
+        <Field label="Flag key">
+          {(p) => <input {...p} type="search" value={flagText} onChange={(e) => setFlagText(e.target.value)} onBlur={() => setQuery({ flag: flagText.trim() })} />}
+        </Field>
+        <Field label="Environment">
+          {(p) => (
+            <select {...p} value={environment} onChange={(e) => setQuery({ environment: e.target.value })}>
+              <option value="">All environments</option>
+              {environments.map((env) => (
+                <option key={env.key} value={env.key}>
+                  {env.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Action">
+          {(p) => (
+            <select {...p} value={action} onChange={(e) => setQuery({ action: e.target.value })}>
+              <option value="">Any action</option>
+              {ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </form>
+      {first.error && !first.data ? <ErrorState error={first.error} onRetry={() => void first.reload()} /> : null}
+      {!first.data && !first.error ? <Skeleton rows={6} label="Loading audit log" /> : null}
+      {first.data && events.length === 0 ? <Empty>No changes match these filters.</Empty> : null}
+      {events.length > 0 ? (
+        <ol className="audit" aria-label="Audit events">
+          {events.map((e) => {
+            const version = restorableVersion(e);
+            return (
+              <li key={e.id} className="audit__item">
+                <div className="audit__line">
+                  <time dateTime={e.at} title={new Date(e.at).toLocaleString()} className="audit__time">
+                    {timeAgo(e.at)}
+                  </time>
+                  <span className="audit__what">
+                    <strong>{e.actor}</strong> {describeEvent(e)}
+                  </span>
+                  <span className="chip">{e.action}</span>
+                  {e.flagKey ? (
+                    <Link to={`/flags/${enc(e.flagKey)}${e.environment ? `?env=${enc(e.environment)}` : ''}`} className="small">
+                      Open flag
+                    </Link>
+                  ) : null}
+                  {version !== undefined ? (
+                    <button type="button" className="button" disabled={restoring !== null} onClick={() => void restore(e, version)}>
+                      {restoring === e.id ? 'Restoring…' : `Restore v${version}`}
+                      <span className="visually-hidden"> of {e.flagKey} in {e.environment}</span>
+                    </button>
+                  ) : null}
+                </div>
+                {restoreError?.id === e.id ? (
+                  <p className="field__error" role="alert">
+                    {restoreError.message}
+                  </p>
+                ) : null}
+                <details className="audit__details">
+                  <summary>
+                    Before and after
+                    {e.revision !== null ? <span className="muted small"> · revision {e.revision}</span> : null}
+                    {e.requestId ? <span className="muted small"> · request {e.requestId}</span> : null}
+                  </summary>
+                  <DiffTable before={e.before ?? {}} after={e.after ?? {}} caption={`Changes made by event ${e.id}`} />
+                </details>
+              </li>
+            );
+          })}
+        </ol>
+      ) : null}
+      {cursor ? (
+        <button type="button" className="button" onClick={() => void loadMore()} disabled={loadingMore}>
+          {loadingMore ? 'Loading…' : 'Load older changes'}
+        </button>
+      ) : null}
+    </>
+  );
+}

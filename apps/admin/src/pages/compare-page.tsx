@@ -1,0 +1,182 @@
+/** What differs between two environments, for every flag. */
+import { enc } from '../api/client';
+import type { ConfigView, FlagView } from '../api/types';
+import { useApp } from '../app-context';
+import { Field } from '../components/field';
+import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
+import { StatusBadge } from '../components/status-badge';
+import { describePrerequisites, describeRule } from '../model/describe';
+import { flagStatus, serveDetail } from '../model/status';
+import { Link, setQuery, useLocation } from '../router';
+import { useResource } from '../use-resource';
+import { mapLimit } from './flags-page';
+
+const FIELDS = ['enabled', 'offVariant', 'fallthrough', 'rules', 'prerequisites', 'salt'] as const;
+type Field = (typeof FIELDS)[number];
+const LABELS: Record<Field, string> = {
+  enabled: 'On/off',
+  offVariant: 'Off variant',
+  fallthrough: 'Default rule',
+  rules: 'Rules',
+  prerequisites: 'Prerequisites',
+  salt: 'Bucketing salt',
+};
+
+export interface Difference {
+  field: Field;
+  label: string;
+  a: string[];
+  b: string[];
+}
+
+function describeField(c: ConfigView | undefined, field: Field): string[] {
+  if (!c) return ['—'];
+  switch (field) {
+    case 'enabled':
+      return [c.enabled ? 'on' : 'off'];
+    case 'fallthrough':
+      return [serveDetail(c.fallthrough, c.offVariant)];
+    case 'rules':
+      return c.rules.length === 0 ? ['no rules'] : c.rules.map((r) => describeRule(r, c.offVariant));
+    case 'prerequisites':
+      return [describePrerequisites(c.prerequisites)];
+    default:
+      return [String(c[field])];
+  }
+}
+
+/** The fields of two configs that differ, each in words. */
+export function configDifferences(a: ConfigView | undefined, b: ConfigView | undefined): Difference[] {
+  return FIELDS.filter((f) => JSON.stringify(a?.[f]) !== JSON.stringify(b?.[f])).map((field) => ({
+    field,
+    label: LABELS[field],
+    a: describeField(a, field),
+    b: describeField(b, field),
+  }));
+}
+
+export function ComparePage() {
+  const { api, environments } = useApp();
+  const { query } = useLocation();
+  const keys = environments.map((e) => e.key);
+  const a = query.get('a') ?? (keys.includes('staging') ? 'staging' : keys[0] ?? '');
+  const b = query.get('b') ?? (keys.includes('production') ? 'production' : keys[1] ?? '');
+  const onlyDiff = query.get('all') !== '1';
+  const name = (k: string) => environments.find((e) => e.key === k)?.name ?? k;
+
+  const flags = useResource<FlagView[]>(
+    'compare-flags',
+    async (signal) => {
+      const list = await api.get<{ flags: FlagView[] }>('/api/admin/flags', signal);
+      return mapLimit(list.flags, 6, (f) => api.get<FlagView>(`/api/admin/flags/${enc(f.key)}`, signal));
+    },
+    { refreshOn: (events) => events.some((e) => e.flagKey !== null) },
+  );
+
+  const rows = (flags.data ?? []).map((f) => {
+    const ca = f.environments?.[a];
+    const cb = f.environments?.[b];
+    return { flag: f, ca, cb, changes: configDifferences(ca, cb) };
+  });
+  const differing = rows.filter((r) => r.changes.length > 0);
+  const shown = onlyDiff ? differing : rows;
+
+  return (
+    <>
+      <PageHeader title="Compare environments">
+        <p className="muted">Targeting that differs between two environments, flag by flag.</p>
+      </PageHeader>
+      <div className="filters">
+        <Field label="Environment A">
+          {(p) => (
+            <select {...p} value={a} onChange={(e) => setQuery({ a: e.target.value })}>
+              {environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Environment B">
+          {(p) => (
+            <select {...p} value={b} onChange={(e) => setQuery({ b: e.target.value })}>
+              {environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <label className="check filters__check">
+          <input type="checkbox" checked={!onlyDiff} onChange={(e) => setQuery({ all: e.target.checked ? '1' : undefined })} />
+          <span>Show flags that are the same too</span>
+        </label>
+      </div>
+      {flags.error && !flags.data ? <ErrorState error={flags.error} onRetry={() => void flags.reload()} /> : null}
+      {!flags.data && !flags.error ? <Skeleton rows={5} label="Loading flags" /> : null}
+      {flags.data ? (
+        <p className="muted" role="status">
+          {differing.length} of {rows.length} flags differ between {name(a)} and {name(b)}.
+        </p>
+      ) : null}
+      {flags.data && shown.length === 0 ? <Empty>{a === b ? 'Pick two different environments.' : 'Every flag is the same in both.'}</Empty> : null}
+      {shown.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table compare">
+            <thead>
+              <tr>
+                <th scope="col">Flag</th>
+                <th scope="col">{name(a)}</th>
+                <th scope="col">{name(b)}</th>
+                <th scope="col">Differences</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map(({ flag, ca, cb, changes }) => (
+                <tr key={flag.key}>
+                  <td data-label="Flag">
+                    <Link to={`/flags/${enc(flag.key)}?env=${enc(b)}`}>{flag.name}</Link>
+                    {flag.name !== flag.key ? <code className="small block">{flag.key}</code> : null}
+                  </td>
+                  <td data-label={name(a)}>{ca ? <StatusBadge status={flagStatus({ ...ca, ruleCount: ca.rules.length, prerequisiteCount: ca.prerequisites.length })} /> : '—'}</td>
+                  <td data-label={name(b)}>{cb ? <StatusBadge status={flagStatus({ ...cb, ruleCount: cb.rules.length, prerequisiteCount: cb.prerequisites.length })} /> : '—'}</td>
+                  <td data-label="Differences">
+                    {changes.length === 0 ? (
+                      <span className="muted">Same</span>
+                    ) : (
+                      <dl className="compare__changes">
+                        {changes.map((c) => (
+                          <div key={c.field} className="compare__change">
+                            <dt>{c.label}</dt>
+                            <dd>
+                              <span className="compare__env">{name(a)}:</span>
+                              <ul className="diff__before">
+                                {c.a.map((t, i) => (
+                                  <li key={i}>{t}</li>
+                                ))}
+                              </ul>
+                            </dd>
+                            <dd>
+                              <span className="compare__env">{name(b)}:</span>
+                              <ul className="diff__after">
+                                {c.b.map((t, i) => (
+                                  <li key={i}>{t}</li>
+                                ))}
+                              </ul>
+                            </dd>
+                          </div>
+                        ))}
+                      </dl>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,135 @@
+/** One flag: its state in every environment, and everything about it in the chosen one. */
+import { enc } from '../api/client';
+import type { ConfigView, FlagView, SegmentView } from '../api/types';
+import { useApp } from '../app-context';
+import { ErrorState, PageHeader, Skeleton } from '../components/page';
+import { StatusBadge } from '../components/status-badge';
+import { EvaluationsChart } from '../flag/evaluations-chart';
+import { FlagSettings } from '../flag/flag-settings';
+import { KillSwitch } from '../flag/kill-switch';
+import { TargetingForm } from '../flag/targeting-form';
+import { VersionHistory } from '../flag/version-history';
+import { flagStatus } from '../model/status';
+import { Link, useLocation } from '../router';
+import { useResource } from '../use-resource';
+
+export function FlagPage({ flagKey }: { flagKey: string }) {
+  const { api, environments, environment: defaultEnv, setEnvironment } = useApp();
+  const { query } = useLocation();
+  const env = query.get('env') ?? defaultEnv;
+  const flag = useResource<FlagView>(`flag:${flagKey}`, (signal) => api.get<FlagView>(`/api/admin/flags/${enc(flagKey)}`, signal), {
+    refreshOn: (events) => events.some((e) => e.flagKey === flagKey || e.action.startsWith('environment.')),
+  });
+  const flags = useResource<Record<string, string[]>>(
+    'flag-variants',
+    async (signal) => {
+      const res = await api.get<{ flags: FlagView[] }>('/api/admin/flags', signal);
+      return Object.fromEntries(res.flags.map((f) => [f.key, Object.keys(f.variants)]));
+    },
+    { refreshOn: (events) => events.some((e) => e.action.startsWith('flag.')) },
+  );
+  const segments = useResource<string[]>(
+    'segment-keys',
+    async (signal) => (await api.get<{ segments: SegmentView[] }>('/api/admin/segments', signal)).segments.map((s) => s.key),
+    { refreshOn: (events) => events.some((e) => e.action.startsWith('segment.')) },
+  );
+
+  if (flag.error && !flag.data) {
+    return (
+      <>
+        <PageHeader title={flagKey} />
+        <ErrorState error={flag.error} onRetry={() => void flag.reload()} />
+        <p>
+          <Link to="/flags">Back to flags</Link>
+        </p>
+      </>
+    );
+  }
+  if (!flag.data) {
+    return (
+      <>
+        <PageHeader title={flagKey} />
+        <Skeleton rows={8} label="Loading flag" />
+      </>
+    );
+  }
+  const f = flag.data;
+  const envs = environments.length > 0 ? environments : Object.keys(f.environments ?? {}).map((key) => ({ key, name: key, revision: 0, createdAt: '' }));
+  const envView = envs.find((e) => e.key === env) ?? { key: env, name: env };
+  const config = f.environments?.[env];
+
+  const setConfig = (c: ConfigView) => flag.set({ ...f, environments: { ...f.environments, [c.environment]: c } });
+  const reloadConfig = async (): Promise<ConfigView | undefined> => {
+    const fresh = await api.get<FlagView>(`/api/admin/flags/${enc(flagKey)}`);
+    flag.set(fresh);
+    return fresh.environments?.[env];
+  };
+  const reloadFlag = async (): Promise<FlagView | undefined> => {
+    const fresh = await api.get<FlagView>(`/api/admin/flags/${enc(flagKey)}`);
+    flag.set(fresh);
+    return fresh;
+  };
+
+  return (
+    <>
+      <PageHeader title={f.name}>
+        <p className="flag-heading">
+          <code>{f.key}</code>
+          <span className="chip">{f.type}</span>
+          {f.clientSide ? <span className="chip">client-side</span> : <span className="chip">server-side only</span>}
+          {f.archived ? <span className="chip chip--warn">archived</span> : null}
+          {f.tags.map((t) => (
+            <Link key={t} to={`/flags?tag=${enc(t)}`} className="chip chip--button">
+              {t}
+            </Link>
+          ))}
+        </p>
+        {f.description ? <p className="muted">{f.description}</p> : null}
+      </PageHeader>
+      <nav aria-label="Environments of this flag" className="env-tabs">
+        <ul>
+          {envs.map((e) => {
+            const c = f.environments?.[e.key];
+            return (
+              <li key={e.key}>
+                <Link
+                  to={`/flags/${enc(flagKey)}?env=${enc(e.key)}`}
+                  className="env-tab"
+                  aria-current={e.key === env ? 'page' : undefined}
+                  onClick={() => setEnvironment(e.key)}
+                >
+                  <span className="env-tab__name">{e.name}</span>
+                  {c ? <StatusBadge status={flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length })} /> : null}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      {!config ? (
+        <ErrorState error={new Error(`This flag has no config in "${env}". Pick another environment.`)} />
+      ) : (
+        <div className="flag-layout">
+          <div className="flag-layout__main">
+            <KillSwitch key={`ks-${env}`} flagKey={flagKey} config={config} environment={envView} onSaved={setConfig} reload={reloadConfig} />
+            <TargetingForm
+              key={`tf-${env}-${Object.keys(f.variants).join(',')}`}
+              flag={f}
+              environment={envView}
+              config={config}
+              flags={flags.data ?? {}}
+              segments={segments.data ?? []}
+              onSaved={setConfig}
+              reload={reloadConfig}
+            />
+          </div>
+          <div className="flag-layout__side">
+            <EvaluationsChart flagKey={flagKey} environment={env} variants={Object.keys(f.variants)} />
+            <VersionHistory flagKey={flagKey} environment={envView} config={config} onRestored={setConfig} />
+            <FlagSettings flag={f} onSaved={(next) => flag.set({ ...next, environments: next.environments ?? f.environments })} reload={reloadFlag} />
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
