@@ -37,6 +37,11 @@ export interface Flag {
   fallthrough: Serve;
   /** Set on flags a client key may see; informational inside a snapshot. */
   clientSide?: boolean;
+  /**
+   * Context attributes whose targeting values must never reach a browser in clear. In
+   * the client projection, conditions on them compare SHA-256 hashes instead.
+   */
+  privateAttributes?: string[];
 }
 
 /** Met when the named flag, evaluated for the same context, serves `variant`. */

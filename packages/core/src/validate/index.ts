@@ -43,7 +43,10 @@ export const OPERATORS: readonly Operator[] = [
 
 const FLAG_FIELDS = new Set([
   'key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough', 'clientSide',
+  'privateAttributes',
 ]);
+/** Operators a browser can still answer when the attribute's values arrive hashed. */
+export const PRIVATE_ATTRIBUTE_OPERATORS: readonly Operator[] = ['in', 'notIn', 'eq', 'neq'];
 const RULE_FIELDS = new Set(['id', 'conditions', 'serve']);
 const CONDITION_FIELDS = new Set(['attribute', 'operator', 'values', 'negate', 'caseInsensitive']);
 const SEGMENT_FIELDS = new Set(['key', 'included', 'excluded', 'conditions']);
@@ -207,6 +210,31 @@ function serve(v: unknown, path: string, variants: Obj, issues: Issues): void {
   }
 }
 
+// Private attributes reach browsers only as hashes, so a client-side flag may test them
+// for equality alone; an ordering or substring test would need the value in clear.
+function privateAttributes(v: Obj, path: string, issues: Issues): void {
+  const list = v.privateAttributes;
+  if (list === undefined) return;
+  const p = join(path, 'privateAttributes');
+  if (!Array.isArray(list) || list.length > 50 || list.some((a) => typeof a !== 'string' || !LIMITS.attributePattern.test(a))) {
+    issues.push({ path: p, message: 'must be a list of at most 50 attribute names' });
+    return;
+  }
+  if (v.clientSide !== true || !Array.isArray(v.rules)) return;
+  (v.rules as unknown[]).forEach((rule, i) => {
+    const conditions = isObject(rule) && Array.isArray(rule.conditions) ? rule.conditions : [];
+    conditions.forEach((c: unknown, j: number) => {
+      if (!isObject(c) || typeof c.attribute !== 'string' || !list.includes(c.attribute) || c.operator === 'inSegment') return;
+      if (!(PRIVATE_ATTRIBUTE_OPERATORS as readonly unknown[]).includes(c.operator)) {
+        issues.push({
+          path: `${join(path, 'rules')}[${i}].conditions[${j}].operator`,
+          message: `"${c.attribute}" is private and the flag is client-side: use ${PRIVATE_ATTRIBUTE_OPERATORS.join(', ')}`,
+        });
+      }
+    });
+  });
+}
+
 /** Checks one flag on its own (references to other flags and segments are checked by `validateSnapshot`). */
 export function validateFlag(v: unknown, path = ''): ValidationIssue[] {
   const issues: Issues = [];
@@ -221,6 +249,7 @@ export function validateFlag(v: unknown, path = ''): ValidationIssue[] {
   }
   if (typeof v.enabled !== 'boolean') issues.push({ path: join(path, 'enabled'), message: 'must be true or false' });
   bool(v.clientSide, join(path, 'clientSide'), issues);
+  privateAttributes(v, path, issues);
   const variants = v.variants;
   const vp = join(path, 'variants');
   if (!isObject(variants) || Object.keys(variants).length === 0) {
