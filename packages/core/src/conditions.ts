@@ -1,7 +1,24 @@
-import { compileSafeRegex, type SafeRegex } from './regex.js';
-import { compareSemver } from './semver.js';
-import { toInstant } from './instant.js';
 import type { Condition, ConditionValue, EvaluationContext, Segment } from './snapshot.js';
+
+/**
+ * The operators that need a parser: `matches` (the linear-time regex engine), `before`/
+ * `after` (ISO dates) and `semverEq`/`semverLt`/`semverGt`. They are passed in rather
+ * than imported so an evaluator built without them (`createEvaluator()` from
+ * `@switchboard/core/evaluator`) leaves their code out of a browser bundle; there a
+ * condition using one is invalid — false even when negated, like a bad value.
+ * `@switchboard/core/operators` exports the full set as `extendedOperators`.
+ */
+export interface ExtendedOperators {
+  /**
+   * Whether `input` matches the pattern `condition.values[index]` (with the condition's
+   * `caseInsensitive`); undefined when the pattern is unusable or the input too long.
+   */
+  matches(condition: Condition, index: number, input: string): boolean | undefined;
+  /** Negative, zero or positive like a comparator; NaN when either side is not a version. */
+  compareSemver(a: unknown, b: unknown): number;
+  /** Epoch milliseconds of an ISO-8601 string or a millisecond number; NaN otherwise. */
+  toInstant(value: unknown): number;
+}
 
 // A condition is tri-state: a bad value (unparseable version or date, wrong type for
 // the operator) is neither a match nor a non-match, and negation must not turn it into
@@ -16,102 +33,60 @@ export const MAX_SEGMENT_DEPTH = 8;
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-// Compiled patterns are memoised per condition object. A WeakMap holds no state a
-// caller can observe and lets a snapshot's conditions be garbage-collected with it.
-const compiled = new WeakMap<Condition, (SafeRegex | undefined)[]>();
+/** Extended operators, or undefined where an evaluator was built without them. */
+type Ext = ExtendedOperators | undefined;
 
-function regexesOf(condition: Condition): (SafeRegex | undefined)[] {
-  let list = compiled.get(condition);
-  if (!list) {
-    const ci = condition.caseInsensitive === true;
-    list = condition.values.map((v) => (typeof v === 'string' ? compileSafeRegex(v, ci) : undefined));
-    compiled.set(condition, list);
-  }
-  return list;
-}
+// Which signs of `attribute − value` an ordering operator accepts: 1 below, 2 equal, 4
+// above. Null prototype, so an operator named like an Object method is just unknown.
+const ORDER: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
+  lt: 1,
+  lte: 3,
+  gt: 4,
+  gte: 6,
+  before: 1,
+  after: 4,
+  semverLt: 1,
+  semverEq: 2,
+  semverGt: 4,
+});
 
-function equals(a: unknown, b: ConditionValue, ci: boolean): Outcome {
-  if (typeof a === 'string' && typeof b === 'string') {
-    if (a === b) return MATCH;
-    return ci && a.length === b.length && a.toLowerCase() === b.toLowerCase() ? MATCH : NO_MATCH;
-  }
-  if (typeof a === typeof b && (typeof a === 'number' || typeof a === 'boolean')) return a === b ? MATCH : NO_MATCH;
-  // Different primitive kinds simply differ; there is no coercion of "1" to 1.
-  if (typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean') return NO_MATCH;
-  return INVALID;
-}
-
-function stringOp(op: string, a: unknown, b: ConditionValue, ci: boolean): Outcome {
-  if (typeof a !== 'string' || typeof b !== 'string') return INVALID;
-  if (ci) {
-    a = a.toLowerCase();
-    b = b.toLowerCase();
-  }
-  const s = a as string;
-  const ok = op === 'contains' ? s.includes(b) : op === 'startsWith' ? s.startsWith(b) : s.endsWith(b);
-  return ok ? MATCH : NO_MATCH;
-}
-
-function order(op: string, d: number): Outcome {
-  if (Number.isNaN(d)) return INVALID;
-  const ok =
-    op === 'lt' || op === 'before' || op === 'semverLt'
-      ? d < 0
-      : op === 'lte'
-        ? d <= 0
-        : op === 'gt' || op === 'after' || op === 'semverGt'
-          ? d > 0
-          : op === 'gte'
-            ? d >= 0
-            : d === 0;
-  return ok ? MATCH : NO_MATCH;
-}
+const outcome = (ok: boolean | undefined): Outcome => (ok === undefined ? INVALID : ok ? MATCH : NO_MATCH);
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 // One attribute value against one condition value.
-function compareOne(condition: Condition, op: string, a: unknown, b: ConditionValue, index: number): Outcome {
+function compareOne(condition: Condition, op: string, a: unknown, b: ConditionValue, index: number, x: Ext): Outcome {
   const ci = condition.caseInsensitive === true;
-  switch (op) {
-    case 'in':
-    case 'eq':
-    case 'notIn':
-    case 'neq':
-      return equals(a, b, ci);
-    case 'contains':
-    case 'startsWith':
-    case 'endsWith':
-      return stringOp(op, a, b, ci);
-    case 'matches': {
-      const re = regexesOf(condition)[index];
-      const found = typeof a === 'string' && re ? re.test(a) : undefined;
-      return found === undefined ? INVALID : found ? MATCH : NO_MATCH;
-    }
-    case 'lt':
-    case 'lte':
-    case 'gt':
-    case 'gte':
-      return typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)
-        ? order(op, a - b)
-        : INVALID;
-    case 'before':
-    case 'after':
-      return order(op, toInstant(a) - toInstant(b));
-    case 'semverEq':
-    case 'semverLt':
-    case 'semverGt':
-      return order(op, compareSemver(a, b));
-    default:
-      return INVALID;
+  if (op === 'in' || op === 'eq' || op === 'notIn' || op === 'neq') {
+    // Different primitive kinds simply differ: there is no coercion of "1" to 1.
+    return typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean'
+      ? outcome(a === b || (ci && typeof a === 'string' && typeof b === 'string' && a.length === b.length && a.toLowerCase() === b.toLowerCase()))
+      : INVALID;
   }
+  if (op === 'contains' || op === 'startsWith' || op === 'endsWith') {
+    if (typeof a !== 'string' || typeof b !== 'string') return INVALID;
+    if (ci) {
+      a = a.toLowerCase();
+      b = b.toLowerCase();
+    }
+    const s = a as string;
+    return outcome(op === 'contains' ? s.includes(b) : op === 'startsWith' ? s.startsWith(b) : s.endsWith(b));
+  }
+  const accepted = ORDER[op];
+  if (accepted === undefined) return op === 'matches' && typeof a === 'string' && x ? outcome(x.matches(condition, index, a)) : INVALID;
+  // lt/lte/gt/gte compare numbers; before/after dates and semver* versions need `x`.
+  const d = op.length < 4 ? (finite(a) && finite(b) ? a - b : NaN) : !x ? NaN : op[0] === 's' ? x.compareSemver(a, b) : x.toInstant(a) - x.toInstant(b);
+  return Number.isNaN(d) ? INVALID : outcome((accepted & (d < 0 ? 1 : d > 0 ? 4 : 2)) > 0);
 }
 
-/** True when the context is a member of the segment. */
-export function inSegment(
+/** True when the context is a member of the segment (`x`: the extended operators, if any). */
+export function segmentMatches(
   segment: Segment,
   context: EvaluationContext,
   segments: Record<string, Segment> | undefined,
-  depth = 0,
+  depth: number,
+  x: Ext,
 ): boolean {
-  return segmentOutcome(segment, context, segments, depth) === MATCH;
+  return segmentOutcome(segment, context, segments, depth, x) === MATCH;
 }
 
 function segmentOutcome(
@@ -119,6 +94,7 @@ function segmentOutcome(
   context: EvaluationContext,
   segments: Record<string, Segment> | undefined,
   depth: number,
+  x: Ext,
 ): Outcome {
   if (depth > MAX_SEGMENT_DEPTH || typeof segment !== 'object' || segment === null) return INVALID;
   const id = context.userId;
@@ -129,7 +105,7 @@ function segmentOutcome(
   const conditions = segment.conditions;
   if (!Array.isArray(conditions) || conditions.length === 0) return NO_MATCH;
   for (let i = 0; i < conditions.length; i++) {
-    const r = conditionOutcome(conditions[i]!, context, segments, depth + 1);
+    const r = conditionOutcome(conditions[i]!, context, segments, depth + 1, x);
     if (r !== MATCH) return r;
   }
   return MATCH;
@@ -140,12 +116,13 @@ function segmentsOutcome(
   context: EvaluationContext,
   segments: Record<string, Segment> | undefined,
   depth: number,
+  x: Ext,
 ): Outcome {
   let result: Outcome = NO_MATCH;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (typeof key !== 'string' || !segments || !hasOwn.call(segments, key)) continue;
-    const r = segmentOutcome(segments[key]!, context, segments, depth);
+    const r = segmentOutcome(segments[key]!, context, segments, depth, x);
     if (r === MATCH) return MATCH;
     if (r === INVALID) result = INVALID;
   }
@@ -157,12 +134,13 @@ function conditionOutcome(
   context: EvaluationContext,
   segments: Record<string, Segment> | undefined,
   depth: number,
+  x: Ext,
 ): Outcome {
   if (typeof condition !== 'object' || condition === null || !Array.isArray(condition.values)) return INVALID;
   const op = condition.operator;
   let outcome: Outcome;
   if (op === 'inSegment') {
-    outcome = segmentsOutcome(condition.values, context, segments, depth);
+    outcome = segmentsOutcome(condition.values, context, segments, depth, x);
   } else {
     const attr = condition.attribute;
     const actual = typeof attr === 'string' && hasOwn.call(context, attr) ? context[attr] : undefined;
@@ -171,7 +149,7 @@ function conditionOutcome(
     } else if (actual === undefined || actual === null) {
       outcome = NO_MATCH;
     } else {
-      outcome = valuesOutcome(condition, op, actual);
+      outcome = valuesOutcome(condition, op, actual, x);
     }
     if (outcome !== INVALID && (op === 'notIn' || op === 'neq')) outcome = outcome === MATCH ? NO_MATCH : MATCH;
   }
@@ -181,7 +159,7 @@ function conditionOutcome(
 
 // Any attribute element against any condition value. A match anywhere wins; otherwise
 // an invalid pairing taints the result so negation can't flip it into a match.
-function valuesOutcome(condition: Condition, op: string, actual: unknown): Outcome {
+function valuesOutcome(condition: Condition, op: string, actual: unknown, x: Ext): Outcome {
   const values = condition.values;
   const items = Array.isArray(actual) ? actual : null;
   let result: Outcome = NO_MATCH;
@@ -189,7 +167,7 @@ function valuesOutcome(condition: Condition, op: string, actual: unknown): Outco
   for (let j = 0; j < count; j++) {
     const a = items ? items[j] : actual;
     for (let i = 0; i < values.length; i++) {
-      const r = compareOne(condition, op, a, values[i]!, i);
+      const r = compareOne(condition, op, a, values[i]!, i, x);
       if (r === MATCH) return MATCH;
       if (r === INVALID) result = INVALID;
     }
@@ -197,12 +175,16 @@ function valuesOutcome(condition: Condition, op: string, actual: unknown): Outco
   return result;
 }
 
-/** Whether one condition holds for the context; a condition with bad values is false. */
-export function matchesCondition(
+/**
+ * Whether one condition holds for the context; a condition with bad values is false.
+ * `x`: the extended operators, if any.
+ */
+export function conditionMatches(
   condition: Condition,
   context: EvaluationContext,
-  segments?: Record<string, Segment>,
-  depth = 0,
+  segments: Record<string, Segment> | undefined,
+  depth: number,
+  x: Ext,
 ): boolean {
-  return conditionOutcome(condition, context, segments, depth) === MATCH;
+  return conditionOutcome(condition, context, segments, depth, x) === MATCH;
 }

@@ -1,0 +1,141 @@
+/**
+ * `@switchboard/core/evaluator`: the evaluation engine with the parser-backed operators
+ * (`matches`, `before`/`after`, `semver*`) injected rather than imported, so a browser
+ * bundle that doesn't need them doesn't carry them. `evaluate` from the main entry is
+ * `createEvaluator(extendedOperators)`.
+ */
+import { bucketOf } from './bucketing.js';
+import { compileFlag, valueMatchesType, type CompiledFlag, type CompiledServe, type Served } from './compile.js';
+import { conditionMatches, type ExtendedOperators } from './conditions.js';
+import { murmur3 } from './murmur3.js';
+import type { ErrorCode, EvaluationResult } from './result.js';
+import type { EvaluationContext, Flag, Snapshot } from './snapshot.js';
+
+export type { ExtendedOperators };
+export { murmur3 };
+
+/** `evaluate`'s signature: see its documentation in the main entry. */
+export type Evaluate = <T>(snapshot: Snapshot, flagKey: string, context: EvaluationContext, defaultValue: T) => EvaluationResult<T>;
+
+/** How deep prerequisite chains may go; deeper is treated as a cycle. */
+export const MAX_PREREQUISITE_DEPTH = 16;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+// Compiled flags, by flag object. A WeakMap holds nothing a caller can observe and lets
+// a replaced snapshot's flags be collected. It is also why flag objects must be treated
+// as immutable: a change is a new object. Compiling doesn't depend on the operators, so
+// every evaluator shares it.
+const compiled = new WeakMap<object, CompiledFlag>();
+
+function compiledOf(flag: Flag): CompiledFlag {
+  let c = compiled.get(flag);
+  if (c === undefined) {
+    c = compileFlag(flag);
+    compiled.set(flag, c);
+  }
+  return c;
+}
+
+function failure<T>(value: T, errorCode: ErrorCode): EvaluationResult<T> {
+  return { value, reason: 'ERROR', errorCode };
+}
+
+// Marks a prerequisite chain that ran past MAX_PREREQUISITE_DEPTH: a cycle. It travels
+// up the chain so the flag asked for reports PARSE_ERROR, where any other failure of a
+// prerequisite just leaves it unmet.
+const CYCLE: EvaluationResult<never> = { value: undefined as never, reason: 'ERROR', errorCode: 'PARSE_ERROR' };
+// Any other malformed spot reached; the caller's default replaces it at the top.
+const MALFORMED: EvaluationResult<never> = { value: undefined as never, reason: 'ERROR', errorCode: 'PARSE_ERROR' };
+
+function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext): Served | typeof MALFORMED {
+  if (serve.broken) return MALFORMED;
+  const by = serve.bucketBy;
+  if (by === null) return serve.results[0] ?? MALFORMED;
+  // Plain property access: an inherited property is never a string or number, so it
+  // can't be mistaken for an id, and the own-property check would cost on the hot path.
+  const raw = by === false ? undefined : context[by];
+  const id = typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : undefined;
+  // Without the bucketing attribute there is no stable bucket; a random one would flip
+  // users between variants, so they get the off variant instead.
+  if (id === undefined) return c.unbucketed ?? MALFORMED;
+  const bucket = bucketOf(murmur3(serve.salt, id), serve.total);
+  const cumulative = serve.cumulative;
+  for (let i = 0; i < cumulative.length; i++) {
+    if (bucket < cumulative[i]!) return serve.results[i] ?? MALFORMED;
+  }
+  return MALFORMED;
+}
+
+function resolve(
+  snapshot: Snapshot,
+  c: CompiledFlag,
+  context: EvaluationContext,
+  depth: number,
+  x: ExtendedOperators | undefined,
+): Served | typeof MALFORMED {
+  if (!c.enabled) return c.disabled ?? MALFORMED;
+  const prerequisites = c.prerequisites;
+  if (prerequisites !== null) {
+    for (let i = 0; i < prerequisites.length; i++) {
+      const p = prerequisites[i]!;
+      const flags = snapshot.flags;
+      const parent = typeof p === 'object' && p !== null && hasOwn.call(flags, p.flag) ? flags[p.flag] : undefined;
+      if (parent === undefined) return c.unmet ?? MALFORMED;
+      if (typeof parent !== 'object' || parent === null) return MALFORMED;
+      // A chain this deep can only be a cycle (the validator caps real chains far lower).
+      if (depth >= MAX_PREREQUISITE_DEPTH) return CYCLE;
+      const outcome = resolve(snapshot, compiledOf(parent), context, depth + 1, x);
+      if (outcome === CYCLE) return CYCLE;
+      if (outcome === null || outcome === MALFORMED || outcome.variant !== p.variant) return c.unmet ?? MALFORMED;
+    }
+  }
+  const rules = c.rules;
+  if (rules.length > 0) {
+    const segments = snapshot.segments;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const conditions = rule.conditions;
+      if (conditions === null) return MALFORMED;
+      let all = true;
+      for (let j = 0; j < conditions.length; j++) {
+        if (!conditionMatches(conditions[j]!, context, segments, 0, x)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return pick(c, rule.serve, context);
+    }
+  }
+  return pick(c, c.fallthrough, context);
+}
+
+/**
+ * Builds an `evaluate` function. Without `extended`, conditions using `matches`,
+ * `before`, `after`, `semverEq`, `semverLt` or `semverGt` are invalid: false even when
+ * negated, exactly like a condition with a bad value. With `extendedOperators` from
+ * `@switchboard/core/operators` the results are identical to the main entry's `evaluate`.
+ */
+export function createEvaluator(extended?: ExtendedOperators): Evaluate {
+  return function evaluate<T>(snapshot: Snapshot, flagKey: string, context: EvaluationContext, defaultValue: T): EvaluationResult<T> {
+    try {
+      const flags = typeof snapshot === 'object' && snapshot !== null ? snapshot.flags : undefined;
+      if (typeof flags !== 'object' || flags === null || !hasOwn.call(flags, flagKey)) {
+        return failure(defaultValue, 'FLAG_NOT_FOUND');
+      }
+      const flag = flags[flagKey]!;
+      if (typeof flag !== 'object' || flag === null) return failure(defaultValue, 'PARSE_ERROR');
+      const c = compiledOf(flag);
+      if (!valueMatchesType(defaultValue, c.type)) return failure(defaultValue, 'TYPE_MISMATCH');
+      const ctx = typeof context === 'object' && context !== null ? context : {};
+      const served = resolve(snapshot, c, ctx, 0, extended);
+      return served === null || served === MALFORMED || served === CYCLE
+        ? failure(defaultValue, 'PARSE_ERROR')
+        : (served as EvaluationResult<T>);
+    } catch {
+      // Unreachable for JSON-shaped snapshots; kept so hostile inputs (getters, proxies)
+      // still can't make evaluation throw.
+      return failure(defaultValue, 'GENERAL');
+    }
+  };
+}
