@@ -1,0 +1,1 @@
+export { SwitchboardWebProvider, toSwitchboardContext, type SwitchboardWebProviderOptions } from './provider.js';

@@ -1,0 +1,93 @@
+/**
+ * React bindings over the browser SDK. Each hook subscribes to one flag through
+ * `useSyncExternalStore`; one `change` listener per client fans out to the hooks of the
+ * flags that changed, and a hook re-renders only when its result did. Evaluation is the
+ * client's, synchronous and local, so server rendering with a `bootstrap` snapshot and
+ * hydration in the browser with the same snapshot produce the same markup.
+ */
+import { createContext, createElement, useContext, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import type { FlagValue, SwitchboardClient, VariantResult, Widen } from '@switchboard/browser';
+
+interface Store {
+  client: SwitchboardClient;
+  subscribe(flag: string, onChange: () => void): () => void;
+}
+
+// One store per client, shared by every provider of that client.
+const stores = new WeakMap<SwitchboardClient, Store>();
+
+function storeOf(client: SwitchboardClient): Store {
+  let store = stores.get(client);
+  if (store) return store;
+  const byFlag = new Map<string, Set<() => void>>();
+  const onChange = (keys: string[]): void => {
+    for (const key of keys) byFlag.get(key)?.forEach((notify) => notify());
+  };
+  store = {
+    client,
+    subscribe(flag, notify) {
+      if (byFlag.size === 0) client.on('change', onChange);
+      let set = byFlag.get(flag);
+      if (!set) byFlag.set(flag, (set = new Set()));
+      set.add(notify);
+      return () => {
+        set.delete(notify);
+        if (set.size === 0) byFlag.delete(flag);
+        if (byFlag.size === 0) client.off('change', onChange);
+      };
+    },
+  };
+  stores.set(client, store);
+  return store;
+}
+
+const FlagsContext = createContext<Store | null>(null);
+
+export interface FlagsProviderProps {
+  /** A browser SDK client; on the server, one created per request with `bootstrap`. */
+  client: SwitchboardClient;
+  children?: ReactNode;
+}
+
+/** Makes `client` available to the hooks below it. */
+export function FlagsProvider({ client, children }: FlagsProviderProps): ReactNode {
+  return createElement(FlagsContext.Provider, { value: storeOf(client) }, children);
+}
+
+function useStore(): Store {
+  const store = useContext(FlagsContext);
+  if (!store) throw new Error('switchboard: hooks need a <FlagsProvider client={…}> above them');
+  return store;
+}
+
+/** The client given to the nearest `FlagsProvider`. */
+export function useFlagsClient(): SwitchboardClient {
+  return useStore().client;
+}
+
+/**
+ * Subscribes to one flag; `read` evaluates it. Results for the same outcome are kept
+ * (errors build a new object per call), so a re-render happens only when it changed.
+ */
+function useFlagResult<T>(flag: string, read: (client: SwitchboardClient) => VariantResult<T>): VariantResult<T> {
+  const { client, subscribe } = useStore();
+  const last = useRef<VariantResult<T> | undefined>(undefined);
+  const snapshot = (): VariantResult<T> => {
+    const next = read(client);
+    const prev = last.current;
+    if (prev && (prev === next || (prev.reason === 'ERROR' && next.reason === 'ERROR' && prev.errorCode === next.errorCode && prev.value === next.value))) return prev;
+    return (last.current = next);
+  };
+  return useSyncExternalStore((notify) => subscribe(flag, notify), snapshot, snapshot);
+}
+
+/** The flag's value for the client's context, or `defaultValue` on any error (including a default of the wrong type). */
+export function useFlag<T extends FlagValue>(flag: string, defaultValue: T): Widen<T> {
+  const result = useFlagResult(flag, (client) => client.variant(flag, undefined, defaultValue));
+  return (result.reason === 'ERROR' ? defaultValue : result.value) as Widen<T>;
+}
+
+/** The full result for the client's context: `{ value, variant, reason, errorCode?, ruleId? }`; `value` is undefined on error. */
+export function useVariant(flag: string): VariantResult {
+  return useFlagResult(flag, (client) => client.variant(flag));
+}

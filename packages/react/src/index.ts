@@ -1,0 +1,1 @@
+export { FlagsProvider, useFlag, useFlagsClient, useVariant, type FlagsProviderProps } from './hooks.js';

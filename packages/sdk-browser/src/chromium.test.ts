@@ -1,0 +1,324 @@
+/// <reference types="node" />
+/**
+ * The browser SDK in real Chromium (playwright-core driving Debian's /usr/bin/chromium)
+ * against the real server (`buildApp` on embedded PGlite), from a page served by a
+ * local static server with an esbuild bundle of the SDK. Every `fetch` the page makes
+ * is teed by an init script, so the test reads the bytes the browser received.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { evaluate, type EvaluationContext, type Snapshot } from '@switchboard/core';
+import type { ClientSnapshot, createClient, SwitchboardClient } from './index.js';
+import { startPageServer, type PageServer } from './test-support/page-server.js';
+import { startRealServer, type RealServer } from './test-support/real-server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+// Tees every response body the page's fetch reads into window.__captured.
+const CAPTURE = `
+window.__captured = [];
+const original = window.fetch;
+window.fetch = async (input, init) => {
+  const res = await original(input, init);
+  if (!res.body) return res;
+  const [mine, theirs] = res.body.tee();
+  const entry = { url: String(input), text: '', aborted: false };
+  init?.signal?.addEventListener('abort', () => (entry.aborted = true));
+  window.__captured.push(entry);
+  (async () => {
+    const reader = theirs.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        entry.text += decoder.decode(value, { stream: true });
+      }
+    } catch {}
+  })();
+  return new Response(mine, { status: res.status, statusText: res.statusText, headers: res.headers });
+};`;
+
+let page: PageServer;
+let server: RealServer;
+let clientKey: string;
+let context: BrowserContext;
+let tab: Page;
+let userDataDir: string;
+
+/** What the test page's window holds (page-entry.ts, the capture script, the tests). */
+interface PageGlobals {
+  Switchboard: { createClient: typeof createClient };
+  client: SwitchboardClient;
+  flippedAt: number;
+  __captured: { url: string; text: string; aborted: boolean }[];
+}
+
+const CLIENT_FLAGS = ['new-checkout', 'theme', 'max-items', 'banner', 'pattern', 'beta', 'child'];
+
+async function setUpFlags(): Promise<void> {
+  const admin = server.admin;
+  await admin.ok('POST', '/api/admin/segments', { key: 'beta-testers', included: ['user-7'], conditions: [{ attribute: 'country', operator: 'in', values: ['NL'] }] });
+  await admin.createFlag('new-checkout', { clientSide: true });
+  await admin.patchConfig('new-checkout', {
+    enabled: true,
+    rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }],
+    fallthrough: { rollout: [{ variant: 'on', weight: 30_000 }, { variant: 'off', weight: 70_000 }] },
+  });
+  await admin.createFlag('theme', { type: 'string', variants: { light: 'light', dark: 'dark', blue: 'blue' }, clientSide: true });
+  await admin.patchConfig('theme', {
+    enabled: true,
+    offVariant: 'light',
+    rules: [{ id: 'eu', conditions: [{ attribute: 'country', operator: 'in', values: ['DE', 'FR'] }], serve: { rollout: [{ variant: 'dark', weight: 50_000 }, { variant: 'blue', weight: 50_000 }], bucketBy: 'orgId' } }],
+    fallthrough: { variant: 'light' },
+  });
+  await admin.createFlag('max-items', { type: 'number', variants: { low: 5, high: 50 }, clientSide: true });
+  await admin.patchConfig('max-items', {
+    enabled: true,
+    offVariant: 'low',
+    rules: [{ id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }, { attribute: 'age', operator: 'gte', values: [18] }], serve: { variant: 'high' } }],
+    fallthrough: { variant: 'low' },
+  });
+  await admin.createFlag('banner', { type: 'json', variants: { old: { text: 'hello' }, fresh: { text: 'hi', color: 'green' } }, clientSide: true });
+  await admin.patchConfig('banner', {
+    enabled: true,
+    offVariant: 'old',
+    rules: [{ id: 'v2', conditions: [{ attribute: 'appVersion', operator: 'semverGt', values: ['2.0.0'] }], serve: { variant: 'fresh' } }],
+    fallthrough: { variant: 'old' },
+  });
+  await admin.createFlag('pattern', { clientSide: true });
+  await admin.patchConfig('pattern', {
+    enabled: true,
+    rules: [{ id: 'dotted', conditions: [{ attribute: 'email', operator: 'matches', values: ['^[a-z]+\\.[a-z]+@'], caseInsensitive: true }], serve: { variant: 'on' } }],
+    fallthrough: { variant: 'off' },
+  });
+  await admin.createFlag('beta', { clientSide: true });
+  await admin.patchConfig('beta', {
+    enabled: true,
+    rules: [{ id: 'seg', conditions: [{ attribute: 'userId', operator: 'inSegment', values: ['beta-testers'] }], serve: { variant: 'on' } }],
+    fallthrough: { variant: 'off' },
+  });
+  await admin.createFlag('child', { clientSide: true });
+  await admin.patchConfig('child', {
+    enabled: true,
+    prerequisites: [{ flag: 'new-checkout', variant: 'on' }],
+    fallthrough: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] },
+  });
+  await admin.createFlag('server-only-secret', { clientSide: false });
+  await admin.patchConfig('server-only-secret', {
+    enabled: true,
+    rules: [{ id: 'vip', conditions: [{ attribute: 'email', operator: 'in', values: ['ceo-private@acme.com'] }], serve: { variant: 'on' } }],
+    fallthrough: { variant: 'off' },
+  });
+}
+
+function contexts(n: number): EvaluationContext[] {
+  const countries = ['DE', 'FR', 'NL', 'US', 'JP'];
+  const out: EvaluationContext[] = [];
+  for (let i = 0; i < n; i++) {
+    const ctx: EvaluationContext = { userId: `user-${i}`, country: countries[i % 5], orgId: `org-${i % 37}`, age: 10 + (i % 30) };
+    if (i % 3 === 0) ctx.email = i % 6 === 0 ? `Ann.Lee@acme.com` : i % 9 === 0 ? `ann.lee@other.org` : `bob${i}@other.org`;
+    if (i % 4 === 0) ctx.plan = 'pro';
+    if (i % 5 !== 4) ctx.appVersion = `${i % 4}.${i % 3}.0${i % 7 === 0 ? '-beta.1' : ''}`;
+    if (i === 999) ctx.userId = 'Jürgen-😀';
+    out.push(ctx);
+  }
+  return out;
+}
+
+async function openPage(): Promise<void> {
+  tab = context.pages()[0] ?? (await context.newPage());
+  await tab.goto(page.origin + '/');
+  await tab.waitForFunction(() => 'Switchboard' in globalThis);
+}
+
+beforeAll(async () => {
+  page = await startPageServer();
+  server = await startRealServer(page.origin);
+  clientKey = await server.admin.key('client');
+  await setUpFlags();
+  userDataDir = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: false, args: ARGS });
+  await context.addInitScript(CAPTURE);
+  await openPage();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  await page?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+describe('browser SDK in Chromium against the real server', () => {
+  it('becomes ready over the stream and evaluates 1,000 contexts exactly as core does on the same projection', async () => {
+    const list = contexts(1_000);
+    const fromPage = await tab.evaluate(
+      async ({ url, key, flags, list }) => {
+        const page = globalThis as unknown as PageGlobals;
+        const client = page.Switchboard.createClient({ url, key, context: list[0], events: false });
+        page.client = client;
+        await client.ready(15_000);
+        const results = list.map((ctx) => flags.map((f) => client.variant(f, ctx)));
+        return { status: client.status, source: client.source, revision: client.revision, results };
+      },
+      { url: server.url, key: clientKey, flags: CLIENT_FLAGS, list },
+    );
+    expect([fromPage.status, fromPage.source]).toEqual(['ready', 'server']);
+
+    // The same projection, fetched in Node with the same client key, evaluated by core.
+    const res = await fetch(server.url + '/api/sdk/flags', { headers: { authorization: `Bearer ${clientKey}` } });
+    const projection = (await res.json()) as Snapshot;
+    expect(projection.revision).toBe(fromPage.revision);
+    expect(Object.keys(projection.flags).sort()).toEqual([...CLIENT_FLAGS].sort());
+    const expected = list.map((ctx) =>
+      CLIENT_FLAGS.map((f) => {
+        const r = evaluate<unknown>(projection, f, ctx, { boolean: false, string: '', number: 0, json: null }[projection.flags[f]!.type]);
+        return r.reason === 'ERROR' ? { ...r, value: undefined } : r;
+      }),
+    );
+    expect(fromPage.results).toEqual(JSON.parse(JSON.stringify(expected)));
+    // The flags really vary across users: every flag serves at least two variants.
+    for (let j = 0; j < CLIENT_FLAGS.length; j++) {
+      expect([CLIENT_FLAGS[j], new Set(fromPage.results.map((row) => row[j]!.variant)).size > 1]).toEqual([CLIENT_FLAGS[j], true]);
+    }
+  });
+
+  it('never receives a server-only flag: not in the stream, not in a poll, not in localStorage', async () => {
+    const seen = await tab.evaluate(async ({ url, key }) => {
+      const { createClient } = (globalThis as unknown as PageGlobals).Switchboard;
+      const poller = createClient({ url, key, stream: false, events: false, storage: false });
+      await poller.ready(15_000);
+      await poller.close();
+      await new Promise((r) => setTimeout(r, 50));
+      return {
+        captured: (globalThis as unknown as PageGlobals).__captured.map((e: { url: string; text: string }) => ({ url: e.url, text: e.text })),
+        storage: Object.keys(localStorage).map((k) => localStorage.getItem(k)),
+      };
+    }, { url: server.url, key: clientKey });
+    const stream = seen.captured.filter((c: { url: string }) => c.url.endsWith('/api/sdk/stream'));
+    const polls = seen.captured.filter((c: { url: string }) => c.url.endsWith('/api/sdk/flags'));
+    expect(stream.length).toBeGreaterThan(0);
+    expect(polls.length).toBeGreaterThan(0);
+    for (const c of [...stream, ...polls]) {
+      expect(c.text).toContain('new-checkout');
+      expect(c.text).not.toContain('server-only-secret');
+      expect(c.text).not.toContain('ceo-private');
+    }
+    expect(seen.storage.length).toBe(1);
+    expect(seen.storage[0]).toContain('new-checkout');
+    expect(seen.storage[0]).not.toContain('server-only-secret');
+    // The key only ever travels in a header: no captured URL carries it.
+    expect(seen.captured.every((c: { url: string }) => !c.url.includes(clientKey))).toBe(true);
+  });
+
+  it('sees a kill switch in under a second', async () => {
+    await tab.evaluate(() => {
+      const client = (globalThis as unknown as PageGlobals).client;
+      (globalThis as unknown as PageGlobals).flippedAt = 0;
+      client.on('change', () => {
+        if (!client.isEnabled('new-checkout', { userId: 'x', email: 'a@acme.com' }) && !(globalThis as unknown as PageGlobals).flippedAt) (globalThis as unknown as PageGlobals).flippedAt = Date.now();
+      });
+    });
+    expect(await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.isEnabled('new-checkout', { userId: 'x', email: 'a@acme.com' }))).toBe(true);
+    await server.admin.patchConfig('new-checkout', { enabled: false });
+    const answeredAt = Date.now();
+    await tab.waitForFunction(() => (globalThis as unknown as PageGlobals).flippedAt > 0, undefined, { timeout: 5_000 });
+    const flippedAt = (await tab.evaluate(() => (globalThis as unknown as PageGlobals).flippedAt)) as number;
+    expect(flippedAt - answeredAt).toBeLessThan(1_000);
+    expect(await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.variant('new-checkout'))).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
+  });
+
+  it('evaluates private attributes with the browser WebCrypto', async () => {
+    const salt = 'env-salt-1';
+    const hex = async (s: string): Promise<string> => (await import('node:crypto')).createHash('sha256').update(s).digest('hex');
+    const projection: ClientSnapshot = {
+      schemaVersion: 1,
+      environment: 'production',
+      revision: 1,
+      flags: {
+        vip: {
+          key: 'vip',
+          version: 1,
+          type: 'boolean',
+          enabled: true,
+          variants: { on: true, off: false },
+          offVariant: 'off',
+          rules: [{ id: 'vip', conditions: [{ attribute: '#email', operator: 'in', values: [await hex(salt + 'ann@acme.com')] }], serve: { variant: 'on' } }],
+          fallthrough: { variant: 'off' },
+        },
+      },
+      segments: {},
+      privateAttributes: { salt, attributes: ['email'] },
+    };
+    const result = await tab.evaluate(async (json: string) => {
+      const bootstrap = JSON.parse(json) as ClientSnapshot;
+      const client = (globalThis as unknown as PageGlobals).Switchboard.createClient({ offline: true, bootstrap, context: { userId: 'u', email: 'ann@acme.com' } });
+      await client.ready();
+      const before = client.isEnabled('vip');
+      await client.setContext({ userId: 'u', email: 'bob@acme.com' });
+      return [before, client.isEnabled('vip')];
+    }, JSON.stringify(projection));
+    expect(result).toEqual([true, false]);
+  });
+
+  it('closes the stream while the page is hidden and resyncs when it is visible again', async () => {
+    const streams = (): Promise<{ aborted: boolean }[]> =>
+      tab.evaluate(() => (globalThis as unknown as PageGlobals).__captured.filter((c) => c.url.endsWith('/api/sdk/stream')).map((c) => ({ aborted: c.aborted })));
+    await tab.evaluate(
+      async ({ url, key }) => {
+        const page = globalThis as unknown as PageGlobals;
+        await page.client.close(); // the first test's client, stream and all
+        page.client = page.Switchboard.createClient({ url, key, events: false, storage: false, pauseWhenHidden: 50, context: { userId: 'user-7' } });
+        await page.client.ready(15_000);
+      },
+      { url: server.url, key: clientKey },
+    );
+    const before = await streams();
+    expect(await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.isEnabled('beta'))).toBe(true);
+    const setVisibility = (state: string): Promise<void> =>
+      tab.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    await tab.waitForFunction(() => (globalThis as unknown as PageGlobals).__captured.filter((c) => c.url.endsWith('/api/sdk/stream')).every((c) => c.aborted), undefined, { timeout: 5_000 });
+    // A change while hidden is not delivered...
+    await server.admin.patchConfig('beta', { enabled: false });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.isEnabled('beta'))).toBe(true);
+    expect((await streams()).length).toBe(before.length);
+    // ...until the page is visible again: a new stream, whose put brings it.
+    await setVisibility('visible');
+    await tab.waitForFunction(() => !(globalThis as unknown as PageGlobals).client.isEnabled('beta'), undefined, { timeout: 5_000 });
+    expect((await streams()).length).toBe(before.length + 1);
+    await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.close());
+  });
+
+  it('after a reload with the server stopped, starts from localStorage', async () => {
+    const before = await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.variant('theme', { userId: 'u1', country: 'DE', orgId: 'org-3' }));
+    await server.close();
+    await openPage();
+    const restarted = await tab.evaluate(
+      async ({ url, key }) => {
+        const { createClient } = (globalThis as unknown as PageGlobals).Switchboard;
+        const client = createClient({ url, key, events: false, backoff: { initial: 50, max: 200 } });
+        const stale: string[] = [];
+        client.on('stale', (e: { code: string }) => stale.push(e.code));
+        await client.ready(5_000);
+        return { status: client.status, source: client.source, theme: client.variant('theme', { userId: 'u1', country: 'DE', orgId: 'org-3' }), killed: client.isEnabled('new-checkout', { userId: 'x', email: 'a@acme.com' }), stale };
+      },
+      { url: server.url, key: clientKey },
+    );
+    expect(restarted.status).toBe('stale');
+    expect(restarted.source).toBe('stored');
+    expect(restarted.theme).toEqual(before);
+    // The stored snapshot is the last one received: the kill switch included.
+    expect(restarted.killed).toBe(false);
+    expect(restarted.stale).toEqual(['NETWORK']);
+  });
+});

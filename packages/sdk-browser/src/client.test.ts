@@ -1,0 +1,343 @@
+/// <reference types="node" />
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import type { Flag, Snapshot } from '@switchboard/core';
+import { createClient, type ClientOptions, type SwitchboardClient, type SwitchboardError } from './index.js';
+import type { ClientSnapshot } from './snapshot.js';
+import { createFakeServer, memoryStorage, sse, until, type FakeServer } from './test-support/fake-server.js';
+
+const flag = (key: string, overrides: Partial<Flag> = {}): Flag => ({
+  key,
+  version: 1,
+  type: 'boolean',
+  enabled: true,
+  variants: { on: true, off: false },
+  offVariant: 'off',
+  fallthrough: { variant: 'on' },
+  ...overrides,
+});
+
+const snapshotOf = (revision: number, ...flags: Flag[]): Snapshot => ({
+  schemaVersion: 1,
+  environment: 'production',
+  revision,
+  flags: Object.fromEntries(flags.map((f) => [f.key, f])),
+  segments: {},
+});
+
+const clients: SwitchboardClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  delete (globalThis as { document?: unknown }).document;
+});
+
+function online(server: FakeServer, options: Partial<ClientOptions> = {}): { client: SwitchboardClient; errors: SwitchboardError[]; changes: string[][] } {
+  const client = createClient({ url: 'http://flags.test/', key: 'good-key', fetch: server.fetch, storage: false, events: false, backoff: { initial: 20, max: 100 }, ...options });
+  const errors: SwitchboardError[] = [];
+  const changes: string[][] = [];
+  client.on('error', (e) => errors.push(e));
+  client.on('change', (keys) => changes.push(keys));
+  clients.push(client);
+  return { client, errors, changes };
+}
+
+describe('browser client, streaming', () => {
+  it('becomes ready from the stream, applies patches in order and reports the changed flags', async () => {
+    const server = createFakeServer(snapshotOf(5, flag('a'), flag('b', { enabled: false })));
+    const { client, changes, errors } = online(server, { context: { userId: 'u1' } });
+    expect(client.status).toBe('initializing');
+    await client.ready();
+    expect([client.status, client.source, client.revision]).toEqual(['ready', 'server', 5]);
+    expect(client.isEnabled('a')).toBe(true);
+    expect(client.variant('b')).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
+
+    server.setFlag(flag('a', { version: 2, enabled: false }));
+    await until(() => !client.isEnabled('a'), 2_000, 'kill switch');
+    expect(client.revision).toBe(6);
+    // An older version of a flag never replaces a newer one.
+    server.streams[0]!.write(sse('patch', { revision: 6, key: 'a', flag: flag('a', { version: 1 }) }));
+    server.setFlag(flag('c'));
+    await until(() => client.isEnabled('c'), 2_000, 'new flag');
+    expect(client.isEnabled('a')).toBe(false);
+    expect(changes).toEqual([['a', 'b'], ['a'], ['c']]);
+    expect(errors).toEqual([]);
+    // The key travels in a header, never in a URL.
+    expect(server.requests.every((r) => !r.url.includes('good-key') && r.headers.authorization === 'Bearer good-key')).toBe(true);
+    expect(server.requests[0]!.url).toBe('http://flags.test/api/sdk/stream');
+  });
+
+  it('reconnects with backoff after the stream ends or sends garbage, keeping the last good snapshot', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client, errors } = online(server);
+    const stale: SwitchboardError[] = [];
+    let recovered = 0;
+    client.on('stale', (e) => stale.push(e));
+    client.on('recovered', () => recovered++);
+    await client.ready();
+    server.streams[0]!.write('event: put\ndata: {not json\n\n');
+    await until(() => server.streams.length === 2, 2_000, 'reconnect after malformed data');
+    expect(client.isEnabled('a')).toBe(true);
+    await until(() => recovered === 1);
+    server.streams[1]!.end();
+    await until(() => server.streams.length === 3, 2_000, 'reconnect after the stream ended');
+    await until(() => recovered === 2);
+    expect(errors.map((e) => e.code)).toEqual(['MALFORMED', 'NETWORK']);
+    expect(stale.map((e) => e.code)).toEqual(['MALFORMED', 'NETWORK']);
+    expect(client.status).toBe('ready');
+  });
+
+  it('ignores unknown events and comments, and a put that is not newer only confirms the connection', async () => {
+    const server = createFakeServer(snapshotOf(3, flag('a')));
+    const { client, changes, errors } = online(server);
+    await client.ready();
+    server.streams[0]!.write(': ping\n\nevent: future\ndata: whatever\n\n');
+    server.streams[0]!.write(sse('put', snapshotOf(2, flag('a', { version: 9, enabled: false }))));
+    server.setFlag(flag('z'));
+    await until(() => client.isEnabled('z'));
+    expect(client.isEnabled('a')).toBe(true);
+    expect(changes).toEqual([['a'], ['z']]);
+    expect(errors).toEqual([]);
+  });
+
+  it('polls with ETags when the server has no stream', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    server.streamStatus = 404;
+    const { client, errors } = online(server, { pollInterval: 30 });
+    await client.ready();
+    expect(client.isEnabled('a')).toBe(true);
+    await until(() => server.requests.filter((r) => r.headers['if-none-match'] === '"1"').length >= 2, 2_000, 'conditional polls');
+    server.snapshot = snapshotOf(2, flag('a', { version: 2, enabled: false }));
+    await until(() => !client.isEnabled('a'), 2_000, 'polled change');
+    expect(errors).toEqual([]);
+    expect(server.requests.filter((r) => r.url.endsWith('/api/sdk/stream'))).toHaveLength(1);
+  });
+
+  it('rejects ready() at once for a refused key with nothing to serve, and keeps retrying minutes apart', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const client = createClient({ url: 'http://flags.test', key: 'bad-key', fetch: server.fetch, storage: false, events: false });
+    clients.push(client);
+    client.on('error', () => {});
+    await expect(client.ready()).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.requests).toHaveLength(1);
+    expect(client.isEnabled('a')).toBe(false);
+  });
+
+  it('rejects ready() on timeout with nothing to serve, and turns ready when the server answers', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    server.streamStatus = 503;
+    const { client } = online(server);
+    await expect(client.ready(80)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    server.streamStatus = 200;
+    await client.ready(2_000);
+    expect(client.isEnabled('a')).toBe(true);
+  });
+
+  it('closes the stream while the page is hidden and resyncs when it is visible again', async () => {
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    (globalThis as { document?: unknown }).document = doc;
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client, errors } = online(server, { pauseWhenHidden: 30 });
+    await client.ready();
+    doc.visibilityState = 'hidden';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await until(() => server.streams[0]!.closed, 2_000, 'stream closed while hidden');
+    // A change while hidden arrives with the put of the new connection.
+    server.setFlag(flag('a', { version: 2, enabled: false }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.streams).toHaveLength(1);
+    expect(client.isEnabled('a')).toBe(true);
+    doc.visibilityState = 'visible';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await until(() => !client.isEnabled('a'), 2_000, 'resync on visible');
+    expect(server.streams).toHaveLength(2);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('browser client, instant start', () => {
+  it('serves the stored snapshot synchronously, then the server one, and stores that', async () => {
+    const storage = memoryStorage();
+    const server = createFakeServer(snapshotOf(2, flag('a', { version: 2, enabled: false })));
+    const first = online(server, { storage });
+    await first.client.ready();
+    expect(storage.data.size).toBe(1);
+    const [storedKey, storedValue] = [...storage.data][0]!;
+    expect(storedKey).toMatch(/^switchboard:http:\/\/flags\.test:/);
+    expect(storedKey).not.toContain('good-key');
+    expect(JSON.parse(storedValue).revision).toBe(2);
+
+    server.snapshot = snapshotOf(3, flag('a', { version: 3 }));
+    const second = online(server, { storage });
+    expect([second.client.source, second.client.isEnabled('a')]).toEqual(['stored', false]);
+    await second.client.ready();
+    expect([second.client.source, second.client.isEnabled('a')]).toEqual(['server', true]);
+    // (The stored snapshot's own change event fired inside createClient, before any listener.)
+    expect(second.changes).toEqual([['a']]);
+    expect(JSON.parse([...storage.data.values()][0]!).revision).toBe(3);
+  });
+
+  it('serves the stored snapshot (status stale) when the server is unreachable, and recovers', async () => {
+    const storage = memoryStorage();
+    const server = createFakeServer(snapshotOf(4, flag('a')));
+    await online(server, { storage }).client.ready();
+    server.streamStatus = 503;
+    const { client } = online(server, { storage });
+    const events: string[] = [];
+    client.on('ready', () => events.push('ready')).on('stale', () => events.push('stale')).on('recovered', () => events.push('recovered'));
+    await client.ready();
+    expect([client.status, client.source, client.isEnabled('a')]).toEqual(['stale', 'stored', true]);
+    server.streamStatus = 200;
+    await until(() => client.status === 'ready', 2_000, 'recovery');
+    expect(events).toEqual(['ready', 'stale', 'recovered']);
+  });
+
+  it('prefers the newer of bootstrap and stored snapshot', () => {
+    const storage = memoryStorage();
+    const server = createFakeServer(snapshotOf(1));
+    server.streamStatus = 503;
+    const key = 'switchboard:http://flags.test:';
+    const bootstrap = snapshotOf(5, flag('a', { enabled: false }));
+    const c1 = online(server, { bootstrap }).client;
+    expect([c1.source, c1.isEnabled('a')]).toEqual(['bootstrap', false]);
+    // Revision 7 stored by a first client.
+    const probe = online(createFakeServer(snapshotOf(7, flag('a'))), { storage });
+    return probe.client.ready().then(() => {
+      const storedKey = [...storage.data.keys()].find((k) => k.startsWith(key))!;
+      expect(storedKey).toBeDefined();
+      const c2 = online(server, { storage, bootstrap }).client;
+      expect([c2.source, c2.revision]).toEqual(['stored', 7]);
+      const c3 = online(server, { storage, bootstrap: snapshotOf(9, flag('a', { enabled: false })) }).client;
+      expect([c3.source, c3.revision]).toEqual(['bootstrap', 9]);
+    });
+  });
+});
+
+describe('browser client, evaluation', () => {
+  const targeted = snapshotOf(
+    1,
+    flag('beta', { rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } }),
+    flag('plain'),
+    { key: 'limit', version: 1, type: 'number', enabled: true, variants: { low: 5, high: 50 }, offVariant: 'low', fallthrough: { variant: 'high' } },
+  );
+
+  it('evaluates the client context by default, a user id or a context when given, and never throws', async () => {
+    const client = createClient({ offline: true, bootstrap: targeted, context: { userId: 'u1', country: 'DE' } });
+    await client.ready();
+    expect(client.isEnabled('beta')).toBe(true);
+    expect(client.isEnabled('beta', 'u1')).toBe(false);
+    expect(client.isEnabled('beta', { country: 'DE' })).toBe(true);
+    expect(client.value('limit', null, 10)).toBe(50);
+    expect(client.value('limit', null, 'x')).toBe('x');
+    expect(client.variant('limit')).toEqual({ value: 50, variant: 'high', reason: 'STATIC' });
+    expect(client.variant('nope')).toEqual({ value: undefined, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+    expect(client.variant('toString', null, false)).toEqual({ value: false, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+  });
+
+  it('setContext applies when ready and reports only the flags whose result changed', async () => {
+    const client = createClient({ offline: true, bootstrap: targeted, context: { userId: 'u1', country: 'FR' } });
+    const changes: string[][] = [];
+    client.on('change', (k) => changes.push(k));
+    await client.ready();
+    changes.length = 0;
+    await client.setContext({ userId: 'u1', country: 'DE' });
+    expect(client.isEnabled('beta')).toBe(true);
+    expect(client.context).toEqual({ userId: 'u1', country: 'DE' });
+    await client.setContext({ userId: 'u2', country: 'DE' });
+    expect(changes).toEqual([['beta']]);
+  });
+
+  it('loads the extended operators before applying a snapshot that needs them, serving the previous one meanwhile', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('v', { enabled: false })));
+    const { client, errors } = online(server, { context: { userId: 'u1', version: '2.1.0', email: 'ann@acme.com' } });
+    await client.ready();
+    expect(client.isEnabled('v')).toBe(false);
+    server.setFlag(
+      flag('v', {
+        version: 2,
+        rules: [
+          {
+            id: 'r',
+            conditions: [
+              { attribute: 'version', operator: 'semverGt', values: ['2.0.0'] },
+              { attribute: 'email', operator: 'matches', values: ['^[a-z]+@acme\\.com$'] },
+            ],
+            serve: { variant: 'on' },
+          },
+        ],
+        fallthrough: { variant: 'off' },
+      }),
+    );
+    await until(() => client.isEnabled('v'), 5_000, 'extended operators');
+    expect(client.variant('v')).toEqual({ value: true, variant: 'on', reason: 'TARGETING_MATCH', ruleId: 'r' });
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('browser client, private attributes', () => {
+  const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+  const salt = 'pepper-1';
+  const projection: ClientSnapshot = {
+    ...snapshotOf(
+      1,
+      flag('staff', {
+        rules: [{ id: 'staff', conditions: [{ attribute: '#email', operator: 'in', values: [hex(salt + 'ann@acme.com')] }], serve: { variant: 'on' } }],
+        fallthrough: { variant: 'off' },
+      }),
+      flag('not-de', {
+        rules: [{ id: 'x', conditions: [{ attribute: '#country', operator: 'notIn', values: [hex(salt + 'DE')] }], serve: { variant: 'on' } }],
+        fallthrough: { variant: 'off' },
+      }),
+    ),
+    privateAttributes: { salt, attributes: ['email', 'country'] },
+  };
+
+  it('hashes the listed attributes of the client context with WebCrypto and matches hashed conditions', async () => {
+    const client = createClient({ offline: true, bootstrap: projection, context: { userId: 'u1', email: 'ann@acme.com', country: 'FR' } });
+    await client.ready();
+    expect(client.isEnabled('staff')).toBe(true);
+    expect(client.isEnabled('not-de')).toBe(true);
+    // The context as given keeps its values; the hashes are only in what evaluation sees.
+    expect(client.context).toEqual({ userId: 'u1', email: 'ann@acme.com', country: 'FR' });
+
+    const pending = client.setContext({ userId: 'u2', email: 'bob@other.org', country: 'DE' });
+    // Until hashing is done the previous context serves.
+    expect(client.isEnabled('staff')).toBe(true);
+    await pending;
+    expect(client.isEnabled('staff')).toBe(false);
+    expect(client.isEnabled('not-de')).toBe(false);
+  });
+
+  it('without the attribute a hashed condition behaves as for any missing attribute', async () => {
+    const client = createClient({ offline: true, bootstrap: projection, context: { userId: 'u1' } });
+    await client.ready();
+    expect(client.isEnabled('staff')).toBe(false);
+    // A missing country is not in the list: notIn holds.
+    expect(client.isEnabled('not-de')).toBe(true);
+  });
+});
+
+describe('browser client, events', () => {
+  it('counts evaluations and sends tracked events in batches with the key in a header', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client } = online(server, { events: { flushInterval: 60_000 }, context: { userId: 'u1', plan: 'pro' } });
+    await client.ready();
+    client.isEnabled('a');
+    client.isEnabled('a');
+    client.isEnabled('missing');
+    client.track('checkout', undefined, 12.5);
+    client.track('signup', 'u2');
+    await client.close();
+    expect(server.events).toHaveLength(1);
+    const body = server.events[0] as { sdk: unknown; evaluations: { flag: string; variant: string | null; count: number }[]; events: unknown[] };
+    expect(body.sdk).toEqual({ name: '@switchboard/browser', version: '0.1.0' });
+    expect(body.evaluations.map(({ flag, variant, count }) => ({ flag, variant, count }))).toEqual([
+      { flag: 'a', variant: 'on', count: 2 },
+      { flag: 'missing', variant: null, count: 1 },
+    ]);
+    expect(body.events).toEqual([
+      { name: 'checkout', userId: 'u1', context: { plan: 'pro' }, value: 12.5, timestamp: expect.any(Number) },
+      { name: 'signup', userId: 'u2', timestamp: expect.any(Number) },
+    ]);
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * Errors the client reports through `on('error')`, `on('stale')` and `ready()`. Check
+ * `code` (two copies of the SDK on a page make `instanceof` unreliable, so there is no
+ * class): `UNAUTHORIZED` (401/403), `HTTP_STATUS`, `NETWORK`, `TIMEOUT`, `MALFORMED`,
+ * `EVENTS`, `CRYPTO` (no WebCrypto for private attributes: not a secure context), `CLOSED`.
+ */
+export type SwitchboardErrorCode = 'UNAUTHORIZED' | 'HTTP_STATUS' | 'NETWORK' | 'TIMEOUT' | 'MALFORMED' | 'EVENTS' | 'CRYPTO' | 'CLOSED';
+
+export interface SwitchboardError extends Error {
+  code: SwitchboardErrorCode;
+  /** The HTTP status, for HTTP failures. */
+  status?: number;
+  /** From `Retry-After` (seconds) on a refusal, ms. */
+  retryAfter?: number;
+}
+
+export const error = (code: SwitchboardErrorCode, message: string, status?: number, retryAfter?: number): SwitchboardError =>
+  Object.assign(new Error('switchboard: ' + message), { code, status, retryAfter });

@@ -1,0 +1,39 @@
+/**
+ * A push parser for `text/event-stream` (WHATWG rules): lines end in CRLF, LF or CR,
+ * `:` starts a comment, `event`/`data`/`retry` fields, dispatch on a blank line.
+ * Chunks may split anywhere, including between the CR and LF of one line break. The
+ * caller decodes bytes with a streaming `TextDecoder`, which also drops a leading BOM.
+ * `id` is not tracked: the server starts every connection with a full `put`.
+ */
+export type SseFeed = (text: string) => void;
+
+export function createSseParser(onEvent: (type: string, data: string) => void, onRetry: (ms: number) => void): SseFeed {
+  let rest = '';
+  let type = '';
+  let data: string | undefined;
+  // The previous chunk ended in CR: a leading LF is the second half of that line break.
+  let cr = false;
+  return (text) => {
+    if (!text) return;
+    if (cr && text[0] === '\n') text = text.slice(1);
+    cr = text.endsWith('\r');
+    const lines = (rest + text).split(/\r\n?|\n/);
+    rest = lines.pop()!;
+    for (const line of lines) {
+      if (!line) {
+        if (data !== undefined) onEvent(type || 'message', data);
+        data = undefined;
+        type = '';
+        continue;
+      }
+      const colon = line.indexOf(':');
+      if (!colon) continue; // a comment (heartbeat)
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value[0] === ' ') value = value.slice(1);
+      if (field === 'event') type = value;
+      else if (field === 'data') data = data === undefined ? value : data + '\n' + value;
+      else if (field === 'retry' && /^\d+$/.test(value)) onRetry(+value);
+    }
+  };
+}
