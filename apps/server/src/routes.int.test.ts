@@ -7,6 +7,7 @@ import { badRequestsSuite } from './test-support/bad-requests-suite.js';
 import { deliverySuite } from './test-support/delivery-suite.js';
 import { eventsSuite } from './test-support/events-suite.js';
 import { overviewSuite } from './test-support/overview-suite.js';
+import { privateAttributesSuite } from './test-support/private-attributes-suite.js';
 
 const ctx = {} as SuiteContext;
 let pg: PostgresService | undefined;
@@ -28,3 +29,4 @@ deliverySuite(ctx);
 badRequestsSuite(ctx);
 eventsSuite(ctx);
 overviewSuite(ctx);
+privateAttributesSuite(ctx);

@@ -6,6 +6,7 @@ import { badRequestsSuite } from './test-support/bad-requests-suite.js';
 import { deliverySuite } from './test-support/delivery-suite.js';
 import { eventsSuite } from './test-support/events-suite.js';
 import { overviewSuite } from './test-support/overview-suite.js';
+import { privateAttributesSuite } from './test-support/private-attributes-suite.js';
 
 const ctx = {} as SuiteContext;
 
@@ -23,3 +24,4 @@ deliverySuite(ctx);
 badRequestsSuite(ctx);
 eventsSuite(ctx);
 overviewSuite(ctx);
+privateAttributesSuite(ctx);

@@ -12,6 +12,8 @@ export const flags = pgTable('flags', {
   variants: jsonb('variants').$type<Record<string, FlagValue>>().notNull(),
   tags: jsonb('tags').$type<string[]>().notNull().default([]),
   clientSide: boolean('client_side').notNull().default(false),
+  /** Context attributes whose targeting values reach browsers only as salted SHA-256 hashes. */
+  privateAttributes: jsonb('private_attributes').$type<string[]>().notNull().default([]),
   owner: text('owner'),
   temporary: boolean('temporary').notNull().default(true),
   archived: boolean('archived').notNull().default(false),

@@ -25,7 +25,8 @@ function applyEdit(snapshot: Snapshot, edit: SnapshotEdit): Snapshot {
     if (s) segments[k] = s;
     else delete segments[k];
   }
-  return { ...snapshot, flags, segments };
+  // Only the document's own fields: the snapshot read also carries server-side extras.
+  return { schemaVersion: snapshot.schemaVersion, environment: snapshot.environment, revision: snapshot.revision, flags, segments };
 }
 
 /**

@@ -3,9 +3,10 @@
  * gets in every environment.
  */
 import type { Flag, FlagType, FlagValue, Segment } from '@switchboard/core';
+import { validateFlag, type ValidationIssue } from '@switchboard/core/validate';
 import type { ConfigFields, FlagRow, SegmentRow } from '../../db/schema/index.js';
 
-type FlagIdentity = Pick<FlagRow, 'key' | 'type' | 'variants' | 'clientSide'>;
+type FlagIdentity = Pick<FlagRow, 'key' | 'type' | 'variants' | 'clientSide' | 'privateAttributes'>;
 
 export const BOOLEAN_VARIANTS: Record<string, FlagValue> = { on: true, off: false };
 
@@ -21,7 +22,10 @@ export function defaultConfigFields(flag: Pick<FlagRow, 'key' | 'type' | 'varian
   return { enabled: false, offVariant, fallthrough: { variant: offVariant }, rules: [], prerequisites: [], salt: flag.key };
 }
 
-/** The flag document for one environment. `clientSide` is only present when true. */
+/**
+ * The flag document for one environment. `clientSide` is only present when true,
+ * `privateAttributes` only when non-empty (so documents without them stay as they were).
+ */
 export function flagDocument(flag: FlagIdentity, config: ConfigFields, version: number): Flag {
   const doc: Flag = {
     key: flag.key,
@@ -36,7 +40,30 @@ export function flagDocument(flag: FlagIdentity, config: ConfigFields, version: 
     fallthrough: config.fallthrough,
   };
   if (flag.clientSide) doc.clientSide = true;
+  if (flag.privateAttributes.length > 0) doc.privateAttributes = flag.privateAttributes;
   return doc;
+}
+
+/**
+ * `validateFlag`, plus one check the hashed client projection needs: a client-side flag
+ * can't compare a private attribute case-insensitively, since browsers compare hashes of
+ * the values as they are.
+ */
+export function flagIssues(doc: Flag): ValidationIssue[] {
+  const issues = validateFlag(doc);
+  const priv = doc.privateAttributes;
+  if (doc.clientSide !== true || !priv || priv.length === 0) return issues;
+  (doc.rules ?? []).forEach((rule, i) => {
+    rule.conditions.forEach((c, j) => {
+      if (c.caseInsensitive === true && c.attribute !== undefined && priv.includes(c.attribute)) {
+        issues.push({
+          path: `rules[${i}].conditions[${j}].caseInsensitive`,
+          message: `"${c.attribute}" is private and the flag is client-side: browsers compare hashes, which can't ignore case`,
+        });
+      }
+    });
+  });
+  return issues;
 }
 
 export function configFields(row: ConfigFields): ConfigFields {

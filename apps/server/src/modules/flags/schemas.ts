@@ -73,6 +73,11 @@ export const Variants = Type.Record(Key, Type.Unsafe<FlagValue>({}), {
 
 export const FlagType = Type.Unsafe<'boolean' | 'string' | 'number' | 'json'>({ type: 'string', enum: ['boolean', 'string', 'number', 'json'] });
 
+const PrivateAttributes = Type.Array(Attribute, {
+  maxItems: 50,
+  uniqueItems: true,
+  description: 'context attributes whose targeting values browsers receive only as salted SHA-256 hashes',
+});
 const Tags = Type.Array(Type.String({ pattern: KEY_PATTERN, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
 const Text = (maxLength: number) => Type.String({ maxLength });
 
@@ -84,6 +89,7 @@ export const CreateFlagBody = Type.Object(
     type: FlagType,
     variants: Type.Optional(Variants),
     clientSide: Type.Optional(Type.Boolean()),
+    privateAttributes: Type.Optional(PrivateAttributes),
     tags: Type.Optional(Tags),
     owner: Type.Optional(Type.Union([Text(200), Type.Null()])),
     temporary: Type.Optional(Type.Boolean()),
@@ -99,6 +105,7 @@ export const UpdateFlagBody = Type.Object(
     description: Type.Optional(Text(2000)),
     variants: Type.Optional(Variants),
     clientSide: Type.Optional(Type.Boolean()),
+    privateAttributes: Type.Optional(PrivateAttributes),
     tags: Type.Optional(Tags),
     owner: Type.Optional(Type.Union([Text(200), Type.Null()])),
     temporary: Type.Optional(Type.Boolean()),

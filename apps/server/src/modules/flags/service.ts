@@ -1,12 +1,11 @@
 /** Flags and their per-environment configs: every write is validated, versioned, audited and fanned out. */
 import type { Flag, FlagValue } from '@switchboard/core';
-import { validateFlag } from '@switchboard/core/validate';
 import type { Database } from '../../db/client.js';
 import type { ConfigFields, FlagRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, issuesError } from '../../errors.js';
 import { validateEdit } from '../changes/validation.js';
 import type { Idempotency, RequestContext, StoredResponse, Write, Writer } from '../changes/writer.js';
-import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument } from './documents.js';
+import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument, flagIssues } from './documents.js';
 import type { CreateFlagBody, PatchConfigBody, PutConfigBody, RolloutBody, UpdateFlagBody } from './schemas.js';
 import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
@@ -26,6 +25,8 @@ export interface FlagView {
   type: FlagRow['type'];
   variants: Record<string, FlagValue>;
   clientSide: boolean;
+  /** Attributes whose targeting values browsers receive only hashed. */
+  privateAttributes: string[];
   tags: string[];
   owner: string | null;
   temporary: boolean;
@@ -90,6 +91,7 @@ export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): FlagV
     type: row.type,
     variants: row.variants,
     clientSide: row.clientSide,
+    privateAttributes: row.privateAttributes,
     tags: row.tags,
     owner: row.owner,
     temporary: row.temporary,
@@ -142,9 +144,15 @@ export class FlagService {
       if (body.type !== 'boolean') throw new ValidationError(`variants is required for ${body.type} flags`, 'variants');
       variants = BOOLEAN_VARIANTS;
     }
-    const identity = { key: body.key, type: body.type, variants, clientSide: body.clientSide ?? false };
+    const identity = {
+      key: body.key,
+      type: body.type,
+      variants,
+      clientSide: body.clientSide ?? false,
+      privateAttributes: body.privateAttributes ?? [],
+    };
     const fields = defaultConfigFields(identity);
-    const issues = validateFlag(flagDocument(identity, fields, 1));
+    const issues = flagIssues(flagDocument(identity, fields, 1));
     if (issues.length > 0) throw issuesError(issues);
 
     return this.writer.runCreate(ctx, idempotency, async (w) => {
@@ -158,6 +166,7 @@ export class FlagService {
         variants,
         tags: body.tags ?? [],
         clientSide: identity.clientSide,
+        privateAttributes: identity.privateAttributes,
         owner: body.owner ?? null,
         temporary: body.temporary ?? true,
       });
@@ -172,7 +181,7 @@ export class FlagService {
     });
   }
 
-  /** Metadata edits. Variant and visibility changes rewrite the flag in every environment (new versions). */
+  /** Metadata edits. Variant, visibility and private-attribute changes rewrite the flag in every environment (new versions). */
   update(ctx: RequestContext, key: string, expected: number, body: UpdateFlagBody): Promise<FlagView> {
     return this.writer.run(ctx, async (w) => {
       const envs = await w.lockEnvironments();
@@ -184,6 +193,7 @@ export class FlagService {
       const docChanged =
         (body.variants !== undefined && JSON.stringify(body.variants) !== JSON.stringify(flag.variants)) ||
         (body.clientSide !== undefined && body.clientSide !== flag.clientSide) ||
+        (body.privateAttributes !== undefined && JSON.stringify(body.privateAttributes) !== JSON.stringify(flag.privateAttributes)) ||
         (body.archived !== undefined && body.archived !== flag.archived);
 
       // An archived flag is in no snapshot: while it stays archived, nothing to publish.
@@ -192,7 +202,7 @@ export class FlagService {
         for (const config of configs) {
           const fields = configFields(config);
           const doc = flagDocument(next, fields, config.version + 1);
-          const issues = validateFlag(doc);
+          const issues = flagIssues(doc);
           if (issues.length > 0) throw issuesError(issues, `environments.${config.environment}`);
           edits.set(config.environmentId, next.archived ? null : doc);
         }
@@ -266,7 +276,7 @@ export class FlagService {
       if (current.version !== expected) throw new PreconditionFailedError(current.version);
       const fields = await change(configFields(current), flag, w, current.id);
       const doc = flagDocument(flag, fields, current.version + 1);
-      const issues = validateFlag(doc);
+      const issues = flagIssues(doc);
       if (issues.length > 0) throw issuesError(issues);
       if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
       const row = await store.writeConfigVersion(w.tx, current.id, expected, fields);

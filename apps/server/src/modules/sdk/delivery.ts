@@ -8,11 +8,10 @@
  * Without Redis only the first and third exist (in-process fan-out).
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Snapshot } from '@switchboard/core';
 import type { Database } from '../../db/client.js';
 import type { ApplyPath, Metrics } from '../../plugins/metrics.js';
 import type { RedisLink } from '../../plugins/redis.js';
-import { EnvironmentView, type ApplyOutcome, type EnvironmentChange } from './environment-view.js';
+import { EnvironmentView, type ApplyOutcome, type EnvironmentChange, type EnvironmentSnapshot } from './environment-view.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 import { environmentRevisions, loadSnapshots } from './store.js';
 
@@ -32,11 +31,12 @@ export interface DeliveryDeps {
   hub: Omit<StreamHubOptions, 'onCountChange' | 'onDrop'>;
 }
 
-function looksLikeSnapshot(v: unknown): v is Snapshot {
-  const s = v as Snapshot;
+function looksLikeSnapshot(v: unknown): v is EnvironmentSnapshot {
+  const s = v as EnvironmentSnapshot;
   return (
     typeof s === 'object' && s !== null && s.schemaVersion === 1 && typeof s.environment === 'string' &&
-    Number.isInteger(s.revision) && typeof s.flags === 'object' && s.flags !== null
+    Number.isInteger(s.revision) && typeof s.flags === 'object' && s.flags !== null &&
+    (s.privateAttributeSalt === undefined || typeof s.privateAttributeSalt === 'string')
   );
 }
 
@@ -62,7 +62,7 @@ export class Delivery {
       // Messages may have been lost while disconnected, and Redis may have restarted
       // empty: compare with Postgres now and re-warm the snapshot cache.
       this.requestCheck();
-      for (const view of this.views.values()) void deps.redis?.cacheSnapshot(view.environment, view.revision, view.server.body);
+      for (const view of this.views.values()) void deps.redis?.cacheSnapshot(view.environment, view.revision, view.cacheBody());
     });
   }
 
@@ -162,7 +162,7 @@ export class Delivery {
     }
     this.deps.metrics.propagationLag.observe({ path }, Math.max(0, Date.now() - change.committedAt) / 1000);
     this.emit(view, outcome, path);
-    if (path === 'local') void this.deps.redis?.cacheSnapshot(view.environment, view.revision, view.server.body);
+    if (path === 'local') void this.deps.redis?.cacheSnapshot(view.environment, view.revision, view.cacheBody());
     // A change that was waiting for this one can go now.
     const queue = this.pending.get(change.environment);
     if (queue) {
@@ -184,7 +184,7 @@ export class Delivery {
    * Installs a whole snapshot (start-up, resync). Ignored when older than what is held,
    * unless `authoritative` (read from Postgres over a view that came from the cache).
    */
-  install(snapshot: Snapshot, path: ApplyPath, authoritative = false): void {
+  install(snapshot: EnvironmentSnapshot, path: ApplyPath, authoritative = false): void {
     const existing = this.views.get(snapshot.environment);
     if (!existing) {
       const view = new EnvironmentView(snapshot);
@@ -256,7 +256,7 @@ export class Delivery {
       this.environmentIds.set(snapshot.environment, idByKey.get(snapshot.environment)!);
       if (before !== snapshot.revision) {
         this.deps.log.debug({ environment: snapshot.environment, from: before, to: snapshot.revision }, 'resynced snapshot from the database');
-        void this.deps.redis?.cacheSnapshot(snapshot.environment, snapshot.revision, this.views.get(snapshot.environment)!.server.body);
+        void this.deps.redis?.cacheSnapshot(snapshot.environment, snapshot.revision, this.views.get(snapshot.environment)!.cacheBody());
       }
     }
   }

@@ -1,9 +1,10 @@
 /** Reads whole environment snapshots from the database (start-up, resync, write validation). */
-import { SCHEMA_VERSION, type Flag, type Segment, type Snapshot } from '@switchboard/core';
+import { SCHEMA_VERSION, type Flag, type Segment } from '@switchboard/core';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { environments, flagConfigs, flags, segments } from '../../db/schema/index.js';
 import { flagDocument, segmentDocument } from '../flags/documents.js';
+import type { EnvironmentSnapshot } from './environment-view.js';
 
 export async function loadSegments(db: Database): Promise<Record<string, Segment>> {
   const rows = await db.select().from(segments).orderBy(segments.key);
@@ -14,9 +15,9 @@ export async function loadSegments(db: Database): Promise<Record<string, Segment
  * Snapshots of the given environments (all when `only` is omitted), each consistent
  * with its revision. Pass a transaction to read what it is about to commit.
  */
-export async function readSnapshots(db: Database, only?: readonly number[]): Promise<Snapshot[]> {
+export async function readSnapshots(db: Database, only?: readonly number[]): Promise<EnvironmentSnapshot[]> {
   const envRows = await db
-    .select({ id: environments.id, key: environments.key, revision: environments.revision })
+    .select({ id: environments.id, key: environments.key, revision: environments.revision, salt: environments.privateAttributeSalt })
     .from(environments)
     .where(only ? inArray(environments.id, [...only]) : undefined)
     .orderBy(environments.id);
@@ -28,6 +29,7 @@ export async function readSnapshots(db: Database, only?: readonly number[]): Pro
       type: flags.type,
       variants: flags.variants,
       clientSide: flags.clientSide,
+      privateAttributes: flags.privateAttributes,
       enabled: flagConfigs.enabled,
       offVariant: flagConfigs.offVariant,
       fallthrough: flagConfigs.fallthrough,
@@ -57,11 +59,12 @@ export async function readSnapshots(db: Database, only?: readonly number[]): Pro
     revision: env.revision,
     flags: byEnv.get(env.id)!,
     segments: { ...segmentDocs },
+    privateAttributeSalt: env.salt,
   }));
 }
 
 /** Snapshots read in one repeatable-read transaction, so each revision matches its content. */
-export function loadSnapshots(db: Database, only?: readonly number[]): Promise<Snapshot[]> {
+export function loadSnapshots(db: Database, only?: readonly number[]): Promise<EnvironmentSnapshot[]> {
   return db.transaction((tx) => readSnapshots(tx as unknown as Database, only), {
     isolationLevel: 'repeatable read',
     accessMode: 'read only',

@@ -1,0 +1,2 @@
+ALTER TABLE "environments" ADD COLUMN "private_attribute_salt" text DEFAULT md5(random()::text || clock_timestamp()::text) NOT NULL;--> statement-breakpoint
+ALTER TABLE "flags" ADD COLUMN "private_attributes" jsonb DEFAULT '[]'::jsonb NOT NULL;
