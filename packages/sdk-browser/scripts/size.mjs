@@ -24,11 +24,12 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The target for what every page loads, bytes (4 kB, with 1 kB = 1,000 bytes). */
 export const TARGET = 4000;
 /**
- * What CI enforces today: the main chunk measured when the browser SDK landed (6,594 B)
- * plus a little room. The target is not met yet; this ceiling only stops the bundle from
- * growing while it is worked down. Lower it with every cut, never raise it casually.
+ * What CI enforces today: the main chunk as last measured (6,576 B; 6,594 B when the
+ * browser SDK landed) plus a little room. The target is not met yet; this ceiling only
+ * stops the bundle from growing while it is worked down. Lower it with every cut, never
+ * raise it casually.
  */
-export const CEILING = 6700;
+export const CEILING = 6680;
 
 const SUBJECTS = [
   {

@@ -5,6 +5,7 @@
  * local static server with an esbuild bundle of the SDK. Every `fetch` the page makes
  * is teed by an init script, so the test reads the bytes the browser received.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -297,6 +298,79 @@ describe('browser SDK in Chromium against the real server', () => {
     await tab.waitForFunction(() => !(globalThis as unknown as PageGlobals).client.isEnabled('beta'), undefined, { timeout: 5_000 });
     expect((await streams()).length).toBe(before.length + 1);
     await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.close());
+  });
+
+  it('targets a private attribute end to end: hashed by the server, hashed alike by the page, never sent in clear', async () => {
+    const admin = server.admin;
+    await admin.createFlag('vip-private', { clientSide: true, privateAttributes: ['email'] });
+    await admin.patchConfig('vip-private', {
+      enabled: true,
+      rules: [{ id: 'vips', conditions: [{ attribute: 'email', operator: 'in', values: ['alice@acme.com', 'bob@acme.com'] }], serve: { variant: 'on' } }],
+      fallthrough: { variant: 'off' },
+    });
+
+    // What a client key receives: hashes of salt + value, and the salt to hash with.
+    const res = await fetch(server.url + '/api/sdk/flags', { headers: { authorization: `Bearer ${clientKey}` } });
+    const text = await res.text();
+    const projection = JSON.parse(text) as ClientSnapshot;
+    const { salt } = projection.privateAttributes!;
+    const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+    expect(projection.privateAttributes).toEqual({ salt: expect.stringMatching(/.+/), attributes: ['email'] });
+    expect(projection.flags['vip-private']!.rules![0]!.conditions[0]).toEqual({ attribute: '#email', operator: 'in', values: [sha(salt + 'alice@acme.com'), sha(salt + 'bob@acme.com')] });
+
+    const seen = await tab.evaluate(
+      async ({ url, key }) => {
+        const page = globalThis as unknown as PageGlobals;
+        const from = page.__captured.length;
+        const { createClient } = page.Switchboard;
+        const streamed = createClient({ url, key, events: false, context: { userId: 'u1', email: 'alice@acme.com' } });
+        const polled = createClient({ url, key, events: false, stream: false, storage: false, context: { userId: 'u1', email: 'alice@acme.com' } });
+        await Promise.all([streamed.ready(15_000), polled.ready(15_000)]);
+        const results: boolean[][] = [[streamed.isEnabled('vip-private'), polled.isEnabled('vip-private')]];
+        for (const email of ['carol@acme.com', 'bob@acme.com']) {
+          await Promise.all([streamed.setContext({ userId: 'u1', email }), polled.setContext({ userId: 'u1', email })]);
+          results.push([streamed.isEnabled('vip-private'), polled.isEnabled('vip-private')]);
+        }
+        await polled.close();
+        page.client = streamed;
+        return { results, revision: streamed.revision, from };
+      },
+      { url: server.url, key: clientKey },
+    );
+    expect(seen.results).toEqual([
+      [true, true],
+      [false, false],
+      [true, true],
+    ]);
+
+    // A change while connected arrives over the stream (the server sends a put for flags
+    // with private attributes), hashed the same way.
+    await admin.patchConfig('vip-private', { rules: [{ id: 'vips', conditions: [{ attribute: 'email', operator: 'in', values: ['alice@acme.com', 'bob@acme.com', 'dave@acme.com'] }], serve: { variant: 'on' } }] });
+    await tab.waitForFunction((r) => (globalThis as unknown as PageGlobals).client.revision > r, seen.revision, { timeout: 5_000 });
+    const after = await tab.evaluate(async (from) => {
+      const page = globalThis as unknown as PageGlobals;
+      await page.client.setContext({ userId: 'u1', email: 'dave@acme.com' });
+      const dave = page.client.isEnabled('vip-private');
+      await page.client.close();
+      return {
+        dave,
+        captured: page.__captured.slice(from).map((e) => ({ url: e.url, text: e.text })),
+        storage: Object.keys(localStorage).map((k) => localStorage.getItem(k) ?? ''),
+      };
+    }, seen.from);
+    expect(after.dave).toBe(true);
+
+    const stream = after.captured.filter((c) => c.url.endsWith('/api/sdk/stream'));
+    const polls = after.captured.filter((c) => c.url.endsWith('/api/sdk/flags'));
+    expect(stream.length).toBe(1);
+    expect(stream[0]!.text.match(/^event: (put|patch)$/gm)!.length).toBeGreaterThan(1);
+    expect(stream[0]!.text).toContain(sha(salt + 'dave@acme.com'));
+    expect(polls.length).toBeGreaterThan(0);
+    expect(after.storage.some((s) => s.includes('vip-private'))).toBe(true);
+    for (const body of [text, ...stream.map((c) => c.text), ...polls.map((c) => c.text), ...after.storage]) {
+      expect(body).toContain('#email');
+      for (const secret of ['alice@acme.com', 'bob@acme.com', 'dave@acme.com', 'server-only-secret', 'ceo-private']) expect(body).not.toContain(secret);
+    }
   });
 
   it('after a reload with the server stopped, starts from localStorage', async () => {

@@ -122,7 +122,7 @@ const PLACEHOLDERS: Record<string, FlagValue> = { boolean: false, string: '', nu
 export function createClient(options: ClientOptions): SwitchboardClient {
   const { offline, key = '', timeout = 10_000, events } = options;
   const url = (options.url ?? '').replace(/\/+$/, '');
-  if (!offline && !(url && key)) throw new TypeError('switchboard: url and key are required unless offline');
+  if (!offline && !(url && key)) throw new TypeError('switchboard: url and key required');
   const listeners: Record<string, Set<Listener>> = {};
   const storage = offline ? undefined : (options.storage ?? (typeof localStorage == 'object' ? localStorage : undefined)) || undefined;
   const storageKey = 'switchboard:' + url + ':' + murmur3(key).toString(36);
@@ -198,7 +198,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       }
     }
     // Flags whose definition changed, or whose result for the client's context did.
-    const changed = [...new Set([...Object.keys(prev.flags), ...Object.keys(next.flags)])].filter((k) => {
+    const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => {
       const a = evaluateAny(prev, k, prevContext);
       const b = evaluateAny(next, k, h);
       return prev.flags[k]?.version !== next.flags[k]?.version || a.variant !== b.variant || a.reason !== b.reason;
