@@ -426,6 +426,33 @@ function findUser(prefix, test) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Edges left implicit elsewhere
+
+{
+  // An empty string is a value like any other: it buckets, it isn't "missing".
+  const f = flag('empty-id', { fallthrough: rollout([['on', 50_000], ['off', 50_000]]) });
+  add('an empty userId is bucketed, not treated as missing', snapshot([f]), 'empty-id', { userId: '' }, false, split(f, f.fallthrough, { userId: '' }));
+}
+{
+  // Prerequisites are checked in order and the first unmet one decides, so a cycle
+  // behind it is never reached.
+  const unmet = flag('p-off', { enabled: false });
+  const loopA = flag('p-loop-a', { prerequisites: [prereq('p-loop-b', 'on')] });
+  const loopB = flag('p-loop-b', { prerequisites: [prereq('p-loop-a', 'on')] });
+  const f = flag('p-first-unmet', { prerequisites: [prereq('p-off', 'on'), prereq('p-loop-a', 'on')] });
+  add('the first unmet prerequisite decides before a later cycle is reached', snapshot([unmet, loopA, loopB, f]), 'p-first-unmet', {}, true, served(false, 'off', 'PREREQUISITE_FAILED'));
+}
+{
+  // A disabled flag serves its off variant without looking at its prerequisites, so it
+  // breaks a cycle it sits in: it reports DISABLED and the other flag's prerequisite is unmet.
+  const a = flag('c-disabled', { enabled: false, prerequisites: [prereq('c-other', 'on')] });
+  const b = flag('c-other', { prerequisites: [prereq('c-disabled', 'on')] });
+  const snap = snapshot([a, b]);
+  add('a disabled flag inside a prerequisite cycle reports DISABLED', snap, 'c-disabled', {}, true, served(false, 'off', 'DISABLED'));
+  add('a flag requiring a disabled flag of a cycle is unmet, not a cycle', snap, 'c-other', {}, true, served(false, 'off', 'PREREQUISITE_FAILED'));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Malformed flags
 
 {
