@@ -46,11 +46,13 @@ export function loadAverage(): number {
  * benchmark keeps one core busy itself, so a load well above that means other work
  * competed with it and absolute times are inflated.
  */
-export function loadNote(m: Machine, loadAtEnd = loadAverage()): string {
+export function loadNote(
+  m: Machine,
+  loadAtEnd = loadAverage(),
+  busyAdvice = 'Other work was competing for the machine, so absolute times are inflated and noisy; ratios within one scenario hold up better.',
+): string {
   const range = `${m.loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end, on ${m.cores} cores`;
-  return Math.max(m.loadAtStart, loadAtEnd) > Math.max(1.5, m.cores * 0.75)
-    ? `${range}. Other work was competing for the machine, so absolute times are inflated and noisy; ratios within one scenario hold up better.`
-    : `${range}.`;
+  return Math.max(m.loadAtStart, loadAtEnd) > Math.max(1.5, m.cores * 0.75) ? `${range}. ${busyAdvice}` : `${range}.`;
 }
 
 export function machineLine(m: Machine): string {

@@ -7,6 +7,8 @@ export interface BenchOptions {
   sampleMs: number;
   /** Warm-up per case before sampling, in milliseconds. */
   warmupMs: number;
+  /** Shorter runs everywhere (server modules: shorter loads, fewer flips), for trying changes out. */
+  quick: boolean;
   /** Update docs/benchmarks.md with this run's sections. */
   write: boolean;
   /** Module ids to run; empty runs all. */
@@ -16,13 +18,14 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: node --expose-gc dist/run.js [--quick] [--samples=N] [--sample-ms=N] [--warmup-ms=N] [--no-write] [--only=id,id]
-  --quick   5 samples of 50 ms, for trying changes out; implies --no-write`;
+  --quick   5 samples of 50 ms, shorter server loads and fewer flips, for trying changes out; implies --no-write`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
     samples: 15,
     sampleMs: 200,
     warmupMs: 400,
+    quick: false,
     write: true,
     only: [],
     command: 'pnpm bench',
@@ -37,6 +40,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     };
     switch (name) {
       case '--quick':
+        options.quick = true;
         options.samples = 5;
         options.sampleMs = 50;
         options.warmupMs = 200;

@@ -1,13 +1,26 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchModule } from './bench-module.js';
 import { findRepoRoot, writeSection } from './docs-writer.js';
-import { evaluationBenchmark } from './evaluation/index.js';
 import { describeMachine, machineLine } from './machine.js';
 import { parseOptions } from './options.js';
 
-/** Every benchmark module, in run order. Later modules (server, SDK heap, …) go here. */
-const MODULES: readonly BenchModule[] = [evaluationBenchmark];
+/**
+ * Every benchmark module, in run order, loaded only when it runs. Each runs in a process
+ * of its own: modules must not share a JIT, a heap or whatever their dependencies do to
+ * V8 at import time (ioredis 6 subclasses String, which on Node 20 makes every
+ * `str.charCodeAt` in the process about four times slower — it would slow the peers'
+ * hashing and the floor's in the evaluation benchmark).
+ */
+const MODULES: readonly { id: string; load: () => Promise<BenchModule> }[] = [
+  { id: 'evaluation', load: async () => (await import('./evaluation/index.js')).evaluationBenchmark },
+  { id: 'sdk-evaluation', load: async () => (await import('./sdk-evaluation/index.js')).sdkEvaluationBenchmark },
+  { id: 'sdk-heap', load: async () => (await import('./sdk-heap/index.js')).sdkHeapBenchmark },
+  { id: 'server-throughput', load: async () => (await import('./server-throughput/index.js')).serverThroughputBenchmark },
+  { id: 'sse-memory', load: async () => (await import('./sse-memory/index.js')).sseMemoryBenchmark },
+  { id: 'kill-switch', load: async () => (await import('./kill-switch/index.js')).killSwitchBenchmark },
+];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -17,7 +30,17 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const docs = join(findRepoRoot(fileURLToPath(import.meta.url)), 'docs', 'benchmarks.md');
   console.log(`switchboard benchmarks on ${machineLine(machine)}\n`);
-  for (const module of selected) {
+  if (selected.length > 1) {
+    // One child process per module (see MODULES); each writes its own section.
+    const passOn = process.argv.slice(2).filter((arg) => !arg.startsWith('--only='));
+    for (const { id } of selected) {
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, `--only=${id}`], { stdio: 'inherit' });
+      if (child.status !== 0) throw new Error(`benchmark "${id}" failed (exit ${child.status ?? child.signal})`);
+    }
+    return;
+  }
+  for (const entry of selected) {
+    const module = await entry.load();
     const started = performance.now();
     console.log(`== ${module.title} ==`);
     const result = await module.run({ options, machine });

@@ -58,7 +58,7 @@ export function unleashToggles(): Toggle[] {
  * Holds toggles in memory exactly as unleash-client's own Repository does (a plain
  * object keyed by name), without its fetcher: with it, Unleash never opens a socket.
  */
-class InMemoryRepository extends EventEmitter implements Repository {
+export class InMemoryRepository extends EventEmitter implements Repository {
   private readonly data: Record<string, Toggle> = {};
 
   constructor(toggles: Toggle[]) {
