@@ -106,6 +106,16 @@ describe('applyPatch', () => {
     expect(applyPatch(s, { revision: 2, key: 'parent', flag: booleanFlag('parent') }).sort()).toEqual(['child', 'grandchild', 'parent']);
   });
 
+  it('finds dependents that earlier patches added, removed or gave prerequisites', () => {
+    const s = snapshotOf(1, booleanFlag('parent'), booleanFlag('plain'));
+    // Nothing depends on anything yet (and that answer is remembered for this snapshot).
+    expect(applyPatch(s, { revision: 2, key: 'parent', flag: booleanFlag('parent', { version: 2 }) })).toEqual(['parent']);
+    applyPatch(s, { revision: 3, key: 'plain', flag: booleanFlag('plain', { version: 2, prerequisites: [{ flag: 'parent', variant: 'on' }] }) });
+    expect(applyPatch(s, { revision: 4, key: 'parent', flag: booleanFlag('parent', { version: 3 }) }).sort()).toEqual(['parent', 'plain']);
+    applyPatch(s, { revision: 5, key: 'plain', flag: null });
+    expect(applyPatch(s, { revision: 6, key: 'parent', flag: booleanFlag('parent', { version: 4 }) })).toEqual(['parent']);
+  });
+
   it('merges segments carried by a patch and reports flags that use them', () => {
     const user = booleanFlag('uses', { rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] });
     const s = snapshotOf(1, user, booleanFlag('other'));
