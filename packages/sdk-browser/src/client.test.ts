@@ -133,6 +133,18 @@ describe('browser client, streaming', () => {
     expect(client.isEnabled('a')).toBe(true);
   });
 
+  it('reports a request that gets no answer within the timeout as TIMEOUT', async () => {
+    // A server that never answers: the request only ends when the client aborts it.
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    const client = createClient({ url: 'http://flags.test', key: 'good-key', fetch: hanging, storage: false, events: false, timeout: 30, backoff: { initial: 1_000 } });
+    clients.push(client);
+    const errors: SwitchboardError[] = [];
+    client.on('error', (e) => errors.push(e));
+    await until(() => errors.length > 0, 2_000, 'timeout reported');
+    expect(errors[0]).toMatchObject({ code: 'TIMEOUT' });
+  });
+
   it('closes the stream while the page is hidden and resyncs when it is visible again', async () => {
     const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
     (globalThis as { document?: unknown }).document = doc;

@@ -1,13 +1,28 @@
 /**
  * The browser client: one user's context, one environment's client projection, local
- * synchronous evaluation. Written as one closure rather than a class: minifiers can't
- * shorten property names, and every byte here is loaded by every page.
+ * synchronous evaluation, and its delivery and events. Written as one closure rather
+ * than classes and modules passing state around: minifiers shorten local names but not
+ * property names, and every byte here is loaded by every page (the budget is 4 kB
+ * min+gzip with the evaluation engine; see scripts/size.mjs).
+ *
+ * Delivery: `GET /api/sdk/stream` read with `fetch` and a `ReadableStream`, so the key
+ * travels in the `Authorization` header (an `EventSource` can only put it in the URL),
+ * or ETag polling of `GET /api/sdk/flags` when streaming is off or the server has no
+ * stream. Reconnects back off exponentially with jitter; a refused key waits minutes.
+ * Once the page has been hidden for `pauseWhenHidden` ms the connection is closed; when
+ * it is visible again it reconnects at once, and the `put` that starts every stream (or
+ * the poll) brings the snapshot up to date.
+ *
+ * Events: evaluation counts and `track()` events, sent in batches to
+ * `POST /api/sdk/events` (the Node SDK's payload) every `flushInterval`, and with
+ * `keepalive` when the page is hidden so the last batch survives the tab closing. A
+ * batch that failed for a reason retrying can fix (network, 401/403, 408, 429, 5xx)
+ * keeps its events for the next one (at most MAX_QUEUE); its counts are dropped.
  */
 import { createEvaluator, murmur3 } from '@switchboard/core/evaluator';
 import type { EvaluationContext, EvaluationResult, FlagValue } from '@switchboard/core';
-import { connect } from './connection.js';
 import { error, type SwitchboardError } from './errors.js';
-import { createRecorder, type Recorder, type TrackedEvent } from './events.js';
+import { createSseParser } from './sse.js';
 import { applyPatch, checkPatch, checkSnapshot, usesExtended, type ClientSnapshot, type Patch } from './snapshot.js';
 
 /**
@@ -111,8 +126,24 @@ export interface SwitchboardClient {
   readonly revision: number;
 }
 
+export interface TrackedEvent {
+  name: string;
+  userId?: string;
+  /** The context without `userId`; absent when empty. */
+  context?: EvaluationContext;
+  value?: number;
+  timestamp: number;
+}
+
 type Listener = (arg?: never) => void;
 
+const SDK = { name: '@switchboard/browser', version: '0.1.0' };
+/** Most events held for the next batch. */
+const MAX_QUEUE = 500;
+/** Longest wait: after a refused key, and the cap on `Retry-After`. */
+const REFUSED = 300_000;
+/** A stream that stayed up this long starts the reconnect delays over. */
+const RESET_AFTER = 60_000;
 const PLACEHOLDERS: Record<string, FlagValue> = { boolean: false, string: '', number: 0 };
 
 /**
@@ -120,12 +151,18 @@ const PLACEHOLDERS: Record<string, FlagValue> = { boolean: false, string: '', nu
  * start connecting. Throws TypeError only without `url`/`key` when not offline.
  */
 export function createClient(options: ClientOptions): SwitchboardClient {
-  const { offline, key = '', timeout = 10_000, events } = options;
+  const { offline, key = '', timeout = 10_000, events, pollInterval = 30_000, idleTimeout = 60_000, pauseWhenHidden = 10_000 } = options;
+  const { initial = 1_000, max = 30_000 } = options.backoff ?? {};
   const url = (options.url ?? '').replace(/\/+$/, '');
   if (!offline && !(url && key)) throw new TypeError('switchboard: url and key required');
+  const recording = !offline && events !== false;
   const listeners: Record<string, Set<Listener>> = {};
   const storage = offline ? undefined : (options.storage ?? (typeof localStorage == 'object' ? localStorage : undefined)) || undefined;
   const storageKey = 'switchboard:' + url + ':' + murmur3(key).toString(36);
+  const doc = typeof document == 'object' ? document : undefined;
+  const auth = { authorization: 'Bearer ' + key };
+  // Called unbound: a browser's fetch refuses to run as a method of another object.
+  const get = (path: string, init: RequestInit): Promise<Response> => (options.fetch ?? fetch)(url + '/api/sdk/' + path, init);
   let evaluate = createEvaluator();
   let operators: Promise<void> | undefined;
   let extended = false;
@@ -137,8 +174,6 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let source: SnapshotSource = 'none';
   const waiters = new Set<(e?: SwitchboardError) => void>();
   let tail: Promise<void> | undefined;
-  let recorder: Recorder | undefined;
-  let stop: (() => void) | undefined;
   // A connection attempt failed before anything was served (the stored snapshot may still be loading).
   let unreachable = false;
 
@@ -151,7 +186,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       }
     });
   const report = (e: SwitchboardError): void => {
-    if (!listeners.error?.size) console.warn('[switchboard]', e.message);
+    if (!listeners.error?.size) console.warn(e.message);
     emit('error', e);
   };
   const settle = (e?: SwitchboardError): void => {
@@ -163,34 +198,62 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     settle();
     emit(event);
   };
+  const contextOf = (u: UserOrContext, fallback: EvaluationContext): EvaluationContext => (typeof u == 'string' ? { userId: u } : u || fallback);
+  const placeholder = (s: ClientSnapshot, flag: string): FlagValue => PLACEHOLDERS[s.flags[flag]?.type as string] ?? null;
 
-  const evaluateAny = (s: ClientSnapshot, flag: string, context: EvaluationContext) =>
-    evaluate(s, flag, context, PLACEHOLDERS[s.flags[flag]?.type as string] ?? null);
+  // Evaluation counts, by flag and variant, and tracked events, until the next batch.
+  let counts: Record<string, { flag: string; variant: string | null; count: number }> = {};
+  let queue: TrackedEvent[] = [];
+  let windowStart = Date.now();
   const run = <T>(flag: string, u: UserOrContext, d: T): EvaluationResult<T> => {
-    const r = evaluate(snapshot, flag, typeof u == 'string' ? { userId: u } : u || hashed, d);
-    recorder?.count(flag, r.variant);
+    const r = evaluate(snapshot, flag, contextOf(u, hashed), d);
+    // Keyed by flag and variant ("\0" for none).
+    if (recording) (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
     return r;
+  };
+  const flush = async (keepalive?: boolean): Promise<void> => {
+    const now = Date.now();
+    const evaluations = Object.values(counts).map((c) => ({ ...c, windowStart, windowEnd: now }));
+    const batch = queue;
+    if (!evaluations.length && !batch.length) return;
+    counts = {};
+    queue = [];
+    windowStart = now;
+    try {
+      const res = await get('events', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ sdk: SDK, evaluations, events: batch }),
+        keepalive,
+      });
+      if (res.status > 299) throw error('EVENTS', 'HTTP ' + res.status, res.status);
+    } catch (e) {
+      const s = (e as SwitchboardError).status!;
+      // Retrying can't fix a 4xx other than 401/403/408/429: those events are dropped.
+      if (!(s < 500 && s != 408 && s != 429 && s != 401 && s != 403)) queue = batch.concat(queue).slice(-MAX_QUEUE);
+      report((e as SwitchboardError).status ? (e as SwitchboardError) : error('EVENTS', e));
+    }
   };
 
   const connected = (): void => {
-    if (source === 'server' && (status === 'initializing' || status === 'stale')) announce(status === 'stale' ? 'recovered' : 'ready', 'ready');
+    if (source == 'server' && (status == 'initializing' || status == 'stale')) announce(status == 'stale' ? 'recovered' : 'ready', 'ready');
   };
   // Initializing and the server unreachable: go on with the stored or bootstrap snapshot.
   const fallback = (): void => {
-    if (status !== 'initializing' || source === 'none') return;
+    if (status != 'initializing' || source == 'none') return;
     announce('ready', 'stale');
     emit('stale', error('NETWORK', 'serving the ' + source + ' snapshot'));
   };
 
   const commit = (next: ClientSnapshot, context: EvaluationContext, h: EvaluationContext, from?: SnapshotSource): void => {
-    if (status === 'closed') return;
+    if (status == 'closed') return;
     const prev = snapshot;
     const prevContext = hashed;
     snapshot = next;
     user = context;
     hashed = h;
     source = from ?? source;
-    if (storage && from === 'server' && next !== prev) {
+    if (storage && from == 'server' && next != prev) {
       try {
         storage.setItem(storageKey, JSON.stringify(next));
       } catch {
@@ -199,12 +262,12 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     }
     // Flags whose definition changed, or whose result for the client's context did.
     const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => {
-      const a = evaluateAny(prev, k, prevContext);
-      const b = evaluateAny(next, k, h);
+      const a = evaluate(prev, k, prevContext, placeholder(prev, k));
+      const b = evaluate(next, k, h, placeholder(next, k));
       return prev.flags[k]?.version !== next.flags[k]?.version || a.variant !== b.variant || a.reason !== b.reason;
     });
     if (changed.length) emit('change', changed);
-    if (from === 'server') connected();
+    if (from == 'server') connected();
     else if (unreachable) fallback();
   };
 
@@ -213,14 +276,15 @@ export function createClient(options: ClientOptions): SwitchboardClient {
    * snapshot needs the extended operators (not loaded yet) or the context needs hashing,
    * the current snapshot keeps serving until both are done; otherwise it applies at once.
    */
-  const update = (make: (current: ClientSnapshot) => ClientSnapshot | undefined, newContext?: EvaluationContext, from?: SnapshotSource): Promise<void> => {
+  const update = (make: (current: ClientSnapshot) => ClientSnapshot | undefined | void, newContext?: EvaluationContext, from?: SnapshotSource): Promise<void> => {
     const go = (): Promise<void> | void => {
       const next = make(snapshot);
       // Without a new context, the one in use when this update's turn comes.
       const context = newContext ?? user;
       if (!next) return;
       const pa = next.privateAttributes;
-      const rehash = pa && (context !== user || JSON.stringify(pa) !== JSON.stringify(snapshot.privateAttributes));
+      // (A put brings a new privateAttributes object: hashed again, as a precaution.)
+      const rehash = pa && (context != user || pa != snapshot.privateAttributes);
       const load = !extended && usesExtended(next);
       if (!rehash && !load) return commit(next, context, pa ? hashed : context, from);
       return Promise.all([
@@ -232,29 +296,26 @@ export function createClient(options: ClientOptions): SwitchboardClient {
             },
             (e: unknown) => {
               operators = undefined;
-              report(error('NETWORK', String(e)));
+              report(error('NETWORK', e));
             },
           )),
         rehash
           ? import('./private-attributes.js')
               .then((m) => m.hashContext(context, pa))
-              .catch((e: unknown) => (report(error('CRYPTO', String(e))), context))
+              .catch((e: unknown) => (report(error('CRYPTO', e)), context))
           : pa
             ? hashed
             : context,
       ]).then(([, h]) => commit(next, context, h, from));
     };
     const p = tail ? tail.then(go) : go();
-    if (!p) return Promise.resolve();
     // Never rejects, so one failed update can't stall the ones queued after it.
-    const done = (): void => {
-      if (tail === t) tail = undefined;
-    };
-    const t: Promise<void> = (tail = p.then(done, (e: unknown) => {
-      done();
-      report(error('MALFORMED', String(e)));
-    }));
-    return t;
+    const t = (tail = p
+      ?.catch((e: unknown) => report(error('MALFORMED', e)))
+      .then(() => {
+        if (tail == t) tail = undefined;
+      }));
+    return t ?? Promise.resolve();
   };
 
   // Instant start: the bootstrap or the last good snapshot from storage, whichever is newer.
@@ -266,64 +327,164 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     // unreadable: ignored
   }
   const first = stored && !(boot && boot.revision >= stored.revision) ? stored : boot;
-  const started = update(() => first, undefined, first === stored ? 'stored' : 'bootstrap');
+  const started = update(() => first, undefined, first == stored ? 'stored' : 'bootstrap');
+
+  // Delivery.
+  let stream = options.stream ?? true;
+  let attempt = 0;
+  let base = initial;
+  let since = 0;
+  let etag: string | null = null;
+  // The current attempt's; undefined while paused (hidden) or closed.
+  let ctrl: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let hiddenTimer: ReturnType<typeof setTimeout> | undefined;
+  let flushTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** A `put` or `patch` from the server, as JSON text; throws when it isn't one. */
+  const receive = (type: string, text: string): void => {
+    let d: unknown;
+    try {
+      d = JSON.parse(text);
+    } catch {
+      // not JSON: refused below
+    }
+    const next = type == 'put' ? checkSnapshot(d) : checkPatch(d);
+    if (!next) throw error('MALFORMED', 'bad ' + type);
+    // A put not newer than the server's last only confirms we're connected; patches
+    // apply on top of a server snapshot.
+    void update(
+      (cur) =>
+        type == 'patch'
+          ? source == 'server'
+            ? applyPatch(cur, next as Patch)
+            : undefined
+          : source == 'server' && next.revision <= cur.revision
+            ? connected()
+            : (next as ClientSnapshot),
+      undefined,
+      'server',
+    );
+  };
+
+  const connect = async (): Promise<void> => {
+    const c = (ctrl = new AbortController());
+    // During an attempt `timer` is its watchdog: the connect timeout, then the stream's
+    // silence limit; between attempts, the next attempt.
+    const arm = (ms: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => c.abort(), ms);
+    };
+    let delay = pollInterval;
+    arm(timeout);
+    try {
+      const res = await get(stream ? 'stream' : 'flags', { headers: !stream && etag ? { ...auth, 'if-none-match': etag } : auth, signal: c.signal, cache: 'no-store' });
+      const s = res.status;
+      if (!stream && (s == 304 || s == 200)) {
+        if (s == 304) connected();
+        else {
+          receive('put', await res.text());
+          etag = res.headers.get('etag');
+        }
+        attempt = 0;
+      } else if (s == 200 && /^text\/event-stream/i.test(res.headers.get('content-type')!)) {
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        const feed = createSseParser(
+          (type, data) => {
+            // Unknown events are ignored; a put or patch that isn't one drops the stream.
+            if (type == 'put' || type == 'patch') {
+              receive(type, data);
+              since ||= Date.now();
+            }
+          },
+          (ms) => (base = Math.min(Math.max(ms, 100), max)),
+        );
+        for (;;) {
+          arm(idleTimeout);
+          const { done, value } = await reader.read();
+          if (done) throw error('NETWORK', 'stream ended');
+          feed(decoder.decode(value, { stream: true }));
+        }
+      } else if (stream && (s == 200 || s == 404 || s == 405 || s == 501)) {
+        // No stream here (404/405/501, or not an event stream): poll instead, at once.
+        stream = false;
+        delay = 0;
+      } else {
+        throw error(s == 401 || s == 403 ? 'UNAUTHORIZED' : 'HTTP_STATUS', 'HTTP ' + s, s, +res.headers.get('retry-after')! * 1000 || 0);
+      }
+    } catch (e) {
+      if (c != ctrl) return; // paused or stopped: not a failure
+      // Aborted by the watchdog; ours (a string code); or a network failure.
+      const f = c.signal.aborted ? error('TIMEOUT', 'no answer in time') : typeof (e as SwitchboardError).code == 'string' ? (e as SwitchboardError) : error('NETWORK', e);
+      if (since && Date.now() - since >= RESET_AFTER) attempt = 0;
+      since = 0;
+      const s = f.status!;
+      // A 4xx other than 408/429 won't be fixed by retrying soon: wait minutes.
+      delay = s > 399 && s < 500 && s != 408 && s != 429 ? REFUSED : Math.min(max, base * 2 ** attempt++);
+      // Subtractive jitter, so a fleet doesn't reconnect in step; Retry-After is a floor.
+      delay = Math.max(delay * (1 - Math.random() / 2), Math.min(f.retryAfter || 0, REFUSED));
+      report(f);
+      if (status == 'ready') {
+        status = 'stale';
+        emit('stale', f);
+      }
+      unreachable = true;
+      fallback();
+      if (status == 'initializing' && f.code == 'UNAUTHORIZED') settle(f);
+    } finally {
+      c.abort();
+    }
+    // (Paused or closed meanwhile: the timer is another attempt's, or cleared.)
+    if (c == ctrl) {
+      clearTimeout(timer);
+      timer = setTimeout(connect, delay);
+    }
+  };
+
+  const halt = (): void => {
+    clearTimeout(timer);
+    clearTimeout(hiddenTimer);
+    ctrl?.abort();
+    ctrl = undefined;
+  };
+
+  const onVisibility = (): void => {
+    clearTimeout(hiddenTimer);
+    if (doc!.visibilityState == 'hidden') {
+      void flush(true);
+      if (pauseWhenHidden !== false) hiddenTimer = setTimeout(halt, pauseWhenHidden);
+    } else if (!ctrl) {
+      // Back from a pause: at once, and the reconnect delays start over.
+      attempt = 0;
+      void connect();
+    }
+  };
 
   if (offline) {
-    void started.then(() => status === 'initializing' && announce('ready', 'ready'));
+    void started.then(() => status == 'initializing' && announce('ready', 'ready'));
   } else {
-    if (events !== false) recorder = createRecorder(url, key, options.fetch ?? fetch, events?.flushInterval ?? 10_000, report);
-    stop = connect(options, url, key, (type, doc) => {
-      if (type === 'current') return connected();
-      if (type === 'down') {
-        const e = doc as SwitchboardError;
-        if (status === 'closed') return;
-        report(e);
-        if (status === 'ready') {
-          status = 'stale';
-          emit('stale', e);
-        }
-        unreachable = true;
-        fallback();
-        if (status === 'initializing' && e.code === 'UNAUTHORIZED') settle(e);
-        return;
-      }
-      const next = type === 'put' ? checkSnapshot(doc) : checkPatch(doc);
-      // A put not newer than the server's last only confirms we're connected; patches
-      // apply on top of a server snapshot.
-      if (next)
-        void update(
-          (cur) =>
-            type === 'patch'
-              ? source === 'server'
-                ? applyPatch(cur, next as Patch)
-                : undefined
-              : source === 'server' && (next as ClientSnapshot).revision <= cur.revision
-                ? void connected()
-                : (next as ClientSnapshot),
-          undefined,
-          'server',
-        );
-      return !!next;
-    });
+    if (recording) flushTimer = setInterval(flush, (events && events.flushInterval) ?? 10_000);
+    doc?.addEventListener('visibilitychange', onVisibility);
+    void connect();
   }
 
   const client: SwitchboardClient = {
-    ready(ms = timeout) {
-      if (status === 'closed') return Promise.reject(error('CLOSED', 'closed'));
-      if (status !== 'initializing') return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const w = (e?: SwitchboardError): void => (e ? reject(e) : resolve());
-        waiters.add(w);
+    ready: (ms = timeout) =>
+      new Promise<void>((resolve, reject) => {
+        if (status == 'closed') return reject(error('CLOSED', 'closed'));
+        if (status != 'initializing') return resolve();
+        waiters.add((e) => (e ? reject(e) : resolve()));
+        // Settled by then: rejecting changes nothing.
         setTimeout(() => {
           fallback();
-          if (waiters.delete(w)) reject(error('TIMEOUT', 'no snapshot within ' + ms + ' ms'));
+          reject(error('TIMEOUT', 'no snapshot within ' + ms + ' ms'));
         }, ms);
-      });
-    },
+      }),
     isEnabled: (flag, u) => run(flag, u, false).value === true,
     variant(flag: string, u?: UserOrContext, d?: FlagValue) {
-      const r = run<FlagValue | undefined>(flag, u, d === undefined ? (PLACEHOLDERS[snapshot.flags[flag]?.type as string] ?? null) : d);
-      if (d === undefined && r.reason === 'ERROR') r.value = undefined;
+      const r = run<FlagValue | undefined>(flag, u, d === undefined ? placeholder(snapshot, flag) : d);
+      if (d === undefined && r.reason == 'ERROR') r.value = undefined;
       return r;
     },
     value: <T extends FlagValue>(flag: string, u: UserOrContext, d: T) => run(flag, u, d).value as Widen<T>,
@@ -332,15 +493,13 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       return user;
     },
     track(name, u, value) {
-      if (!recorder || status === 'closed' || !name) return;
-      const { userId, ...context } = typeof u == 'string' ? { userId: u } : u || user;
-      const event: TrackedEvent = { name, timestamp: Date.now() };
-      if (typeof userId == 'string') event.userId = userId;
-      if (Object.keys(context).length) event.context = context;
-      if (Number.isFinite(value)) event.value = value;
-      recorder.track(event);
+      if (!recording || status == 'closed' || !name) return;
+      const { userId, ...context } = contextOf(u, user);
+      // Absent fields (undefined) are left out of the JSON.
+      if (queue.push({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now() }) > MAX_QUEUE) queue.shift();
     },
-    flush: async () => recorder?.flush(),
+    // Nothing is held when not recording.
+    flush: () => flush(),
     on(event, listener) {
       (listeners[event] ??= new Set()).add(listener as Listener);
       return client;
@@ -350,11 +509,13 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       return client;
     },
     async close() {
-      if (status === 'closed') return;
+      if (status == 'closed') return;
       settle(error('CLOSED', 'closed'));
       status = 'closed';
-      stop?.();
-      await recorder?.close();
+      halt();
+      clearInterval(flushTimer);
+      doc?.removeEventListener('visibilitychange', onVisibility);
+      await flush(true);
     },
     get status() {
       return status;

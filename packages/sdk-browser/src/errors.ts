@@ -14,5 +14,6 @@ export interface SwitchboardError extends Error {
   retryAfter?: number;
 }
 
-export const error = (code: SwitchboardErrorCode, message: string, status?: number, retryAfter?: number): SwitchboardError =>
+/** `message` may be a caught error: its text is used. */
+export const error = (code: SwitchboardErrorCode, message: unknown, status?: number, retryAfter?: number): SwitchboardError =>
   Object.assign(new Error('switchboard: ' + message), { code, status, retryAfter });

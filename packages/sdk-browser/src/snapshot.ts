@@ -2,7 +2,8 @@
  * What the browser holds: the client projection as the server sends it. Checks are
  * shallow on purpose — a flag with malformed rules still evaluates (to the caller's
  * default, `PARSE_ERROR`), so one bad flag never costs the rest. Held snapshots are
- * never mutated: every change makes a new one, so a pending update can't tear it.
+ * never mutated: every change makes a new one, so a pending update can't tear it (and
+ * a bootstrap snapshot, which is served as given, must be treated as immutable too).
  */
 import type { Flag, Segment, Snapshot } from '@switchboard/core';
 
@@ -29,45 +30,40 @@ export interface Patch {
   segments?: Record<string, Segment | null>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
 const isRevision = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
-/** A null-prototype copy: a flag keyed "__proto__" is an own property like any other. */
-const table = <T>(from?: Record<string, T | null>): Record<string, T> => {
-  const out = Object.create(null) as Record<string, T>;
-  for (const k in from) if (from[k] != null) out[k] = from[k]!;
-  return out;
+/**
+ * The tables merged into a null-prototype copy, without null entries (a patch's
+ * removals): a flag keyed "__proto__" is an own property like any other.
+ */
+const table = <T>(...from: (Record<string, T | null> | undefined)[]): Record<string, T> => {
+  const out = Object.assign(Object.create(null) as Record<string, T | null>, ...from);
+  for (const k in out) if (out[k] == null) delete out[k];
+  return out as Record<string, T>;
 };
 
-/** The snapshot (tables copied), or undefined when the document isn't one. */
-export function checkSnapshot(doc: unknown): ClientSnapshot | undefined {
-  if (!isObject(doc) || doc.schemaVersion !== 1 || !isRevision(doc.revision) || !isObject(doc.flags)) return undefined;
+/** The snapshot, or undefined when the document isn't one. */
+export const checkSnapshot = (doc: unknown): ClientSnapshot | undefined =>
   // privateAttributes is checked where it is used (private-attributes.ts).
-  return { ...(doc as unknown as ClientSnapshot), flags: table(doc.flags as Record<string, Flag>), segments: table(doc.segments as Record<string, Segment>) };
-}
+  isObject(doc) && doc.schemaVersion === 1 && isRevision(doc.revision) && isObject(doc.flags) ? (doc as unknown as ClientSnapshot) : undefined;
 
 /** The patch, or undefined when the document isn't one. */
-export function checkPatch(doc: unknown): Patch | undefined {
-  return isObject(doc) && isRevision(doc.revision) && typeof doc.key === 'string' && (doc.flag === null || isObject(doc.flag))
-    ? (doc as unknown as Patch)
-    : undefined;
-}
+export const checkPatch = (doc: unknown): Patch | undefined =>
+  isObject(doc) && isRevision(doc.revision) && typeof doc.key == 'string' && (doc.flag === null || isObject(doc.flag)) ? (doc as unknown as Patch) : undefined;
 
 /**
  * The snapshot after a patch. A patch older than the snapshot changes nothing (several
  * patches of one change share a revision); a flag is replaced only by a higher `version`.
  */
-export function applyPatch(snapshot: ClientSnapshot, patch: Patch): ClientSnapshot {
-  if (patch.revision < snapshot.revision) return snapshot;
-  const flags = table(snapshot.flags);
-  const held = flags[patch.key];
-  if (patch.flag === null) delete flags[patch.key];
-  else if (!held || patch.flag.version > held.version) flags[patch.key] = patch.flag;
+export function applyPatch(snapshot: ClientSnapshot, { revision, key, flag, segments }: Patch): ClientSnapshot {
+  if (revision < snapshot.revision) return snapshot;
+  const held = snapshot.flags[key];
   return {
     ...snapshot,
-    revision: patch.revision,
-    flags,
-    segments: isObject(patch.segments) ? table({ ...snapshot.segments, ...patch.segments }) : snapshot.segments,
+    revision,
+    flags: table(snapshot.flags, { [key]: flag && held && flag.version <= held.version ? held : flag }),
+    segments: isObject(segments) ? table(snapshot.segments, segments) : snapshot.segments,
   };
 }
 
@@ -77,5 +73,4 @@ export function applyPatch(snapshot: ClientSnapshot, patch: Patch): ClientSnapsh
  * JSON text: compact, and a false positive (a JSON variant value shaped like a condition)
  * only loads that code without need.
  */
-export const usesExtended = (snapshot: ClientSnapshot): boolean =>
-  /"operator":"(matches|before|after|semver(Eq|Lt|Gt))"/.test(JSON.stringify(snapshot));
+export const usesExtended = (snapshot: ClientSnapshot): boolean => /"operator":"(matches|before|after|semver(Eq|Lt|Gt))"/.test(JSON.stringify(snapshot));

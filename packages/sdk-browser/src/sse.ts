@@ -15,25 +15,23 @@ export function createSseParser(onEvent: (type: string, data: string) => void, o
   let cr = false;
   return (text) => {
     if (!text) return;
-    if (cr && text[0] === '\n') text = text.slice(1);
+    if (cr && text[0] == '\n') text = text.slice(1);
     cr = text.endsWith('\r');
     const lines = (rest + text).split(/\r\n?|\n/);
     rest = lines.pop()!;
     for (const line of lines) {
-      if (!line) {
-        if (data !== undefined) onEvent(type || 'message', data);
+      if (line) {
+        // `field: value` (one space after the colon dropped), or a field alone; a
+        // comment (heartbeat) has an empty field name.
+        const [, field, value] = /^([^:]*):? ?([^]*)/.exec(line)!;
+        if (field == 'event') type = value!;
+        else if (field == 'data') data = data == null ? value : data + '\n' + value;
+        else if (field == 'retry' && /^\d+$/.test(value!)) onRetry(+value!);
+      } else {
+        if (data != null) onEvent(type || 'message', data);
         data = undefined;
         type = '';
-        continue;
       }
-      const colon = line.indexOf(':');
-      if (!colon) continue; // a comment (heartbeat)
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? '' : line.slice(colon + 1);
-      if (value[0] === ' ') value = value.slice(1);
-      if (field === 'event') type = value;
-      else if (field === 'data') data = data === undefined ? value : data + '\n' + value;
-      else if (field === 'retry' && /^\d+$/.test(value)) onRetry(+value);
     }
   };
 }
