@@ -13,216 +13,256 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(serverOptions: ProtocolServerOptions = {}, clientOptions: Partial<ClientOptions> = {}) {
-  server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout'), booleanFlag('other')), ...serverOptions });
-  const logger = memoryLogger();
-  const errors: SwitchboardError[] = [];
-  const client = createClient({
-    url: server.url,
-    key: server.key,
-    events: false,
-    logger,
-    backoff: { initial: 20, max: 200 },
-    ...clientOptions,
-  });
-  client.on('error', (e) => errors.push(e));
-  clients.push(client);
-  return { server, client, errors, logger };
-}
-
-describe('streaming client', () => {
-  it('becomes ready with the first put and evaluates it locally', async () => {
-    const { client } = await setup();
-    const ready: string[] = [];
-    client.on('ready', () => ready.push('ready'));
-    await client.ready(2_000);
-    expect(ready).toEqual(['ready']);
-    expect(client.status).toBe('ready');
-    expect(client.source).toBe('server');
-    expect(client.revision).toBe(1);
-    expect(client.isEnabled('checkout', 'user-1')).toBe(true);
-  });
-
-  it('applies a kill switch from a patch and emits change with the key', async () => {
-    const { server, client } = await setup();
-    await client.ready(2_000);
-    const changes: string[][] = [];
-    client.on('change', (keys) => changes.push(keys));
-    server.setFlag(booleanFlag('checkout', { enabled: false }));
-    await until(() => !client.isEnabled('checkout', 'user-1'), 2_000, 'kill switch');
-    expect(changes).toEqual([['checkout']]);
-    expect(client.variant('checkout', 'user-1')).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
-    server.deleteFlag('other');
-    await until(() => changes.length === 2);
-    expect(changes[1]).toEqual(['other']);
-    expect(client.variant('other', 'u')).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' });
-  });
-
-  it('ignores patches and puts that are not newer than what it holds', async () => {
-    const { server, client } = await setup({ snapshot: snapshotOf(10, booleanFlag('checkout', { version: 5 })) });
-    await client.ready(2_000);
-    const changes: string[][] = [];
-    client.on('change', (keys) => changes.push(keys));
-    // Same flag version, newer revision: ignored.
-    server.broadcast('patch', JSON.stringify({ revision: 11, key: 'checkout', flag: booleanFlag('checkout', { version: 5, enabled: false }) }));
-    // Older revision: ignored.
-    server.broadcast('patch', JSON.stringify({ revision: 9, key: 'checkout', flag: booleanFlag('checkout', { version: 9, enabled: false }) }));
-    // A put with an older revision: ignored.
-    server.broadcast('put', JSON.stringify(snapshotOf(8)));
-    // A marker that does apply, so we know the earlier ones were processed.
-    server.broadcast('patch', JSON.stringify({ revision: 12, key: 'marker', flag: booleanFlag('marker') }));
-    await until(() => changes.length > 0);
-    expect(changes).toEqual([['marker']]);
-    expect(client.isEnabled('checkout', 'u')).toBe(true);
-    // A newer put replaces everything and reports the difference.
-    server.broadcast('put', JSON.stringify(snapshotOf(20, booleanFlag('checkout', { version: 6, enabled: false }))));
-    await until(() => changes.length > 1);
-    expect(changes[1]!.sort()).toEqual(['checkout', 'marker']);
-    expect(client.isEnabled('checkout', 'u')).toBe(false);
-    expect(client.revision).toBe(20);
-  });
-
-  it('ignores unknown events and unknown fields without reconnecting', async () => {
-    const { server, client, errors } = await setup();
-    await client.ready(2_000);
-    server.broadcastRaw('event: something-new\ndata: {"x":1}\n\n');
-    server.broadcastRaw('event: message\ndata: not json at all\n\n');
-    server.broadcast('patch', JSON.stringify({ revision: 2, key: 'checkout', flag: { ...booleanFlag('checkout', { version: 2, enabled: false }), futureField: [1] }, alsoNew: true }));
-    await until(() => !client.isEnabled('checkout', 'u'));
-    expect(server.requests.stream).toBe(1);
-    expect(errors).toEqual([]);
-  });
-
-  it.each([
-    ['a put that is not JSON', 'event: put\ndata: {oops\n\n'],
-    ['a put that is not a snapshot', 'event: put\ndata: {"schemaVersion":1,"flags":[]}\n\n'],
-    ['a patch without a revision', 'event: patch\ndata: {"key":"checkout","flag":null}\n\n'],
-  ])('drops the stream on %s, keeps serving the last good snapshot, and reconnects', async (_name, raw) => {
-    const { server, client, errors } = await setup();
-    await client.ready(2_000);
-    server.setFlag(booleanFlag('checkout', { enabled: false }));
-    await until(() => !client.isEnabled('checkout', 'u'));
-    server.broadcastRaw(raw);
-    await until(() => errors.some((e) => e.code === 'MALFORMED'), 2_000, 'MALFORMED error');
-    expect(client.isEnabled('checkout', 'u')).toBe(false);
-    expect(client.isEnabled('other', 'u')).toBe(true);
-    await until(() => server.requests.stream >= 2, 2_000, 'reconnect');
-    await until(() => client.status === 'ready');
-  });
-
-  it('treats a stream silent past streamIdleTimeout as dead, while heartbeats keep one alive', async () => {
-    const quiet = await setup({}, { streamIdleTimeout: 150 });
-    await quiet.client.ready(2_000);
-    quiet.server.silent = true; // the next connections send nothing at all
-    await until(() => quiet.server.requests.stream >= 3, 3_000, 'idle reconnects');
-    expect(quiet.errors.some((e) => e.code === 'STREAM_IDLE')).toBe(true);
-    await quiet.client.close();
-    await quiet.server.stop();
-
-    const alive = await setup({ heartbeat: 50 }, { streamIdleTimeout: 500 });
-    await alive.client.ready(2_000);
-    await new Promise((r) => setTimeout(r, 1_200));
-    expect(alive.server.requests.stream).toBe(1);
-    expect(alive.errors).toEqual([]);
-  });
-
-  it("honours the server's retry: field as the reconnect base", async () => {
-    const { server, client } = await setup({ retry: 30 }, { backoff: { initial: 60_000, max: 120_000 } });
-    await client.ready(2_000);
-    server.endStreams();
-    // The configured base is a minute; reconnecting within the wait proves retry: won.
-    await until(() => server.requests.stream === 2, 5_000, 'reconnect using retry:');
-  });
-
-  it('emits stale when the stream ends and recovered when it is back, serving throughout', async () => {
-    const { server, client } = await setup();
-    await client.ready(2_000);
-    const seen: string[] = [];
-    client.on('stale', () => seen.push('stale'));
-    client.on('recovered', () => seen.push('recovered'));
-    server.endStreams();
-    await until(() => seen.length === 2, 2_000, 'stale then recovered');
-    expect(seen).toEqual(['stale', 'recovered']);
-    expect(client.isEnabled('checkout', 'u')).toBe(true);
-  });
-
-  it('honours Retry-After on 429', async () => {
-    const { server, client } = await setup({}, { backoff: { initial: 10, max: 10 } });
-    server.overrides.stream = { status: 429, headers: { 'retry-after': '1' } };
-    const t0 = Date.now();
-    await until(() => server.requests.stream >= 2, 3_000, 'second attempt');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-    await client.close();
-  });
-
-  it('falls back to ETag polling at once when the server has no stream endpoint', async () => {
-    const { server, client } = await setup({}, { pollInterval: 50 });
-    server.overrides.stream = { status: 404 };
-    await client.ready(2_000);
-    expect(client.isEnabled('checkout', 'u')).toBe(true);
-    await until(() => server.requests.flags >= 3, 2_000, 'polls');
-    server.setFlag(booleanFlag('checkout', { enabled: false }));
-    await until(() => !client.isEnabled('checkout', 'u'), 2_000, 'poll picks up the change');
-    // A 404 stream is retried minutes apart, not in a loop.
-    expect(server.requests.stream).toBe(1);
-  });
-
-  it('polls alongside while a stream connects but never delivers', async () => {
-    const { server, client } = await setup({}, { pollInterval: 100, streamIdleTimeout: 60_000 });
-    server.withholdPut = true;
-    server.overrides.stream = { status: 503 };
-    await until(() => server.requests.stream >= 1);
-    delete server.overrides.stream;
-    // Streams now connect but never send a put (a buffering proxy); polling keeps the client current.
-    await client.ready(3_000);
-    expect(client.isEnabled('checkout', 'u')).toBe(true);
-    expect(server.requests.flags).toBeGreaterThanOrEqual(1);
-  });
-
-  it('with stream: false, polls with If-None-Match and gets 304s', async () => {
-    const { server, client } = await setup({}, { stream: false, pollInterval: 30 });
-    await client.ready(2_000);
-    await until(() => server.requests.flags >= 5);
-    expect(server.requests.stream).toBe(0);
-    const changes: string[][] = [];
-    client.on('change', (k) => changes.push(k));
-    server.setFlag(booleanFlag('other', { enabled: false }));
-    await until(() => changes.length === 1);
-    expect(changes[0]).toEqual(['other']);
-  });
-
-  it('stops streaming on close: the server sees the connection go', async () => {
-    const { server, client } = await setup();
-    await client.ready(2_000);
-    expect(server.openStreams).toBe(1);
-    await client.close();
-    await until(() => server.openStreams === 0, 2_000, 'stream closed');
-    const before = server.requests.stream;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(server.requests.stream).toBe(before);
-  });
-
-  it('rejects ready() within its timeout when no snapshot can be had', async () => {
-    const { server, client } = await setup({}, { backoff: { initial: 10_000, max: 10_000 } });
-    server.silent = true; // connects, never sends
-    const t0 = Date.now();
-    await expect(client.ready(300)).rejects.toMatchObject({ code: 'TIMEOUT' });
-    // The next attempt is 10 s away: rejecting well before it is the timeout at work.
-    expect(Date.now() - t0).toBeLessThan(5_000);
-    expect(client.isEnabled('checkout', 'u')).toBe(false);
-  });
-
-  it('serves the online bootstrap before the first snapshot, then the server', async () => {
-    server = await startProtocolServer({ snapshot: snapshotOf(5, booleanFlag('checkout', { enabled: false })) });
-    server.withholdPut = true;
-    const client = createClient({ url: server.url, key: server.key, events: false, logger: memoryLogger(), bootstrap: snapshotOf(1, booleanFlag('checkout')) });
+// Every streaming behaviour holds for both transports: node:http by default, and the
+// caller's fetch when one is passed (proxies, custom agents).
+describe.each([
+  { transport: 'node:http (default)', viaFetch: false },
+  { transport: 'a caller-supplied fetch', viaFetch: true },
+])('streaming client over $transport', ({ viaFetch }) => {
+  async function setup(serverOptions: ProtocolServerOptions = {}, clientOptions: Partial<ClientOptions> = {}) {
+    server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout'), booleanFlag('other')), ...serverOptions });
+    const logger = memoryLogger();
+    const errors: SwitchboardError[] = [];
+    const client = createClient({
+      url: server.url,
+      key: server.key,
+      events: false,
+      logger,
+      backoff: { initial: 20, max: 200 },
+      ...(viaFetch ? { fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => globalThis.fetch(input, init) } : {}),
+      ...clientOptions,
+    });
+    client.on('error', (e) => errors.push(e));
     clients.push(client);
-    expect(client.isEnabled('checkout', 'u')).toBe(true);
-    expect(client.source).toBe('bootstrap');
-    expect(client.status).toBe('initializing');
-    await until(() => server!.openStreams === 1);
-    server.replace(server.snapshot);
-    await client.ready(2_000);
-    expect(client.isEnabled('checkout', 'u')).toBe(false);
+    return { server, client, errors, logger };
+  }
+
+  describe('behaviour', () => {
+    it('becomes ready with the first put and evaluates it locally', async () => {
+      const { client } = await setup();
+      const ready: string[] = [];
+      client.on('ready', () => ready.push('ready'));
+      await client.ready(2_000);
+      expect(ready).toEqual(['ready']);
+      expect(client.status).toBe('ready');
+      expect(client.source).toBe('server');
+      expect(client.revision).toBe(1);
+      expect(client.isEnabled('checkout', 'user-1')).toBe(true);
+    });
+
+    it('applies a kill switch from a patch and emits change with the key', async () => {
+      const { server, client } = await setup();
+      await client.ready(2_000);
+      const changes: string[][] = [];
+      client.on('change', (keys) => changes.push(keys));
+      server.setFlag(booleanFlag('checkout', { enabled: false }));
+      await until(() => !client.isEnabled('checkout', 'user-1'), 2_000, 'kill switch');
+      expect(changes).toEqual([['checkout']]);
+      expect(client.variant('checkout', 'user-1')).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
+      server.deleteFlag('other');
+      await until(() => changes.length === 2);
+      expect(changes[1]).toEqual(['other']);
+      expect(client.variant('other', 'u')).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' });
+    });
+
+    it('ignores patches and puts that are not newer than what it holds', async () => {
+      const { server, client } = await setup({ snapshot: snapshotOf(10, booleanFlag('checkout', { version: 5 })) });
+      await client.ready(2_000);
+      const changes: string[][] = [];
+      client.on('change', (keys) => changes.push(keys));
+      // Same flag version, newer revision: ignored.
+      server.broadcast('patch', JSON.stringify({ revision: 11, key: 'checkout', flag: booleanFlag('checkout', { version: 5, enabled: false }) }));
+      // Older revision: ignored.
+      server.broadcast('patch', JSON.stringify({ revision: 9, key: 'checkout', flag: booleanFlag('checkout', { version: 9, enabled: false }) }));
+      // A put with an older revision: ignored.
+      server.broadcast('put', JSON.stringify(snapshotOf(8)));
+      // A marker that does apply, so we know the earlier ones were processed.
+      server.broadcast('patch', JSON.stringify({ revision: 12, key: 'marker', flag: booleanFlag('marker') }));
+      await until(() => changes.length > 0);
+      expect(changes).toEqual([['marker']]);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+      // A newer put replaces everything and reports the difference.
+      server.broadcast('put', JSON.stringify(snapshotOf(20, booleanFlag('checkout', { version: 6, enabled: false }))));
+      await until(() => changes.length > 1);
+      expect(changes[1]!.sort()).toEqual(['checkout', 'marker']);
+      expect(client.isEnabled('checkout', 'u')).toBe(false);
+      expect(client.revision).toBe(20);
+    });
+
+    it('ignores unknown events and unknown fields without reconnecting', async () => {
+      const { server, client, errors } = await setup();
+      await client.ready(2_000);
+      server.broadcastRaw('event: something-new\ndata: {"x":1}\n\n');
+      server.broadcastRaw('event: message\ndata: not json at all\n\n');
+      server.broadcast('patch', JSON.stringify({ revision: 2, key: 'checkout', flag: { ...booleanFlag('checkout', { version: 2, enabled: false }), futureField: [1] }, alsoNew: true }));
+      await until(() => !client.isEnabled('checkout', 'u'));
+      expect(server.requests.stream).toBe(1);
+      expect(errors).toEqual([]);
+    });
+
+    it.each([
+      ['a put that is not JSON', 'event: put\ndata: {oops\n\n'],
+      ['a put that is not a snapshot', 'event: put\ndata: {"schemaVersion":1,"flags":[]}\n\n'],
+      ['a patch without a revision', 'event: patch\ndata: {"key":"checkout","flag":null}\n\n'],
+    ])('drops the stream on %s, keeps serving the last good snapshot, and reconnects', async (_name, raw) => {
+      const { server, client, errors } = await setup();
+      await client.ready(2_000);
+      server.setFlag(booleanFlag('checkout', { enabled: false }));
+      await until(() => !client.isEnabled('checkout', 'u'));
+      server.broadcastRaw(raw);
+      await until(() => errors.some((e) => e.code === 'MALFORMED'), 2_000, 'MALFORMED error');
+      expect(client.isEnabled('checkout', 'u')).toBe(false);
+      expect(client.isEnabled('other', 'u')).toBe(true);
+      await until(() => server.requests.stream >= 2, 2_000, 'reconnect');
+      await until(() => client.status === 'ready');
+    });
+
+    it('treats a stream silent past streamIdleTimeout as dead, while heartbeats keep one alive', async () => {
+      const quiet = await setup({}, { streamIdleTimeout: 150 });
+      await quiet.client.ready(2_000);
+      quiet.server.silent = true; // the next connections send nothing at all
+      await until(() => quiet.server.requests.stream >= 3, 3_000, 'idle reconnects');
+      expect(quiet.errors.some((e) => e.code === 'STREAM_IDLE')).toBe(true);
+      await quiet.client.close();
+      await quiet.server.stop();
+
+      const alive = await setup({ heartbeat: 50 }, { streamIdleTimeout: 500 });
+      await alive.client.ready(2_000);
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(alive.server.requests.stream).toBe(1);
+      expect(alive.errors).toEqual([]);
+    });
+
+    it("honours the server's retry: field as the reconnect base", async () => {
+      const { server, client } = await setup({ retry: 30 }, { backoff: { initial: 60_000, max: 120_000 } });
+      await client.ready(2_000);
+      server.endStreams();
+      // The configured base is a minute; reconnecting within the wait proves retry: won.
+      await until(() => server.requests.stream === 2, 5_000, 'reconnect using retry:');
+    });
+
+    it('emits stale when the stream ends and recovered when it is back, serving throughout', async () => {
+      const { server, client } = await setup();
+      await client.ready(2_000);
+      const seen: string[] = [];
+      client.on('stale', () => seen.push('stale'));
+      client.on('recovered', () => seen.push('recovered'));
+      server.endStreams();
+      await until(() => seen.length === 2, 2_000, 'stale then recovered');
+      expect(seen).toEqual(['stale', 'recovered']);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+    });
+
+    it('honours Retry-After on 429', async () => {
+      const { server, client } = await setup({}, { backoff: { initial: 10, max: 10 } });
+      server.overrides.stream = { status: 429, headers: { 'retry-after': '1' } };
+      const t0 = Date.now();
+      await until(() => server.requests.stream >= 2, 3_000, 'second attempt');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+      await client.close();
+    });
+
+    it('falls back to ETag polling at once when the server has no stream endpoint', async () => {
+      const { server, client } = await setup({}, { pollInterval: 50 });
+      server.overrides.stream = { status: 404 };
+      await client.ready(2_000);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+      await until(() => server.requests.flags >= 3, 2_000, 'polls');
+      server.setFlag(booleanFlag('checkout', { enabled: false }));
+      await until(() => !client.isEnabled('checkout', 'u'), 2_000, 'poll picks up the change');
+      // A 404 stream is retried minutes apart, not in a loop.
+      expect(server.requests.stream).toBe(1);
+    });
+
+    it('polls alongside while a stream connects but never delivers', async () => {
+      const { server, client } = await setup({}, { pollInterval: 100, streamIdleTimeout: 60_000 });
+      server.withholdPut = true;
+      server.overrides.stream = { status: 503 };
+      await until(() => server.requests.stream >= 1);
+      delete server.overrides.stream;
+      // Streams now connect but never send a put (a buffering proxy); polling keeps the client current.
+      await client.ready(3_000);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+      expect(server.requests.flags).toBeGreaterThanOrEqual(1);
+    });
+
+    it('with stream: false, polls with If-None-Match and gets 304s', async () => {
+      const { server, client } = await setup({}, { stream: false, pollInterval: 30 });
+      await client.ready(2_000);
+      await until(() => server.requests.flags >= 5);
+      expect(server.requests.stream).toBe(0);
+      const changes: string[][] = [];
+      client.on('change', (k) => changes.push(k));
+      server.setFlag(booleanFlag('other', { enabled: false }));
+      await until(() => changes.length === 1);
+      expect(changes[0]).toEqual(['other']);
+    });
+
+    it('stops streaming on close: the server sees the connection go', async () => {
+      const { server, client } = await setup();
+      await client.ready(2_000);
+      expect(server.openStreams).toBe(1);
+      await client.close();
+      await until(() => server.openStreams === 0, 2_000, 'stream closed');
+      const before = server.requests.stream;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(server.requests.stream).toBe(before);
+    });
+
+    it('rejects ready() within its timeout when no snapshot can be had', async () => {
+      const { server, client } = await setup({}, { backoff: { initial: 10_000, max: 10_000 } });
+      server.silent = true; // connects, never sends
+      const t0 = Date.now();
+      await expect(client.ready(300)).rejects.toMatchObject({ code: 'TIMEOUT' });
+      // The next attempt is 10 s away: rejecting well before it is the timeout at work.
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(client.isEnabled('checkout', 'u')).toBe(false);
+    });
+
+    it('serves the online bootstrap before the first snapshot, then the server', async () => {
+      server = await startProtocolServer({ snapshot: snapshotOf(5, booleanFlag('checkout', { enabled: false })) });
+      server.withholdPut = true;
+      const client = createClient({ url: server.url, key: server.key, events: false, logger: memoryLogger(), bootstrap: snapshotOf(1, booleanFlag('checkout')) });
+      clients.push(client);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+      expect(client.source).toBe('bootstrap');
+      expect(client.status).toBe('initializing');
+      await until(() => server!.openStreams === 1);
+      server.replace(server.snapshot);
+      await client.ready(2_000);
+      expect(client.isEnabled('checkout', 'u')).toBe(false);
+    });
+  });
+});
+
+describe('stream transport', () => {
+  it("goes through the caller's fetch when one is given, and never touches fetch otherwise", async () => {
+    server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout')) });
+    const seen: string[] = [];
+    const counting = (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      seen.push(new URL(String(input)).pathname);
+      return globalThis.fetch(input, init);
+    };
+    const viaFetch = createClient({ url: server.url, key: server.key, events: false, logger: memoryLogger(), fetch: counting });
+    clients.push(viaFetch);
+    await viaFetch.ready(2_000);
+    expect(seen).toEqual(['/api/sdk/stream']);
+
+    const original = globalThis.fetch;
+    let globalCalls = 0;
+    globalThis.fetch = (input, init) => {
+      globalCalls++;
+      return original(input, init);
+    };
+    try {
+      const direct = createClient({ url: server.url, key: server.key, events: false, logger: memoryLogger() });
+      clients.push(direct);
+      await direct.ready(2_000);
+      server.setFlag(booleanFlag('checkout', { enabled: false }));
+      await until(() => !direct.isEnabled('checkout', 'u'), 2_000, 'kill switch over node:http');
+      expect(globalCalls).toBe(0);
+    } finally {
+      globalThis.fetch = original;
+    }
   });
 });

@@ -61,7 +61,10 @@ export interface ClientOptions {
   events?: EventOptions | false;
   /** Where the client logs; default: warnings and errors to the console. */
   logger?: Logger;
-  /** The fetch implementation; default the global one. */
+  /**
+   * The fetch implementation; default the global one. When given, the stream is read
+   * through it too (proxies, custom agents); otherwise the stream uses node:http(s).
+   */
   fetch?: typeof fetch;
   /** Time source and timers (tests speed time up with it). Default the system clock. */
   clock?: Clock;
@@ -83,6 +86,8 @@ export interface ResolvedOptions {
   events: Required<EventOptions> | false;
   logger: Logger;
   fetch: typeof fetch;
+  /** The caller passed `fetch`: every request, the stream included, goes through it. */
+  customFetch: boolean;
   clock: Clock;
   random: () => number;
 }
@@ -169,6 +174,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     events,
     logger: options.logger ?? createConsoleLogger(),
     fetch: fetchImpl,
+    customFetch: options.fetch !== undefined,
     clock: options.clock ?? createSystemClock(),
     random: options.random ?? Math.random,
   };

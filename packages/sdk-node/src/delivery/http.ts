@@ -46,15 +46,18 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export function statusFailure(res: Response, what: string, now: number): Failure {
-  const status = res.status;
+/**
+ * Classifies a non-success status. `header` reads a response header (only `Retry-After`
+ * is asked for), so fetch responses and node:http responses share one rule.
+ */
+export function statusFailure(status: number, header: (name: string) => string | null, what: string, now: number): Failure {
   if (status === 401 || status === 403) {
     return { kind: 'refused', error: new SwitchboardError('UNAUTHORIZED', `${what}: the server refused the key (HTTP ${status})`, { status }) };
   }
   const error = new SwitchboardError('HTTP_STATUS', `${what}: unexpected HTTP ${status}`, { status });
   if (status === 404 || status === 405 || status === 501) return { kind: 'unavailable', error };
   if (status === 408 || status === 429 || status >= 500) {
-    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(res.headers.get('retry-after'), now) : undefined;
+    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(header('retry-after'), now) : undefined;
     return retryAfter === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfter };
   }
   return { kind: 'refused', error };
@@ -66,6 +69,11 @@ export function thrownFailure(e: unknown, signal: AbortSignal, what: string): Fa
   if (reason instanceof SwitchboardError) return { kind: 'retry', error: reason };
   const detail = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
   return { kind: 'retry', error: new SwitchboardError('NETWORK', `${what}: ${detail}`, { cause: e }) };
+}
+
+/** `statusFailure` for a fetch `Response`. */
+export function responseFailure(res: Response, what: string, now: number): Failure {
+  return statusFailure(res.status, (name) => res.headers.get(name), what, now);
 }
 
 /** Releases a response body we won't read, so its connection can be reused or closed. */

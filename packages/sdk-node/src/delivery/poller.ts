@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { checkSnapshot } from '../snapshot-payloads.js';
 import { jitter } from './backoff.js';
-import { abortAfter, discard, requestHeaders, statusFailure, thrownFailure, type Failure } from './http.js';
+import { abortAfter, discard, requestHeaders, responseFailure, thrownFailure, type Failure } from './http.js';
 
 export interface PollSink {
   /** The revision held from the server, for `If-None-Match`; undefined when none. */
@@ -96,7 +96,7 @@ export class Poller {
       }
       if (res.status !== 200) {
         await discard(res);
-        return statusFailure(res, WHAT, clock.now());
+        return responseFailure(res, WHAT, clock.now());
       }
       const text = await res.text();
       let doc: unknown;

@@ -23,7 +23,7 @@ export interface SseHandlers {
 }
 
 const LF = 10;
-const CR = 13;
+const STREAMING = { stream: true };
 
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8');
@@ -47,7 +47,7 @@ export class SseParser {
   push(bytes: Uint8Array): void {
     // The decoder keeps an incomplete multi-byte sequence until the next chunk and
     // drops a leading BOM once (its default `ignoreBOM: false`).
-    this.feed(this.decoder.decode(bytes, { stream: true }));
+    this.feed(this.decoder.decode(bytes, STREAMING));
   }
 
   /** Feeds already-decoded text. A BOM at the very start is dropped. */
@@ -74,27 +74,33 @@ export class SseParser {
       if (start < text.length && text.charCodeAt(start) === LF) start++;
     }
     const n = text.length;
-    let i = start;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c !== LF && c !== CR) {
-        i++;
-        continue;
-      }
-      const piece = text.slice(start, i);
-      const line = this.line.length > 0 ? this.line + piece : piece;
-      this.line = '';
-      if (c === CR) {
-        if (i + 1 < n) {
-          if (text.charCodeAt(i + 1) === LF) i++;
+    // Line breaks are found with indexOf (native, fast even before the JIT has warmed
+    // up, which matters for the first patch after a quiet hour) rather than a char loop.
+    let lf = text.indexOf('\n', start);
+    let cr = text.indexOf('\r', start);
+    while (lf !== -1 || cr !== -1) {
+      let end: number;
+      let next: number;
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        end = cr;
+        next = cr + 1;
+        if (next < n) {
+          if (text.charCodeAt(next) === LF) next++;
         } else {
           this.afterCR = true;
         }
       }
-      i++;
-      start = i;
+      const piece = text.slice(start, end);
+      const line = this.line.length > 0 ? this.line + piece : piece;
+      this.line = '';
+      start = next;
       this.processLine(line);
       if (this.closed) return;
+      if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
     }
     if (start < n) this.line += text.slice(start);
   }

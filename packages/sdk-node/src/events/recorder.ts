@@ -10,7 +10,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
-import { abortAfter, requestHeaders, statusFailure, thrownFailure } from '../delivery/http.js';
+import { abortAfter, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
 import type { EvaluationSummary, EventsPayload, TrackedEvent } from './payload.js';
 
@@ -199,7 +199,7 @@ export class EventRecorder {
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return 'sent';
-      const failure = statusFailure(res, 'events', clock.now());
+      const failure = responseFailure(res, 'events', clock.now());
       this.s.onError(new SwitchboardError('EVENTS', failure.error.message, { status: res.status, cause: failure.error }));
       // 401/403 may be a key being rotated: keep the batch (bounded) and retry later.
       if (failure.kind !== 'retry' && failure.error.code !== 'UNAUTHORIZED') return 'rejected';
