@@ -90,10 +90,10 @@ export class Delivery {
   // ---- called by writers on this instance, after commit ----
 
   committed(changes: readonly EnvironmentChange[]): void {
-    for (const change of changes) {
-      this.apply(change, 'local');
-      this.publish({ type: 'change', origin: this.deps.instanceId, change });
-    }
+    // Publish first: the command is on its way to Redis, and to the other instances'
+    // streams, while this instance spends its next milliseconds writing to its own.
+    for (const change of changes) this.publish({ type: 'change', origin: this.deps.instanceId, change });
+    for (const change of changes) this.apply(change, 'local');
   }
 
   environmentsChanged(): void {
