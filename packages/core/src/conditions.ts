@@ -1,4 +1,4 @@
-import type { Condition, ConditionValue, EvaluationContext, Segment } from './snapshot.js';
+import { hasOwn, type Condition, type ConditionValue, type EvaluationContext, type Segment } from './snapshot.js';
 
 /**
  * The operators that need a parser: `matches` (the linear-time regex engine), `before`/
@@ -31,8 +31,6 @@ type Outcome = typeof MATCH | typeof NO_MATCH | typeof INVALID;
 /** How deep segments may nest through `inSegment`; deeper (or cyclic) is invalid. */
 export const MAX_SEGMENT_DEPTH = 8;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** Extended operators, or undefined where an evaluator was built without them. */
 type Ext = ExtendedOperators | undefined;
 
@@ -51,7 +49,8 @@ const ORDER: Record<string, number> = Object.assign(Object.create(null) as Recor
 });
 
 const outcome = (ok: boolean | undefined): Outcome => (ok === undefined ? INVALID : ok ? MATCH : NO_MATCH);
-const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+// Number.isFinite is false for anything but a finite number (no coercion, unlike isFinite).
+const finite = (v: unknown): v is number => Number.isFinite(v);
 
 // One attribute value against one condition value.
 function compareOne(condition: Condition, op: string, a: unknown, b: ConditionValue, index: number, x: Ext): Outcome {

@@ -18,7 +18,8 @@ export { MAX_PREREQUISITE_DEPTH } from './evaluator.js';
  *
  * Each flag object is checked once, on first use, and remembered by identity, so treat
  * snapshots as immutable: to change a flag, put a new flag object in a new snapshot.
- * Successful results are shared, frozen objects.
+ * A flag made by `compileFlag` is used as it is. Successful results are shared, frozen
+ * objects.
  *
  * @param snapshot the environment's flag document
  * @param flagKey the flag to evaluate

@@ -5,11 +5,11 @@
  * `createEvaluator(extendedOperators)`.
  */
 import { bucketOf } from './bucketing.js';
-import { compileFlag, valueMatchesType, type CompiledFlag, type CompiledServe, type Served } from './compile.js';
+import { compile, Precompiled, valueMatchesType, type CompiledFlag, type CompiledServe, type Served } from './compile.js';
 import { conditionMatches, type ExtendedOperators } from './conditions.js';
 import { murmur3 } from './murmur3.js';
 import type { ErrorCode, EvaluationResult } from './result.js';
-import type { EvaluationContext, Flag, Snapshot } from './snapshot.js';
+import { hasOwn, type EvaluationContext, type Flag, type Snapshot } from './snapshot.js';
 
 export type { ExtendedOperators };
 export { murmur3 };
@@ -20,8 +20,6 @@ export type Evaluate = <T>(snapshot: Snapshot, flagKey: string, context: Evaluat
 /** How deep prerequisite chains may go; deeper is treated as a cycle. */
 export const MAX_PREREQUISITE_DEPTH = 16;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 // Compiled flags, by flag object. A WeakMap holds nothing a caller can observe and lets
 // a replaced snapshot's flags be collected. It is also why flag objects must be treated
 // as immutable: a change is a new object. Compiling doesn't depend on the operators, so
@@ -29,9 +27,13 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const compiled = new WeakMap<object, CompiledFlag>();
 
 function compiledOf(flag: Flag): CompiledFlag {
+  // A flag held already compiled (the Node SDK holds only those) is used as it is. An
+  // instance from another copy of this package fails the check and is compiled from
+  // what it reads as: slower, never wrong.
+  if (flag instanceof Precompiled) return flag as unknown as CompiledFlag;
   let c = compiled.get(flag);
   if (c === undefined) {
-    c = compileFlag(flag);
+    c = compile(flag);
     compiled.set(flag, c);
   }
   return c;
@@ -41,12 +43,14 @@ function failure<T>(value: T, errorCode: ErrorCode): EvaluationResult<T> {
   return { value, reason: 'ERROR', errorCode };
 }
 
-// Marks a prerequisite chain that ran past MAX_PREREQUISITE_DEPTH: a cycle. It travels
-// up the chain so the flag asked for reports PARSE_ERROR, where any other failure of a
+// Sentinels, told apart by identity and never handed to a caller: `evaluate` turns both
+// into the caller's default with PARSE_ERROR.
+// CYCLE marks a prerequisite chain that ran past MAX_PREREQUISITE_DEPTH. It travels up
+// the chain so the flag asked for reports PARSE_ERROR, where any other failure of a
 // prerequisite just leaves it unmet.
-const CYCLE: EvaluationResult<never> = { value: undefined as never, reason: 'ERROR', errorCode: 'PARSE_ERROR' };
-// Any other malformed spot reached; the caller's default replaces it at the top.
-const MALFORMED: EvaluationResult<never> = { value: undefined as never, reason: 'ERROR', errorCode: 'PARSE_ERROR' };
+const CYCLE = {} as EvaluationResult<never>;
+// MALFORMED: any other malformed spot reached.
+const MALFORMED = {} as EvaluationResult<never>;
 
 function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext): Served | typeof MALFORMED {
   if (serve.broken) return MALFORMED;
@@ -55,11 +59,11 @@ function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext)
   // Plain property access: an inherited property is never a string or number, so it
   // can't be mistaken for an id, and the own-property check would cost on the hot path.
   const raw = by === false ? undefined : context[by];
-  const id = typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : undefined;
+  const id = typeof raw === 'string' ? raw : Number.isFinite(raw) ? String(raw) : undefined;
   // Without the bucketing attribute there is no stable bucket; a random one would flip
   // users between variants, so they get the off variant instead.
   if (id === undefined) return c.unbucketed ?? MALFORMED;
-  const bucket = bucketOf(murmur3(serve.salt, id), serve.total);
+  const bucket = bucketOf(murmur3(c.salt, id), serve.total);
   const cumulative = serve.cumulative;
   for (let i = 0; i < cumulative.length; i++) {
     if (bucket < cumulative[i]!) return serve.results[i] ?? MALFORMED;
@@ -76,38 +80,32 @@ function resolve(
 ): Served | typeof MALFORMED {
   if (!c.enabled) return c.disabled ?? MALFORMED;
   const prerequisites = c.prerequisites;
-  if (prerequisites !== null) {
-    for (let i = 0; i < prerequisites.length; i++) {
-      const p = prerequisites[i]!;
-      const flags = snapshot.flags;
-      const parent = typeof p === 'object' && p !== null && hasOwn.call(flags, p.flag) ? flags[p.flag] : undefined;
-      if (parent === undefined) return c.unmet ?? MALFORMED;
+  for (let i = 0; i < prerequisites.length; i++) {
+    const p = prerequisites[i]!;
+    const flags = snapshot.flags;
+    const parent = typeof p === 'object' && p !== null && hasOwn.call(flags, p.flag) ? flags[p.flag] : undefined;
+    if (parent !== undefined) {
       if (typeof parent !== 'object' || parent === null) return MALFORMED;
       // A chain this deep can only be a cycle (the validator caps real chains far lower).
       if (depth >= MAX_PREREQUISITE_DEPTH) return CYCLE;
       const outcome = resolve(snapshot, compiledOf(parent), context, depth + 1, x);
       if (outcome === CYCLE) return CYCLE;
-      if (outcome === null || outcome === MALFORMED || outcome.variant !== p.variant) return c.unmet ?? MALFORMED;
+      if (outcome !== null && outcome !== MALFORMED && outcome.variant === p.variant) continue;
     }
+    return c.unmet ?? MALFORMED;
   }
-  const rules = c.rules;
-  if (rules.length > 0) {
-    const segments = snapshot.segments;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i]!;
-      const conditions = rule.conditions;
-      if (conditions === null) return MALFORMED;
-      let all = true;
-      for (let j = 0; j < conditions.length; j++) {
-        if (!conditionMatches(conditions[j]!, context, segments, 0, x)) {
-          all = false;
-          break;
-        }
-      }
-      if (all) return pick(c, rule.serve, context);
+  const rules = c.targets;
+  // The first rule whose conditions all hold decides; one that fails moves on to the next.
+  next: for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const conditions = rule.conditions;
+    if (conditions === null) return MALFORMED;
+    for (let j = 0; j < conditions.length; j++) {
+      if (!conditionMatches(conditions[j]!, context, snapshot.segments, 0, x)) continue next;
     }
+    return pick(c, rule.serve, context);
   }
-  return pick(c, c.fallthrough, context);
+  return pick(c, c.fallback, context);
 }
 
 /**

@@ -1,6 +1,7 @@
 export { evaluate, matchesCondition, inSegment, valueMatchesType, MAX_PREREQUISITE_DEPTH } from './evaluate.js';
 export { MAX_SEGMENT_DEPTH } from './conditions.js';
 export { createEvaluator, type Evaluate } from './evaluator.js';
+export { compileFlag, compileFlags, type FlagPool } from './compiled-flag.js';
 export { extendedOperators, type ExtendedOperators } from './operators.js';
 export { murmur3 } from './murmur3.js';
 export { bucketOf, pickVariant } from './bucketing.js';

@@ -12,6 +12,13 @@ export type FlagValue = JsonValue;
 
 export const SCHEMA_VERSION = 1;
 
+/**
+ * Own-property check for the records a snapshot holds (flags, variants, segments, a
+ * context): an inherited name such as `toString` is never a flag or an attribute.
+ * Internal to core; one shared copy keeps browser bundles smaller.
+ */
+export const hasOwn = Object.prototype.hasOwnProperty;
+
 export interface Snapshot {
   schemaVersion: number;
   environment: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { evaluate } from '@switchboard/core';
 import { applyPatch, checkPatch, checkSnapshot, diffSnapshots } from './snapshot-payloads.js';
 import { booleanFlag, snapshotOf } from './test-support/fixtures.js';
 
@@ -6,31 +7,35 @@ describe('checkSnapshot', () => {
   it('accepts a snapshot and ignores unknown fields', () => {
     const doc = { ...snapshotOf(3, { ...booleanFlag('a'), futureField: 1 } as never), extra: { anything: true } };
     const checked = checkSnapshot(doc);
-    expect(checked).toEqual(snapshotOf(3, booleanFlag('a')));
+    expect(JSON.parse(JSON.stringify(checked))).toEqual(snapshotOf(3, booleanFlag('a')));
     expect(checked).not.toHaveProperty('extra');
   });
 
-  it('compacts flags: evaluation-only fields in one order, empty lists and a salt equal to the key dropped', () => {
+  it('holds flags compiled, reading back as the evaluation fields in one order, empty lists and a salt equal to the key dropped', () => {
     const checked = checkSnapshot(snapshotOf(1, booleanFlag('a', { salt: 'a', rules: [], prerequisites: [], clientSide: true }), booleanFlag('b', { salt: '' })));
     if (typeof checked === 'string') throw new Error(checked);
     const a = checked.flags.a!;
-    expect(Object.keys(a)).toEqual(['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough']);
-    expect([a.salt, a.rules, a.prerequisites, a.clientSide]).toEqual([undefined, undefined, undefined, undefined]);
-    expect(checked.flags.b!.salt).toBe(''); // an empty salt is meaningful: it is kept
+    expect(Object.hasOwn(a, 'fallthrough')).toBe(false); // compiled: read back through a getter
+    expect(a.fallthrough).toEqual({ variant: 'on' });
+    expect(Object.keys(JSON.parse(JSON.stringify(a)))).toEqual(['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'fallthrough']);
+    expect([a.rules, a.prerequisites, a.clientSide]).toEqual([undefined, [], undefined]);
+    expect(JSON.parse(JSON.stringify(checked.flags.b)).salt).toBe(''); // an empty salt is meaningful: it is kept
   });
 
-  it('shares structurally equal parts between flags, and keeps malformed rules as they are', () => {
+  it('shares structurally equal parts between flags, and keeps malformed flags as documents', () => {
     const rule = { id: 'r', conditions: [{ attribute: 'country', operator: 'in' as const, values: ['DE'] }], serve: { variant: 'on' } };
     const checked = checkSnapshot(
-      JSON.parse(JSON.stringify(snapshotOf(1, booleanFlag('a', { rules: [rule] }), booleanFlag('b', { rules: [{ ...rule, id: 's' }, 'junk' as never] })))) as unknown,
+      JSON.parse(
+        JSON.stringify(snapshotOf(1, booleanFlag('a', { rules: [rule] }), booleanFlag('b', { rules: [{ ...rule, id: 's' }] }), booleanFlag('c', { rules: [rule, 'junk' as never] }))),
+      ) as unknown,
     );
     if (typeof checked === 'string') throw new Error(checked);
-    const [a, b] = [checked.flags.a!, checked.flags.b!];
+    const [a, b, c] = [checked.flags.a!, checked.flags.b!, checked.flags.c!];
     expect(a.variants).toBe(b.variants);
-    expect(a.fallthrough).toBe(b.fallthrough);
     expect(a.rules![0]!.conditions).toBe(b.rules![0]!.conditions);
     expect(b.rules![0]!.id).toBe('s');
-    expect(b.rules![1]).toBe('junk');
+    expect(Object.keys(c)).toEqual(['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough']);
+    expect(c.rules![1]).toBe('junk');
   });
 
   it('holds flag keys like __proto__ as ordinary own keys', () => {
@@ -59,7 +64,32 @@ describe('checkSnapshot', () => {
 
   it('keeps a flag whose rules are malformed: evaluation handles it per flag', () => {
     const doc = snapshotOf(1, booleanFlag('a', { rules: 'garbage' as never }));
-    expect(checkSnapshot(doc)).toEqual(doc);
+    expect(JSON.parse(JSON.stringify(checkSnapshot(doc)))).toEqual(doc);
+  });
+
+  it('evaluates held flags exactly like the documents they came from, and reads them back as equivalent documents', () => {
+    const doc = snapshotOf(
+      1,
+      booleanFlag('plain'),
+      booleanFlag('off', { enabled: false }),
+      booleanFlag('rollout', { salt: 'shared', fallthrough: { rollout: [{ variant: 'on', weight: 30 }, { variant: 'off', weight: 70 }], bucketBy: 'orgId' } }),
+      booleanFlag('targeted', {
+        prerequisites: [{ flag: 'plain', variant: 'on' }],
+        rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { rollout: [{ variant: 'on', weight: 1 }, { variant: 'off', weight: 1 }] } }],
+      }),
+    );
+    const checked = checkSnapshot(doc);
+    if (typeof checked === 'string') throw new Error(checked);
+    const again = checkSnapshot(JSON.parse(JSON.stringify(checked)));
+    if (typeof again === 'string') throw new Error(again);
+    for (const key of Object.keys(doc.flags)) {
+      for (let i = 0; i < 50; i++) {
+        const ctx = { userId: `u${i}`, orgId: i % 7 === 0 ? undefined : `o${i % 11}`, country: i % 2 === 0 ? 'DE' : 'FR' };
+        const want = evaluate(doc, key, ctx, false);
+        expect(evaluate(checked, key, ctx, false)).toStrictEqual(want);
+        expect(evaluate(again, key, ctx, false)).toStrictEqual(want);
+      }
+    }
   });
 });
 

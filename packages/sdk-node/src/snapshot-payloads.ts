@@ -3,8 +3,12 @@
  * shallow on purpose: a flag with a malformed rule still evaluates (to the caller's
  * default with `PARSE_ERROR`), so one bad flag never costs the whole snapshot. Unknown
  * fields are ignored everywhere.
+ *
+ * Flags are held compiled (`compileFlag` from core): one representation per flag, which
+ * evaluation uses as it is and which still reads as the flag document (change detection
+ * below, persistence through `JSON.stringify`).
  */
-import { SCHEMA_VERSION, type Flag, type Segment, type Snapshot } from '@switchboard/core';
+import { SCHEMA_VERSION, compileFlag, compileFlags, type Flag, type Segment, type Snapshot } from '@switchboard/core';
 
 export interface Patch {
   revision: number;
@@ -51,11 +55,20 @@ function compactRules(rules: Flag['rules'], pool: SharePool | undefined): Flag['
 }
 
 /**
- * The flag as held in memory: only the fields evaluation reads, always in one order, so
- * every flag shares one hidden class (monomorphic property loads on the hot path), with
- * equal parts shared through `pool`. Empty lists and a salt equal to the key are dropped:
- * evaluation treats them exactly like absent ones. Malformed parts are kept as they are,
- * so evaluation still reports them (`PARSE_ERROR`).
+ * A flag as held in memory. Normally its compiled form; a flag with something malformed
+ * can't be compiled ahead of time without losing what evaluation must report, so it is
+ * held as a document (which evaluation compiles on first use).
+ */
+function holdFlag(flag: Flag): Flag {
+  const compiled = compileFlag(flag);
+  return compiled === flag ? compactFlag(flag) : compiled;
+}
+
+/**
+ * A malformed flag as held in memory: only the fields evaluation reads, always in one
+ * order, with equal parts shared through `pool`. Empty lists and a salt equal to the key
+ * are dropped: evaluation treats them exactly like absent ones. Malformed parts are kept
+ * as they are, so evaluation still reports them (`PARSE_ERROR`).
  */
 export function compactFlag(flag: Flag, pool?: SharePool): Flag {
   return {
@@ -72,21 +85,23 @@ export function compactFlag(flag: Flag, pool?: SharePool): Flag {
   };
 }
 
-/** Returns the snapshot (flags compacted), or a message saying why the document isn't one. */
+/** Returns the snapshot (each flag held as `holdFlag` says), or a message saying why the document isn't one. */
 export function checkSnapshot(doc: unknown): Snapshot | string {
   if (!isObject(doc)) return 'snapshot is not an object';
   if (doc.schemaVersion !== SCHEMA_VERSION) return `unsupported schemaVersion ${JSON.stringify(doc.schemaVersion)} (this SDK reads ${SCHEMA_VERSION})`;
   if (!isRevision(doc.revision)) return 'snapshot revision is not a non-negative integer';
   if (!isObject(doc.flags)) return 'snapshot flags is not an object';
   if (doc.segments !== undefined && !isObject(doc.segments)) return 'snapshot segments is not an object';
-  // Null prototype: a flag keyed "__proto__" is an own property like any other.
-  const flags = Object.create(null) as Record<string, Flag>;
-  const pool: SharePool = new Map();
   for (const key of Object.keys(doc.flags)) {
-    const flag = doc.flags[key];
-    const problem = flagProblem(key, flag);
+    const problem = flagProblem(key, doc.flags[key]);
     if (problem) return problem;
-    flags[key] = compactFlag(flag as Flag, pool);
+  }
+  // A null-prototype record: a flag keyed "__proto__" is an own property like any other.
+  const flags = compileFlags(doc.flags as Record<string, Flag>);
+  const pool: SharePool = new Map();
+  for (const key of Object.keys(flags)) {
+    const flag = flags[key]!;
+    if (flag === doc.flags[key]) flags[key] = compactFlag(flag, pool);
   }
   const segments = Object.create(null) as Record<string, Segment>;
   if (doc.segments) {
@@ -96,13 +111,17 @@ export function checkSnapshot(doc: unknown): Snapshot | string {
       segments[key] = segment as unknown as Segment;
     }
   }
-  return {
+  const snapshot: Snapshot = {
     schemaVersion: SCHEMA_VERSION,
     environment: typeof doc.environment === 'string' ? doc.environment : '',
     revision: doc.revision,
     flags,
     segments,
   };
+  // Found now, while the whole snapshot is being read anyway, rather than on the first
+  // patch: that one should only cost what the patch itself needs (kill-switch latency).
+  holdersOf(snapshot);
+  return snapshot;
 }
 
 export function checkPatch(doc: unknown): Patch | string {
@@ -120,7 +139,7 @@ export function checkPatch(doc: unknown): Patch | string {
       if (s !== null && !isObject(s)) return `segment ${JSON.stringify(key)} is not an object`;
     }
   }
-  const patch: Patch = { revision: doc.revision, key: doc.key, flag: doc.flag === null ? null : compactFlag(doc.flag as Flag) };
+  const patch: Patch = { revision: doc.revision, key: doc.key, flag: doc.flag === null ? null : holdFlag(doc.flag as Flag) };
   if (doc.segments !== undefined) patch.segments = doc.segments as Record<string, Segment | null>;
   return patch;
 }

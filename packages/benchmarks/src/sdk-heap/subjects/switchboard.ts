@@ -9,7 +9,8 @@ export const switchboardSubject: HeapSubjectFactory = async (specs) => {
     id: 'switchboard',
     label: 'Switchboard',
     source: `@switchboard/node ${packageVersion('@switchboard/node')}`,
-    setup: '`createClient({ offline: true, bootstrap })` with the flag document a server key receives; the client checks and copies it (the same path as a streamed `put`)',
+    setup:
+      '`createClient({ offline: true, bootstrap })` with the flag document a server key receives; the client checks it and holds each flag compiled (`compileFlags` from `@switchboard/core`, the same path as a streamed `put`), one representation per flag with equal parts held once. Prebuilt results and rollouts without a rule id are interned process-wide, so the warm-up clients put them in the baseline: for these flags about 100 entries, roughly 40 KiB once per process, not per client',
     serves: true,
     async create() {
       const client = createClient({ offline: true, bootstrap: JSON.parse(json) });
@@ -26,7 +27,7 @@ export const switchboardSubject: HeapSubjectFactory = async (specs) => {
   };
 };
 
-/** The same client before any evaluation: what core's compiled flags add shows as the difference. */
+/** The same client before any evaluation: evaluating should add nothing, as flags arrive compiled. */
 export const switchboardHeldSubject: HeapSubjectFactory = async (specs) => {
   const subject = await switchboardSubject(specs);
   return {
@@ -34,7 +35,7 @@ export const switchboardHeldSubject: HeapSubjectFactory = async (specs) => {
     id: 'switchboard-unevaluated',
     label: 'Switchboard, before any evaluation',
     setup:
-      'the same client, never evaluated: `@switchboard/core` compiles a flag (prebuilt results, cumulative weights) on its first evaluation and keeps it while the flag object lives, so the difference to the first row is the compiled form',
+      'the same client, never evaluated: flags are compiled as they arrive (prebuilt results, cumulative weights), not on first evaluation, so this row should match the first within measurement noise',
     serves: false,
     evaluateAll: async () => [],
   };
