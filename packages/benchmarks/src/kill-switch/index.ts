@@ -36,6 +36,14 @@ const PAUSE_BETWEEN_FLIPS_MS = 300;
  * 250 times in sequence, so the measured flips start once the workers are warm.
  */
 const WARMUP_FLIPS = 3;
+/**
+ * Kill-switch writes before any client connects. A freshly started server compiles its
+ * write path (routes, validation, the database driver) over its first few dozen writes,
+ * on V8's background threads, which on two cores take CPU from the clients: whichever
+ * client kind ran first measured a p99 ~20 ms worse than the same kind run second. A
+ * production server has long been warm.
+ */
+const SERVER_WARMUP_WRITES = 40;
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'client-worker.js');
 
@@ -121,6 +129,18 @@ function openFilesLimit(): string {
   }
 }
 
+/** Sends the kill switch to A, set to the opposite of `state.enabled`, and records the new state. */
+async function flipOnce(a: ServerProcess, state: { enabled: boolean; version: number }): Promise<void> {
+  const enabled = !state.enabled;
+  const res = await a.admin.request('PATCH', `/api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT}`, { enabled }, { 'if-match': `"${state.version}"` });
+  const body = res.body as { version?: number; enabled?: boolean };
+  if (res.status !== 200 || body.enabled !== enabled || typeof body.version !== 'number') {
+    throw new Error(`kill switch PATCH answered ${res.status}: ${JSON.stringify(body)}`);
+  }
+  state.enabled = enabled;
+  state.version = body.version;
+}
+
 async function runMode(
   mode: ClientMode,
   group: ChildGroup,
@@ -155,14 +175,8 @@ async function runMode(
       await Promise.all(workers.map((w) => w.next('armed', 10_000)));
       const seen = Promise.all(workers.map((w) => w.next<SeenMessage>('seen', FLIP_TIMEOUT_MS + 10_000)));
       const sent = monotonicMs();
-      const res = await a.admin.request('PATCH', `/api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT}`, { enabled }, { 'if-match': `"${state.version}"` });
+      await flipOnce(a, state);
       const answered = monotonicMs();
-      const body = res.body as { version?: number; enabled?: boolean };
-      if (res.status !== 200 || body.enabled !== enabled || typeof body.version !== 'number') {
-        throw new Error(`kill switch PATCH answered ${res.status}: ${JSON.stringify(body)}`);
-      }
-      state.enabled = enabled;
-      state.version = body.version;
       const reports = await seen;
       const times = reports.flatMap((r) => r.times);
       const servers = reports.flatMap((r) => r.servers);
@@ -211,6 +225,7 @@ async function measure(context: BenchModuleContext): Promise<KillSwitchRun> {
       await sleep(100);
     }
     const state = { enabled: true, version: versions.get(KILL_SWITCH)! };
+    for (let i = 0; i < SERVER_WARMUP_WRITES; i++) await flipOnce(a, state);
     const redisBefore = await b.metric('switchboard_fanout_applied_total', 'path="redis"');
     const checkBefore = await b.metric('switchboard_fanout_applied_total', 'path="revision-check"');
     const modes = [await runMode('raw', group, a, b, key, state, flips), await runMode('sdk', group, a, b, key, state, flips)];
@@ -307,6 +322,7 @@ function render(run: KillSwitchRun, context: BenchModuleContext, machine: Return
   const method =
     `two server processes (\`node apps/server/dist/server.js\`, A and B) on one Postgres 15 (test-services, durable: fsync on) and one \`redis-server\`, ${FLAG_COUNT} flags plus the kill-switch flag, one server key. ` +
     `${integer(CLIENTS)} clients in ${WORKERS} worker processes (${CLIENTS / WORKERS} each, alternating between A and B, so ${run.modes[0]?.perServer.join(' on A and ')} on B), run twice: as raw SSE readers (one socket each, measuring the server's fan-out) and as \`@switchboard/node\` clients (\`createClient\` with events off; measuring kill switch → \`change\` event → \`isEnabled\` answers the new state). ` +
+    `Before any client connects, A takes ${SERVER_WARMUP_WRITES} kill-switch writes, so both servers' write and fan-out paths are compiled as in a server that has been running. ` +
     `Before flipping, every client has its snapshot and both servers' \`switchboard_sse_connections\` gauges match; ${WARMUP_FLIPS} warm-up flips (reported below the tables) precede the measured ones. Each flip arms the workers, then sends \`PATCH /api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT} {"enabled": …}\` with \`If-Match\` to A; the flips alternate off and on, ${PAUSE_BETWEEN_FLIPS_MS} ms apart once every client has seen the previous one. ` +
     `All timestamps are CLOCK_MONOTONIC (\`process.hrtime\`), one clock for every process on the machine. Latency = the client saw it − the admin answer arrived; it can be negative for clients on A, which may see the change before the answer arrives (A pushes to its streams before answering). A client that hasn't seen a flip within ${FLIP_TIMEOUT_MS / 1000} s counts as missed. ` +
     `Everything (servers, Postgres, Redis, ${WORKERS} client processes, the benchmark) shares the machine's ${machine.cores} cores; no pinning. Open-file limit: ${run.openFilesLimit}.`;
