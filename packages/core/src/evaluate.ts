@@ -1,10 +1,11 @@
 /**
- * The standard evaluation: every operator available. Node, the server and anything that
- * doesn't count bytes use this; browser bundles build a smaller one with
- * `createEvaluator` from `@switchboard/core/evaluator`.
+ * The standard evaluation: every operator available, hashing with the fast murmur3.
+ * Node, the server and anything that doesn't count bytes use this; browser bundles build
+ * a smaller one with `createEvaluator` from `@switchboard/core/evaluator`.
  */
-import { conditionMatches, segmentMatches } from './conditions.js';
-import { createEvaluator } from './evaluator.js';
+import { conditionMatches, type ExtendedOperators, segmentMatches } from './conditions.js';
+import { createEvaluator as createEngine, type Evaluate, type EvaluatorOptions } from './evaluator.js';
+import { murmur3 } from './murmur3.js';
 import { extendedOperators } from './operators.js';
 import type { Condition, EvaluationContext, Segment } from './snapshot.js';
 
@@ -27,6 +28,14 @@ export { MAX_PREREQUISITE_DEPTH } from './evaluator.js';
  * @param defaultValue returned on any error; its type must match the flag's type
  */
 export const evaluate = createEvaluator(extendedOperators);
+
+/**
+ * `createEvaluator` from `@switchboard/core/evaluator`, except that the hash defaults to
+ * the fast `murmur3` (the same buckets as `murmur3Compact`, about four times faster).
+ */
+export function createEvaluator(extended?: ExtendedOperators, options?: EvaluatorOptions): Evaluate {
+  return createEngine(extended, { hash: options?.hash ?? murmur3 });
+}
 
 /** Whether one condition holds for the context; a condition with bad values is false. */
 export function matchesCondition(condition: Condition, context: EvaluationContext, segments?: Record<string, Segment>, depth = 0): boolean {

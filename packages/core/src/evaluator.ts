@@ -1,18 +1,31 @@
 /**
  * `@switchboard/core/evaluator`: the evaluation engine with the parser-backed operators
  * (`matches`, `before`/`after`, `semver*`) injected rather than imported, so a browser
- * bundle that doesn't need them doesn't carry them. `evaluate` from the main entry is
- * `createEvaluator(extendedOperators)`.
+ * bundle that doesn't need them doesn't carry them. The bucketing hash is injectable
+ * too and defaults to the compact murmur3: this module must not import the fast one, or
+ * every browser bundle carries it. `evaluate` from the main entry is
+ * `createEvaluator(extendedOperators, { hash: murmur3 })`.
  */
 import { bucketOf } from './bucketing.js';
 import { compile, Precompiled, valueMatchesType, type CompiledFlag, type CompiledServe, type Served } from './compile.js';
 import { conditionMatches, type ExtendedOperators } from './conditions.js';
-import { murmur3 } from './murmur3.js';
+import { murmur3Compact } from './murmur3-compact.js';
 import type { ErrorCode, EvaluationResult } from './result.js';
 import { hasOwn, type EvaluationContext, type Flag, type Snapshot } from './snapshot.js';
 
 export type { ExtendedOperators };
-export { murmur3 };
+export { murmur3Compact };
+
+/**
+ * MurmurHash3 x86_32 (seed 0) of the UTF-8 of `salt + value`, unsigned: `murmur3` or
+ * `murmur3Compact`. Nothing else: another function would move users between variants.
+ */
+export type BucketingHash = (salt: string, value: string) => number;
+
+export interface EvaluatorOptions {
+  /** Defaults to `murmur3Compact` here and to the faster `murmur3` on the main entry. */
+  hash?: BucketingHash;
+}
 
 /** `evaluate`'s signature: see its documentation in the main entry. */
 export type Evaluate = <T>(snapshot: Snapshot, flagKey: string, context: EvaluationContext, defaultValue: T) => EvaluationResult<T>;
@@ -52,7 +65,7 @@ const CYCLE = {} as EvaluationResult<never>;
 // MALFORMED: any other malformed spot reached.
 const MALFORMED = {} as EvaluationResult<never>;
 
-function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext): Served | typeof MALFORMED {
+function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext, hash: BucketingHash): Served | typeof MALFORMED {
   if (serve.broken) return MALFORMED;
   const by = serve.bucketBy;
   if (by === null) return serve.results[0] ?? MALFORMED;
@@ -63,7 +76,7 @@ function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext)
   // Without the bucketing attribute there is no stable bucket; a random one would flip
   // users between variants, so they get the off variant instead.
   if (id === undefined) return c.unbucketed ?? MALFORMED;
-  const bucket = bucketOf(murmur3(c.salt, id), serve.total);
+  const bucket = bucketOf(hash(c.salt, id), serve.total);
   const cumulative = serve.cumulative;
   for (let i = 0; i < cumulative.length; i++) {
     if (bucket < cumulative[i]!) return serve.results[i] ?? MALFORMED;
@@ -77,6 +90,7 @@ function resolve(
   context: EvaluationContext,
   depth: number,
   x: ExtendedOperators | undefined,
+  hash: BucketingHash,
 ): Served | typeof MALFORMED {
   if (!c.enabled) return c.disabled ?? MALFORMED;
   const prerequisites = c.prerequisites;
@@ -88,7 +102,7 @@ function resolve(
       if (typeof parent !== 'object' || parent === null) return MALFORMED;
       // A chain this deep can only be a cycle (the validator caps real chains far lower).
       if (depth >= MAX_PREREQUISITE_DEPTH) return CYCLE;
-      const outcome = resolve(snapshot, compiledOf(parent), context, depth + 1, x);
+      const outcome = resolve(snapshot, compiledOf(parent), context, depth + 1, x, hash);
       if (outcome === CYCLE) return CYCLE;
       if (outcome !== null && outcome !== MALFORMED && outcome.variant === p.variant) continue;
     }
@@ -103,9 +117,9 @@ function resolve(
     for (let j = 0; j < conditions.length; j++) {
       if (!conditionMatches(conditions[j]!, context, snapshot.segments, 0, x)) continue next;
     }
-    return pick(c, rule.serve, context);
+    return pick(c, rule.serve, context, hash);
   }
-  return pick(c, c.fallback, context);
+  return pick(c, c.fallback, context, hash);
 }
 
 /**
@@ -113,8 +127,10 @@ function resolve(
  * `before`, `after`, `semverEq`, `semverLt` or `semverGt` are invalid: false even when
  * negated, exactly like a condition with a bad value. With `extendedOperators` from
  * `@switchboard/core/operators` the results are identical to the main entry's `evaluate`.
+ * `options.hash` only trades speed for size: both murmur3s give the same buckets.
  */
-export function createEvaluator(extended?: ExtendedOperators): Evaluate {
+export function createEvaluator(extended?: ExtendedOperators, options?: EvaluatorOptions): Evaluate {
+  const hash = options?.hash ?? murmur3Compact;
   return function evaluate<T>(snapshot: Snapshot, flagKey: string, context: EvaluationContext, defaultValue: T): EvaluationResult<T> {
     try {
       const flags = typeof snapshot === 'object' && snapshot !== null ? snapshot.flags : undefined;
@@ -126,7 +142,7 @@ export function createEvaluator(extended?: ExtendedOperators): Evaluate {
       const c = compiledOf(flag);
       if (!valueMatchesType(defaultValue, c.type)) return failure(defaultValue, 'TYPE_MISMATCH');
       const ctx = typeof context === 'object' && context !== null ? context : {};
-      const served = resolve(snapshot, c, ctx, 0, extended);
+      const served = resolve(snapshot, c, ctx, 0, extended, hash);
       return served === null || served === MALFORMED || served === CYCLE
         ? failure(defaultValue, 'PARSE_ERROR')
         : (served as EvaluationResult<T>);

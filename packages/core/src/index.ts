@@ -1,9 +1,10 @@
-export { evaluate, matchesCondition, inSegment, valueMatchesType, MAX_PREREQUISITE_DEPTH } from './evaluate.js';
+export { evaluate, createEvaluator, matchesCondition, inSegment, valueMatchesType, MAX_PREREQUISITE_DEPTH } from './evaluate.js';
 export { MAX_SEGMENT_DEPTH } from './conditions.js';
-export { createEvaluator, type Evaluate } from './evaluator.js';
+export type { BucketingHash, Evaluate, EvaluatorOptions } from './evaluator.js';
 export { compileFlag, compileFlags, type FlagPool } from './compiled-flag.js';
 export { extendedOperators, type ExtendedOperators } from './operators.js';
 export { murmur3 } from './murmur3.js';
+export { murmur3Compact } from './murmur3-compact.js';
 export { bucketOf, pickVariant } from './bucketing.js';
 export { compareSemver } from './semver.js';
 export { toInstant } from './instant.js';

@@ -24,14 +24,15 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The target for what every page loads, bytes (4 kB, with 1 kB = 1,000 bytes). */
 export const TARGET = 4000;
 /**
- * What CI enforces today: the main chunk as last measured plus a little room. With the
- * client, delivery and events rewritten as one compact closure it is 6,282 B (6,586 B
- * before; 6,594 B when the browser SDK landed). About 2.9–3 kB of it is the evaluation
- * engine from @switchboard/core, so a change there moves this number too. The 4 kB
- * target is not met yet; this ceiling only stops the bundle from growing while it is
- * worked down. Lower it with every cut, never raise it casually.
+ * What CI enforces today: the main chunk as last measured plus a little room. With
+ * core's compact murmur3 in place of the fast one it is 6,026 B (6,270 B before; 6,282 B
+ * after the client, delivery and events became one compact closure; 6,594 B when the
+ * browser SDK landed). About 2.6 kB of it is the evaluation engine from
+ * @switchboard/core, so a change there moves this number too. The 4 kB target is not met
+ * yet; this ceiling only stops the bundle from growing while it is worked down. Lower it
+ * with every cut, never raise it casually.
  */
-export const CEILING = 6380;
+export const CEILING = 6130;
 
 const SUBJECTS = [
   {
