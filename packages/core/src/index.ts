@@ -29,3 +29,4 @@ export type {
   WeightedVariant,
 } from './snapshot.js';
 export type { ErrorCode, EvaluationResult, Reason } from './result.js';
+export type { EvaluationSummary, EventsPayload, TrackedEvent } from './events-payload.js';

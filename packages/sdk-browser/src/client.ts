@@ -22,7 +22,7 @@
 // The evaluator entry hashes with core's compact murmur3 (same buckets as the fast one,
 // a quarter of a kilobyte less gzip); the fast one is for Node and never reaches here.
 import { createEvaluator, murmur3Compact } from '@switchboard/core/evaluator';
-import type { EvaluationContext, EvaluationResult, FlagValue } from '@switchboard/core';
+import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } from '@switchboard/core';
 import { error, type SwitchboardError } from './errors.js';
 import { createSseParser } from './sse.js';
 import { applyPatch, checkPatch, checkSnapshot, usesExtended, type ClientSnapshot, type Patch } from './snapshot.js';
@@ -128,14 +128,6 @@ export interface SwitchboardClient {
   readonly revision: number;
 }
 
-export interface TrackedEvent {
-  name: string;
-  userId?: string;
-  /** The context without `userId`; absent when empty. */
-  context?: EvaluationContext;
-  value?: number;
-  timestamp: number;
-}
 
 type Listener = (arg?: never) => void;
 

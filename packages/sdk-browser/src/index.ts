@@ -6,11 +6,10 @@ export type {
   SnapshotSource,
   SnapshotStorage,
   SwitchboardClient,
-  TrackedEvent,
   UserOrContext,
   VariantResult,
   Widen,
 } from './client.js';
 export type { SwitchboardError, SwitchboardErrorCode } from './errors.js';
 export type { ClientSnapshot, PrivateAttributes, Patch } from './snapshot.js';
-export type { EvaluationContext, EvaluationResult, FlagValue, JsonValue, Reason, ErrorCode, Snapshot, Flag } from '@switchboard/core';
+export type { EvaluationContext, EvaluationResult, FlagValue, JsonValue, Reason, ErrorCode, Snapshot, Flag, TrackedEvent } from '@switchboard/core';

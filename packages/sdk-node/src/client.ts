@@ -13,7 +13,7 @@ import { StreamSource } from './delivery/stream.js';
 import { Poller } from './delivery/poller.js';
 import type { Failure } from './delivery/http.js';
 import { EventRecorder } from './events/recorder.js';
-import type { TrackedEvent } from './events/payload.js';
+import type { TrackedEvent } from '@switchboard/core';
 
 /**
  * `initializing`: no snapshot yet (evaluations return defaults or the bootstrap).

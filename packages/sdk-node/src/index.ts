@@ -5,6 +5,6 @@ export { DEFAULTS } from './options.js';
 export { SwitchboardError, isSwitchboardError, type SwitchboardErrorCode } from './errors.js';
 export { createFileStore, type SnapshotStore } from './persistence.js';
 export type { Clock, TimerHandle } from './clock.js';
-export type { EventsPayload, EvaluationSummary, TrackedEvent } from './events/payload.js';
+export type { EventsPayload, EvaluationSummary, TrackedEvent } from '@switchboard/core';
 export { SDK_NAME, SDK_VERSION } from './version.js';
 export type { EvaluationContext, EvaluationResult, FlagValue, JsonValue, Reason, ErrorCode, Snapshot, Flag } from '@switchboard/core';

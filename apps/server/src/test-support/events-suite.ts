@@ -1,7 +1,7 @@
 /**
  * `POST /api/sdk/events` and its admin reads, on whichever database the calling test
  * file built the app on. Bodies are shaped exactly as the Node SDK sends them
- * (packages/sdk-node/src/events/payload.ts).
+ * (packages/core/src/events-payload.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { pruneBefore } from '../modules/events/store.js';

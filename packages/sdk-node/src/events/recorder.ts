@@ -12,7 +12,7 @@ import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { abortAfter, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
-import type { EvaluationSummary, EventsPayload, TrackedEvent } from './payload.js';
+import type { EvaluationSummary, EventsPayload, TrackedEvent } from '@switchboard/core';
 
 export interface RecorderSettings {
   url: string;

@@ -1,6 +1,6 @@
 /**
  * HTTP shapes of `POST /api/sdk/events` (exactly what the SDKs send: see
- * packages/sdk-node/src/events/payload.ts) and of the admin reads of what it stored.
+ * packages/core/src/events-payload.ts) and of the admin reads of what it stored.
  * Every string, array, object and number is bounded; unknown properties are refused.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';

@@ -1,8 +1,9 @@
 /**
- * The body of `POST /api/sdk/events`. The server stores it; this file is the contract
- * (the README documents it for the server side). Times are epoch milliseconds.
+ * The body of `POST /api/sdk/events`, which the Node and browser SDKs both send and the
+ * server stores: this file is the contract (the SDK READMEs document it). Types only.
+ * Times are epoch milliseconds.
  */
-import type { EvaluationContext } from '@switchboard/core';
+import type { EvaluationContext } from './snapshot.js';
 
 export interface EventsPayload {
   sdk: { name: string; version: string };
@@ -26,7 +27,7 @@ export interface EvaluationSummary {
 export interface TrackedEvent {
   name: string;
   userId?: string;
-  /** The context passed to `track`, without `userId`. */
+  /** The context passed to `track`, without `userId`; absent when empty. */
   context?: EvaluationContext;
   value?: number;
   timestamp: number;
