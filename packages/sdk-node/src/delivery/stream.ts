@@ -112,9 +112,9 @@ export class StreamSource {
    * one process holds many clients.
    */
   private connectWithHttp(headers: Record<string, string>, controller: AbortController): Promise<Failure> {
-    const { clock, timeout, url } = this.options;
+    const { clock, url } = this.options;
     return new Promise<Failure>((settle) => {
-      const cancelTimeout = abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `${WHAT}: no response within ${timeout} ms`));
+      const cancelTimeout = this.connectTimeout(controller);
       let reading: Reading | undefined;
       let done = false;
       const finish = (failure: Failure): void => {
@@ -158,10 +158,16 @@ export class StreamSource {
     });
   }
 
+  /** Aborts the attempt if no response (headers) arrives within `timeout`; returns the cancel. */
+  private connectTimeout(controller: AbortController): () => void {
+    const { clock, timeout } = this.options;
+    return abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `${WHAT}: no response within ${timeout} ms`));
+  }
+
   /** Through the caller's fetch (proxies, custom agents). */
   private async connectWithFetch(headers: Record<string, string>, controller: AbortController): Promise<Failure> {
-    const { clock, fetch, timeout, url } = this.options;
-    const cancelTimeout = abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `${WHAT}: no response within ${timeout} ms`));
+    const { clock, fetch, url } = this.options;
+    const cancelTimeout = this.connectTimeout(controller);
     let res: Response;
     try {
       res = await fetch(`${url}/api/sdk/stream`, { headers, signal: controller.signal });
