@@ -1,5 +1,5 @@
 import type { EvaluationResult, Reason } from './result.js';
-import { hasOwn, type Condition, type Flag, type FlagValue, type Prerequisite, type Serve } from './snapshot.js';
+import { hasOwn, valueMatchesType, type Condition, type Flag, type FlagValue, type Prerequisite, type Serve } from './snapshot.js';
 
 /** A prebuilt result, or null where the flag names a variant it can't serve. */
 export type Served = EvaluationResult<FlagValue> | null;
@@ -65,19 +65,6 @@ export interface CompiledFlag {
  * for it.
  */
 export class Precompiled {}
-
-/** The JS type a flag type's values and defaults must have. */
-export function valueMatchesType(value: unknown, type: unknown): boolean {
-  // Each `typeof value === '<literal>'` compiles to a type check; Number.isFinite is false
-  // for anything but a finite number, so it checks the type too.
-  return type === 'boolean'
-    ? typeof value === 'boolean'
-    : type === 'string'
-      ? typeof value === 'string'
-      : type === 'number'
-        ? Number.isFinite(value)
-        : type === 'json' && typeof value === 'object';
-}
 
 const same: Share = (value) => value;
 // Internal and never changed, so not frozen.

@@ -1,17 +1,21 @@
 /**
- * `@switchboard/core/evaluator`: the evaluation engine with the parser-backed operators
- * (`matches`, `before`/`after`, `semver*`) injected rather than imported, so a browser
- * bundle that doesn't need them doesn't carry them. The bucketing hash is injectable
- * too and defaults to the compact murmur3: this module must not import the fast one, or
- * every browser bundle carries it. `evaluate` from the main entry is
- * `createEvaluator(extendedOperators, { hash: murmur3 })`.
+ * `@switchboard/core/evaluator`: the compact evaluation engine, for browser bundles. It
+ * interprets the flag document on every call — no compile step, no prebuilt results, no
+ * cache — and gives exactly the results of the main entry's compiled engine
+ * (compiled-evaluator.ts), which exists for Node's speed; a page evaluates a handful of
+ * flags per render, so here bytes count and time doesn't. The parser-backed operators
+ * (`matches`, `before`/`after`, `semver*`) are injected rather than imported, and the
+ * hash defaults to the compact murmur3: this module must import neither the fast murmur3
+ * nor compile.ts, or every browser bundle carries them.
+ *
+ * It also defines what both engines share: the `Evaluate` signature, the options and
+ * `MAX_PREREQUISITE_DEPTH`.
  */
 import { bucketOf } from './bucketing.js';
-import { compile, Precompiled, valueMatchesType, type CompiledFlag, type CompiledServe, type Served } from './compile.js';
 import { conditionMatches, type ExtendedOperators } from './conditions.js';
 import { murmur3Compact } from './murmur3-compact.js';
-import type { ErrorCode, EvaluationResult } from './result.js';
-import { hasOwn, type EvaluationContext, type Flag, type Snapshot } from './snapshot.js';
+import type { ErrorCode, EvaluationResult, Reason } from './result.js';
+import { hasOwn, valueMatchesType, type EvaluationContext, type Flag, type FlagValue, type Snapshot } from './snapshot.js';
 
 export type { ExtendedOperators };
 export { murmur3Compact };
@@ -33,119 +37,117 @@ export type Evaluate = <T>(snapshot: Snapshot, flagKey: string, context: Evaluat
 /** How deep prerequisite chains may go; deeper is treated as a cycle. */
 export const MAX_PREREQUISITE_DEPTH = 16;
 
-// Compiled flags, by flag object. A WeakMap holds nothing a caller can observe and lets
-// a replaced snapshot's flags be collected. It is also why flag objects must be treated
-// as immutable: a change is a new object. Compiling doesn't depend on the operators, so
-// every evaluator shares it.
-const compiled = new WeakMap<object, CompiledFlag>();
+/**
+ * What resolving a flag gives: a result, `null` where a malformed spot was reached, or
+ * `CYCLE` for a prerequisite chain past MAX_PREREQUISITE_DEPTH. CYCLE travels up the
+ * chain so the flag asked for reports PARSE_ERROR, where any other failure of a
+ * prerequisite just leaves it unmet.
+ */
+type Outcome = EvaluationResult<FlagValue> | null | typeof CYCLE;
+const CYCLE = 0;
 
-function compiledOf(flag: Flag): CompiledFlag {
-  // A flag held already compiled (the Node SDK holds only those) is used as it is. An
-  // instance from another copy of this package fails the check and is compiled from
-  // what it reads as: slower, never wrong.
-  if (flag instanceof Precompiled) return flag as unknown as CompiledFlag;
-  let c = compiled.get(flag);
-  if (c === undefined) {
-    c = compile(flag);
-    compiled.set(flag, c);
-  }
-  return c;
-}
+// The flag document as evaluation reads it: any field may hold anything.
+type Loose = { [field: string]: unknown };
 
-function failure<T>(value: T, errorCode: ErrorCode): EvaluationResult<T> {
-  return { value, reason: 'ERROR', errorCode };
-}
+const failure = <T>(value: T, errorCode: ErrorCode): EvaluationResult<T> => ({ value, reason: 'ERROR', errorCode });
 
-// Sentinels, told apart by identity and never handed to a caller: `evaluate` turns both
-// into the caller's default with PARSE_ERROR.
-// CYCLE marks a prerequisite chain that ran past MAX_PREREQUISITE_DEPTH. It travels up
-// the chain so the flag asked for reports PARSE_ERROR, where any other failure of a
-// prerequisite just leaves it unmet.
-const CYCLE = {} as EvaluationResult<never>;
-// MALFORMED: any other malformed spot reached.
-const MALFORMED = {} as EvaluationResult<never>;
+/** A list field; anything else counts as none. */
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext, hash: BucketingHash): Served | typeof MALFORMED {
-  if (serve.broken) return MALFORMED;
-  const by = serve.bucketBy;
-  if (by === null) return serve.results[0] ?? MALFORMED;
-  // Plain property access: an inherited property is never a string or number, so it
-  // can't be mistaken for an id, and the own-property check would cost on the hot path.
-  const raw = by === false ? undefined : context[by];
-  const id = typeof raw === 'string' ? raw : Number.isFinite(raw) ? String(raw) : undefined;
-  // Without the bucketing attribute there is no stable bucket; a random one would flip
-  // users between variants, so they get the off variant instead.
-  if (id === undefined) return c.unbucketed ?? MALFORMED;
-  const bucket = bucketOf(hash(c.salt, id), serve.total);
-  const cumulative = serve.cumulative;
-  for (let i = 0; i < cumulative.length; i++) {
-    if (bucket < cumulative[i]!) return serve.results[i] ?? MALFORMED;
-  }
-  return MALFORMED;
-}
-
-function resolve(
-  snapshot: Snapshot,
-  c: CompiledFlag,
-  context: EvaluationContext,
-  depth: number,
-  x: ExtendedOperators | undefined,
-  hash: BucketingHash,
-): Served | typeof MALFORMED {
-  if (!c.enabled) return c.disabled ?? MALFORMED;
-  const prerequisites = c.prerequisites;
-  for (let i = 0; i < prerequisites.length; i++) {
-    const p = prerequisites[i]!;
-    const flags = snapshot.flags;
-    const parent = typeof p === 'object' && p !== null && hasOwn.call(flags, p.flag) ? flags[p.flag] : undefined;
-    if (parent !== undefined) {
-      if (typeof parent !== 'object' || parent === null) return MALFORMED;
-      // A chain this deep can only be a cycle (the validator caps real chains far lower).
-      if (depth >= MAX_PREREQUISITE_DEPTH) return CYCLE;
-      const outcome = resolve(snapshot, compiledOf(parent), context, depth + 1, x, hash);
-      if (outcome === CYCLE) return CYCLE;
-      if (outcome !== null && outcome !== MALFORMED && outcome.variant === p.variant) continue;
-    }
-    return c.unmet ?? MALFORMED;
-  }
-  const rules = c.targets;
-  // The first rule whose conditions all hold decides; one that fails moves on to the next.
-  next: for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i]!;
-    const conditions = rule.conditions;
-    if (conditions === null) return MALFORMED;
-    for (let j = 0; j < conditions.length; j++) {
-      if (!conditionMatches(conditions[j]!, context, snapshot.segments, 0, x)) continue next;
-    }
-    return pick(c, rule.serve, context, hash);
-  }
-  return pick(c, c.fallback, context, hash);
+/** What serving `variant` gives, or null when the flag can't serve it. */
+function result(flag: Loose, variant: unknown, reason: Reason, ruleId?: unknown): EvaluationResult<FlagValue> | null {
+  const variants = flag.variants as Record<string, FlagValue>;
+  if (typeof variant !== 'string' || typeof variants !== 'object' || variants === null || !hasOwn.call(variants, variant)) return null;
+  const value = variants[variant]!;
+  if (!valueMatchesType(value, flag.type)) return null;
+  return ruleId === undefined ? { value, variant, reason } : { value, variant, reason, ruleId: ruleId as string };
 }
 
 /**
  * Builds an `evaluate` function. Without `extended`, conditions using `matches`,
  * `before`, `after`, `semverEq`, `semverLt` or `semverGt` are invalid: false even when
  * negated, exactly like a condition with a bad value. With `extendedOperators` from
- * `@switchboard/core/operators` the results are identical to the main entry's `evaluate`.
- * `options.hash` only trades speed for size: both murmur3s give the same buckets.
+ * `@switchboard/core/operators` the results are identical to the main entry's `evaluate`
+ * (equal, not the same objects: results here are fresh on every call). `options.hash`
+ * only trades speed for size: both murmur3s give the same buckets.
+ *
+ * A flag held compiled (`compileFlag`, main entry only) reads as its document, so it
+ * gives the same results here too, just more slowly.
  */
 export function createEvaluator(extended?: ExtendedOperators, options?: EvaluatorOptions): Evaluate {
   const hash = options?.hash ?? murmur3Compact;
   return function evaluate<T>(snapshot: Snapshot, flagKey: string, context: EvaluationContext, defaultValue: T): EvaluationResult<T> {
+    // A rollout or fixed variant; `ruleId` goes on the results of a rule's serve.
+    const pick = (flag: Loose, serve: unknown, reason: Reason, ruleId?: unknown): EvaluationResult<FlagValue> | null => {
+      if (typeof serve !== 'object' || serve === null) return null;
+      const { rollout, variant, bucketBy } = serve as Loose;
+      if (rollout === undefined) return result(flag, variant, reason, ruleId);
+      if (!Array.isArray(rollout)) return null;
+      // Weights are non-negative integers with a total in (0, 2^31 − 1], or the serve is malformed.
+      let total = 0;
+      for (const entry of rollout) {
+        const weight = typeof entry === 'object' && entry !== null ? (entry as Loose).weight : -1;
+        if (!Number.isInteger(weight) || (weight as number) < 0) return null;
+        total += weight as number;
+      }
+      if (total <= 0 || total > 0x7fffffff) return null;
+      // A bucketBy that isn't a string can never be found in a context. Plain property
+      // access: an inherited property is never a string or number.
+      const raw = bucketBy === undefined ? context.userId : typeof bucketBy === 'string' ? context[bucketBy] : undefined;
+      const id = typeof raw === 'string' ? raw : Number.isFinite(raw) ? String(raw) : undefined;
+      // Without the bucketing attribute there is no stable bucket; a random one would
+      // flip users between variants, so they get the off variant instead.
+      if (id === undefined) return result(flag, flag.offVariant, 'DEFAULT');
+      const salt = typeof flag.salt === 'string' ? flag.salt : typeof flag.key === 'string' ? flag.key : '';
+      // The first variant whose cumulative weight exceeds the bucket.
+      let bucket = bucketOf(hash(salt, id), total);
+      for (const entry of rollout as Loose[]) {
+        if ((bucket -= entry.weight as number) < 0) return result(flag, entry.variant, 'SPLIT', ruleId);
+      }
+      return null;
+    };
+
+    const resolve = (flag: Loose, depth: number): Outcome => {
+      if (flag.enabled !== true) return result(flag, flag.offVariant, 'DISABLED');
+      const prerequisites = list(flag.prerequisites);
+      for (const p of prerequisites) {
+        const flags = snapshot.flags as Record<string, unknown>;
+        const key = typeof p === 'object' && p !== null ? ((p as Loose).flag as string) : undefined;
+        const parent = key !== undefined && hasOwn.call(flags, key) ? flags[key] : undefined;
+        if (parent !== undefined) {
+          if (typeof parent !== 'object' || parent === null) return null;
+          // A chain this deep can only be a cycle (the validator caps real chains far lower).
+          if (depth >= MAX_PREREQUISITE_DEPTH) return CYCLE;
+          const outcome = resolve(parent as Loose, depth + 1);
+          if (outcome === CYCLE) return CYCLE;
+          if (outcome !== null && outcome.variant === (p as Loose).variant) continue;
+        }
+        return result(flag, flag.offVariant, 'PREREQUISITE_FAILED');
+      }
+      const rules = list(flag.rules);
+      // The first rule whose conditions all hold decides; one that fails moves on to the next.
+      next: for (const rule of rules) {
+        const conditions = typeof rule === 'object' && rule !== null ? (rule as Loose).conditions : undefined;
+        if (!Array.isArray(conditions)) return null;
+        for (const condition of conditions) {
+          if (!conditionMatches(condition, context, snapshot.segments, 0, extended)) continue next;
+        }
+        return pick(flag, (rule as Loose).serve, 'TARGETING_MATCH', (rule as Loose).id);
+      }
+      return pick(flag, flag.fallthrough, prerequisites.length > 0 || rules.length > 0 ? 'DEFAULT' : 'STATIC');
+    };
+
     try {
       const flags = typeof snapshot === 'object' && snapshot !== null ? snapshot.flags : undefined;
       if (typeof flags !== 'object' || flags === null || !hasOwn.call(flags, flagKey)) {
         return failure(defaultValue, 'FLAG_NOT_FOUND');
       }
-      const flag = flags[flagKey]!;
+      const flag: Flag | null = flags[flagKey]!;
       if (typeof flag !== 'object' || flag === null) return failure(defaultValue, 'PARSE_ERROR');
-      const c = compiledOf(flag);
-      if (!valueMatchesType(defaultValue, c.type)) return failure(defaultValue, 'TYPE_MISMATCH');
-      const ctx = typeof context === 'object' && context !== null ? context : {};
-      const served = resolve(snapshot, c, ctx, 0, extended, hash);
-      return served === null || served === MALFORMED || served === CYCLE
-        ? failure(defaultValue, 'PARSE_ERROR')
-        : (served as EvaluationResult<T>);
+      if (!valueMatchesType(defaultValue, flag.type)) return failure(defaultValue, 'TYPE_MISMATCH');
+      if (typeof context !== 'object' || context === null) context = {};
+      const served = resolve(flag as unknown as Loose, 0);
+      return served ? (served as EvaluationResult<T>) : failure(defaultValue, 'PARSE_ERROR');
     } catch {
       // Unreachable for JSON-shaped snapshots; kept so hostile inputs (getters, proxies)
       // still can't make evaluation throw.

@@ -19,6 +19,19 @@ export const SCHEMA_VERSION = 1;
  */
 export const hasOwn = Object.prototype.hasOwnProperty;
 
+/** The JS type a flag type's values and defaults must have. */
+export function valueMatchesType(value: unknown, type: unknown): boolean {
+  // Each `typeof value === '<literal>'` compiles to a type check; Number.isFinite is false
+  // for anything but a finite number, so it checks the type too.
+  return type === 'boolean'
+    ? typeof value === 'boolean'
+    : type === 'string'
+      ? typeof value === 'string'
+      : type === 'number'
+        ? Number.isFinite(value)
+        : type === 'json' && typeof value === 'object';
+}
+
 export interface Snapshot {
   schemaVersion: number;
   environment: string;

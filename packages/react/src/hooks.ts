@@ -65,9 +65,16 @@ export function useFlagsClient(): SwitchboardClient {
   return useStore().client;
 }
 
+/** Same outcome: every field equal (a JSON value is the same object from the snapshot). */
+function sameResult<T>(a: VariantResult<T>, b: VariantResult<T>): boolean {
+  return a === b || (a.value === b.value && a.variant === b.variant && a.reason === b.reason && a.ruleId === b.ruleId && a.errorCode === b.errorCode);
+}
+
 /**
- * Subscribes to one flag; `read` evaluates it. Results for the same outcome are kept
- * (errors build a new object per call), so a re-render happens only when it changed.
+ * Subscribes to one flag; `read` evaluates it. The browser's evaluator builds a new
+ * result object per call, and useSyncExternalStore needs the same object while nothing
+ * changed, so the last result is kept for as long as the outcome is the same: a
+ * re-render happens only when it changed.
  */
 function useFlagResult<T>(flag: string, read: (client: SwitchboardClient) => VariantResult<T>): VariantResult<T> {
   const { client, subscribe } = useStore();
@@ -75,7 +82,7 @@ function useFlagResult<T>(flag: string, read: (client: SwitchboardClient) => Var
   const snapshot = (): VariantResult<T> => {
     const next = read(client);
     const prev = last.current;
-    if (prev && (prev === next || (prev.reason === 'ERROR' && next.reason === 'ERROR' && prev.errorCode === next.errorCode && prev.value === next.value))) return prev;
+    if (prev && sameResult(prev, next)) return prev;
     return (last.current = next);
   };
   return useSyncExternalStore((notify) => subscribe(flag, notify), snapshot, snapshot);

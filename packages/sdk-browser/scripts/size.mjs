@@ -25,14 +25,15 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const TARGET = 4000;
 /**
  * What CI enforces today: the main chunk as last measured plus a little room. With
- * core's compact murmur3 in place of the fast one it is 6,026 B (6,270 B before; 6,282 B
- * after the client, delivery and events became one compact closure; 6,594 B when the
- * browser SDK landed). About 2.6 kB of it is the evaluation engine from
- * @switchboard/core, so a change there moves this number too. The 4 kB target is not met
- * yet; this ceiling only stops the bundle from growing while it is worked down. Lower it
- * with every cut, never raise it casually.
+ * core's compact evaluation engine (it interprets flag documents: no compile step, no
+ * prebuilt results) it is 5,615 B (6,026 B with the compiled engine and the compact murmur3; 6,270 B before
+ * that; 6,282 B after the client, delivery and events became one compact closure;
+ * 6,594 B when the browser SDK landed). About 2.2 kB of it is the engine from
+ * @switchboard/core, conditions.ts the largest part, so a change there moves this number
+ * too. The 4 kB target is not met yet; this ceiling only stops the bundle from growing
+ * while it is worked down. Lower it with every cut, never raise it casually.
  */
-export const CEILING = 6130;
+export const CEILING = 5715;
 
 const SUBJECTS = [
   {
@@ -173,7 +174,7 @@ function section(rows, date) {
     '',
     `- **Target:** ${kB(TARGET)} kB min+gzip for our main chunk. ${within ? `✅ met (${ours.main.gzip} B).` : `❌ **not met: over by ${ours.main.gzip - TARGET} B** (${ours.main.gzip} B).`} \`pnpm test\` (\`packages/sdk-browser/src/size.test.ts\`) fails above ${CEILING} B, a ceiling that only keeps the bundle from growing while it is worked down to the target.`,
     `- **Against peers:** the smallest peer, ${smallestPeer.name}, is ${kB(smallestPeer.main.gzip)} kB; our main chunk is ${smallestPeer.main.gzip - ours.main.gzip} B (${Math.round((1 - ours.main.gzip / smallestPeer.main.gzip) * 100)}%) smaller. Of the peers only GrowthBook evaluates in the browser; the others fetch values the server evaluated for the user, so their bundles hold no evaluator.`,
-    `- **What is in our main chunk:** the evaluation engine from \`@switchboard/core/evaluator\` (flag compilation, conditions, murmur3 bucketing) and the client (SSE over \`fetch\` with its parser, reconnect backoff, page-visibility pause, ETag polling fallback, \`localStorage\` start, evaluation counts and \`track\`).`,
+    `- **What is in our main chunk:** the compact evaluation engine from \`@switchboard/core/evaluator\` (it reads flag documents as they are: conditions, murmur3 bucketing, no compile step) and the client (SSE over \`fetch\` with its parser, reconnect backoff, page-visibility pause, ETag polling fallback, \`localStorage\` start, evaluation counts and \`track\`).`,
     `- **Loaded on demand:** ${ops ? `\`operators\` (${ops.gzip} B) is \`@switchboard/core/operators\` — the linear-time regex engine behind \`matches\`, ISO-8601 dates for \`before\`/\`after\`, SemVer for \`semver*\`; the SDK imports it (serving the previous snapshot meanwhile; \`ready()\` waits for it) only when a received, stored or bootstrap snapshot uses one of those operators. ` : ''}${pa ? `\`private-attributes\` (${pa.gzip} B) hashes private attributes with WebCrypto, only for projections that carry \`privateAttributes\`. ` : ''}A page whose flags use every feature loads ${kB(ours.main.gzip + ours.lazy.reduce((t, l) => t + l.gzip, 0))} kB in all (main plus every on-demand chunk).`,
     '- **Entries** (same flag, one line of setup each): `createClient({ url, key, context })` + `isEnabled`; `new UnleashClient(…)` + `start()` + `isEnabled`; `flagsmith.init(…)` + `hasFeature`; `OpenFeature.setProvider(new OFREPWebProvider(…))` + `getBooleanValue`; `new GrowthBook(…)` + `init()` + `isOn`; LaunchDarkly `initialize(…)` + `variation`. Each bundle keeps what that page needs.',
   );

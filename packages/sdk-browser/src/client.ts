@@ -19,8 +19,11 @@
  * batch that failed for a reason retrying can fix (network, 401/403, 408, 429, 5xx)
  * keeps its events for the next one (at most MAX_QUEUE); its counts are dropped.
  */
-// The evaluator entry hashes with core's compact murmur3 (same buckets as the fast one,
-// a quarter of a kilobyte less gzip); the fast one is for Node and never reaches here.
+// Core's compact engine: it interprets the flag document on each call, with none of the
+// compile step and prebuilt results the main entry keeps for Node's speed, and hashes
+// with the compact murmur3 (same buckets as the fast one, a quarter of a kilobyte less
+// gzip). Same results as the main entry's evaluate; neither compile.js nor the fast
+// murmur3 reaches this bundle (src/size.test.ts checks).
 import { createEvaluator, murmur3Compact } from '@switchboard/core/evaluator';
 import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } from '@switchboard/core';
 import { error, type SwitchboardError } from './errors.js';
