@@ -18,6 +18,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
+import { fromOpenFeatureContext, toResolutionDetails } from '@switchboard/core/openfeature';
 import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/node';
 
 export interface SwitchboardProviderOptions extends ClientOptions {
@@ -33,28 +34,13 @@ const DEFAULT_ERROR_GRACE_PERIOD = 5_000;
 
 type ProviderState = 'initializing' | 'init-failed' | 'ready' | 'stale' | 'error' | 'closed';
 
-/** Switchboard reasons pass through; `PREREQUISITE_FAILED` is a custom reason, as OpenFeature allows. */
-const ERROR_MESSAGES: Record<string, (flag: string) => string> = {
-  FLAG_NOT_FOUND: (flag) => `flag ${JSON.stringify(flag)} not found`,
-  TYPE_MISMATCH: (flag) => `flag ${JSON.stringify(flag)} has a different type from the default value`,
-  PARSE_ERROR: (flag) => `flag ${JSON.stringify(flag)} is malformed`,
-  GENERAL: (flag) => `flag ${JSON.stringify(flag)} could not be evaluated`,
-};
-
 /**
  * OpenFeature's context → Switchboard's: `targetingKey` becomes `userId` (unless the
- * context sets `userId` itself), and top-level Dates become ISO strings for date operators.
+ * context sets `userId` itself), and top-level Dates become ISO strings for date operators
+ * (`fromOpenFeatureContext` from `@switchboard/core/openfeature`, which both providers share).
  */
 export function toSwitchboardContext(context: EvaluationContext): SwitchboardContext {
-  const out: SwitchboardContext = {};
-  for (const key of Object.keys(context)) {
-    if (key === 'targetingKey') continue;
-    const value = context[key];
-    // An invalid Date stays a Date: date operators read it as no date, so its conditions are false.
-    out[key] = value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;
-  }
-  if (typeof context.targetingKey === 'string' && out.userId === undefined) out.userId = context.targetingKey;
-  return out;
+  return fromOpenFeatureContext(context);
 }
 
 export class SwitchboardProvider implements Provider {
@@ -145,14 +131,7 @@ export class SwitchboardProvider implements Provider {
         return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.PROVIDER_NOT_READY, errorMessage: 'no flag snapshot has been received yet' };
       }
       const result = this.client.variant(flagKey, toSwitchboardContext(context ?? {}), defaultValue as FlagValue);
-      const details: ResolutionDetails<T> = { value: result.value as T, reason: result.reason };
-      if (result.variant !== undefined) details.variant = result.variant;
-      if (result.ruleId !== undefined) details.flagMetadata = { ruleId: result.ruleId };
-      if (result.errorCode !== undefined) {
-        details.errorCode = result.errorCode as ErrorCode;
-        details.errorMessage = (ERROR_MESSAGES[result.errorCode] ?? ERROR_MESSAGES.GENERAL!)(flagKey);
-      }
-      return details;
+      return toResolutionDetails(flagKey, result) as ResolutionDetails<T>;
     } catch (e) {
       return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.GENERAL, errorMessage: e instanceof Error ? e.message : String(e) };
     }

@@ -22,6 +22,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/web-sdk';
+import { fromOpenFeatureContext, toResolutionDetails } from '@switchboard/core/openfeature';
 import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/browser';
 
 export interface SwitchboardWebProviderOptions extends Omit<ClientOptions, 'context'> {
@@ -33,26 +34,13 @@ export interface SwitchboardWebProviderOptions extends Omit<ClientOptions, 'cont
   errorGracePeriod?: number;
 }
 
-const ERROR_MESSAGES: Record<string, string> = {
-  FLAG_NOT_FOUND: 'not found',
-  TYPE_MISMATCH: 'has a different type from the default value',
-  PARSE_ERROR: 'is malformed',
-  GENERAL: 'could not be evaluated',
-};
-
 /**
  * OpenFeature's context → Switchboard's: `targetingKey` becomes `userId` (unless the
- * context sets `userId` itself), and top-level Dates become ISO strings for date operators.
+ * context sets `userId` itself), and top-level Dates become ISO strings for date operators
+ * (`fromOpenFeatureContext` from `@switchboard/core/openfeature`, which both providers share).
  */
 export function toSwitchboardContext(context: EvaluationContext): SwitchboardContext {
-  const out: SwitchboardContext = {};
-  for (const key of Object.keys(context)) {
-    if (key === 'targetingKey') continue;
-    const value = context[key];
-    out[key] = value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;
-  }
-  if (typeof context.targetingKey === 'string' && out.userId === undefined) out.userId = context.targetingKey;
-  return out;
+  return fromOpenFeatureContext(context);
 }
 
 type State = 'initializing' | 'init-failed' | 'ready' | 'stale' | 'error' | 'closed';
@@ -156,14 +144,7 @@ export class SwitchboardWebProvider implements Provider {
         return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.PROVIDER_NOT_READY, errorMessage: 'no flag snapshot has been received yet' };
       }
       const result = this.client.variant(flagKey, undefined, defaultValue as FlagValue);
-      const details: ResolutionDetails<T> = { value: result.value as T, reason: result.reason };
-      if (result.variant !== undefined) details.variant = result.variant;
-      if (result.ruleId !== undefined) details.flagMetadata = { ruleId: result.ruleId };
-      if (result.errorCode !== undefined) {
-        details.errorCode = result.errorCode as ErrorCode;
-        details.errorMessage = `flag ${JSON.stringify(flagKey)} ${ERROR_MESSAGES[result.errorCode] ?? ERROR_MESSAGES.GENERAL}`;
-      }
-      return details;
+      return toResolutionDetails(flagKey, result) as ResolutionDetails<T>;
     } catch (e) {
       return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.GENERAL, errorMessage: e instanceof Error ? e.message : String(e) };
     }
