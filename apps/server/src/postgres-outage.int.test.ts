@@ -119,7 +119,15 @@ describe('Postgres outage', () => {
     }
     expect((await api.get('/api/admin/flags/during-outage')).statusCode).toBe(404);
     const from = new Date(Date.now() - 3_600_000).toISOString();
-    const metrics = await api.get(`/api/admin/flags/durable-0/environments/production/metrics?from=${from}`);
+    // Right after readiness a query may still meet a connection the restart broke: that
+    // answers 503 (retry), never wrong data, so retry a 503 briefly, then check the data.
+    const url = `/api/admin/flags/durable-0/environments/production/metrics?from=${from}`;
+    let metrics = await api.get(url);
+    for (const deadline = Date.now() + 5000; metrics.statusCode === 503 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await api.get(url);
+    }
+    expect(metrics.statusCode, metrics.body).toBe(200);
     expect(metrics.json().total).toBe(7);
     const res = await api.patch('/api/admin/flags/durable-0/environments/production', { enabled: false }, ifMatch(2));
     expect(res.statusCode).toBe(200);
