@@ -29,6 +29,8 @@ interface Group {
   client: Set<StreamConnection>;
 }
 
+const PING = Buffer.from(': ping\n\n');
+
 export class StreamHub {
   private readonly groups = new Map<string, Group>();
   private readonly perKey = new Map<string, Set<StreamConnection>>();
@@ -79,7 +81,7 @@ export class StreamHub {
     this.options.onCountChange?.(conn.kind, -1);
   }
 
-  private write(conn: StreamConnection, chunk: string): void {
+  private write(conn: StreamConnection, chunk: Buffer): void {
     const res = conn.res;
     if (res.destroyed) return;
     if (res.writableLength > this.options.bufferCapBytes) {
@@ -94,20 +96,16 @@ export class StreamHub {
   broadcast(environment: string, kind: StreamKind, events: StreamEvents, put: () => string): void {
     const conns = this.groups.get(environment)?.[kind];
     if (!conns || conns.size === 0) return;
-    if (events === 'put') {
-      const chunk = put();
-      for (const conn of conns) this.write(conn, chunk);
-      return;
-    }
-    if (events.length === 0) return;
-    const chunk = events.length === 1 ? events[0]! : events.join('');
+    if (events !== 'put' && events.length === 0) return;
+    // Encoded once here rather than once per socket by every write.
+    const chunk = Buffer.from(events === 'put' ? put() : events.join(''));
     for (const conn of conns) this.write(conn, chunk);
   }
 
   private ping(): void {
     for (const group of this.groups.values()) {
-      for (const conn of group.server) this.write(conn, ': ping\n\n');
-      for (const conn of group.client) this.write(conn, ': ping\n\n');
+      for (const conn of group.server) this.write(conn, PING);
+      for (const conn of group.client) this.write(conn, PING);
     }
   }
 
