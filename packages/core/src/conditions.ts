@@ -34,9 +34,15 @@ export const MAX_SEGMENT_DEPTH = 8;
 /** Extended operators, or undefined where an evaluator was built without them. */
 type Ext = ExtendedOperators | undefined;
 
-// Which signs of `attribute − value` an ordering operator accepts: 1 below, 2 equal, 4
-// above. Null prototype, so an operator named like an Object method is just unknown.
-const ORDER: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, {
+/**
+ * Which signs of `attribute − value` an ordering operator accepts: 1 below, 2 equal, 4
+ * above. Null prototype, so an operator named like an Object method is just unknown.
+ * Shared with the compact engine (evaluator.ts). A literal rather than
+ * `Object.assign(Object.create(null), …)`: the same dictionary-mode object, but one a
+ * bundler can tell is free of side effects, so a bundle takes it without this module.
+ */
+export const ORDER = {
+  __proto__: null,
   lt: 1,
   lte: 3,
   gt: 4,
@@ -46,7 +52,7 @@ const ORDER: Record<string, number> = Object.assign(Object.create(null) as Recor
   semverLt: 1,
   semverEq: 2,
   semverGt: 4,
-});
+} as unknown as Record<string, number>;
 
 const outcome = (ok: boolean | undefined): Outcome => (ok === undefined ? INVALID : ok ? MATCH : NO_MATCH);
 // Number.isFinite is false for anything but a finite number (no coercion, unlike isFinite).

@@ -62,6 +62,12 @@ describe('murmur3Compact', () => {
       ['ab', 'c'],
       ['a', 'é'],
       ['abcd', ''],
+      // What encodeURIComponent leaves as it is, and what unescape would otherwise read as an escape.
+      ["-_.!~*'()", 'AZaz09'],
+      ['%41%u0041%', '%'],
+      ['\u0000', '\u007f\u0080'],
+      ['\ud800', '\udfff'], // a pair made across the seam from its two ends
+      ['\ufffd', '\ud800'], // U+FFFD itself, then a lone surrogate that becomes it
     ];
     for (const [a, b] of cases) expect(murmur3Compact(a, b), JSON.stringify([a, b])).toBe(murmur3(a, b));
     expect(murmur3Compact('x\ud83d', '\ude00y')).toBe(reference('x😀y'));
