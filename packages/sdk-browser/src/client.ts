@@ -28,7 +28,7 @@ import { createEvaluator, murmur3Compact } from '@switchboard/core/evaluator';
 import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } from '@switchboard/core';
 import { error, type SwitchboardError } from './errors.js';
 import { createSseParser } from './sse.js';
-import { applyPatch, checkPatch, checkSnapshot, usesExtended, type ClientSnapshot, type Patch } from './snapshot.js';
+import { applyPatch, check, usesExtended, type ClientSnapshot, type Patch } from './snapshot.js';
 
 /**
  * `initializing`: no snapshot from the server yet (evaluations use the stored or
@@ -139,56 +139,63 @@ const SDK = { name: '@switchboard/browser', version: '0.1.0' };
 const MAX_QUEUE = 500;
 /** Longest wait: after a refused key, and the cap on `Retry-After`. */
 const REFUSED = 300_000;
-/** A stream that stayed up this long starts the reconnect delays over. */
+/** An attempt that lasted this long (a stream that stayed up) starts the reconnect delays over. */
 const RESET_AFTER = 60_000;
-const PLACEHOLDERS: Record<string, FlagValue> = { boolean: false, string: '', number: 0 };
 
 /**
  * Creates a client. Online clients serve the stored (or bootstrap) snapshot at once and
  * start connecting. Throws TypeError only without `url`/`key` when not offline.
  */
 export function createClient(options: ClientOptions): SwitchboardClient {
-  const { offline, key = '', timeout = 10_000, events, pollInterval = 30_000, idleTimeout = 60_000, pauseWhenHidden = 10_000 } = options;
-  const { initial = 1_000, max = 30_000 } = options.backoff ?? {};
-  const url = (options.url ?? '').replace(/\/+$/, '');
-  if (!offline && !(url && key)) throw new TypeError('switchboard: url and key required');
+  const {
+    offline,
+    key = '',
+    timeout = 10_000,
+    events,
+    pollInterval = 30_000,
+    idleTimeout = 60_000,
+    pauseWhenHidden = 10_000,
+    backoff: { initial = 1_000, max = 30_000 } = {},
+  } = options;
+  const url = options.url?.replace(/\/+$/, '');
+  if (!offline && !(url && key)) throw TypeError('switchboard: url and key required');
   const recording = !offline && events !== false;
   const listeners: Record<string, Set<Listener>> = {};
-  const storage = offline ? undefined : (options.storage ?? (typeof localStorage == 'object' ? localStorage : undefined)) || undefined;
+  // (globalThis: undefined outside a browser, where `localStorage` alone would throw.)
+  const storage = !offline && (options.storage ?? (globalThis.localStorage as Storage | undefined));
   const storageKey = 'switchboard:' + url + ':' + murmur3Compact(key).toString(36);
-  const doc = typeof document == 'object' ? document : undefined;
-  const auth = { authorization: 'Bearer ' + key };
-  // Called unbound: a browser's fetch refuses to run as a method of another object.
-  const get = (path: string, init: RequestInit): Promise<Response> => (options.fetch ?? fetch)(url + '/api/sdk/' + path, init);
+  const doc = globalThis.document as Document | undefined;
+  // Called unbound: a browser's fetch refuses to run as a method of another object. The key
+  // goes in a header, never in the URL.
+  const get = (path: string, init: RequestInit, headers?: Record<string, string> | null): Promise<Response> =>
+    (options.fetch ?? fetch)(url + '/api/sdk/' + path, { ...init, headers: { ...headers, authorization: 'Bearer ' + key } });
   let evaluate = createEvaluator();
   let operators: Promise<void> | undefined;
-  let extended = false;
-  let snapshot: ClientSnapshot = { schemaVersion: 1, environment: '', revision: -1, flags: {} };
+  // Nothing served yet: only what evaluation and `revision` read.
+  let snapshot = { revision: -1, flags: {} } as ClientSnapshot;
   let user: EvaluationContext = options.context ?? {};
   // The context evaluations use: `user` plus hashed private attributes.
   let hashed = user;
   let status: ClientStatus = 'initializing';
   let source: SnapshotSource = 'none';
-  const waiters = new Set<(e?: SwitchboardError) => void>();
+  const waiters: ((e?: SwitchboardError) => void)[] = [];
   let tail: Promise<void> | undefined;
-  // A connection attempt failed before anything was served (the stored snapshot may still be loading).
-  let unreachable = false;
 
   const emit = (event: keyof ClientEvents, arg?: unknown): void =>
     listeners[event]?.forEach((l) => {
       try {
         l(arg as never);
       } catch (e) {
-        console.error('[switchboard]', e);
+        console.error(e);
       }
     });
   const report = (e: SwitchboardError): void => {
-    if (!listeners.error?.size) console.warn(e.message);
+    if (!listeners.error?.size) console.warn(e);
     emit('error', e);
   };
+  // ready() promises; after close() they are rejected.
   const settle = (e?: SwitchboardError): void => {
-    waiters.forEach((w) => w(e));
-    waiters.clear();
+    for (const w of waiters.splice(0)) w(e);
   };
   const announce = (event: keyof ClientEvents, next: ClientStatus): void => {
     status = next;
@@ -196,7 +203,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     emit(event);
   };
   const contextOf = (u: UserOrContext, fallback: EvaluationContext): EvaluationContext => (typeof u == 'string' ? { userId: u } : u || fallback);
-  const placeholder = (s: ClientSnapshot, flag: string): FlagValue => PLACEHOLDERS[s.flags[flag]?.type as string] ?? null;
+  // A default of the flag's own type (json: null), so the result is never TYPE_MISMATCH.
+  const placeholder = (s: ClientSnapshot, flag: string): FlagValue => ({ boolean: false, string: '', number: 0 } as Record<string, FlagValue>)[s.flags[flag]?.type as string] ?? null;
 
   // Evaluation counts, by flag and variant, and tracked events, until the next batch.
   let counts: Record<string, { flag: string; variant: string | null; count: number }> = {};
@@ -209,47 +217,56 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     return r;
   };
   const flush = async (keepalive?: boolean): Promise<void> => {
-    const now = Date.now();
-    const evaluations = Object.values(counts).map((c) => ({ ...c, windowStart, windowEnd: now }));
+    const windowEnd = Date.now();
+    const evaluations = Object.values(counts).map((c) => ({ ...c, windowStart, windowEnd }));
     const batch = queue;
-    if (!evaluations.length && !batch.length) return;
-    counts = {};
-    queue = [];
-    windowStart = now;
-    try {
-      const res = await get('events', {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ sdk: SDK, evaluations, events: batch }),
-        keepalive,
-      });
-      if (res.status > 299) throw error('EVENTS', 'HTTP ' + res.status, res.status);
-    } catch (e) {
-      const s = (e as SwitchboardError).status!;
-      // Retrying can't fix a 4xx other than 401/403/408/429: those events are dropped.
-      if (!(s < 500 && s != 408 && s != 429 && s != 401 && s != 403)) queue = batch.concat(queue).slice(-MAX_QUEUE);
-      report((e as SwitchboardError).status ? (e as SwitchboardError) : error('EVENTS', e));
+    if (evaluations.length || batch.length) {
+      counts = {};
+      queue = [];
+      windowStart = windowEnd;
+      try {
+        const res = await get('events', { method: 'POST', body: JSON.stringify({ sdk: SDK, evaluations, events: batch }), keepalive }, { 'content-type': 'application/json' });
+        if (!res.ok) throw error('EVENTS', 'HTTP ' + res.status, res.status);
+      } catch (e) {
+        const s = (e as SwitchboardError).status;
+        // Retrying can't fix a 3xx, nor a 4xx other than 401/403/408/429: those events are
+        // dropped. (The status as text: one short regex instead of five comparisons.)
+        if (!/^(3|4(?!0[138]|29))/.test(s as never)) queue = batch.concat(queue).slice(-MAX_QUEUE);
+        report(s ? (e as SwitchboardError) : error('EVENTS', e));
+      }
     }
   };
 
-  const connected = (): void => {
-    if (source == 'server' && (status == 'initializing' || status == 'stale')) announce(status == 'stale' ? 'recovered' : 'ready', 'ready');
-  };
-  // Initializing and the server unreachable: go on with the stored or bootstrap snapshot.
-  const fallback = (): void => {
-    if (status != 'initializing' || source == 'none') return;
-    announce('ready', 'stale');
-    emit('stale', error('NETWORK', 'serving the ' + source + ' snapshot'));
+  /**
+   * The server is unreachable: a failed attempt (`cause`), or ready() timing out. A ready
+   * client goes stale; one still initializing goes on with the stored or bootstrap
+   * snapshot, or, with nothing to serve and the key refused, rejects ready() at once.
+   */
+  const lost = (cause?: SwitchboardError): void => {
+    if (status == 'ready' && cause) {
+      status = 'stale';
+      emit('stale', cause);
+    } else if (status == 'initializing') {
+      if (source != 'none') {
+        announce('ready', 'stale');
+        emit('stale', error('NETWORK', 'serving ' + source));
+      } else if (cause?.code == 'UNAUTHORIZED') settle(cause);
+    }
   };
 
   const commit = (next: ClientSnapshot, context: EvaluationContext, h: EvaluationContext, from?: SnapshotSource): void => {
     if (status == 'closed') return;
+    // What a flag is for a context: its definition and its result.
+    const state = (s: ClientSnapshot, k: string, c: EvaluationContext): string => {
+      const r = evaluate(s, k, c, placeholder(s, k));
+      return JSON.stringify([s.flags[k]?.version, r.variant, r.reason]);
+    };
     const prev = snapshot;
-    const prevContext = hashed;
+    const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => state(prev, k, hashed) != state(next, k, h));
     snapshot = next;
     user = context;
     hashed = h;
-    source = from ?? source;
+    source = from || source;
     if (storage && from == 'server' && next != prev) {
       try {
         storage.setItem(storageKey, JSON.stringify(next));
@@ -257,53 +274,47 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         // full or disabled: the next page load just starts without it
       }
     }
-    // Flags whose definition changed, or whose result for the client's context did.
-    const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => {
-      const a = evaluate(prev, k, prevContext, placeholder(prev, k));
-      const b = evaluate(next, k, h, placeholder(next, k));
-      return prev.flags[k]?.version !== next.flags[k]?.version || a.variant !== b.variant || a.reason !== b.reason;
-    });
     if (changed.length) emit('change', changed);
-    if (from == 'server') connected();
-    else if (unreachable) fallback();
+    // From the server (even unchanged: a 304, a put not newer): connected.
+    if (from == 'server' && status != 'ready') announce(status == 'stale' ? 'recovered' : 'ready', 'ready');
   };
 
   /**
    * Every snapshot and context change goes through here, in order. When the next
-   * snapshot needs the extended operators (not loaded yet) or the context needs hashing,
-   * the current snapshot keeps serving until both are done; otherwise it applies at once.
+   * snapshot needs the extended operators or the context needs hashing, the current
+   * snapshot keeps serving until both are done; otherwise, with nothing queued, it
+   * applies at once (an async function runs synchronously up to its first await).
    */
-  const update = (make: (current: ClientSnapshot) => ClientSnapshot | undefined | void, newContext?: EvaluationContext, from?: SnapshotSource): Promise<void> => {
+  const update = async (make: (current: ClientSnapshot) => ClientSnapshot | undefined | void, from?: SnapshotSource, newContext?: EvaluationContext): Promise<void> => {
     const go = (): Promise<void> | void => {
       const next = make(snapshot);
       // Without a new context, the one in use when this update's turn comes.
-      const context = newContext ?? user;
+      const context = newContext || user;
       if (!next) return;
       const pa = next.privateAttributes;
       // (A put brings a new privateAttributes object: hashed again, as a precaution.)
       const rehash = pa && (context != user || pa != snapshot.privateAttributes);
-      const load = !extended && usesExtended(next);
-      if (!rehash && !load) return commit(next, context, pa ? hashed : context, from);
+      // (Once loaded, `operators` is a settled promise: such a snapshot waits a tick.)
+      const load = usesExtended(next);
+      // Without hashing: the hashes in use (same context and salt), or none needed.
+      const keep = pa ? hashed : context;
+      if (!rehash && !load) return commit(next, context, keep, from);
       return Promise.all([
         load &&
           (operators ??= import('@switchboard/core/operators').then(
             (m) => {
               evaluate = createEvaluator(m.extendedOperators);
-              extended = true;
             },
             (e: unknown) => {
               operators = undefined;
               report(error('NETWORK', e));
             },
           )),
-        rehash
-          ? import('./private-attributes.js')
-              .then((m) => m.hashContext(context, pa))
-              .catch((e: unknown) => (report(error('CRYPTO', e)), context))
-          : pa
-            ? hashed
-            : context,
-      ]).then(([, h]) => commit(next, context, h, from));
+        rehash &&
+          import('./private-attributes.js')
+            .then((m) => m.hashContext(context, pa))
+            .catch((e: unknown) => (report(error('CRYPTO', e)), context)),
+      ]).then(([, h]) => commit(next, context, h || keep, from));
     };
     const p = tail ? tail.then(go) : go();
     // Never rejects, so one failed update can't stall the ones queued after it.
@@ -312,26 +323,28 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       .then(() => {
         if (tail == t) tail = undefined;
       }));
-    return t ?? Promise.resolve();
+    await t;
   };
 
   // Instant start: the bootstrap or the last good snapshot from storage, whichever is newer.
-  const boot = checkSnapshot(options.bootstrap);
-  let stored: ClientSnapshot | undefined;
+  let first = check(options.bootstrap);
+  let from: SnapshotSource = 'bootstrap';
   try {
-    stored = checkSnapshot(JSON.parse(storage?.getItem(storageKey) ?? '0'));
+    const stored = check(JSON.parse((storage && storage.getItem(storageKey)) || '0'));
+    if (stored && !(first && first.revision >= stored.revision)) {
+      first = stored;
+      from = 'stored';
+    }
   } catch {
     // unreadable: ignored
   }
-  const first = stored && !(boot && boot.revision >= stored.revision) ? stored : boot;
-  const started = update(() => first, undefined, first == stored ? 'stored' : 'bootstrap');
+  const started = update(() => first, from);
 
   // Delivery.
   let stream = options.stream ?? true;
   let attempt = 0;
   let base = initial;
-  let since = 0;
-  let etag: string | null = null;
+  let etag: string | null | undefined;
   // The current attempt's; undefined while paused (hidden) or closed.
   let ctrl: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -340,16 +353,19 @@ export function createClient(options: ClientOptions): SwitchboardClient {
 
   /** A `put` or `patch` from the server, as JSON text; throws when it isn't one. */
   const receive = (type: string, text: string): void => {
+    // Unknown events are ignored; a put or patch that isn't one drops the stream.
+    if (type != 'put' && type != 'patch') return;
     let d: unknown;
     try {
       d = JSON.parse(text);
     } catch {
       // not JSON: refused below
     }
-    const next = type == 'put' ? checkSnapshot(d) : checkPatch(d);
+    const next = check(d, type);
     if (!next) throw error('MALFORMED', 'bad ' + type);
-    // A put not newer than the server's last only confirms we're connected; patches
-    // apply on top of a server snapshot.
+    // A put not newer than the server's last changes nothing (the current snapshot is
+    // committed again, which confirms we're connected); patches apply on top of a server
+    // snapshot.
     void update(
       (cur) =>
         type == 'patch'
@@ -357,52 +373,40 @@ export function createClient(options: ClientOptions): SwitchboardClient {
             ? applyPatch(cur, next as Patch)
             : undefined
           : source == 'server' && next.revision <= cur.revision
-            ? connected()
+            ? cur
             : (next as ClientSnapshot),
-      undefined,
       'server',
     );
   };
 
   const connect = async (): Promise<void> => {
     const c = (ctrl = new AbortController());
-    // During an attempt `timer` is its watchdog: the connect timeout, then the stream's
-    // silence limit; between attempts, the next attempt.
+    // `timer` is the attempt's watchdog (the connect timeout, then the stream's silence
+    // limit), then the next attempt.
     const arm = (ms: number): void => {
       clearTimeout(timer);
       timer = setTimeout(() => c.abort(), ms);
     };
     let delay = pollInterval;
+    // An attempt that lasts RESET_AFTER was a healthy stream (the watchdog ends silent ones).
+    const since = Date.now();
     arm(timeout);
     try {
-      const res = await get(stream ? 'stream' : 'flags', { headers: !stream && etag ? { ...auth, 'if-none-match': etag } : auth, signal: c.signal, cache: 'no-store' });
+      const res = await get(stream ? 'stream' : 'flags', { signal: c.signal, cache: 'no-store' }, etag ? { 'if-none-match': etag } : undefined);
       const s = res.status;
       if (!stream && (s == 304 || s == 200)) {
-        if (s == 304) connected();
+        // Unchanged: committed again from the server, which confirms we're connected.
+        if (s == 304) void update((cur) => cur, 'server');
         else {
           receive('put', await res.text());
           etag = res.headers.get('etag');
         }
         attempt = 0;
       } else if (s == 200 && /^text\/event-stream/i.test(res.headers.get('content-type')!)) {
-        const reader = res.body!.getReader();
-        const decoder = new TextDecoder();
-        const feed = createSseParser(
-          (type, data) => {
-            // Unknown events are ignored; a put or patch that isn't one drops the stream.
-            if (type == 'put' || type == 'patch') {
-              receive(type, data);
-              since ||= Date.now();
-            }
-          },
-          (ms) => (base = Math.min(Math.max(ms, 100), max)),
-        );
-        for (;;) {
-          arm(idleTimeout);
-          const { done, value } = await reader.read();
-          if (done) throw error('NETWORK', 'stream ended');
-          feed(decoder.decode(value, { stream: true }));
-        }
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        const feed = createSseParser(receive, (ms) => (base = Math.min(Math.max(ms, 100), max)));
+        for (let chunk; arm(idleTimeout), !(chunk = await reader.read()).done; ) feed(chunk.value);
+        throw error('NETWORK', 'stream ended');
       } else if (stream && (s == 200 || s == 404 || s == 405 || s == 501)) {
         // No stream here (404/405/501, or not an event stream): poll instead, at once.
         stream = false;
@@ -411,27 +415,27 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         throw error(s == 401 || s == 403 ? 'UNAUTHORIZED' : 'HTTP_STATUS', 'HTTP ' + s, s, +res.headers.get('retry-after')! * 1000 || 0);
       }
     } catch (e) {
-      if (c != ctrl) return; // paused or stopped: not a failure
-      // Aborted by the watchdog; ours (a string code); or a network failure.
-      const f = c.signal.aborted ? error('TIMEOUT', 'no answer in time') : typeof (e as SwitchboardError).code == 'string' ? (e as SwitchboardError) : error('NETWORK', e);
-      if (since && Date.now() - since >= RESET_AFTER) attempt = 0;
-      since = 0;
-      const s = f.status!;
-      // A 4xx other than 408/429 won't be fixed by retrying soon: wait minutes.
-      delay = s > 399 && s < 500 && s != 408 && s != 429 ? REFUSED : Math.min(max, base * 2 ** attempt++);
-      // Subtractive jitter, so a fleet doesn't reconnect in step; Retry-After is a floor.
-      delay = Math.max(delay * (1 - Math.random() / 2), Math.min(f.retryAfter || 0, REFUSED));
-      report(f);
-      if (status == 'ready') {
-        status = 'stale';
-        emit('stale', f);
+      // (Paused or closed meanwhile: not a failure.)
+      if (c == ctrl) {
+        // Aborted by the watchdog; ours (a string code); or a network failure.
+        const f = c.signal.aborted
+          ? error('TIMEOUT', 'timed out')
+          : typeof (e as SwitchboardError).code == 'string'
+            ? (e as SwitchboardError)
+            : error('NETWORK', e);
+        if (Date.now() - since >= RESET_AFTER) attempt = 0;
+        // A 4xx other than 408/429 won't be fixed by retrying soon: wait minutes.
+        // Subtractive jitter, so a fleet doesn't reconnect in step; Retry-After is a floor.
+        delay = Math.max(
+          (/^4(?!08|29)/.test(f.status as never) ? REFUSED : Math.min(max, base * 2 ** attempt++)) * (1 - Math.random() / 2),
+          Math.min(f.retryAfter || 0, REFUSED),
+        );
+        report(f);
+        // Once the stored or bootstrap snapshot is in use (it may still be loading).
+        void started.then(() => lost(f));
       }
-      unreachable = true;
-      fallback();
-      if (status == 'initializing' && f.code == 'UNAUTHORIZED') settle(f);
-    } finally {
-      c.abort();
     }
+    c.abort();
     // (Paused or closed meanwhile: the timer is another attempt's, or cleared.)
     if (c == ctrl) {
       clearTimeout(timer);
@@ -471,11 +475,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       new Promise<void>((resolve, reject) => {
         if (status == 'closed') return reject(error('CLOSED', 'closed'));
         if (status != 'initializing') return resolve();
-        waiters.add((e) => (e ? reject(e) : resolve()));
+        waiters.push((e) => (e ? reject(e) : resolve()));
         // Settled by then: rejecting changes nothing.
         setTimeout(() => {
-          fallback();
-          reject(error('TIMEOUT', 'no snapshot within ' + ms + ' ms'));
+          lost();
+          reject(error('TIMEOUT', 'timed out'));
         }, ms);
       }),
     isEnabled: (flag, u) => run(flag, u, false).value === true,
@@ -485,7 +489,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       return r;
     },
     value: <T extends FlagValue>(flag: string, u: UserOrContext, d: T) => run(flag, u, d).value as Widen<T>,
-    setContext: (context) => update((cur) => cur, context || {}),
+    setContext: (context) => update((cur) => cur, undefined, context || {}),
     get context() {
       return user;
     },
@@ -496,23 +500,17 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       if (queue.push({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now() }) > MAX_QUEUE) queue.shift();
     },
     // Nothing is held when not recording.
-    flush: () => flush(),
-    on(event, listener) {
-      (listeners[event] ??= new Set()).add(listener as Listener);
-      return client;
-    },
-    off(event, listener) {
-      listeners[event]?.delete(listener as Listener);
-      return client;
-    },
-    async close() {
-      if (status == 'closed') return;
-      settle(error('CLOSED', 'closed'));
+    flush,
+    on: (event, listener) => ((listeners[event] ??= new Set()).add(listener as Listener), client),
+    off: (event, listener) => (listeners[event]?.delete(listener as Listener), client),
+    // (Again: sends what was counted since.)
+    close() {
       status = 'closed';
+      settle(error('CLOSED', 'closed'));
       halt();
-      clearInterval(flushTimer);
+      clearTimeout(flushTimer);
       doc?.removeEventListener('visibilitychange', onVisibility);
-      await flush(true);
+      return flush(true);
     },
     get status() {
       return status;

@@ -16,4 +16,4 @@ export interface SwitchboardError extends Error {
 
 /** `message` may be a caught error: its text is used. */
 export const error = (code: SwitchboardErrorCode, message: unknown, status?: number, retryAfter?: number): SwitchboardError =>
-  Object.assign(new Error('switchboard: ' + message), { code, status, retryAfter });
+  Object.assign(Error('switchboard: ' + message), { code, status, retryAfter });

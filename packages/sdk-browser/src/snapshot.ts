@@ -31,26 +31,33 @@ export interface Patch {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
-const isRevision = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /**
  * The tables merged into a null-prototype copy, without null entries (a patch's
- * removals): a flag keyed "__proto__" is an own property like any other.
+ * removals): a flag keyed "__proto__" is an own property like any other. A table that
+ * is `false` or undefined adds nothing.
  */
-const table = <T>(...from: (Record<string, T | null> | undefined)[]): Record<string, T> => {
+const table = <T>(...from: (Record<string, T | null> | undefined | false)[]): Record<string, T> => {
   const out = Object.assign(Object.create(null) as Record<string, T | null>, ...from);
   for (const k in out) if (out[k] == null) delete out[k];
   return out as Record<string, T>;
 };
 
-/** The snapshot, or undefined when the document isn't one. */
-export const checkSnapshot = (doc: unknown): ClientSnapshot | undefined =>
+/**
+ * The snapshot (`type` 'put', the default) or patch, or undefined when the document isn't
+ * one. One function for both: they share the object and revision checks.
+ */
+export function check(doc: unknown, type?: 'put'): ClientSnapshot | undefined;
+export function check(doc: unknown, type: string): Patch | ClientSnapshot | undefined;
+export function check(doc: unknown, type = 'put'): ClientSnapshot | Patch | undefined {
   // privateAttributes is checked where it is used (private-attributes.ts).
-  isObject(doc) && doc.schemaVersion === 1 && isRevision(doc.revision) && isObject(doc.flags) ? (doc as unknown as ClientSnapshot) : undefined;
-
-/** The patch, or undefined when the document isn't one. */
-export const checkPatch = (doc: unknown): Patch | undefined =>
-  isObject(doc) && isRevision(doc.revision) && typeof doc.key == 'string' && (doc.flag === null || isObject(doc.flag)) ? (doc as unknown as Patch) : undefined;
+  return isObject(doc) &&
+    Number.isSafeInteger(doc.revision) &&
+    (doc.revision as number) >= 0 &&
+    (type == 'put' ? doc.schemaVersion === 1 && isObject(doc.flags) : typeof doc.key == 'string' && (doc.flag === null || isObject(doc.flag)))
+    ? (doc as unknown as ClientSnapshot | Patch)
+    : undefined;
+}
 
 /**
  * The snapshot after a patch. A patch older than the snapshot changes nothing (several
@@ -63,14 +70,14 @@ export function applyPatch(snapshot: ClientSnapshot, { revision, key, flag, segm
     ...snapshot,
     revision,
     flags: table(snapshot.flags, { [key]: flag && held && flag.version <= held.version ? held : flag }),
-    segments: isObject(segments) ? table(snapshot.segments, segments) : snapshot.segments,
+    segments: table(snapshot.segments, isObject(segments) && segments),
   };
 }
 
 /**
  * Whether the snapshot may use an operator whose code lives in the separately loaded
  * `@switchboard/core/operators` (`matches`, `before`, `after`, `semver*`). Read off the
- * JSON text: compact, and a false positive (a JSON variant value shaped like a condition)
- * only loads that code without need.
+ * JSON text: compact, and a false positive (a JSON variant value shaped like a condition,
+ * an unknown operator starting with "semver") only loads that code without need.
  */
-export const usesExtended = (snapshot: ClientSnapshot): boolean => /"operator":"(matches|before|after|semver(Eq|Lt|Gt))"/.test(JSON.stringify(snapshot));
+export const usesExtended = (snapshot: ClientSnapshot): boolean => /"operator":"(matches|before|after|semver)/.test(JSON.stringify(snapshot));
