@@ -24,16 +24,15 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The target for what every page loads, bytes (4 kB, with 1 kB = 1,000 bytes). */
 export const TARGET = 4000;
 /**
- * What CI enforces today: the main chunk as last measured plus a little room. With
- * core's compact evaluation engine (it interprets flag documents: no compile step, no
- * prebuilt results) it is 5,615 B (6,026 B with the compiled engine and the compact murmur3; 6,270 B before
- * that; 6,282 B after the client, delivery and events became one compact closure;
- * 6,594 B when the browser SDK landed). About 2.2 kB of it is the engine from
- * @switchboard/core, conditions.ts the largest part, so a change there moves this number
- * too. The 4 kB target is not met yet; this ceiling only stops the bundle from growing
- * while it is worked down. Lower it with every cut, never raise it casually.
+ * What CI enforces today: the main chunk as last measured plus a little room. It is
+ * 5,008 B: the compact engine from @switchboard/core/evaluator is ~1.8 kB of it (conditions
+ * inside the evaluator's closure, murmur3 over encodeURIComponent), the client ~3.2 kB
+ * (5,615 B before both were rewritten for size; 6,594 B when the browser SDK landed).
+ * The 4 kB target is not met: even without evaluation counts and `track` (~390 B) the
+ * chunk would be 4.6 kB. This ceiling only stops the bundle from growing. Lower it with
+ * every cut, never raise it casually.
  */
-export const CEILING = 5715;
+export const CEILING = 5108;
 
 const SUBJECTS = [
   {
