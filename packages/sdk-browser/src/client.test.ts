@@ -204,6 +204,22 @@ describe('browser client, instant start', () => {
     expect(events).toEqual(['ready', 'stale', 'recovered']);
   });
 
+  it('starts without storage where reading localStorage throws (a sandboxed frame, cookies blocked)', async () => {
+    Object.defineProperty(globalThis, 'localStorage', {
+      configurable: true,
+      get() {
+        throw new Error('SecurityError: access is denied for this document');
+      },
+    });
+    try {
+      const { client, errors } = online(createFakeServer(snapshotOf(3, flag('a'))), { storage: undefined });
+      await client.ready();
+      expect([client.source, client.isEnabled('a'), errors]).toEqual(['server', true, []]);
+    } finally {
+      delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
+  });
+
   it('prefers the newer of bootstrap and stored snapshot', () => {
     const storage = memoryStorage();
     const server = createFakeServer(snapshotOf(1));

@@ -161,8 +161,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   if (!offline && !(url && key)) throw TypeError('switchboard: url and key required');
   const recording = !offline && events !== false;
   const listeners: Record<string, Set<Listener>> = {};
-  // (globalThis: undefined outside a browser, where `localStorage` alone would throw.)
-  const storage = !offline && (options.storage ?? (globalThis.localStorage as Storage | undefined));
+  // Set when the stored snapshot is read, below.
+  let storage: SnapshotStorage | false | undefined;
   const storageKey = 'switchboard:' + url + ':' + murmur3Compact(key).toString(36);
   const doc = globalThis.document as Document | undefined;
   // Called unbound: a browser's fetch refuses to run as a method of another object. The key
@@ -330,6 +330,9 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let first = check(options.bootstrap);
   let from: SnapshotSource = 'bootstrap';
   try {
+    // (globalThis: undefined outside a browser, where `localStorage` alone would throw; in
+    // a sandboxed frame or with cookies blocked, reading it throws.)
+    storage = !offline && (options.storage ?? (globalThis.localStorage as Storage | undefined));
     const stored = check(JSON.parse((storage && storage.getItem(storageKey)) || '0'));
     if (stored && !(first && first.revision >= stored.revision)) {
       first = stored;
