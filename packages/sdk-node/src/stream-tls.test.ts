@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:https';
+import { createServer, globalAgent, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type SwitchboardClient, type SwitchboardError } from './index.js';
@@ -63,5 +63,30 @@ describe('stream over https (node:https)', () => {
     expect(client.isEnabled('checkout', 'user-1')).toBe(false);
     expect(errors[0]!.code).toBe('NETWORK');
     expect(errors[0]!.message).toMatch(/certificate/i);
+  });
+
+  it('streams the snapshot and its patches over TLS from a server whose certificate the process trusts', async () => {
+    server = createServer({ key: KEY, cert: CERT }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: put\ndata: ${JSON.stringify(snapshotOf(1, booleanFlag('checkout', { enabled: false })))}\n\n`);
+      setTimeout(() => res.write(`event: patch\ndata: ${JSON.stringify({ revision: 2, key: 'checkout', flag: booleanFlag('checkout', { version: 2 }) })}\n\n`), 20);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // The SDK has no CA option: it trusts what node:https trusts (NODE_EXTRA_CA_CERTS, or
+    // the global agent's `ca`, which is how this test adds the self-signed certificate).
+    const trusted = globalAgent.options.ca;
+    globalAgent.options.ca = CERT;
+    try {
+      const errors: SwitchboardError[] = [];
+      const client = createClient({ url: `https://127.0.0.1:${port}`, key: 'sdk-test-key', events: false, stream: true, logger: memoryLogger() });
+      clients.push(client);
+      client.on('error', (e) => errors.push(e));
+      await client.ready();
+      await until(() => client.revision === 2, 5_000, 'the patch over TLS');
+      expect([client.source, client.isEnabled('checkout', 'user-1'), errors]).toEqual(['server', true, []]);
+    } finally {
+      globalAgent.options.ca = trusted;
+    }
   });
 });
