@@ -1,8 +1,8 @@
 /** `/api/admin/flags/:key/environments/:env…`: a flag's targeting in one environment. */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type Static, type TObject } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { requestContext } from '../changes/writer.js';
+import { requestContext, type RequestContext } from '../changes/writer.js';
 import { ConfigParams, FlagParams, IfMatchHeaders, PatchConfigBody, PutConfigBody, RestoreBody, RolloutBody, errorResponses } from './schemas.js';
 import type { ConfigView, FlagService } from './service.js';
 
@@ -26,80 +26,48 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
     withEtag(reply, await flags.getConfig(request.params.key, request.params.env)),
   );
 
-  app.put(
-    path,
-    {
-      schema: {
-        tags: ['configs'],
-        summary: 'Replace the config (If-Match: "<version>")',
-        params: ConfigParams,
-        headers: IfMatchHeaders,
-        body: PutConfigBody,
-        response: writeErrors,
+  /**
+   * A write to the config. It names the version it edits (`If-Match`, or `version` in
+   * the body — except for restore, whose `version` is the one to bring back) and answers
+   * the new config with its ETag.
+   */
+  const write = <B extends TObject>(
+    method: 'PUT' | 'PATCH' | 'POST',
+    url: string,
+    summary: string,
+    body: B,
+    apply: (ctx: RequestContext, key: string, env: string, expected: number, body: Static<B>) => Promise<ConfigView>,
+    bodyNamesEdited = true,
+  ): void => {
+    app.route({
+      method,
+      url,
+      schema: { tags: ['configs'], summary, params: ConfigParams, headers: IfMatchHeaders, body, response: writeErrors },
+      handler: async (request, reply) => {
+        const { key, env } = request.params;
+        const payload = request.body as Static<B> & { version?: number };
+        const expected = expectedVersion(request.headers['if-match'], bodyNamesEdited ? payload.version : undefined);
+        return withEtag(reply, await apply(requestContext(request), key, env, expected, payload));
       },
-    },
-    async (request, reply) => {
-      const { key, env } = request.params;
-      const expected = expectedVersion(request.headers['if-match'], request.body.version);
-      return withEtag(reply, await flags.putConfig(requestContext(request), key, env, expected, request.body));
-    },
-  );
+    });
+  };
 
-  app.patch(
-    path,
-    {
-      schema: {
-        tags: ['configs'],
-        summary: 'Change part of the config; {"enabled": false} is the kill switch (If-Match: "<version>")',
-        params: ConfigParams,
-        headers: IfMatchHeaders,
-        body: PatchConfigBody,
-        response: writeErrors,
-      },
-    },
-    async (request, reply) => {
-      const { key, env } = request.params;
-      const expected = expectedVersion(request.headers['if-match'], request.body.version);
-      return withEtag(reply, await flags.patchConfig(requestContext(request), key, env, expected, request.body));
-    },
-  );
-
-  app.put(
+  write('PUT', path, 'Replace the config (If-Match: "<version>")', PutConfigBody, (...a) => flags.putConfig(...a));
+  write('PATCH', path, 'Change part of the config; {"enabled": false} is the kill switch (If-Match: "<version>")', PatchConfigBody, (...a) => flags.patchConfig(...a));
+  write(
+    'PUT',
     `${path}/rollout`,
-    {
-      schema: {
-        tags: ['configs'],
-        summary: 'Roll `variant` (default "on") out to `percentage` % of users, the rest get the off variant (If-Match)',
-        params: ConfigParams,
-        headers: IfMatchHeaders,
-        body: RolloutBody,
-        response: writeErrors,
-      },
-    },
-    async (request, reply) => {
-      const { key, env } = request.params;
-      const expected = expectedVersion(request.headers['if-match'], request.body.version);
-      return withEtag(reply, await flags.setRollout(requestContext(request), key, env, expected, request.body));
-    },
+    'Roll `variant` (default "on") out to `percentage` % of users, the rest get the off variant (If-Match)',
+    RolloutBody,
+    (...a) => flags.setRollout(...a),
   );
-
-  app.post(
+  write(
+    'POST',
     `${path}/restore`,
-    {
-      schema: {
-        tags: ['configs'],
-        summary: 'Write a new version equal to an earlier one (If-Match: the current version)',
-        params: ConfigParams,
-        headers: IfMatchHeaders,
-        body: RestoreBody,
-        response: writeErrors,
-      },
-    },
-    async (request, reply) => {
-      const { key, env } = request.params;
-      const expected = expectedVersion(request.headers['if-match'], undefined);
-      return withEtag(reply, await flags.restore(requestContext(request), key, env, expected, request.body.version));
-    },
+    'Write a new version equal to an earlier one (If-Match: the current version)',
+    RestoreBody,
+    (ctx, key, env, expected, body) => flags.restore(ctx, key, env, expected, body.version),
+    false,
   );
 
   app.get(
