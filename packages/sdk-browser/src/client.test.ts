@@ -112,6 +112,20 @@ describe('browser client, streaming', () => {
     expect(server.requests.filter((r) => r.url.endsWith('/api/sdk/stream'))).toHaveLength(1);
   });
 
+  it('polls where the browser cannot decode a fetch stream (no TextDecoderStream)', async () => {
+    const decoder = globalThis.TextDecoderStream;
+    delete (globalThis as { TextDecoderStream?: unknown }).TextDecoderStream;
+    try {
+      const server = createFakeServer(snapshotOf(1, flag('a')));
+      const { client, errors } = online(server, { pollInterval: 30 });
+      await client.ready();
+      expect([client.source, client.isEnabled('a'), errors]).toEqual(['server', true, []]);
+      expect(server.requests.map((r) => new URL(r.url).pathname)).toEqual(['/api/sdk/flags']);
+    } finally {
+      globalThis.TextDecoderStream = decoder;
+    }
+  });
+
   it('rejects ready() at once for a refused key with nothing to serve, and keeps retrying minutes apart', async () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     const client = createClient({ url: 'http://flags.test', key: 'bad-key', fetch: server.fetch, storage: false, events: false });

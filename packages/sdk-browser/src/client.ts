@@ -344,7 +344,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   const started = update(() => first, from);
 
   // Delivery.
-  let stream = options.stream ?? true;
+  // A browser that can't decode a fetch stream (before TextDecoderStream) polls instead.
+  let stream = (options.stream ?? true) && !!globalThis.TextDecoderStream;
   let attempt = 0;
   let base = initial;
   let etag: string | null | undefined;
