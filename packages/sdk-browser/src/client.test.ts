@@ -1,5 +1,5 @@
 /// <reference types="node" />
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { Flag, Snapshot } from '@switchboard/core';
 import { createClient, type ClientOptions, type SwitchboardClient, type SwitchboardError } from './index.js';
@@ -231,6 +231,21 @@ describe('browser client, instant start', () => {
       expect([client.source, client.isEnabled('a'), errors]).toEqual(['server', true, []]);
     } finally {
       delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
+  });
+
+  it('reports a bootstrap it cannot use as MALFORMED and goes on to the server', async () => {
+    const bootstrap = snapshotOf(1, flag('a')) as ClientSnapshot & { self?: unknown };
+    bootstrap.self = bootstrap;
+    // Reported inside createClient, before any listener: with none, the client warns.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const { client, errors } = online(createFakeServer(snapshotOf(2, flag('a', { enabled: false }))), { bootstrap });
+      expect(warn.mock.calls.map(([e]) => (e as SwitchboardError).code)).toEqual(['MALFORMED']);
+      await client.ready();
+      expect([client.source, client.isEnabled('a'), errors]).toEqual(['server', false, []]);
+    } finally {
+      warn.mockRestore();
     }
   });
 

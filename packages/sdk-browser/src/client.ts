@@ -316,10 +316,17 @@ export function createClient(options: ClientOptions): SwitchboardClient {
             .catch((e: unknown) => (report(error('CRYPTO', e)), context)),
       ]).then(([, h]) => commit(next, context, h || keep, from));
     };
-    const p = tail ? tail.then(go) : go();
+    const malformed = (e: unknown): void => report(error('MALFORMED', e));
+    let p: Promise<void> | void = undefined;
+    try {
+      p = tail ? tail.then(go) : go();
+    } catch (e) {
+      // Applied at once, it threw (a bootstrap that can't be serialized, say).
+      malformed(e);
+    }
     // Never rejects, so one failed update can't stall the ones queued after it.
     const t = (tail = p
-      ?.catch((e: unknown) => report(error('MALFORMED', e)))
+      ?.catch(malformed)
       .then(() => {
         if (tail == t) tail = undefined;
       }));
