@@ -53,3 +53,41 @@ export function Dialog({ open, title, onClose, children, actions, tone = 'defaul
     </dialog>
   );
 }
+
+export interface ConfirmDialogProps {
+  open: boolean;
+  title: ReactNode;
+  /** The destructive button's label, e.g. "Revoke key". */
+  confirm: string;
+  onConfirm(): void;
+  onClose(): void;
+  /** What confirming does and what it doesn't undo. */
+  children: ReactNode;
+}
+
+/**
+ * A confirmation before something that can't be undone. Cancel holds the focus, so an
+ * Enter pressed out of habit never confirms.
+ */
+export function ConfirmDialog({ open, title, confirm, onConfirm, onClose, children }: ConfirmDialogProps) {
+  return (
+    <Dialog
+      open={open}
+      tone="danger"
+      title={title}
+      onClose={onClose}
+      actions={
+        <>
+          <button type="button" className="button" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="button" className="button button--danger" onClick={onConfirm}>
+            {confirm}
+          </button>
+        </>
+      }
+    >
+      {children}
+    </Dialog>
+  );
+}

@@ -8,7 +8,7 @@ import { enc, errorMessage, isApiError } from '../api/client';
 import type { FlagView } from '../api/types';
 import { useApp } from '../app-context';
 import { DiffTable } from '../components/diff-table';
-import { Dialog } from '../components/dialog';
+import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import type { FieldErrors } from '../model/rules';
 import { navigate } from '../router';
@@ -235,24 +235,15 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSave
           )}
         </div>
       </form>
-      <Dialog
+      <ConfirmDialog
         open={confirmDelete}
-        tone="danger"
         title={`Delete ${flag.key}?`}
+        confirm="Delete for good"
+        onConfirm={() => void remove()}
         onClose={() => setConfirmDelete(false)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setConfirmDelete(false)} data-autofocus>
-              Cancel
-            </button>
-            <button type="button" className="button button--danger" onClick={() => void remove()}>
-              Delete for good
-            </button>
-          </>
-        }
       >
         <p>The flag and its configs in every environment are deleted. The audit log keeps its history.</p>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }

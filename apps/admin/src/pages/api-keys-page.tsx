@@ -4,7 +4,7 @@ import { enc, errorMessage, isApiError, query } from '../api/client';
 import type { ApiKeyKind, ApiKeyView, CreatedApiKey } from '../api/types';
 import { useApp } from '../app-context';
 import { CopyButton } from '../components/copy-button';
-import { Dialog } from '../components/dialog';
+import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import type { FieldErrors } from '../model/rules';
@@ -191,24 +191,15 @@ export function ApiKeysPage() {
           </table>
         </div>
       ) : null}
-      <Dialog
+      <ConfirmDialog
         open={revoking !== null}
-        tone="danger"
         title={`Revoke ${revoking?.name ?? ''}?`}
+        confirm="Revoke key"
+        onConfirm={() => void revoke(revoking!)}
         onClose={() => setRevoking(null)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setRevoking(null)} data-autofocus>
-              Cancel
-            </button>
-            <button type="button" className="button button--danger" onClick={() => void revoke(revoking!)}>
-              Revoke key
-            </button>
-          </>
-        }
       >
         <p>Requests with this key are refused from now on and its SDK streams close. SDKs keep their last flags until they get a new key.</p>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

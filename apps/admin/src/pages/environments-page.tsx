@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { enc, errorMessage, isApiError } from '../api/client';
 import type { EnvironmentView } from '../api/types';
 import { isProduction, useApp } from '../app-context';
-import { Dialog } from '../components/dialog';
+import { ConfirmDialog, Dialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import { PageHeader } from '../components/page';
 import { timeAgo } from '../model/status';
@@ -116,24 +116,15 @@ export function EnvironmentsPage() {
         <FormError>{formError}</FormError>
       </form>
       {renaming ? <RenameDialog env={renaming} onClose={() => setRenaming(null)} /> : null}
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
-        tone="danger"
         title={`Delete environment ${deleting?.key ?? ''}?`}
+        confirm="Delete environment"
+        onConfirm={() => void remove(deleting!)}
         onClose={() => setDeleting(null)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setDeleting(null)} data-autofocus>
-              Cancel
-            </button>
-            <button type="button" className="button button--danger" onClick={() => void remove(deleting!)}>
-              Delete environment
-            </button>
-          </>
-        }
       >
         <p>Its flag configs go with it. Revoke its API keys first.</p>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

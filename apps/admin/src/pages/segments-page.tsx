@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { enc, errorMessage, isApiError } from '../api/client';
 import type { SegmentView } from '../api/types';
 import { useApp } from '../app-context';
-import { Dialog } from '../components/dialog';
+import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { ConditionEditor } from '../flag/condition-editor';
@@ -236,24 +236,15 @@ function SegmentEditor({ segment, segments, onDone }: { segment?: SegmentView; s
           </button>
         ) : null}
       </div>
-      <Dialog
+      <ConfirmDialog
         open={confirmDelete}
-        tone="danger"
         title={`Delete segment ${segment?.key ?? ''}?`}
+        confirm="Delete segment"
+        onConfirm={() => void remove()}
         onClose={() => setConfirmDelete(false)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setConfirmDelete(false)} data-autofocus>
-              Cancel
-            </button>
-            <button type="button" className="button button--danger" onClick={() => void remove()}>
-              Delete segment
-            </button>
-          </>
-        }
       >
         <p>A segment that a rule or another segment still uses cannot be deleted.</p>
-      </Dialog>
+      </ConfirmDialog>
     </form>
   );
 }
