@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/web-sdk';
-import type { ClientSnapshot } from '@switchboard/browser';
+import { createClient, type ClientSnapshot } from '@switchboard/browser';
 import type { Flag } from '@switchboard/core';
 import { SwitchboardWebProvider, toSwitchboardContext } from './index.js';
 
@@ -118,5 +118,29 @@ describe('OpenFeature web provider', () => {
   it('maps targetingKey to userId and dates to ISO strings', () => {
     expect(toSwitchboardContext({ targetingKey: 't', plan: 'pro', at: new Date(0) })).toEqual({ userId: 't', plan: 'pro', at: '1970-01-01T00:00:00.000Z' });
     expect(toSwitchboardContext({ targetingKey: 't', userId: 'u' })).toEqual({ userId: 'u' });
+  });
+
+  it('takes its listeners off a client it was given when closed, and puts them back if initialized again', async () => {
+    const client = createClient({ offline: true, bootstrap: projection });
+    const on = vi.spyOn(client, 'on');
+    const off = vi.spyOn(client, 'off');
+    const attached = (): number => on.mock.calls.length - off.mock.calls.length;
+    for (let i = 0; i < 3; i++) {
+      const provider = new SwitchboardWebProvider({ client });
+      await provider.initialize({ targetingKey: 'u1' });
+      await provider.onClose();
+    }
+    // Otherwise every provider ever made over a long-lived client stays reachable from it.
+    expect(attached()).toBe(0);
+    const provider = new SwitchboardWebProvider({ client });
+    await provider.onClose();
+    await provider.initialize({ targetingKey: 'u1' });
+    const changed: unknown[] = [];
+    provider.events.addHandler(ProviderEvents.ConfigurationChanged, (d) => changed.push(d?.flagsChanged));
+    await client.setContext({ userId: 'u1', country: 'DE' });
+    expect(changed).toEqual([['new-checkout']]);
+    await provider.onClose();
+    expect(attached()).toBe(0);
+    await client.close();
   });
 });

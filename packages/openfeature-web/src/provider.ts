@@ -23,7 +23,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/web-sdk';
 import { fromOpenFeatureContext, toResolutionDetails } from '@switchboard/core/openfeature';
-import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/browser';
+import { createClient, type ClientEvents, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/browser';
 
 export interface SwitchboardWebProviderOptions extends Omit<ClientOptions, 'context'> {
   /** Wrap this client instead of creating one from the options (the caller then owns closing it). */
@@ -58,6 +58,8 @@ export class SwitchboardWebProvider implements Provider {
   private state: State = 'initializing';
   private reconciling = 0;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Takes the listeners off the client; undefined while they are off (after `onClose`). */
+  private detach: (() => void) | undefined;
 
   constructor(options: SwitchboardWebProviderOptions) {
     const { client, initTimeout, errorGracePeriod, ...clientOptions } = options;
@@ -65,26 +67,47 @@ export class SwitchboardWebProvider implements Provider {
     this.ownsClient = client === undefined;
     this.initTimeout = initTimeout;
     this.errorGracePeriod = errorGracePeriod ?? 5_000;
-    this.client.on('ready', () => {
-      if (this.state === 'init-failed') this.becomeReady();
-    });
-    this.client.on('recovered', () => {
-      if (this.state !== 'initializing' && this.state !== 'closed') this.becomeReady();
-    });
-    this.client.on('change', (flagsChanged) => {
-      // During a context change the SDK announces CONTEXT_CHANGED itself.
-      if (this.state === 'closed' || this.reconciling > 0) return;
-      this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
-    });
-    this.client.on('stale', (error) => {
-      if (this.state === 'ready') this.becomeStale(error.message);
-    });
-    this.client.on('error', (error) => {
-      if (error.code === 'UNAUTHORIZED' && (this.state === 'ready' || this.state === 'stale')) this.becomeError(error.message);
-    });
+    this.listen();
+  }
+
+  /**
+   * A client the caller gave outlives this provider: `onClose` takes the listeners off it,
+   * or every provider ever made over it would stay reachable (and its `error` listener
+   * would keep the client from warning). `initialize` puts them back on.
+   */
+  private listen(): void {
+    if (this.detach) return;
+    const on = <K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): (() => void) => {
+      this.client.on(event, listener);
+      return () => this.client.off(event, listener);
+    };
+    const offs = [
+      on('ready', () => {
+        if (this.state === 'init-failed') this.becomeReady();
+      }),
+      on('recovered', () => {
+        if (this.state !== 'initializing' && this.state !== 'closed') this.becomeReady();
+      }),
+      on('change', (flagsChanged) => {
+        // During a context change the SDK announces CONTEXT_CHANGED itself.
+        if (this.state === 'closed' || this.reconciling > 0) return;
+        this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
+      }),
+      on('stale', (error) => {
+        if (this.state === 'ready') this.becomeStale(error.message);
+      }),
+      on('error', (error) => {
+        if (error.code === 'UNAUTHORIZED' && (this.state === 'ready' || this.state === 'stale')) this.becomeError(error.message);
+      }),
+    ];
+    this.detach = () => {
+      for (const off of offs) off();
+      this.detach = undefined;
+    };
   }
 
   async initialize(context?: EvaluationContext): Promise<void> {
+    this.listen();
     try {
       await this.reconcile(context ?? {});
       await this.client.ready(this.initTimeout);
@@ -110,6 +133,7 @@ export class SwitchboardWebProvider implements Provider {
   async onClose(): Promise<void> {
     this.state = 'closed';
     clearTimeout(this.graceTimer);
+    this.detach?.();
     if (this.ownsClient) await this.client.close();
   }
 

@@ -108,6 +108,33 @@ describe('React bindings', () => {
     await client.close();
   });
 
+  it('re-renders useVariant when only the rule that decided changes', async () => {
+    const rules = snapshot(
+      1,
+      flag('beta', {
+        rules: [
+          { id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], serve: { variant: 'on' } },
+          { id: 'de', conditions: [{ attribute: 'country', operator: 'eq', values: ['DE'] }], serve: { variant: 'on' } },
+        ],
+        fallthrough: { variant: 'off' },
+      }),
+    );
+    const client = createClient({ offline: true, bootstrap: rules, context: { userId: 'u1', plan: 'pro' } });
+    await client.ready();
+    function Rule() {
+      const r = useVariant('beta');
+      return <span data-testid="rule">{`${r.variant}/${r.ruleId}`}</span>;
+    }
+    const view = render(
+      <FlagsProvider client={client}>
+        <Rule />
+      </FlagsProvider>,
+    );
+    expect(view.getByTestId('rule').textContent).toBe('on/pro');
+    await act(() => client.setContext({ userId: 'u1', country: 'DE' }));
+    expect(view.getByTestId('rule').textContent).toBe('on/de');
+  });
+
   it('renders on the server from a bootstrap and hydrates to the same markup', async () => {
     const app = (client: SwitchboardClient) => (
       <FlagsProvider client={client}>

@@ -137,6 +137,37 @@ describe('browser client, streaming', () => {
     expect(client.isEnabled('a')).toBe(false);
   });
 
+  it('rejects ready() at once when called after the key was refused, not on timeout', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const client = createClient({ url: 'http://flags.test', key: 'bad-key', fetch: server.fetch, storage: false, events: false });
+    clients.push(client);
+    const errors: SwitchboardError[] = [];
+    client.on('error', (e) => errors.push(e));
+    await until(() => errors.length > 0, 2_000, 'refusal');
+    const asked = Date.now();
+    await expect(client.ready(5_000)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+    expect(Date.now() - asked).toBeLessThan(1_000);
+  });
+
+  it('goes on reconnecting when the stream fails with no reason (a custom fetch, a stream errored with nothing)', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    let calls = 0;
+    const reasonless: typeof fetch = async (input, init) => {
+      if (calls++ > 0) return server.fetch(input, init);
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(sse('put', server.snapshot)));
+          setTimeout(() => controller.error(), 10);
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const { client, errors } = online(server, { fetch: reasonless });
+    await client.ready();
+    await until(() => server.streams.length === 1 && client.status === 'ready', 2_000, 'reconnect after a reasonless failure');
+    expect(errors.map((e) => e.code)).toEqual(['NETWORK']);
+  });
+
   it('rejects ready() on timeout with nothing to serve, and turns ready when the server answers', async () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     server.streamStatus = 503;
@@ -177,6 +208,77 @@ describe('browser client, streaming', () => {
     doc.dispatchEvent(new Event('visibilitychange'));
     await until(() => !client.isEnabled('a'), 2_000, 'resync on visible');
     expect(server.streams).toHaveLength(2);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('browser client, close', () => {
+  it('stays closed when a listener closes it while the first snapshot is applied', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client } = online(server);
+    const seen: string[] = [];
+    client.on('ready', () => seen.push('ready')).on('change', () => {
+      seen.push('change');
+      void client.close();
+    });
+    await until(() => seen.length > 0, 2_000, 'first snapshot');
+    await new Promise((r) => setTimeout(r, 20));
+    expect([client.status, seen]).toEqual(['closed', ['change']]);
+    await expect(client.ready()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('leaves no timer running once ready() has settled and the client is closed', async () => {
+    vi.useFakeTimers();
+    try {
+      const client = createClient({ offline: true, bootstrap: snapshotOf(1, flag('a')) });
+      await client.ready();
+      await client.close();
+      // A pending ready() timeout keeps a Node process (a test run, a server render) alive.
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('leaves no timer running when a listener closes it while a stream chunk is read', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const { client } = online(createFakeServer(snapshotOf(1, flag('a'))));
+      client.on('change', () => void client.close());
+      for (let i = 0; i < 100 && client.status !== 'closed'; i++) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+      expect([client.status, vi.getTimerCount()]).toEqual(['closed', 0]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('applies a context set while, or after, closing: evaluation keeps answering', async () => {
+    const beta = flag('beta', { rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } });
+    // With private attributes the context is hashed first: close() comes while it is.
+    const client = createClient({ offline: true, bootstrap: { ...snapshotOf(1, beta), privateAttributes: { salt: 's', attributes: ['email'] } }, context: { userId: 'u0' } });
+    await client.ready();
+    const pending = client.setContext({ userId: 'u1', country: 'DE', email: 'ann@acme.com' });
+    await client.close();
+    await pending;
+    expect([client.context, client.isEnabled('beta')]).toEqual([{ userId: 'u1', country: 'DE', email: 'ann@acme.com' }, true]);
+    await client.setContext({ userId: 'u2', country: 'FR' });
+    expect([client.context, client.isEnabled('beta')]).toEqual([{ userId: 'u2', country: 'FR' }, false]);
+    expect(client.status).toBe('closed');
+  });
+});
+
+describe('browser client, hidden pages', () => {
+  it('closes the stream of a page that starts hidden (a background tab) once pauseWhenHidden has passed', async () => {
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    (globalThis as { document?: unknown }).document = doc;
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client, errors } = online(server, { pauseWhenHidden: 30 });
+    await client.ready();
+    await until(() => server.streams[0]!.closed, 2_000, 'stream closed while hidden');
+    doc.visibilityState = 'visible';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    await until(() => server.streams.length === 2, 2_000, 'reconnect when visible');
     expect(errors).toEqual([]);
   });
 });
@@ -304,6 +406,30 @@ describe('browser client, evaluation', () => {
     expect(changes).toEqual([['beta']]);
   });
 
+  it('reports a change when only the rule that decides changes', async () => {
+    const client = createClient({
+      offline: true,
+      context: { userId: 'u1', plan: 'pro' },
+      bootstrap: snapshotOf(
+        1,
+        flag('beta', {
+          rules: [
+            { id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], serve: { variant: 'on' } },
+            { id: 'de', conditions: [{ attribute: 'country', operator: 'eq', values: ['DE'] }], serve: { variant: 'on' } },
+          ],
+          fallthrough: { variant: 'off' },
+        }),
+      ),
+    });
+    const changes: string[][] = [];
+    client.on('change', (k) => changes.push(k));
+    await client.ready();
+    expect(client.variant('beta').ruleId).toBe('pro');
+    await client.setContext({ userId: 'u1', country: 'DE' });
+    expect(client.variant('beta')).toEqual({ value: true, variant: 'on', reason: 'TARGETING_MATCH', ruleId: 'de' });
+    expect(changes).toEqual([['beta']]);
+  });
+
   it('loads the extended operators before applying a snapshot that needs them, serving the previous one meanwhile', async () => {
     const server = createFakeServer(snapshotOf(1, flag('v', { enabled: false })));
     const { client, errors } = online(server, { context: { userId: 'u1', version: '2.1.0', email: 'ann@acme.com' } });
@@ -396,5 +522,33 @@ describe('browser client, events', () => {
       { name: 'checkout', userId: 'u1', context: { plan: 'pro' }, value: 12.5, timestamp: expect.any(Number) },
       { name: 'signup', userId: 'u2', timestamp: expect.any(Number) },
     ]);
+  });
+
+  it('drops an event it cannot send (an attribute JSON cannot carry) instead of failing every batch after it', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client, errors } = online(server, { events: { flushInterval: 60_000 } });
+    await client.ready();
+    client.track('odd', { userId: 'u1', big: 10n });
+    client.track('fine', 'u2');
+    client.isEnabled('a');
+    await client.flush();
+    expect(errors.map((e) => e.code)).toEqual(['EVENTS']);
+    expect(server.events).toHaveLength(1);
+    const body = server.events[0] as { evaluations: unknown[]; events: { name: string }[] };
+    expect([body.evaluations.length, body.events.map((e) => e.name)]).toEqual([1, ['fine']]);
+  });
+
+  it('keeps a batch whose upload failed with no reason, and reports it', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    let down = true;
+    const flaky: typeof fetch = (input, init) => (down && String(input).endsWith('/events') ? Promise.reject(undefined) : server.fetch(input, init));
+    const { client, errors } = online(server, { fetch: flaky, events: { flushInterval: 60_000 } });
+    await client.ready();
+    client.track('kept', 'u1');
+    await client.flush();
+    expect(errors.map((e) => e.code)).toEqual(['EVENTS']);
+    down = false;
+    await client.flush();
+    expect((server.events[0] as { events: { name: string }[] }).events.map((e) => e.name)).toEqual(['kept']);
   });
 });

@@ -179,6 +179,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let status: ClientStatus = 'initializing';
   let source: SnapshotSource = 'none';
   const waiters: ((e?: SwitchboardError) => void)[] = [];
+  // The key was refused, with nothing to serve: a later ready() rejects with it at once.
+  let refused: SwitchboardError | undefined;
   let tail: Promise<void> | undefined;
 
   const emit = (event: keyof ClientEvents, arg?: unknown): void =>
@@ -228,7 +230,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         const res = await get('events', { method: 'POST', body: JSON.stringify({ sdk: SDK, evaluations, events: batch }), keepalive }, { 'content-type': 'application/json' });
         if (!res.ok) throw error('EVENTS', 'HTTP ' + res.status, res.status);
       } catch (e) {
-        const s = (e as SwitchboardError).status;
+        // (A custom fetch may reject with nothing.)
+        const s = (e as SwitchboardError | undefined)?.status;
         // Retrying can't fix a 3xx, nor a 4xx other than 401/403/408/429: those events are
         // dropped. (The status as text: one short regex instead of five comparisons.)
         if (!/^(3|4(?!0[138]|29))/.test(s as never)) queue = batch.concat(queue).slice(-MAX_QUEUE);
@@ -250,16 +253,15 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       if (source != 'none') {
         announce('ready', 'stale');
         emit('stale', error('NETWORK', 'serving ' + source));
-      } else if (cause?.code == 'UNAUTHORIZED') settle(cause);
+      } else if ((refused = cause?.code == 'UNAUTHORIZED' ? cause : undefined)) settle(cause);
     }
   };
 
   const commit = (next: ClientSnapshot, context: EvaluationContext, h: EvaluationContext, from?: SnapshotSource): void => {
-    if (status == 'closed') return;
-    // What a flag is for a context: its definition and its result.
+    // What a flag is for a context: its definition and its result (`ruleId` included).
     const state = (s: ClientSnapshot, k: string, c: EvaluationContext): string => {
       const r = evaluate(s, k, c, placeholder(s, k));
-      return JSON.stringify([s.flags[k]?.version, r.variant, r.reason]);
+      return JSON.stringify([s.flags[k]?.version, r]);
     };
     const prev = snapshot;
     const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => state(prev, k, hashed) != state(next, k, h));
@@ -275,8 +277,10 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       }
     }
     if (changed.length) emit('change', changed);
-    // From the server (even unchanged: a 304, a put not newer): connected.
-    if (from == 'server' && status != 'ready') announce(status == 'stale' ? 'recovered' : 'ready', 'ready');
+    // From the server (even unchanged: a 304, a put not newer): connected. After close()
+    // (by a listener above, or while this update was pending) the update still applies, as
+    // evaluation keeps answering, but the status stays closed.
+    if (from == 'server' && status != 'ready' && status != 'closed') announce(status == 'stale' ? 'recovered' : 'ready', 'ready');
   };
 
   /**
@@ -393,10 +397,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   const connect = async (): Promise<void> => {
     const c = (ctrl = new AbortController());
     // `timer` is the attempt's watchdog (the connect timeout, then the stream's silence
-    // limit), then the next attempt.
+    // limit), then the next attempt. None once the attempt is over: a listener may close
+    // the client while a chunk is read.
     const arm = (ms: number): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => c.abort(), ms);
+      if (c == ctrl) timer = setTimeout(() => c.abort(), ms);
     };
     let delay = pollInterval;
     // An attempt that lasts RESET_AFTER was a healthy stream (the watchdog ends silent ones).
@@ -431,7 +436,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         // Aborted by the watchdog; ours (a string code); or a network failure.
         const f = c.signal.aborted
           ? error('TIMEOUT', 'timed out')
-          : typeof (e as SwitchboardError).code == 'string'
+          : typeof (e as SwitchboardError | undefined)?.code == 'string'
             ? (e as SwitchboardError)
             : error('NETWORK', e);
         if (Date.now() - since >= RESET_AFTER) attempt = 0;
@@ -479,6 +484,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     if (recording) flushTimer = setInterval(flush, (events && events.flushInterval) ?? 10_000);
     doc?.addEventListener('visibilitychange', onVisibility);
     void connect();
+    // A page opened in a background tab starts hidden: it gets its snapshot, then pauses.
+    if (doc?.visibilityState == 'hidden') onVisibility();
   }
 
   const client: SwitchboardClient = {
@@ -486,12 +493,14 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       new Promise<void>((resolve, reject) => {
         if (status == 'closed') return reject(error('CLOSED', 'closed'));
         if (status != 'initializing') return resolve();
-        waiters.push((e) => (e ? reject(e) : resolve()));
-        // Settled by then: rejecting changes nothing.
-        setTimeout(() => {
+        if (refused) return reject(refused);
+        const t = setTimeout(() => {
           lost();
+          // Settled by lost(): rejecting changes nothing.
           reject(error('TIMEOUT', 'timed out'));
         }, ms);
+        // Cleared when settled: a pending timer would keep a Node process (a server render) alive.
+        waiters.push((e) => (clearTimeout(t), e ? reject(e) : resolve()));
       }),
     isEnabled: (flag, u) => run(flag, u, false).value === true,
     variant(flag: string, u?: UserOrContext, d?: FlagValue) {
@@ -507,8 +516,13 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     track(name, u, value) {
       if (!recording || status == 'closed' || !name) return;
       const { userId, ...context } = contextOf(u, user);
-      // Absent fields (undefined) are left out of the JSON.
-      if (queue.push({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now() }) > MAX_QUEUE) queue.shift();
+      // As JSON now (absent fields left out): an event JSON can't carry (a BigInt, a cycle)
+      // is dropped here rather than failing every batch it would be part of.
+      try {
+        if (queue.push(JSON.parse(JSON.stringify({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now() }))) > MAX_QUEUE) queue.shift();
+      } catch (e) {
+        report(error('EVENTS', e));
+      }
     },
     // Nothing is held when not recording.
     flush,

@@ -17,7 +17,10 @@ export function createSseParser(onEvent: (type: string, data: string) => void, o
     if (!text) return;
     if (cr && text[0] == '\n') text = text.slice(1);
     cr = text.endsWith('\r');
-    const lines = (rest + text).split(/\r\n?|\n/);
+    // Only the new text is split (`rest` holds no line break): re-splitting all that is
+    // buffered on every chunk made a large event arriving in small chunks quadratic.
+    const lines = text.split(/\r\n?|\n/);
+    lines[0] = rest + lines[0];
     rest = lines.pop()!;
     for (const line of lines) {
       if (line) {
