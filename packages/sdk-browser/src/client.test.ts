@@ -144,9 +144,8 @@ describe('browser client, streaming', () => {
     const errors: SwitchboardError[] = [];
     client.on('error', (e) => errors.push(e));
     await until(() => errors.length > 0, 2_000, 'refusal');
-    const asked = Date.now();
-    await expect(client.ready(5_000)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
-    expect(Date.now() - asked).toBeLessThan(1_000);
+    // Waiting out the timeout would reject with TIMEOUT (and outlast the test).
+    await expect(client.ready(60_000)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
   });
 
   it('goes on reconnecting when the stream fails with no reason (a custom fetch, a stream errored with nothing)', async () => {
