@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp, redactUrl } from './app.js';
 import { ADMIN_TOKEN, testApp, testConfig } from './test-support/app.js';
 import { createKey, http } from './test-support/http.js';
+import { parseResponse, type RawResponse } from './test-support/raw-http.js';
 import { openStream } from './test-support/sse.js';
 
 describe('logging', () => {
@@ -126,6 +128,45 @@ describe('errors raised before routing', () => {
       const res = await app.inject({ method: 'GET', url: '/api/admin/flags/%E0%A4%A' });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'url', requestId: expect.any(String) } });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+/** A slowloris client: request headers one byte at a time, never finishing them. Resolves with what the server answered once it hangs up. */
+function dribbleHeaders(port: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    const drip = setInterval(() => socket.write('a'), 50);
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearInterval(drip);
+      try {
+        resolve(parseResponse(Buffer.concat(received)));
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
+describe('slow clients', () => {
+  // The bound is the point: with Node's defaults these sockets stay open 30 to 60 s.
+  it('answers clients still sending headers past headersTimeoutMs with 408 and hangs up, serving others meanwhile', { timeout: 20_000 }, async () => {
+    const app = await testApp({ headersTimeoutMs: 400 });
+    try {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const slow = Array.from({ length: 50 }, () => dribbleHeaders(Number(new URL(base).port)));
+      for (let i = 0; i < 5; i++) expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      for (const res of await Promise.all(slow)) {
+        expect(res.status).toBe(408);
+        expect(res.json()).toMatchObject({ error: { code: 'REQUEST_TIMEOUT', requestId: expect.any(String) } });
+      }
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
     } finally {
       await app.close();
     }

@@ -13,7 +13,7 @@ import { adminUi } from './plugins/admin-ui.js';
 import { authPlugin, requireAdmin } from './plugins/auth.js';
 import { dbPlugin } from './plugins/db.js';
 import { docsPlugin } from './plugins/docs.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { clientErrorHandler, errorHandlerPlugin } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { redisPlugin } from './plugins/redis.js';
 import { createValidatorCompiler } from './plugins/validation.js';
@@ -111,6 +111,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestTimeout: 30_000,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node looks for expired connections only this often (30 s by default), which would
+      // let a slow-header client hold its socket up to twice the timeout.
+      connectionsCheckingInterval: Math.min(5_000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    clientErrorHandler,
     return503OnClosing: true,
     // Errors raised before routing (a URL with broken percent-encoding) get the same
     // JSON error shape as everything else instead of Fastify's default body.

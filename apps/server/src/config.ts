@@ -33,6 +33,8 @@ export interface Config {
   sseMaxConnectionsPerKey: number;
   /** Largest accepted request body. */
   bodyLimit: number;
+  /** How long a client may take to send its request headers; slower ones (slowloris) get 408 and are closed. */
+  headersTimeoutMs: number;
   /** Admin requests per minute per client IP; 0 disables the limit. */
   adminRateLimitPerMinute: number;
   /** `POST /api/sdk/events` requests per minute per API key (per instance); 0 disables the limit. */
@@ -72,6 +74,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     sseBufferCapBytes: 1024 * 1024,
     sseMaxConnectionsPerKey: 5000,
     bodyLimit: 1024 * 1024,
+    headersTimeoutMs: 20_000,
     adminRateLimitPerMinute: 1200,
     sdkEventsRateLimitPerMinute: 1200,
     eventsBodyLimit: 2 * 1024 * 1024,

@@ -18,7 +18,19 @@ declare module 'fastify' {
   }
 }
 
+function authorizationHeaderCount(rawHeaders: string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
+}
+
 async function authenticate(keys: KeyVerifier, request: FastifyRequest): Promise<Principal> {
+  // Node keeps the first of repeated Authorization headers and a proxy in front may keep
+  // the last, so the two could disagree on who is calling: refuse rather than pick one.
+  if (authorizationHeaderCount(request.raw.rawHeaders) > 1) throw new UnauthorizedError('Send exactly one Authorization header');
   const token = bearerToken(request.headers.authorization);
   if (!token) throw new UnauthorizedError();
   const principal = await keys.verify(token);

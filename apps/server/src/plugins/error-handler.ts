@@ -2,8 +2,11 @@
  * The one place errors become HTTP answers: `{ "error": { "code", "message", "field"?, "requestId" } }`.
  * 5xx bodies never carry internals; the log has them.
  */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_STATUS, isAppError, isDatabaseUnavailable, type ErrorCode } from '../errors.js';
 
 interface AjvError {
@@ -93,3 +96,47 @@ export const errorHandlerPlugin = fp(
   },
   { name: 'error-handler' },
 );
+
+function parseErrorField(code: string): string {
+  if (code.includes('METHOD')) return 'method';
+  if (code.includes('URL')) return 'url';
+  if (/HEADER|CONTENT_LENGTH|TRANSFER_ENCODING/.test(code)) return 'headers';
+  if (code.includes('CHUNK')) return 'body';
+  return 'request';
+}
+
+/**
+ * What a client gets when Node's HTTP parser gives up before there is a request to route:
+ * headers over the size limit, a client too slow to send its request (slowloris), bytes
+ * that are not HTTP. Fastify's default answers these in a shape of its own; clients parse
+ * one shape. Like Fastify's default, it answers once and closes the connection, since
+ * nothing after a parse error can be trusted to be a request boundary.
+ */
+export function clientErrorHandler(err: ConnectionError, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let code: ErrorCode = 'VALIDATION_FAILED';
+  let message: string;
+  let field: string | undefined;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    code = 'REQUEST_TIMEOUT';
+    message = 'The request did not arrive in time';
+  } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    code = 'HEADERS_TOO_LARGE';
+    message = 'The request headers are too large';
+    field = 'headers';
+  } else {
+    const reason = (err as { reason?: unknown }).reason;
+    message = `The request is not valid HTTP${typeof reason === 'string' ? `: ${reason}` : ''}`;
+    field = parseErrorField(String(err.code));
+  }
+  const status = ERROR_STATUS[code];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ error: field === undefined ? { code, message, requestId } : { code, message, field, requestId } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}

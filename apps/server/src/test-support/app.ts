@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { buildApp, type App, type BuildOptions } from '../app.js';
 import { defaultConfig, type Config } from '../config.js';
 
@@ -41,3 +42,14 @@ export const SUITE_CONFIG = {
   sseMaxConnectionsPerKey: 3,
   corsOrigins: ['https://app.example.com'],
 };
+
+/** Every row of every table as JSON text, to search for what must never be stored. */
+export async function dumpDatabase(app: App): Promise<{ tables: string[]; text: string }> {
+  const rowsOf = (result: unknown): unknown[] => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
+  const { db } = app.database;
+  const listed = await db.execute(sql`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`);
+  const tables = rowsOf(listed).map((t) => (t as { table_name: string }).table_name);
+  let text = '';
+  for (const table of tables) text += JSON.stringify(rowsOf(await db.execute(sql`select * from ${sql.identifier(table)}`)));
+  return { tables, text };
+}

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SuiteContext } from './admin-suite.js';
+import { ADMIN_TOKEN } from './app.js';
 import { auditCount, configVersion, createFlag, http, type Http } from './http.js';
+import { rawRequest } from './raw-http.js';
 
 interface BadRequest {
   name: string;
@@ -25,11 +27,16 @@ const rule = (condition: Record<string, unknown>, extra: Record<string, unknown>
 });
 const json = { 'content-type': 'application/json' };
 const v1 = { 'if-match': '"1"' };
+/** `depth` arrays inside one another, as JSON text. */
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
 const CASES: BadRequest[] = [
   { name: 'truncated JSON', method: 'POST', url: FLAGS, body: '{"key":', headers: json, status: 400, field: 'body' },
   { name: '5 MB body', method: 'POST', url: FLAGS, body: JSON.stringify({ key: 'big', type: 'boolean', description: 'x'.repeat(5 * 1024 * 1024) }), headers: json, status: 413, field: 'body' },
-  { name: 'deep nesting', method: 'POST', url: FLAGS, body: `${'['.repeat(20_000)}${']'.repeat(20_000)}`, headers: json, status: 400, field: 'body' },
+  { name: 'deep nesting', method: 'POST', url: FLAGS, body: nested(100_000), headers: json, status: 400, field: 'body' },
+  // Passed validation, then overflowed the stack serializing the insert: a 500.
+  { name: 'JSON variant nested 4 170 deep', method: 'POST', url: FLAGS, body: `{"key":"deep-json","type":"json","variants":{"a":${nested(4170)},"b":null}}`, headers: json, status: 400, field: 'variants.a' },
+  { name: 'variants nested 100 000 deep on edit', method: 'PATCH', url: '/api/admin/flags/bad-target', body: `{"variants":{"on":${nested(100_000)},"off":false}}`, headers: { ...json, ...v1 }, status: 400, field: 'variants.on' },
   { name: '__proto__ key', method: 'POST', url: FLAGS, body: '{"key":"proto","type":"boolean","__proto__":{"isAdmin":true}}', headers: json, status: 400, field: 'body' },
   { name: 'constructor.prototype key', method: 'POST', url: FLAGS, body: '{"key":"ctor","type":"boolean","constructor":{"prototype":{"isAdmin":true}}}', headers: json, status: 400, field: 'body' },
   { name: '__proto__ inside rules', method: 'PATCH', url: CFG, body: '{"rules":[{"__proto__":{"polluted":1},"id":"x","conditions":[],"serve":{"variant":"on"}}]}', headers: { ...json, ...v1 }, status: 400, field: 'body' },
@@ -38,6 +45,7 @@ const CASES: BadRequest[] = [
   { name: 'path traversal key', method: 'POST', url: FLAGS, body: { key: '../x', type: 'boolean' }, status: 400, field: 'key' },
   { name: 'NUL in key', method: 'POST', url: FLAGS, body: { key: 'a\u0000b', type: 'boolean' }, status: 400, field: 'key' },
   { name: '10 kB key', method: 'POST', url: FLAGS, body: { key: 'k'.repeat(10_000), type: 'boolean' }, status: 400, field: 'key' },
+  { name: 'right-to-left override in key', method: 'POST', url: FLAGS, body: { key: 'ab\u202ec', type: 'boolean' }, status: 400, field: 'key' },
   { name: 'zero-width character in key', method: 'POST', url: FLAGS, body: { key: 'ab\u200bc', type: 'boolean' }, status: 400, field: 'key' },
   { name: 'operator-object key (type confusion)', method: 'POST', url: FLAGS, body: { key: { $ne: '' }, type: 'boolean' }, status: 400, field: 'key' },
   { name: 'array key', method: 'POST', url: FLAGS, body: { key: ['a', 'b'], type: 'boolean' }, status: 400, field: 'key' },
@@ -53,6 +61,7 @@ const CASES: BadRequest[] = [
   { name: 'negative weight', method: 'PATCH', url: CFG, body: { fallthrough: { rollout: [{ variant: 'on', weight: -1 }, { variant: 'off', weight: 101 }] } }, headers: v1, status: 400, field: 'fallthrough.rollout[0].weight' },
   { name: 'fractional weight', method: 'PATCH', url: CFG, body: { fallthrough: { rollout: [{ variant: 'on', weight: 33.3 }, { variant: 'off', weight: 66.7 }] } }, headers: v1, status: 400, field: 'fallthrough.rollout[0].weight' },
   { name: 'weight as a string', method: 'PATCH', url: CFG, body: { fallthrough: { rollout: [{ variant: 'on', weight: '50' }] } }, headers: v1, status: 400, field: 'fallthrough.rollout[0].weight' },
+  { name: 'a variant twice in one rollout', method: 'PATCH', url: CFG, body: { fallthrough: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'on', weight: 50_000 }] } }, headers: v1, status: 400, field: 'fallthrough.rollout[1].variant' },
   { name: 'variant and rollout together', method: 'PATCH', url: CFG, body: { fallthrough: { variant: 'on', rollout: [{ variant: 'on', weight: 1 }] } }, headers: v1, status: 400, field: 'fallthrough' },
   { name: 'unknown operator', method: 'PATCH', url: CFG, body: rule({ attribute: 'email', operator: 'like', values: ['x'] }), headers: v1, status: 400, field: 'rules[0].conditions[0].operator' },
   { name: 'oversized regex', method: 'PATCH', url: CFG, body: rule({ attribute: 'email', operator: 'matches', values: [`^${'a'.repeat(1000)}$`] }), headers: v1, status: 400, field: 'rules[0].conditions[0].values[0]' },
@@ -61,8 +70,12 @@ const CASES: BadRequest[] = [
   { name: 'too many rules', method: 'PATCH', url: CFG, body: { rules: Array.from({ length: 201 }, (_, i) => ({ id: `r${i}`, conditions: [], serve: { variant: 'on' } })) }, headers: v1, status: 400, field: 'rules' },
   { name: 'duplicate rule ids', method: 'PATCH', url: CFG, body: { rules: [{ id: 'same', conditions: [], serve: { variant: 'on' } }, { id: 'same', conditions: [], serve: { variant: 'off' } }] }, headers: v1, status: 400, field: 'rules[1].id' },
   { name: 'number operator with a string', method: 'PATCH', url: CFG, body: rule({ attribute: 'age', operator: 'gt', values: ['ten'] }), headers: v1, status: 400, field: 'rules[0].conditions[0].values[0]' },
+  { name: 'semver operator with "1..2"', method: 'PATCH', url: CFG, body: rule({ attribute: 'version', operator: 'semverGt', values: ['1..2'] }), headers: v1, status: 400, field: 'rules[0].conditions[0].values[0]' },
+  { name: 'date operator with "yesterday"', method: 'PATCH', url: CFG, body: rule({ attribute: 'signedUp', operator: 'before', values: ['yesterday'] }), headers: v1, status: 400, field: 'rules[0].conditions[0].values[0]' },
+  { name: 'segment named like an Object.prototype member', method: 'PATCH', url: CFG, body: rule({ attribute: 'userId', operator: 'inSegment', values: ['toString'] }), headers: v1, status: 400, field: 'rules[0].conditions' },
   { name: 'unknown property in a rule', method: 'PATCH', url: CFG, body: rule({ attribute: 'a', operator: 'eq', values: ['x'] }, { priority: 1 }), headers: v1, status: 400, field: 'rules[0].priority' },
   { name: 'self prerequisite', method: 'PATCH', url: CFG, body: { prerequisites: [{ flag: 'bad-target', variant: 'on' }] }, headers: v1, status: 400, field: 'prerequisites[0].flag' },
+  { name: 'prerequisite named like an Object.prototype member', method: 'PATCH', url: CFG, body: { prerequisites: [{ flag: 'constructor', variant: 'on' }] }, headers: v1, status: 400, field: 'prerequisites[0].flag' },
   { name: 'prerequisite cycle', method: 'PATCH', url: CFG, body: { prerequisites: [{ flag: 'bad-other', variant: 'on' }] }, headers: v1, status: 400, field: 'prerequisites' },
   { name: 'segment in a cycle with itself', method: 'PATCH', url: '/api/admin/segments/bad-seg', body: { conditions: [{ operator: 'inSegment', values: ['bad-seg'] }] }, headers: v1, status: 400, field: 'conditions' },
   { name: 'segment member of the wrong type', method: 'PATCH', url: '/api/admin/segments/bad-seg', body: { included: [42] }, headers: v1, status: 400, field: 'included[0]' },
@@ -123,6 +136,102 @@ export function badRequestsSuite(ctx: SuiteContext): void {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(await state(api)).toEqual(before);
       expect((await api.get('/health/live', { key: null })).statusCode).toBe(200);
+    });
+  });
+
+  describe('JSON variant depth', () => {
+    it('stores and delivers a value 100 levels deep, refuses 101 naming the variant and writes nothing', async () => {
+      const api = http(ctx.app);
+      const ok = await api.request('POST', FLAGS, { body: `{"key":"depth-100","type":"json","variants":{"deep":${nested(100)},"flat":null}}`, headers: json });
+      expect(ok.statusCode).toBe(201);
+      expect(JSON.stringify(ok.json().variants.deep)).toBe(nested(100));
+      const before = await state(api);
+      const over = await api.request('POST', FLAGS, { body: `{"key":"depth-101","type":"json","variants":{"flat":null,"deep":[${nested(100)}]}}`, headers: json });
+      expect(over.statusCode).toBe(400);
+      expect(over.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'variants.deep' });
+      const edit = await api.request('PATCH', '/api/admin/flags/depth-100', { body: `{"variants":{"deep":{"a":[${nested(100)}]},"flat":null}}`, headers: { ...json, ...v1 } });
+      expect(edit.statusCode).toBe(400);
+      expect(edit.json().error.field).toBe('variants.deep');
+      expect(await state(api)).toEqual(before);
+      expect((await api.get('/api/admin/flags/depth-101')).statusCode).toBe(404);
+    });
+  });
+
+  describe('over a real socket', () => {
+    const admin = `Authorization: Bearer ${ADMIN_TOKEN}\r\n`;
+
+    it('answers a 5 MiB body with 413 and closes that connection; the client carries on, nothing is written', async () => {
+      const api = http(ctx.app);
+      const before = await state(api);
+      const big = JSON.stringify({ key: 'big-body', type: 'boolean', description: 'x'.repeat(5 * 1024 * 1024) });
+      for (let i = 0; i < 3; i++) {
+        // The server stops reading at the limit, so it can't keep the connection: it says so
+        // (Connection: close), and fetch's pool opens a fresh one for the next request.
+        const res = await fetch(`${ctx.baseUrl}${FLAGS}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: big });
+        expect(res.status).toBe(413);
+        expect(res.headers.get('connection')).toBe('close');
+        expect(await res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', field: 'body', requestId: expect.any(String) } });
+        const next = await fetch(`${ctx.baseUrl}/api/admin/environments`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        expect(next.status).toBe(200);
+      }
+      const chunked = await rawRequest(
+        ctx.baseUrl,
+        `POST ${FLAGS} HTTP/1.1\r\nHost: x\r\n${admin}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n` +
+          `${(2 * 1024 * 1024).toString(16)}\r\n${'x'.repeat(2 * 1024 * 1024)}\r\n0\r\n\r\n`,
+      );
+      expect(chunked.status).toBe(413);
+      expect(chunked.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE', field: 'body' } });
+      expect(await state(api)).toEqual(before);
+    });
+
+    it('answers oversized and malformed headers with the JSON error shape, then closes; the server stays up', async () => {
+      const cases: [name: string, request: string, status: number, code: string, field: string][] = [
+        ['64 KiB of headers', `GET /api/admin/flags HTTP/1.1\r\nHost: x\r\n${admin}X-Pad: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE', 'headers'],
+        ['many small headers', `GET /api/admin/flags HTTP/1.1\r\nHost: x\r\n${admin}${'X-Pad: aaaaaaaaaaaaaaaa\r\n'.repeat(4000)}\r\n`, 431, 'HEADERS_TOO_LARGE', 'headers'],
+        ['space in a header name', `GET /api/admin/flags HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n`, 400, 'VALIDATION_FAILED', 'headers'],
+        ['two Content-Length headers', `POST ${FLAGS} HTTP/1.1\r\nHost: x\r\n${admin}Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}`, 400, 'VALIDATION_FAILED', 'headers'],
+      ];
+      const failures: string[] = [];
+      for (const [name, request, status, code, field] of cases) {
+        const res = await rawRequest(ctx.baseUrl, request);
+        let error: { code?: string; field?: string; requestId?: string } | undefined;
+        try {
+          error = (res.json() as { error?: typeof error }).error;
+        } catch {
+          failures.push(`${name}: body is not JSON: ${res.body.slice(0, 100)}`);
+          continue;
+        }
+        if (res.status !== status || error?.code !== code || error.field !== field || !error.requestId) failures.push(`${name}: ${res.status} ${res.body}`);
+      }
+      expect(failures).toEqual([]);
+      expect((await http(ctx.app).get('/health/live', { key: null })).statusCode).toBe(200);
+      expect((await fetch(`${ctx.baseUrl}/health/live`)).status).toBe(200);
+    });
+
+    it('refuses two Authorization headers, whichever comes first, and non-ASCII tokens; nothing is written', async () => {
+      const api = http(ctx.app);
+      const before = await state(api);
+      const create = (authorization: string | Buffer) =>
+        Buffer.concat([
+          Buffer.from(`POST ${FLAGS} HTTP/1.1\r\nHost: x\r\n`),
+          typeof authorization === 'string' ? Buffer.from(authorization, 'latin1') : authorization,
+          Buffer.from(`Content-Type: application/json\r\nContent-Length: 35\r\nConnection: close\r\n\r\n{"key":"two-auth","type":"boolean"}`),
+        ]);
+      const cases: [name: string, authorization: string | Buffer][] = [
+        ['valid token first', `Authorization: Bearer ${ADMIN_TOKEN}\r\nAuthorization: Bearer sb_admin_someone-else\r\n`],
+        ['valid token last', `Authorization: Bearer sb_admin_someone-else\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n`],
+        ['the same token twice', `Authorization: Bearer ${ADMIN_TOKEN}\r\nauthorization: Bearer ${ADMIN_TOKEN}\r\n`],
+        ['UTF-8 token', Buffer.from('Authorization: Bearer tëst-ключ\r\n', 'utf8')],
+        ['Latin-1 byte after the admin token', `Authorization: Bearer ${ADMIN_TOKEN}\xe9\r\n`],
+      ];
+      for (const [name, authorization] of cases) {
+        const res = await rawRequest(ctx.baseUrl, create(authorization));
+        expect(res.status, name).toBe(401);
+        expect(res.json(), name).toMatchObject({ error: { code: 'UNAUTHORIZED', requestId: expect.any(String) } });
+      }
+      expect(await state(api)).toEqual(before);
+      const one = await rawRequest(ctx.baseUrl, create(`Authorization: Bearer ${ADMIN_TOKEN}\r\n`));
+      expect(one.status).toBe(201);
     });
   });
 

@@ -74,10 +74,13 @@ export function deliverySuite(ctx: SuiteContext): void {
       const a = await api.get('/api/admin/flags', { headers: { origin } });
       expect(c.headers['access-control-allow-origin']).toBe(origin);
       expect(c.headers['access-control-expose-headers']).toContain('etag');
+      expect(c.headers['access-control-allow-credentials']).toBeUndefined();
       expect(s.headers['access-control-allow-origin']).toBeUndefined();
       expect(a.headers['access-control-allow-origin']).toBeUndefined();
       const other = await api.get('/api/sdk/flags', { key: client.key, headers: { origin: 'https://evil.example' } });
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      // The answer depends on the Origin, so a shared cache must not hand one origin's answer to another.
+      for (const res of [c, other]) expect(String(res.headers.vary)).toMatch(/\bOrigin\b/);
       const preflight = await api.request('OPTIONS', '/api/sdk/stream', {
         key: null,
         headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
@@ -149,6 +152,24 @@ export function deliverySuite(ctx: SuiteContext): void {
       closeAll();
     });
 
+    it('answers any Last-Event-ID (negative, not a number, huge, ahead of the server) with a full put', async () => {
+      setup();
+      await createFlag(api, 'resumed');
+      // A key per stream: closed streams leave the per-key count a moment after the abort.
+      const keys = await Promise.all(Array.from({ length: 5 }, () => createKey(api, 'server', 'staging')));
+      const current = (await api.get('/api/sdk/flags', { key: keys[0]!.key })).json() as { revision: number };
+      const ids = ['-1', 'abc', '9e99', String(current.revision + 1000), ''];
+      for (const [i, lastEventId] of ids.entries()) {
+        const s = await stream(keys[i]!.key, { 'last-event-id': lastEventId });
+        expect(s.status, lastEventId).toBe(200);
+        expect(s.headers.get('content-type'), lastEventId).toMatch(/^text\/event-stream/);
+        const put = await s.next((e) => e.event === 'put');
+        expect(put.json, lastEventId).toMatchObject({ revision: current.revision, flags: { resumed: expect.any(Object) } });
+        expect(put.id).toBe(String(current.revision));
+        closeAll();
+      }
+    });
+
     it('closes the streams of a revoked key', async () => {
       setup();
       const created = await createKey(api, 'server', 'staging');
@@ -160,14 +181,19 @@ export function deliverySuite(ctx: SuiteContext): void {
       expect(again.status).toBe(401);
     });
 
-    it('caps streams per key with 429 and Retry-After', async () => {
+    it('caps streams per key with 429 and Retry-After, leaving other keys unaffected', async () => {
       setup();
       const { key } = await createKey(api, 'client', 'development');
+      const other = await createKey(api, 'client', 'development');
       for (let i = 0; i < 3; i++) expect((await stream(key)).status).toBe(200);
       const over = await stream(key);
       expect(over.status).toBe(429);
       expect(over.headers.get('retry-after')).toBe('5');
       expect(JSON.parse(over.body!).error.code).toBe('RATE_LIMITED');
+      const neighbour = await stream(other.key);
+      expect(neighbour.status).toBe(200);
+      await neighbour.next((e) => e.event === 'put');
+      expect((await api.get('/api/sdk/flags', { key })).statusCode).toBe(200);
       closeAll();
       await new Promise((r) => setTimeout(r, 100));
       expect((await stream(key)).status).toBe(200);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { pruneBefore } from '../modules/events/store.js';
 import type { SuiteContext } from './admin-suite.js';
+import { dumpDatabase } from './app.js';
 import { createKey, http, type Http } from './http.js';
 
 const HOUR = 3_600_000;
@@ -302,6 +303,24 @@ export function eventsSuite(ctx: SuiteContext): void {
     });
   });
 
+  describe('SDK events: attributes', () => {
+    it('never stores what a browser says about its user, so no attribute can target it later', async () => {
+      const api = http(ctx.app);
+      const client = await createKey(api, 'client', 'production');
+      const server = await createKey(api, 'server', 'production');
+      const before = (await api.get('/api/sdk/flags', { key: server.key })).json() as { revision: number };
+      const marker = 'self-elevated-7f3a';
+      const res = await post(
+        api,
+        client.key,
+        batch({ events: [{ name: 'ev-claims', userId: `${marker}-user`, timestamp: Date.now(), context: { role: `${marker}-admin`, plan: 'enterprise', [`${marker}-attr`]: true } }] }),
+      );
+      expect(res.statusCode).toBe(202);
+      expect((await dumpDatabase(ctx.app)).text).not.toContain(marker);
+      expect(((await api.get('/api/sdk/flags', { key: server.key })).json() as { revision: number }).revision).toBe(before.revision);
+    });
+  });
+
   describe('SDK events: bad bodies', () => {
     it('answers each malformed batch with a 4xx naming the field, and stores nothing from it', async () => {
       const api = http(ctx.app);
@@ -344,6 +363,11 @@ export function eventsSuite(ctx: SuiteContext): void {
         { name: '3 MB body', body: JSON.stringify(withEvent({ context: { a: 'x'.repeat(1000) } })).replace('"sdk"', `"pad":"${'x'.repeat(3 * 1024 * 1024)}","sdk"`), status: 413, field: 'body', headers: { 'content-type': 'application/json' } },
         { name: 'text/plain body', body: 'hello', status: 415, field: 'content-type', headers: { 'content-type': 'text/plain' } },
         { name: 'truncated JSON', body: '{"sdk":', status: 400, field: 'body', headers: { 'content-type': 'application/json' } },
+        { name: 'userId as a number', body: withEvent({ userId: 42 }), field: 'events[0].userId' },
+        { name: 'userId as an object', body: withEvent({ userId: { $ne: '' } }), field: 'events[0].userId' },
+        { name: 'context nested 1 000 deep', body: withEvent({ context: { deep: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) } }), field: 'events[0].context.deep' },
+        { name: '__proto__ in context', body: JSON.stringify(withEvent({})).replace('"name":"ev-bad-event"', '"context":{"__proto__":{"polluted":true}},"name":"ev-bad-event"'), field: 'body', headers: { 'content-type': 'application/json' } },
+        { name: 'constructor.prototype in context', body: JSON.stringify(withEvent({})).replace('"name":"ev-bad-event"', '"context":{"constructor":{"prototype":{"polluted":true}}},"name":"ev-bad-event"'), field: 'body', headers: { 'content-type': 'application/json' } },
       ];
       expect(cases.length).toBeGreaterThanOrEqual(10);
       const failures: string[] = [];
@@ -355,6 +379,7 @@ export function eventsSuite(ctx: SuiteContext): void {
         }
       }
       expect(failures).toEqual([]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       const stored = (await api.get(metricsUrl('ev-bad', 'production', now - HOUR, now + MINUTE))).json();
       expect(stored.total).toBe(0);
       const events = (await api.get(`/api/admin/flags/ev-bad/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)).json();

@@ -104,6 +104,29 @@ export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): FlagV
   return view;
 }
 
+/**
+ * How deep JSON variant values may nest. Serializing JSON recurses: a value a few thousand
+ * levels deep (a few kB) passed validation and then overflowed the stack in the database
+ * driver, a 500. 100 is also the default limit of Ruby's JSON parser, so an SDK in any
+ * language can read what is stored.
+ */
+const MAX_VARIANT_DEPTH = 100;
+
+/** Refuses a variant value nested deeper than MAX_VARIANT_DEPTH, measured without recursion (depth is what's in doubt). */
+function checkVariantDepth(variants: Record<string, unknown> | undefined): void {
+  for (const [name, value] of Object.entries(variants ?? {})) {
+    const pending: [unknown, number][] = [[value, 0]];
+    while (pending.length > 0) {
+      const [v, depth] = pending.pop()!;
+      if (typeof v !== 'object' || v === null) continue;
+      if (depth === MAX_VARIANT_DEPTH) {
+        throw new ValidationError(`variants.${name} must nest at most ${MAX_VARIANT_DEPTH} levels deep`, `variants.${name}`);
+      }
+      for (const child of Array.isArray(v) ? v : Object.values(v)) pending.push([child, depth + 1]);
+    }
+  }
+}
+
 async function requireFlag(db: Database, key: string, forUpdate = false): Promise<FlagRow> {
   const flag = await store.findFlag(db, key, forUpdate);
   if (!flag) throw new NotFoundError(`Flag "${key}" does not exist`);
@@ -139,6 +162,7 @@ export class FlagService {
   }
 
   create(ctx: RequestContext, body: CreateFlagBody, idempotency: Idempotency | undefined): Promise<StoredResponse> {
+    checkVariantDepth(body.variants);
     let variants = body.variants;
     if (!variants) {
       if (body.type !== 'boolean') throw new ValidationError(`variants is required for ${body.type} flags`, 'variants');
@@ -183,6 +207,7 @@ export class FlagService {
 
   /** Metadata edits. Variant, visibility and private-attribute changes rewrite the flag in every environment (new versions). */
   update(ctx: RequestContext, key: string, expected: number, body: UpdateFlagBody): Promise<FlagView> {
+    checkVariantDepth(body.variants);
     return this.writer.run(ctx, async (w) => {
       const envs = await w.lockEnvironments();
       const flag = await requireFlag(w.tx, key, true);
