@@ -289,6 +289,30 @@ describe('tracking and lifecycle', () => {
     await until(() => s.openStreams === 0, 2_000, 'stream closed');
   });
 
+  it('once closed, stays closed while the client it wraps goes on: no events, no revival', async () => {
+    const s = await server();
+    const inner = onlineProvider(s).client;
+    try {
+      const provider = new SwitchboardProvider({ client: inner, errorGracePeriod: 60_000 });
+      await OpenFeature.setProviderAndWait(`d${++domainCount}`, provider);
+      await OpenFeature.clearProviders();
+      const emitted: string[] = [];
+      for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged]) {
+        provider.events.addHandler(event, () => emitted.push(event));
+      }
+      const seen: string[] = [];
+      inner.on('recovered', () => seen.push('recovered'));
+      inner.on('change', () => seen.push('change'));
+      s.endStreams();
+      await until(() => seen.includes('recovered'), 3_000, 'the client reconnecting');
+      s.setFlag(flag('checkout', { enabled: false }));
+      await until(() => seen.includes('change'), 3_000, 'the change reaching the client');
+      expect(emitted).toEqual([]);
+    } finally {
+      await inner.close();
+    }
+  });
+
   it('wraps an existing client without closing it', async () => {
     const s = await server();
     const inner = onlineProvider(s).client;

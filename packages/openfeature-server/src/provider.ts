@@ -19,7 +19,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import { fromOpenFeatureContext, toResolutionDetails } from '@switchboard/core/openfeature';
-import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/node';
+import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient, type SwitchboardError } from '@switchboard/node';
 
 export interface SwitchboardProviderOptions extends ClientOptions {
   /** Wrap this client instead of creating one from the options (the caller then owns closing it). */
@@ -62,32 +62,43 @@ export class SwitchboardProvider implements Provider {
     this.ownsClient = client === undefined;
     this.initTimeout = initTimeout;
     this.errorGracePeriod = errorGracePeriod ?? DEFAULT_ERROR_GRACE_PERIOD;
-    this.client.on('ready', () => {
-      // During initialize the SDK announces READY itself when initialize resolves.
-      if (this.state === 'init-failed') this.becomeReady();
-    });
-    this.client.on('recovered', () => {
-      if (this.state !== 'initializing') this.becomeReady();
-    });
-    this.client.on('change', (flagsChanged) => {
-      if (this.state === 'closed') return;
-      this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged, message: `${flagsChanged.length} flag(s) changed` });
-    });
-    this.client.on('stale', (error) => {
-      if (this.state === 'ready') this.becomeStale(error.message);
-    });
-    this.client.on('error', (error) => {
-      if (error.code === 'UNAUTHORIZED' && (this.state === 'ready' || this.state === 'stale')) this.becomeError(error.message);
-    });
+    this.client.on('ready', this.onReady);
+    this.client.on('recovered', this.onRecovered);
+    this.client.on('change', this.onChange);
+    this.client.on('stale', this.onStale);
+    this.client.on('error', this.onError);
   }
+
+  private readonly onReady = (): void => {
+    // During initialize the SDK announces READY itself when initialize resolves.
+    if (this.state === 'init-failed') this.becomeReady();
+  };
+
+  private readonly onRecovered = (): void => {
+    if (this.state !== 'initializing' && this.state !== 'closed') this.becomeReady();
+  };
+
+  private readonly onChange = (flagsChanged: string[]): void => {
+    if (this.state === 'closed') return;
+    this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged, message: `${flagsChanged.length} flag(s) changed` });
+  };
+
+  private readonly onStale = (error: SwitchboardError): void => {
+    if (this.state === 'ready') this.becomeStale(error.message);
+  };
+
+  private readonly onError = (error: SwitchboardError): void => {
+    if (error.code === 'UNAUTHORIZED' && (this.state === 'ready' || this.state === 'stale')) this.becomeError(error.message);
+  };
 
   async initialize(): Promise<void> {
     try {
       await this.client.ready(this.initTimeout);
     } catch (e) {
-      this.state = 'init-failed';
+      if (this.state !== 'closed') this.state = 'init-failed';
       throw e;
     }
+    if (this.state === 'closed') return;
     this.state = 'ready';
     if (this.client.status === 'stale') {
       // Serving a persisted or bootstrap snapshot while the server is unreachable: say so
@@ -101,6 +112,13 @@ export class SwitchboardProvider implements Provider {
   async onClose(): Promise<void> {
     this.state = 'closed';
     clearTimeout(this.graceTimer);
+    // A client passed in lives on after the provider: left attached, its recovery made
+    // this closed provider READY again and its changes reached OpenFeature through it.
+    this.client.off('ready', this.onReady);
+    this.client.off('recovered', this.onRecovered);
+    this.client.off('change', this.onChange);
+    this.client.off('stale', this.onStale);
+    this.client.off('error', this.onError);
     if (this.ownsClient) await this.client.close();
   }
 

@@ -143,6 +143,60 @@ describe('server faults', () => {
   });
 });
 
+describe('snapshot persistence under failure', () => {
+  it('saves again at close() after a failed save, so the next cold start has the latest snapshot', async () => {
+    const s = await server();
+    const saved: number[] = [];
+    let attempts = 0;
+    const store = {
+      load: () => Promise.resolve(undefined),
+      save(json: string): Promise<void> {
+        if (++attempts === 1) return Promise.reject(new Error('disk full'));
+        saved.push((JSON.parse(json) as { revision: number }).revision);
+        return Promise.resolve();
+      },
+    };
+    const client = createClient({ url: s.url, key: s.key, events: false, logger: memoryLogger(), store });
+    clients.push(client);
+    const seen = track(client);
+    await client.ready(2_000);
+    await until(() => seen.errors.some((e) => e.code === 'PERSISTENCE'), 3_000, 'the failed save');
+    await client.close();
+    expect(saved).toEqual([1]);
+  });
+
+  it('runs one save at a time, in order, and close() waits for the one in progress', async () => {
+    const s = await server();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let running = 0;
+    let overlapped = false;
+    const finished: number[] = [];
+    const store = {
+      load: () => Promise.resolve(undefined),
+      async save(json: string): Promise<void> {
+        overlapped ||= running > 0;
+        running++;
+        if (running === 1 && finished.length === 0) await gate; // the first save is slow
+        finished.push((JSON.parse(json) as { revision: number }).revision);
+        running--;
+      },
+    };
+    const client = createClient({ url: s.url, key: s.key, events: false, logger: memoryLogger(), store });
+    clients.push(client);
+    await client.ready(2_000);
+    await until(() => running === 1, 3_000, 'the first save to start');
+    s.setFlag(booleanFlag('checkout', { enabled: false }));
+    await until(() => client.revision === 2, 2_000, 'the change');
+    const closing = client.close(5_000);
+    release();
+    await closing;
+    // Overlapping saves may finish in either order, leaving the older snapshot saved last.
+    expect(overlapped).toBe(false);
+    expect(finished).toEqual([1, 2]);
+  });
+});
+
 /**
  * The most attempts that fit in `elapsed` ms of client time when every delay takes its
  * shortest jittered value (half of nominal): the bound a correct client can't exceed.

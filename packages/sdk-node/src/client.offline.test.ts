@@ -126,6 +126,10 @@ describe('offline client', () => {
     expect(() => createClient({ url: 'http://x' })).toThrow(/key/);
     expect(() => createClient({ url: 'not a url', key: 'k' })).toThrow(/URL/);
     expect(() => createClient({ url: 'http://x', key: 'k', pollInterval: -1 })).toThrow(/pollInterval/);
+    // No transport can send these in an Authorization header.
+    expect(() => createClient({ url: 'http://x', key: 'sb_server_a\nb' })).toThrow(/key/);
+    expect(() => createClient({ url: 'http://x', key: 'sb_server_\u20ac' })).toThrow(/key/);
+    expect(() => createClient({ url: 'http://x', key: ' \n' })).toThrow(/key/);
   });
 
   it('keeps answering after close, and track is a no-op offline', async () => {

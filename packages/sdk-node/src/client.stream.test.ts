@@ -104,6 +104,10 @@ describe.each([
       ['a put that is not JSON', 'event: put\ndata: {oops\n\n'],
       ['a put that is not a snapshot', 'event: put\ndata: {"schemaVersion":1,"flags":[]}\n\n'],
       ['a patch without a revision', 'event: patch\ndata: {"key":"checkout","flag":null}\n\n'],
+      // JSON.parse reads any depth, but walking such a document overflows the stack: that
+      // must cost the stream, not the process (node:http runs the parser in a socket callback).
+      ['a put nested too deeply to read', `event: put\ndata: ${JSON.stringify(snapshotOf(9, booleanFlag('checkout'))).replace('{"variant":"on"}', '['.repeat(200_000) + ']'.repeat(200_000))}\n\n`],
+      ['a patch whose segment is nested too deeply to compare', `event: patch\ndata: {"revision":9,"key":"gone","flag":null,"segments":{"s":{"key":"s","conditions":${'['.repeat(200_000) + ']'.repeat(200_000)}}}}\n\n`],
     ])('drops the stream on %s, keeps serving the last good snapshot, and reconnects', async (_name, raw) => {
       const { server, client, errors } = await setup();
       await client.ready(2_000);
@@ -115,6 +119,21 @@ describe.each([
       expect(client.isEnabled('other', 'u')).toBe(true);
       await until(() => server.requests.stream >= 2, 2_000, 'reconnect');
       await until(() => client.status === 'ready');
+    });
+
+    it('reconnects after the server sends an event id that cannot be sent back in a header', async () => {
+      const { server, client } = await setup();
+      await client.ready(2_000);
+      // Non-Latin-1 and control characters are not allowed in a Last-Event-ID header.
+      server.broadcastRaw('id: r\u20ac\u0001\nevent: unknown\ndata: {}\n\n');
+      server.endStreams();
+      await until(() => server.requests.stream >= 2 && client.status === 'ready', 3_000, 'reconnected');
+    });
+
+    it('connects with a key read from a file with its trailing newline', async () => {
+      const { client } = await setup({}, { key: 'srv-test-key\n' });
+      await client.ready(2_000);
+      expect(client.source).toBe('server');
     });
 
     it('treats a stream silent past streamIdleTimeout as dead, while heartbeats keep one alive', async () => {
@@ -217,6 +236,23 @@ describe.each([
       // The next attempt is 10 s away: rejecting well before it is the timeout at work.
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(client.isEnabled('checkout', 'u')).toBe(false);
+    });
+
+    it('ready(Infinity) waits for the snapshot instead of timing out at once', async () => {
+      const { server, client } = await setup();
+      server.silent = true; // connects, sends nothing until told
+      let outcome = 'pending';
+      void client.ready(Infinity).then(
+        () => (outcome = 'ready'),
+        (e: SwitchboardError) => (outcome = e.code),
+      );
+      await until(() => server.openStreams === 1, 2_000, 'stream open');
+      // Node runs a timer it can't hold (over 2^31-1 ms) after 1 ms, before this one.
+      await new Promise((r) => setTimeout(r, 20));
+      expect(outcome).toBe('pending');
+      server.replace(server.snapshot);
+      await until(() => outcome !== 'pending', 2_000, 'ready');
+      expect(outcome).toBe('ready');
     });
 
     it('serves the online bootstrap before the first snapshot, then the server', async () => {

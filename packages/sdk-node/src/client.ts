@@ -4,6 +4,7 @@
  * counts and tracked events. Evaluation is synchronous, never throws and never does I/O.
  */
 import { evaluate, type EvaluationContext, type EvaluationResult, type Flag, type FlagValue, type Snapshot } from '@switchboard/core';
+import { MAX_TIMER_DELAY } from './clock.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
@@ -56,7 +57,11 @@ interface ReadyWaiter {
   resolve(): void;
   reject(error: SwitchboardError): void;
   timer: unknown;
+  /** Holds the process open while the waiter is pending (see `ready`). */
+  hold: NodeJS.Timeout;
 }
+
+function keepAlive(): void {}
 
 function emptySnapshot(): Snapshot {
   return { schemaVersion: 1, environment: '', revision: -1, flags: {}, segments: {} };
@@ -98,6 +103,8 @@ export class SwitchboardClient {
   private readonly persistedLoad: Promise<void>;
   private persistTimer: unknown;
   private persistDirty = false;
+  /** The saves asked for so far, chained (see `persist`). */
+  private saving: Promise<void> = Promise.resolve();
   private streamUp = false;
   private pollUp = false;
   private waiters: ReadyWaiter[] = [];
@@ -259,7 +266,10 @@ export class SwitchboardClient {
         ctx = user;
         const { userId, ...rest } = user;
         if (typeof userId === 'string') tracked.userId = userId;
-        if (Object.keys(rest).length > 0) tracked.context = rest;
+        // Copied as JSON now: a context that can't be serialized (a BigInt, a cycle) is
+        // dropped here, with a warning, instead of failing every upload of the batch it
+        // sits in, and later changes to the caller's objects don't change the event.
+        if (Object.keys(rest).length > 0) tracked.context = JSON.parse(JSON.stringify(rest)) as EvaluationContext;
       }
       if (typeof value === 'number' && Number.isFinite(value)) tracked.value = value;
       const variants = this.rolloutVariants(ctx);
@@ -331,9 +341,15 @@ export class SwitchboardClient {
         timer: this.o.clock.setTimeout(() => {
           this.adoptFallback();
           if (this.statusValue !== 'initializing') return; // adopting resolved every waiter
+          clearTimeout(waiter.hold);
           this.waiters = this.waiters.filter((w) => w !== waiter);
           reject(new SwitchboardError('TIMEOUT', `no snapshot within ${timeout} ms`));
         }, timeout),
+        // The client's timers never hold the process open, so between two connection
+        // attempts nothing does: a script awaiting ready() at start-up (before it listens
+        // on anything) would exit in the middle of the await instead of reaching its catch.
+        // A real, referenced timer that does nothing keeps it alive until the waiter settles.
+        hold: setTimeout(keepAlive, Math.min(timeout, MAX_TIMER_DELAY)),
       };
       this.waiters.push(waiter);
     });
@@ -359,7 +375,8 @@ export class SwitchboardClient {
     const deadline = new Promise<void>((resolve) => {
       timer = this.o.clock.setTimeout(resolve, timeout);
     });
-    await Promise.race([Promise.all([this.recorder?.close(timeout), this.persistDirty ? this.persist() : undefined]), deadline]);
+    // persist() also waits for a save already in progress: one the timer started.
+    await Promise.race([Promise.all([this.recorder?.close(timeout), this.persist()]), deadline]);
     this.o.clock.clearTimeout(timer);
     this.emitter.removeAll();
   }
@@ -450,6 +467,7 @@ export class SwitchboardClient {
     this.waiters = [];
     for (const w of waiters) {
       this.o.clock.clearTimeout(w.timer);
+      clearTimeout(w.hold);
       if (error === undefined) w.resolve();
       else w.reject(error);
     }
@@ -485,12 +503,26 @@ export class SwitchboardClient {
     }, PERSIST_DELAY);
   }
 
-  private async persist(): Promise<void> {
+  /**
+   * Saves the snapshot if it changed since the last save; resolves when every save asked
+   * for so far is done. Saves run one at a time, in order: overlapping ones (a slow disk
+   * or store) may finish in either order, and the older snapshot would be the one kept.
+   */
+  private persist(): Promise<void> {
+    const next = (): Promise<void> => this.save();
+    this.saving = this.saving.then(next, next);
+    return this.saving;
+  }
+
+  private async save(): Promise<void> {
     if (this.store === undefined || !this.persistDirty || this.sourceValue !== 'server') return;
     this.persistDirty = false;
     try {
       await this.store.save(JSON.stringify(this.snapshot));
     } catch (e) {
+      // Still unsaved: the next change or close() tries again, rather than leaving the
+      // last saved snapshot behind until a flag happens to change.
+      this.persistDirty = true;
       this.reportError(new SwitchboardError('PERSISTENCE', `could not save the snapshot: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
     }
   }

@@ -11,11 +11,18 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/**
+ * Longest delay Node's setTimeout honours, ms (about 24.8 days). It runs a longer one
+ * after 1 ms, so `ready(Infinity)` would time out at once and `close(Infinity)` stop
+ * waiting at once; capped, they wait what is, for a running service, forever.
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 export function createSystemClock(): Clock {
   return {
     now: () => Date.now(),
     setTimeout(fn, ms) {
-      const t = setTimeout(fn, ms);
+      const t = setTimeout(fn, Math.min(ms, MAX_TIMER_DELAY));
       t.unref();
       return t;
     },

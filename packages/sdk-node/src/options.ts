@@ -132,9 +132,16 @@ function count(name: string, value: number | undefined, fallback: number): numbe
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const offline = options.offline === true;
   let url = '';
+  let key = options.key ?? '';
   if (!offline) {
     if (typeof options.url !== 'string' || options.url.length === 0) throw new TypeError('switchboard: option url is required unless offline is true');
-    if (typeof options.key !== 'string' || options.key.length === 0) throw new TypeError('switchboard: option key is required unless offline is true');
+    if (typeof options.key !== 'string' || options.key.trim().length === 0) throw new TypeError('switchboard: option key is required unless offline is true');
+    // node:http throws (in the stream's connect, beyond any handler) on a header value
+    // fetch would accept: fetch trims surrounding whitespace, so a key read from a file
+    // with its trailing newline works for polls. Trim it for every transport, and refuse
+    // what no transport can send.
+    key = options.key.trim();
+    if (!/^[\x20-\x7e]+$/.test(key)) throw new TypeError('switchboard: option key may hold only printable ASCII characters');
     try {
       url = new URL(options.url).href.replace(/\/+$/, '');
     } catch {
@@ -162,7 +169,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   if (!offline && typeof fetchImpl !== 'function') throw new TypeError('switchboard: no fetch implementation; pass options.fetch');
   return {
     url,
-    key: options.key ?? '',
+    key,
     offline,
     stream: options.stream ?? DEFAULTS.stream,
     pollInterval: positive('pollInterval', options.pollInterval, DEFAULTS.pollInterval),

@@ -62,6 +62,12 @@ describe('checkSnapshot', () => {
     expect(typeof checkSnapshot(doc)).toBe('string');
   });
 
+  it('refuses, rather than throws on, a document nested deeper than the stack can walk', () => {
+    const depth = 200_000;
+    const doc = JSON.parse(JSON.stringify(snapshotOf(1, booleanFlag('a'))).replace('{"variant":"on"}', '['.repeat(depth) + ']'.repeat(depth))) as unknown;
+    expect(checkSnapshot(doc)).toMatch(/^snapshot could not be read/);
+  });
+
   it('keeps a flag whose rules are malformed: evaluation handles it per flag', () => {
     const doc = snapshotOf(1, booleanFlag('a', { rules: 'garbage' as never }));
     expect(JSON.parse(JSON.stringify(checkSnapshot(doc)))).toEqual(doc);

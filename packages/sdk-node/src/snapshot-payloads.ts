@@ -87,6 +87,16 @@ export function compactFlag(flag: Flag, pool?: SharePool): Flag {
 
 /** Returns the snapshot (each flag held as `holdFlag` says), or a message saying why the document isn't one. */
 export function checkSnapshot(doc: unknown): Snapshot | string {
+  try {
+    return readSnapshot(doc);
+  } catch (e) {
+    // Sharing parts compares them as JSON text, which overflows the stack on a document
+    // nested deeper than JSON.parse minds; that is a malformed snapshot, not a crash.
+    return `snapshot could not be read: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+function readSnapshot(doc: unknown): Snapshot | string {
   if (!isObject(doc)) return 'snapshot is not an object';
   if (doc.schemaVersion !== SCHEMA_VERSION) return `unsupported schemaVersion ${JSON.stringify(doc.schemaVersion)} (this SDK reads ${SCHEMA_VERSION})`;
   if (!isRevision(doc.revision)) return 'snapshot revision is not a non-negative integer';

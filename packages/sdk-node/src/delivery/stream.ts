@@ -3,7 +3,7 @@
  * to the client, and on any failure reconnect after a backoff delay. It never stops on
  * its own — even a refused key is retried, minutes apart — until `stop()`.
  */
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Snapshot } from '@switchboard/core';
 import type { ResolvedOptions } from '../options.js';
@@ -22,6 +22,8 @@ export interface StreamSink {
 }
 
 const WHAT = 'stream';
+/** What both node:http and fetch send as a header value: printable ASCII. */
+const SENDABLE_ID = /^[\x20-\x7e]+$/;
 
 /** One open stream's parsing: `push` returns a failure when the data was malformed. */
 interface Reading {
@@ -64,7 +66,14 @@ export class StreamSource {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const failure = await this.connectOnce();
+      let failure: Failure;
+      try {
+        failure = await this.connectOnce();
+      } catch (e) {
+        // Nothing is expected to throw here; if something does, this loop is the only
+        // thing that keeps the client current, so it retries rather than dies.
+        failure = thrownFailure(e, this.controller!.signal, WHAT);
+      }
       if (this.stopped) return;
       const delay = this.delayAfter(failure);
       this.sink.down(failure, delay);
@@ -124,7 +133,14 @@ export class StreamSource {
         reading?.stop();
         settle(failure);
       };
-      const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(`${url}/api/sdk/stream`, { headers, signal: controller.signal });
+      let request: ClientRequest;
+      try {
+        // Throws, rather than emitting 'error', on a header value it won't send.
+        request = (url.startsWith('https:') ? httpsRequest : httpRequest)(`${url}/api/sdk/stream`, { headers, signal: controller.signal });
+      } catch (e) {
+        finish(thrownFailure(e, controller.signal, WHAT));
+        return;
+      }
       request.on('error', (e) => finish(thrownFailure(e, controller.signal, WHAT)));
       request.on('response', (res) => {
         cancelTimeout();
@@ -230,7 +246,14 @@ export class StreamSource {
     return {
       push(chunk) {
         lastActivity = clock.now();
-        parser.push(chunk);
+        try {
+          parser.push(chunk);
+        } catch (e) {
+          // node:http calls this from a socket callback, where a throw is an uncaught
+          // exception that ends the process: data we can't process costs the stream only.
+          parser.close();
+          malformed = `could not process an event: ${e instanceof Error ? e.message : String(e)}`;
+        }
         if (malformed === undefined) return undefined;
         const error = new SwitchboardError('MALFORMED', `${WHAT}: ${malformed}`);
         controller.abort(error);
@@ -248,7 +271,10 @@ export class StreamSource {
 
   /** Returns a problem description when the event is malformed. */
   private handle(event: ServerSentEvent): string | undefined {
-    if (event.lastEventId.length > 0) this.lastEventId = event.lastEventId;
+    // Echoed as Last-Event-ID on reconnect. An id no header can carry (control or
+    // non-Latin-1 characters) made every later connect throw; reconnecting without one
+    // only costs a full put, which the server sends on connect anyway.
+    if (event.lastEventId.length > 0) this.lastEventId = SENDABLE_ID.test(event.lastEventId) ? event.lastEventId : '';
     if (event.type === 'patch') {
       const patch = readPatch(event.data);
       if (typeof patch === 'string') return patch;

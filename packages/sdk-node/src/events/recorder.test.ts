@@ -131,6 +131,44 @@ describe('evaluation counts and tracked events', () => {
     await new Promise((r) => black.close(r));
   });
 
+  it('close() during a flush still sends what was counted and tracked after that flush began', async () => {
+    server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout')) });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let uploads = 0;
+    const gated: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/api/sdk/events') && uploads++ === 0) await gate;
+      return globalThis.fetch(input, init);
+    };
+    const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), fetch: gated, events: { flushInterval: 60_000 } });
+    clients.push(client);
+    await client.ready(2_000);
+    client.isEnabled('checkout', 'u');
+    const flushing = client.flush(); // held at the gate
+    client.isEnabled('checkout', 'u');
+    client.isEnabled('checkout', 'u');
+    client.track('late', 'u');
+    const closing = client.close(5_000);
+    release();
+    await Promise.all([flushing, closing]);
+    expect(bodies(server).flatMap((b) => b.evaluations).reduce((n, e) => n + e.count, 0)).toBe(3);
+    expect(bodies(server).flatMap((b) => b.events.map((e) => e.name))).toEqual(['late']);
+  });
+
+  it('drops a tracked event whose context cannot be sent as JSON, never the batch around it', async () => {
+    const { server, client } = await setup();
+    const circular: Record<string, unknown> = { plan: 'pro' };
+    circular.self = circular;
+    client.track('bigint', { userId: 'u1', spend: 10n } as never);
+    client.track('circular', { userId: 'u2', circular } as never);
+    client.track('good', { userId: 'u3', plan: 'pro' });
+    client.isEnabled('checkout', 'u');
+    await client.flush();
+    expect(bodies(server)).toHaveLength(1);
+    expect(bodies(server)[0]!.events.map((e) => e.name)).toEqual(['good']);
+    expect(bodies(server)[0]!.evaluations).toEqual([expect.objectContaining({ flag: 'checkout', count: 1 })]);
+  });
+
   it('does not count or track when events are off', async () => {
     server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout')) });
     const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), events: false });

@@ -49,6 +49,10 @@ export class EventRecorder {
   private failures = 0;
   private closed = false;
   private flushSoonScheduled = false;
+  /** Uploads in progress, so `close` can abandon them. */
+  private readonly uploads = new Set<AbortController>();
+  /** `close` ran out of time: no upload starts any more. */
+  private abandoned = false;
 
   constructor(private readonly s: RecorderSettings) {
     this.windowStart = s.clock.now();
@@ -104,19 +108,32 @@ export class EventRecorder {
     return this.inFlight;
   }
 
-  /** Stops the timer and makes a last flush, waiting at most `ms`. */
+  /**
+   * Stops the timer and makes a last flush, waiting at most `ms`; an upload still running
+   * then is abandoned, so its socket doesn't hold the process open for the request timeout.
+   */
   async close(ms: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) this.s.clock.clearTimeout(this.timer);
     let expired: unknown;
-    await Promise.race([
-      this.flush(),
-      new Promise<void>((resolve) => {
-        expired = this.s.clock.setTimeout(resolve, ms);
+    const finished = await Promise.race([
+      this.lastFlush().then(() => true),
+      new Promise<false>((resolve) => {
+        expired = this.s.clock.setTimeout(() => resolve(false), ms);
       }),
     ]);
     this.s.clock.clearTimeout(expired);
+    if (finished) return;
+    this.abandoned = true;
+    for (const upload of this.uploads) upload.abort(new SwitchboardError('CLOSED', 'events: closed before the upload finished'));
+  }
+
+  // A flush already running took its evaluation counts when it began: what was counted
+  // since is only sent by another one.
+  private async lastFlush(): Promise<void> {
+    if (this.inFlight !== undefined) await this.inFlight;
+    await this.flush();
   }
 
   private scheduleNext(ms: number): void {
@@ -187,9 +204,11 @@ export class EventRecorder {
 
   /** `sent`; `rejected` (a 4xx that resending won't fix: the batch is dropped); `failed` (retry later). */
   private async post(payload: EventsPayload): Promise<'sent' | 'rejected' | 'failed'> {
+    if (this.abandoned) return 'failed';
     const { clock, fetch, key, timeout, url } = this.s;
     const controller = new AbortController();
     const cancel = abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `events: no response within ${timeout} ms`));
+    this.uploads.add(controller);
     try {
       const res = await fetch(`${url}/api/sdk/events`, {
         method: 'POST',
@@ -210,6 +229,7 @@ export class EventRecorder {
       return 'failed';
     } finally {
       cancel();
+      this.uploads.delete(controller);
     }
   }
 }
