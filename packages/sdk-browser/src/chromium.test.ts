@@ -234,6 +234,25 @@ describe('browser SDK in Chromium against the real server', () => {
     expect(await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.variant('new-checkout'))).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
   });
 
+  it('counts a tracked event in the metrics of a rolling-out flag, under the variant its user gets', async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const variant = await tab.evaluate(
+      async ({ url, key }) => {
+        const client = (globalThis as unknown as PageGlobals).Switchboard.createClient({ url, key, storage: false, events: { flushInterval: 60_000 } });
+        await client.ready(15_000);
+        client.track('purchase', { userId: 'buyer-1' }, 42);
+        const served = client.variant('child', { userId: 'buyer-1' }).variant;
+        await client.close(); // sends the batch
+        return served;
+      },
+      { url: server.url, key: clientKey },
+    );
+    const report = (await server.admin.ok('GET', `/api/admin/flags/child/environments/production/events?from=${encodeURIComponent(since)}`)) as {
+      events: { name: string; variants: { variant: string; count: number; sum: number }[] }[];
+    };
+    expect(report.events.find((e) => e.name === 'purchase')?.variants).toEqual([expect.objectContaining({ variant, count: 1, sum: 42 })]);
+  });
+
   it('evaluates private attributes with the browser WebCrypto', async () => {
     const salt = 'env-salt-1';
     const hex = async (s: string): Promise<string> => (await import('node:crypto')).createHash('sha256').update(s).digest('hex');

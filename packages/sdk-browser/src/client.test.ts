@@ -523,6 +523,26 @@ describe('browser client, events', () => {
     ]);
   });
 
+  it('attributes a tracked event to the variant its user gets of each flag that rolls out', async () => {
+    const half = { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] };
+    const ramp = flag('ramp', { fallthrough: half });
+    const ruled = flag('ruled', { rules: [{ id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], serve: half }] });
+    const server = createFakeServer(snapshotOf(1, flag('plain'), ramp, ruled));
+    const { client } = online(server, { events: { flushInterval: 60_000 }, context: { userId: 'u1', plan: 'pro' } });
+    await client.ready();
+    client.track('checkout');
+    client.track('checkout', { userId: 'u2', plan: 'free' });
+    await client.flush();
+    const events = (server.events[0] as { events: { userId: string; variants?: Record<string, string> }[] }).events;
+    // The same variants evaluation gives each user; 'plain' doesn't roll out.
+    expect(events.map((e) => [e.userId, e.variants])).toEqual([
+      ['u1', { ramp: client.variant('ramp').variant, ruled: client.variant('ruled').variant }],
+      ['u2', { ramp: client.variant('ramp', 'u2').variant, ruled: 'on' }],
+    ]);
+    // Evaluating for the event is not an evaluation by the page: nothing was counted.
+    expect((server.events[0] as { evaluations: unknown[] }).evaluations).toEqual([]);
+  });
+
   it('drops an event it cannot send (an attribute JSON cannot carry) instead of failing every batch after it', async () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     const { client, errors } = online(server, { events: { flushInterval: 60_000 } });

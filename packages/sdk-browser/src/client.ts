@@ -516,10 +516,20 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     track(name, u, value) {
       if (!recording || status == 'closed' || !name) return;
       const { userId, ...context } = contextOf(u, user);
+      // The variant this user gets of each flag that rolls out (at most 50, what the server
+      // takes), as the Node SDK attaches: that is what puts the event in the flag's metrics.
+      // Found in the JSON: a JSON value with a "rollout" field only adds a flag.
+      let variants: Record<string, string> | undefined;
+      for (const k of Object.keys(snapshot.flags)
+        .filter((k) => /"rollout"/.test(JSON.stringify(snapshot.flags[k])))
+        .slice(0, 50)) {
+        const v = evaluate(snapshot, k, contextOf(u, hashed), placeholder(snapshot, k)).variant;
+        if (v) (variants ??= {})[k] = v;
+      }
       // As JSON now (absent fields left out): an event JSON can't carry (a BigInt, a cycle)
       // is dropped here rather than failing every batch it would be part of.
       try {
-        if (queue.push(JSON.parse(JSON.stringify({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now() }))) > MAX_QUEUE) queue.shift();
+        if (queue.push(JSON.parse(JSON.stringify({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now(), variants }))) > MAX_QUEUE) queue.shift();
       } catch (e) {
         report(error('EVENTS', e));
       }
