@@ -237,6 +237,15 @@ describe('refused key (401/403): bounded retries', () => {
     expect(client.isEnabled('checkout', 'u')).toBe(false);
   });
 
+  it('rejects a ready() asked after the refusal at once too, not on its timeout', async () => {
+    const s = await server();
+    const client = createClient({ url: s.url, key: 'wrong-key', events: false, logger: memoryLogger() });
+    clients.push(client);
+    await expect(client.ready(60_000)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    // Waiting out the timeout would reject with TIMEOUT (and outlast the test).
+    await expect(client.ready(60_000)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+  });
+
   it('bounds polling the same way when streaming is off, and 403 counts as a refusal', async () => {
     const s = await server();
     s.overrides.flags = { status: 403 };

@@ -108,6 +108,8 @@ export class SwitchboardClient {
   private streamUp = false;
   private pollUp = false;
   private waiters: ReadyWaiter[] = [];
+  /** The key was refused with nothing to serve; cleared by any other outcome of an attempt. */
+  private refused: SwitchboardError | undefined;
   private rolloutFlags: string[] | undefined;
   private closing: Promise<void> | undefined;
 
@@ -334,6 +336,7 @@ export class SwitchboardClient {
   ready(timeout: number = this.o.timeout): Promise<void> {
     if (this.statusValue === 'closed') return Promise.reject(new SwitchboardError('CLOSED', 'client closed'));
     if (this.statusValue !== 'initializing') return Promise.resolve();
+    if (this.refused) return Promise.reject(this.refused);
     return new Promise<void>((resolve, reject) => {
       const waiter: ReadyWaiter = {
         resolve,
@@ -438,7 +441,9 @@ export class SwitchboardClient {
     } else if (this.statusValue === 'initializing') {
       void this.persistedLoad.then(() => {
         this.adoptFallback();
-        if (this.statusValue === 'initializing' && error.code === 'UNAUTHORIZED') this.settleWaiters(error);
+        // Remembered while the key stays refused: a ready() asked later rejects at once too.
+        this.refused = error.code === 'UNAUTHORIZED' ? error : undefined;
+        if (this.statusValue === 'initializing' && this.refused) this.settleWaiters(this.refused);
       });
     }
   }
