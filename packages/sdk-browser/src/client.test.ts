@@ -350,6 +350,22 @@ describe('browser client, instant start', () => {
     }
   });
 
+  it('calls each listener once per event, even one that takes itself off and back on', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client } = online(server);
+    await client.ready();
+    let calls = 0;
+    const again = (): void => {
+      if (++calls > 100) return; // (a guard, so a regression fails rather than hangs)
+      client.off('change', again).on('change', again);
+    };
+    client.on('change', again);
+    await client.setContext({ userId: 'other' }); // no flag changes: no event
+    server.setFlag(flag('a', { version: 2, enabled: false }));
+    await until(() => !client.isEnabled('a'), 2_000, 'patch');
+    expect(calls).toBe(1);
+  });
+
   it('prefers the newer of bootstrap and stored snapshot', () => {
     const storage = memoryStorage();
     const server = createFakeServer(snapshotOf(1));

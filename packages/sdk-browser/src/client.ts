@@ -183,8 +183,10 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let refused: SwitchboardError | undefined;
   let tail: Promise<void> | undefined;
 
+  // Over a copy: a listener that takes itself off and back on (or adds another) would
+  // otherwise be called again in the same round, forever.
   const emit = (event: keyof ClientEvents, arg?: unknown): void =>
-    listeners[event]?.forEach((l) => {
+    new Set(listeners[event]).forEach((l) => {
       try {
         l(arg as never);
       } catch (e) {
