@@ -1,7 +1,7 @@
 /**
  * The body of `POST /api/sdk/events`, which the Node and browser SDKs both send and the
- * server stores: this file is the contract (the SDK READMEs document it). Types only.
- * Times are epoch milliseconds.
+ * server stores: this file is the contract (the SDK READMEs document it), with the limits
+ * on an event's context that both sides apply. Times are epoch milliseconds.
  */
 import type { EvaluationContext } from './snapshot.js';
 
@@ -33,4 +33,34 @@ export interface TrackedEvent {
   timestamp: number;
   /** The variant this context gets of each flag currently rolling out (at most 50). */
   variants?: Record<string, string>;
+}
+
+/**
+ * What the server takes in a tracked event's `context`: at most `attributes` attributes,
+ * names of at most `name` characters, values that are strings of at most `string`
+ * characters, finite numbers, booleans, null, or arrays of those of at most `array` items.
+ */
+export const EVENT_CONTEXT_LIMITS = { attributes: 50, name: 128, string: 1024, array: 100 } as const;
+
+const scalar = (v: unknown): boolean =>
+  v === null || typeof v === 'boolean' || Number.isFinite(v) || (typeof v === 'string' && v.length <= EVENT_CONTEXT_LIMITS.string);
+
+/**
+ * The attributes of `context` an event can carry (see EVENT_CONTEXT_LIMITS), copied;
+ * undefined when none can. The rest (an object, a long string, a BigInt, the 51st
+ * attribute) is left out: the server refuses a whole batch, evaluation counts and all,
+ * for one attribute it can't take, and the event matters more than that attribute.
+ */
+export function eventContext(context: Readonly<Record<string, unknown>>): EvaluationContext | undefined {
+  let out: EvaluationContext | undefined;
+  let n = 0;
+  for (const [name, value] of Object.entries(context)) {
+    if (n === EVENT_CONTEXT_LIMITS.attributes) break;
+    if (name.length > EVENT_CONTEXT_LIMITS.name) continue;
+    if (Array.isArray(value) ? value.length <= EVENT_CONTEXT_LIMITS.array && value.every(scalar) : scalar(value)) {
+      (out ??= {})[name] = Array.isArray(value) ? [...value] : value;
+      n++;
+    }
+  }
+  return out;
 }

@@ -516,8 +516,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       return user;
     },
     track(name, u, value) {
-      if (!recording || status == 'closed' || !name) return;
-      const { userId, ...context } = contextOf(u, user);
+      // (A name that isn't a string would fail every batch it is part of.)
+      if (!recording || status == 'closed' || !name || typeof name != 'string') return;
+      // The user's id, not the rest of the context: the server keeps no context, and a page
+      // has no reason to send its user's attributes with every event.
+      const { userId } = contextOf(u, user);
       // The variant this user gets of each flag that rolls out (at most 50, what the server
       // takes), as the Node SDK attaches: that is what puts the event in the flag's metrics.
       // Found in the JSON: a JSON value with a "rollout" field only adds a flag.
@@ -528,13 +531,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         const v = evaluate(snapshot, k, contextOf(u, hashed), placeholder(snapshot, k)).variant;
         if (v) (variants ??= {})[k] = v;
       }
-      // As JSON now (absent fields left out): an event JSON can't carry (a BigInt, a cycle)
-      // is dropped here rather than failing every batch it would be part of.
-      try {
-        if (queue.push(JSON.parse(JSON.stringify({ name, userId: typeof userId == 'string' ? userId : undefined, context: Object.keys(context).length ? context : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now(), variants }))) > MAX_QUEUE) queue.shift();
-      } catch (e) {
-        report(error('EVENTS', e));
-      }
+      if (queue.push({ name, userId: typeof userId == 'string' ? userId : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now(), variants }) > MAX_QUEUE) queue.shift();
     },
     // Nothing is held when not recording.
     flush,

@@ -3,7 +3,7 @@
  * number of users, keeps it current over SSE (or ETag polling), and reports evaluation
  * counts and tracked events. Evaluation is synchronous, never throws and never does I/O.
  */
-import { evaluate, type EvaluationContext, type EvaluationResult, type Flag, type FlagValue, type Snapshot } from '@switchboard/core';
+import { evaluate, eventContext, type EvaluationContext, type EvaluationResult, type Flag, type FlagValue, type Snapshot } from '@switchboard/core';
 import { MAX_TIMER_DELAY } from './clock.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
@@ -268,10 +268,11 @@ export class SwitchboardClient {
         ctx = user;
         const { userId, ...rest } = user;
         if (typeof userId === 'string') tracked.userId = userId;
-        // Copied as JSON now: a context that can't be serialized (a BigInt, a cycle) is
-        // dropped here, with a warning, instead of failing every upload of the batch it
-        // sits in, and later changes to the caller's objects don't change the event.
-        if (Object.keys(rest).length > 0) tracked.context = JSON.parse(JSON.stringify(rest)) as EvaluationContext;
+        // Copied, with only the attributes the server takes (no objects, BigInts, overlong
+        // strings...): one it refuses would fail the upload of the whole batch, counts and
+        // all, and later changes to the caller's objects don't change the event.
+        const context = eventContext(rest);
+        if (context !== undefined) tracked.context = context;
       }
       if (typeof value === 'number' && Number.isFinite(value)) tracked.value = value;
       const variants = this.rolloutVariants(ctx);

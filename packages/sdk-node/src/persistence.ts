@@ -14,7 +14,7 @@ export interface SnapshotStore {
   save(json: string): Promise<void>;
 }
 
-/** A store in one file, replaced atomically (write a temporary file, then rename). */
+/** A store in one file, replaced atomically (write and flush a temporary file, then rename). */
 export function createFileStore(path: string): SnapshotStore {
   return {
     async load() {
@@ -29,7 +29,9 @@ export function createFileStore(path: string): SnapshotStore {
       await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       try {
-        await writeFile(tmp, json, 'utf8');
+        // Flushed to disk before the rename: after a power loss the rename may have reached
+        // the disk and the data not, leaving an empty file where the last good snapshot was.
+        await writeFile(tmp, json, { encoding: 'utf8', flush: true });
         await rename(tmp, path);
       } catch (e) {
         await unlink(tmp).catch(() => {});

@@ -90,6 +90,23 @@ describe('Node SDK against the real server', () => {
     expect(flags.revision).toBe(start + 3);
   });
 
+  it('delivers tracked events whose context holds what the server refuses, without losing the batch', async () => {
+    await server.admin.createFlag('ev-ramp');
+    await server.admin.patchConfig('ev-ramp', 'production', { enabled: true, fallthrough: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] } });
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const { client: flags, errors } = client({ events: { flushInterval: 60_000 } });
+    await flags.ready(10_000);
+    flags.isEnabled('ev-ramp', 'buyer-1');
+    // A nested object and an overlong string: the events endpoint refuses both, and with
+    // them the whole batch; the SDK leaves those attributes out and keeps the event.
+    flags.track('purchase', { userId: 'buyer-1', plan: 'pro', address: { city: 'Berlin' }, note: 'x'.repeat(5_000) }, 30);
+    await flags.flush();
+    expect(errors).toEqual([]);
+    const report = await server.admin.call('GET', `/api/admin/flags/ev-ramp/environments/production/events?from=${encodeURIComponent(since)}`);
+    const purchase = (report.body as { events: { name: string; total: { count: number; sum: number } }[] }).events.find((e) => e.name === 'purchase');
+    expect(purchase?.total).toMatchObject({ count: 1, sum: 30 });
+  });
+
   it('polls with ETags when streaming is off, and picks up changes', async () => {
     await server.admin.createFlag('polled');
     const { client: flags } = client({ stream: false, pollInterval: 100 });

@@ -155,17 +155,21 @@ describe('evaluation counts and tracked events', () => {
     expect(bodies(server).flatMap((b) => b.events.map((e) => e.name))).toEqual(['late']);
   });
 
-  it('drops a tracked event whose context cannot be sent as JSON, never the batch around it', async () => {
+  it('leaves out of a tracked context what the server would refuse, keeping the event and the batch', async () => {
     const { server, client } = await setup();
     const circular: Record<string, unknown> = { plan: 'pro' };
     circular.self = circular;
     client.track('bigint', { userId: 'u1', spend: 10n } as never);
-    client.track('circular', { userId: 'u2', circular } as never);
+    client.track('circular', { userId: 'u2', ...circular } as never);
     client.track('good', { userId: 'u3', plan: 'pro' });
     client.isEnabled('checkout', 'u');
     await client.flush();
     expect(bodies(server)).toHaveLength(1);
-    expect(bodies(server)[0]!.events.map((e) => e.name)).toEqual(['good']);
+    expect(bodies(server)[0]!.events.map((e) => [e.name, e.context])).toEqual([
+      ['bigint', undefined],
+      ['circular', { plan: 'pro' }],
+      ['good', { plan: 'pro' }],
+    ]);
     expect(bodies(server)[0]!.evaluations).toEqual([expect.objectContaining({ flag: 'checkout', count: 1 })]);
   });
 

@@ -4,6 +4,7 @@
  * Every string, array, object and number is bounded; unknown properties are refused.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { EVENT_CONTEXT_LIMITS } from '@switchboard/core';
 import { Key } from '../flags/schemas.js';
 
 export const LIMITS = {
@@ -13,9 +14,10 @@ export const LIMITS = {
   maxEvents: 1_000,
   /** Flags an event is attributed to (the Node SDK sends at most 50). */
   maxVariantsPerEvent: 50,
-  maxContextAttributes: 50,
-  maxContextString: 1024,
-  maxContextArray: 100,
+  // The SDKs leave out of an event's context whatever these refuse (core's eventContext).
+  maxContextAttributes: EVENT_CONTEXT_LIMITS.attributes,
+  maxContextString: EVENT_CONTEXT_LIMITS.string,
+  maxContextArray: EVENT_CONTEXT_LIMITS.array,
   /** 2020-01-01 and 2100-01-01: anything outside is a unit or clock bug. */
   minTimestamp: Date.UTC(2020, 0, 1),
   maxTimestamp: Date.UTC(2100, 0, 1),
@@ -51,7 +53,7 @@ export const TrackedEvent = Type.Object(
     context: Type.Optional(
       Type.Record(Type.String(), ContextValue, {
         maxProperties: LIMITS.maxContextAttributes,
-        propertyNames: { maxLength: 128 },
+        propertyNames: { maxLength: EVENT_CONTEXT_LIMITS.name },
         description: 'attributes (strings, numbers, booleans, null, or arrays of those); validated, not stored',
       }),
     ),
