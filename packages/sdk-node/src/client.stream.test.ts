@@ -301,4 +301,17 @@ describe('stream transport', () => {
       globalThis.fetch = original;
     }
   });
+
+  it('names where a redirect points, instead of following it with the key', async () => {
+    server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('checkout')) });
+    server.overrides.stream = { status: 301, headers: { location: 'https://flags.example.com/api/sdk/stream' } };
+    const errors: SwitchboardError[] = [];
+    const client = createClient({ url: server.url, key: server.key, events: false, logger: memoryLogger() });
+    clients.push(client);
+    client.on('error', (e) => errors.push(e));
+    await until(() => errors.length > 0, 2_000, 'the redirect reported');
+    expect(errors[0]).toMatchObject({ code: 'HTTP_STATUS', status: 301 });
+    expect(errors[0]!.message).toContain('redirects to https://flags.example.com/api/sdk/stream');
+    expect(server.requests.stream).toBe(1);
+  });
 });
