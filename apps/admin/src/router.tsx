@@ -1,7 +1,31 @@
 /** A small history router: real paths (the server falls back to index.html), query in the URL. */
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 const NAVIGATE = 'switchboard:navigate';
+
+/** Messages of forms with unsaved changes; moving to another page asks first while any is set. */
+const unsaved = new Set<{ message: string }>();
+
+/**
+ * While `dirty`, moving to another page in the app (links, not replacing the URL) and
+ * closing or reloading the tab ask first, so unsaved edits are not dropped silently.
+ */
+export function useUnsavedChanges(dirty: boolean, message: string): void {
+  useEffect(() => {
+    if (!dirty) return;
+    const entry = { message };
+    unsaved.add(entry);
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = message;
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      unsaved.delete(entry);
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    };
+  }, [dirty, message]);
+}
 
 function subscribe(onChange: () => void): () => void {
   window.addEventListener('popstate', onChange);
@@ -27,6 +51,10 @@ export function useLocation(): Location {
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === snapshot()) return;
+  if (!options.replace && unsaved.size > 0) {
+    const first = unsaved.values().next().value!;
+    if (!window.confirm(`${first.message}\n\nLeave this page and lose them?`)) return;
+  }
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   window.dispatchEvent(new Event(NAVIGATE));

@@ -11,8 +11,8 @@ import { DiffTable } from '../components/diff-table';
 import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import type { FieldErrors } from '../model/rules';
-import { navigate } from '../router';
-import { parseTags } from '../pages/new-flag-dialog';
+import { navigate, useUnsavedChanges } from '../router';
+import { inputOfField, parseTags } from '../pages/new-flag-dialog';
 import { draftsToVariants, variantsToDrafts, VariantsEditor, type VariantDraft } from './variants-editor';
 import { LIMITS } from '@switchboard/core/validate';
 
@@ -78,6 +78,7 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSave
   const [confirmDelete, setConfirmDelete] = useState(false);
   const { body } = changes(base, draft);
   const dirty = Object.keys(body).length > 0;
+  useUnsavedChanges(dirty, `Your changes to the settings of ${flag.key} are not saved.`);
 
   // Follow newer versions while nothing is being edited.
   useEffect(() => {
@@ -113,18 +114,28 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSave
       if (isApiError(err) && err.status === 412) {
         const latest = await reload();
         if (latest) setStale(latest);
-      } else if (isApiError(err) && err.field && /^(name|description|tags|owner|variants|clientSide|temporary|privateAttributes)/.test(err.field)) {
-        setErrors({ [err.field]: err.message });
+      } else if (isApiError(err) && err.field && /^(name|description|tags|owner|variants|privateAttributes)(\.|\[|$)/.test(err.field)) {
+        // Beside the input it names (`tags[0]` is in the Tags input); the checkboxes have no error slot.
+        setErrors({ [inputOfField(err.field)]: err.message });
       } else setFormError(errorMessage(err));
     } finally {
       setBusy(false);
     }
   };
 
-  /** Their version becomes the base; our edits stay in the form, to save again. */
+  /**
+   * Their version becomes the base; the fields we edited keep our values, every other
+   * field takes theirs (keeping the whole form would write their changes back).
+   */
   const reapply = () => {
     if (!stale) return;
+    const before = toDraft(base);
+    const merged: Record<string, unknown> = { ...toDraft(stale) };
+    for (const k of Object.keys(draft) as (keyof SettingsDraft)[]) {
+      if (JSON.stringify(draft[k]) !== JSON.stringify(before[k])) merged[k] = draft[k];
+    }
     setBase(stale);
+    setDraft(merged as unknown as SettingsDraft);
     setStale(null);
   };
 

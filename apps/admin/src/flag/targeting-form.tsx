@@ -25,6 +25,7 @@ import { errorsAt, type FieldErrors } from '../model/rules';
 import { PrerequisitesEditor } from './prerequisites-editor';
 import { RulesEditor } from './rules-editor';
 import { ServeEditor } from './serve-editor';
+import { useUnsavedChanges } from '../router';
 
 interface Edit {
   base: ConfigView;
@@ -74,6 +75,7 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
 
   const unsaved = changedFields(edit.baseDraft, edit.draft);
   const dirty = unsaved.length > 0;
+  useUnsavedChanges(dirty, `Your changes to the targeting in ${environment.name} are not saved.`);
 
   // A newer version arrived (live update, our own kill switch, or the reload after a 412).
   useEffect(() => {

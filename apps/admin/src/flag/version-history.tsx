@@ -13,11 +13,14 @@ const SHOWN = 4;
 const FIELDS = ['enabled', 'offVariant', 'fallthrough', 'rules', 'prerequisites', 'salt'] as const;
 const pick = (c: ConfigVersion | ConfigView) => Object.fromEntries(FIELDS.map((f) => [f, c[f]]));
 
-/** Restores `version` over the newest version (read first, so the If-Match is current). */
-export async function restoreVersion(api: ReturnType<typeof useApp>['api'], flagKey: string, env: string, version: number): Promise<ConfigView> {
+/**
+ * Restores `version` over `expected`, the version the operator is looking at; without it
+ * (the audit log shows no current version) over the newest, read first.
+ */
+export async function restoreVersion(api: ReturnType<typeof useApp>['api'], flagKey: string, env: string, version: number, expected?: number): Promise<ConfigView> {
   const path = `/api/admin/flags/${enc(flagKey)}/environments/${enc(env)}`;
-  const current = await api.get<ConfigView>(path);
-  return api.post<ConfigView>(`${path}/restore`, { version }, current.version);
+  const over = expected ?? (await api.get<ConfigView>(path)).version;
+  return api.post<ConfigView>(`${path}/restore`, { version }, over);
 }
 
 export function VersionHistory({ flagKey, environment, config, onRestored }: { flagKey: string; environment: { key: string; name: string }; config: ConfigView; onRestored(c: ConfigView): void }) {
@@ -35,11 +38,15 @@ export function VersionHistory({ flagKey, environment, config, onRestored }: { f
     setBusy(version);
     setError(undefined);
     try {
-      const next = await restoreVersion(api, flagKey, environment.key, version);
+      const next = await restoreVersion(api, flagKey, environment.key, version, config.version);
       onRestored(next);
       toast('success', `Restored version ${version} of ${flagKey} in ${environment.name} as version ${next.version}.`);
     } catch (err) {
-      setError(isApiError(err) && err.status === 412 ? 'The flag changed at that very moment; try again.' : errorMessage(err));
+      setError(
+        isApiError(err) && err.status === 412
+          ? `Nothing was restored: someone saved version ${err.currentVersion ?? 'a newer version'} meanwhile. Check the differences again, then restore.`
+          : errorMessage(err),
+      );
     } finally {
       setBusy(null);
     }

@@ -148,3 +148,29 @@ describe('diffs and descriptions', () => {
     ).toBe('eu: country is one of DE, FR and not email ends with @acme.com (any case) → 50% on, rest off');
   });
 });
+
+describe('rollouts keep their variant order (bucketing depends on it)', () => {
+  it('a rules-only edit sends the default rule rollout in the order the server holds it', () => {
+    // What `PUT …/rollout {"variant": "treatment", "percentage": 10}` writes: the served variant first.
+    const rollout = [
+      { variant: 'treatment', weight: 10_000 },
+      { variant: 'control', weight: 90_000 },
+    ];
+    const c = config({ offVariant: 'control', fallthrough: { rollout } });
+    const variants = ['control', 'treatment'];
+    const draft = configToDraft(c, variants);
+    const { fields, errors } = draftToFields({ ...draft, salt: 'new-salt' }, true, { variants });
+    expect(errors).toEqual({});
+    expect(fields.fallthrough).toEqual({ rollout });
+  });
+
+  it('a rule serving a rollout keeps its order too', () => {
+    const rollout = [
+      { variant: 'off', weight: 75_000 },
+      { variant: 'on', weight: 25_000 },
+    ];
+    const c = config({ rules: [{ id: 'eu', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { rollout, bucketBy: 'userId' } }] });
+    const { fields } = draftToFields(configToDraft(c, ['on', 'off']), true, { variants: ['on', 'off'] });
+    expect(fields.rules[0]!.serve).toEqual({ rollout, bucketBy: 'userId' });
+  });
+});

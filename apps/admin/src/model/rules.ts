@@ -74,6 +74,12 @@ export interface ServeDraft {
   /** Percent per variant, as typed. */
   weights: Record<string, string>;
   bucketBy: string;
+  /**
+   * The variant order of the rollout this draft was read from. Bucketing serves the first
+   * variant whose cumulative weight exceeds the user's bucket, so writing the same weights
+   * in another order would move users between variants.
+   */
+  order?: string[];
 }
 
 export interface RuleDraft {
@@ -256,7 +262,13 @@ export function serveToDraft(serve: Serve, variants: string[]): ServeDraft {
       units.set(largest, units.get(largest)! + WEIGHT_TOTAL - sum);
     }
     for (const [v, u] of units) weights[v] = formatPercent(u / 1000);
-    return { mode: 'rollout', variant: serve.rollout.find((w) => w.weight > 0)?.variant ?? variants[0] ?? '', weights, bucketBy: serve.bucketBy ?? '' };
+    return {
+      mode: 'rollout',
+      variant: serve.rollout.find((w) => w.weight > 0)?.variant ?? variants[0] ?? '',
+      weights,
+      bucketBy: serve.bucketBy ?? '',
+      order: [...new Set(serve.rollout.map((w) => w.variant))],
+    };
   }
   const weights: Record<string, string> = {};
   for (const v of variants) weights[v] = v === serve.variant ? '100' : '0';
@@ -282,7 +294,9 @@ export function draftToServe(d: ServeDraft, variants: string[], path: string, er
   }
   const rollout: { variant: string; weight: number }[] = [];
   let total = 0;
-  variants.forEach((v) => {
+  // The order the rollout had (so users keep their variant), then any other variants.
+  const ordered = [...(d.order ?? []).filter((v) => variants.includes(v)), ...variants.filter((v) => !d.order?.includes(v))];
+  ordered.forEach((v) => {
     const text = d.weights[v] ?? '0';
     const w = percentToWeight(text === '' ? '0' : text);
     if (w === undefined) errors[`${path}.rollout.${v}`] = 'Enter a percentage from 0 to 100, at most 3 decimals';

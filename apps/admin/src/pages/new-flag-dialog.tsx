@@ -15,6 +15,11 @@ export function parseTags(text: string): string[] {
   return [...new Set(text.split(/[,\s]+/).map((t) => t.trim()).filter(Boolean))];
 }
 
+/** The input a server error's field names: a list's items (`tags[0]`) are entered in one input (`tags`). */
+export function inputOfField(field: string): string {
+  return field.replace(/(\[\d+\])+$/, '');
+}
+
 export function NewFlagDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const { api, environment, toast } = useApp();
   const [key, setKey] = useState('');
@@ -65,7 +70,8 @@ export function NewFlagDialog({ open, onClose }: { open: boolean; onClose(): voi
       onClose();
       navigate(`/flags/${enc(flag.key)}?env=${enc(environment)}`);
     } catch (err) {
-      if (isApiError(err) && err.field) setErrors({ [err.field]: err.message });
+      const input = isApiError(err) && err.field ? inputOfField(err.field) : undefined;
+      if (input !== undefined && /^(key|name|description|type|tags|variants)(\.|$)/.test(input)) setErrors({ [input]: errorMessage(err) });
       else setFormError(errorMessage(err));
     } finally {
       setBusy(false);

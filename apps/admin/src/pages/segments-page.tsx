@@ -84,9 +84,15 @@ export function SegmentsPage() {
         </div>
         <div className="split__detail">
           {selected === 'new' ? (
-            <SegmentEditor key="new" segments={list.data ?? []} onDone={(key) => setQuery({ segment: key })} />
+            <SegmentEditor key="new" segments={list.data ?? []} onDone={(key) => setQuery({ segment: key })} onStale={() => void list.reload()} />
           ) : current ? (
-            <SegmentEditor key={`${current.key}`} segment={current} segments={list.data ?? []} onDone={(key) => setQuery({ segment: key })} />
+            <SegmentEditor
+              key={`${current.key}`}
+              segment={current}
+              segments={list.data ?? []}
+              onDone={(key) => setQuery({ segment: key })}
+              onStale={() => void list.reload()}
+            />
           ) : (
             <Empty>Choose a segment to edit, or create one.</Empty>
           )}
@@ -96,7 +102,18 @@ export function SegmentsPage() {
   );
 }
 
-function SegmentEditor({ segment, segments, onDone }: { segment?: SegmentView; segments: SegmentView[]; onDone(key: string | undefined): void }) {
+function SegmentEditor({
+  segment,
+  segments,
+  onDone,
+  onStale,
+}: {
+  segment?: SegmentView;
+  segments: SegmentView[];
+  onDone(key: string | undefined): void;
+  /** A save was refused as stale: read the list again, so the newer version shows. */
+  onStale(): void;
+}) {
   const { api, toast } = useApp();
   const [base, setBase] = useState(segment);
   const [draft, setDraft] = useState(() => toDraft(segment));
@@ -105,9 +122,22 @@ function SegmentEditor({ segment, segments, onDone }: { segment?: SegmentView; s
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const creating = segment === undefined;
-  const newer = segment && base && segment.version !== base.version ? segment : undefined;
+  // Only a version newer than ours: right after our own save the list still holds the one before it.
+  const newer = segment && base && segment.version > base.version ? segment : undefined;
   const keys = segments.map((s) => s.key).filter((k) => k !== segment?.key);
   const set = (patch: Partial<SegmentDraft>) => setDraft((d) => ({ ...d, ...patch }));
+
+  /** Their version becomes the base; fields we edited keep our values, the rest take theirs. */
+  const reapply = (next: SegmentView) => {
+    const before = toDraft(base);
+    const merged: Record<string, unknown> = { ...toDraft(next) };
+    for (const k of Object.keys(draft) as (keyof SegmentDraft)[]) {
+      if (JSON.stringify(draft[k]) !== JSON.stringify(before[k])) merged[k] = draft[k];
+    }
+    setBase(next);
+    setDraft(merged as unknown as SegmentDraft);
+    setFormError(undefined);
+  };
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -135,7 +165,10 @@ function SegmentEditor({ segment, segments, onDone }: { segment?: SegmentView; s
       toast('success', `Saved segment ${saved.key} (version ${saved.version}).`);
       onDone(saved.key);
     } catch (err) {
-      if (isApiError(err) && err.status === 412) setFormError('Someone saved a newer version of this segment. Reload it (below) and reapply your changes.');
+      if (isApiError(err) && err.status === 412) {
+        setFormError('Someone saved a newer version of this segment. Reload it (above) and reapply your changes.');
+        onStale();
+      }
       else {
         if (isApiError(err) && err.field) setErrors({ [err.field]: err.message });
         setFormError(`Not saved: ${errorMessage(err)}`);
@@ -168,7 +201,7 @@ function SegmentEditor({ segment, segments, onDone }: { segment?: SegmentView; s
         <div className="notice notice--warn" role="alert">
           <p>Version {newer.version} of this segment was saved by someone else while you were editing.</p>
           <div className="notice__actions">
-            <button type="button" className="button button--primary" onClick={() => setBase(newer)}>
+            <button type="button" className="button button--primary" onClick={() => reapply(newer)}>
               Reload and reapply my changes
             </button>
             <button
