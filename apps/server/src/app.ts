@@ -253,8 +253,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     closing = true;
     clearTimeout(firstPrune);
     clearInterval(pruneTimer);
-    await watcher.stop();
+    // Streams end first: a revision check in progress may be waiting on an unreachable
+    // database for seconds.
     delivery.close();
+    await watcher.stop();
+    // Node closes the connections idle when the close begins, and then waits for the
+    // others. Those busy at that moment (SSE streams just ended, requests in flight) turn
+    // idle afterwards and would be held open for the keep-alive timeout (72 s), past the
+    // shutdown deadline: close them as they go idle.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+    sweep.unref();
+    app.server.once('close', () => clearInterval(sweep));
   });
 
   app.decorate('delivery', delivery);

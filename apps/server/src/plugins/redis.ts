@@ -3,6 +3,13 @@
  * instance can serve before Postgres answers). Redis accelerates, never decides: every
  * command fails fast (no offline queue on the command connection), nothing awaits it on
  * the write path, and a lost message is covered by the revision check against Postgres.
+ *
+ * A silent partition (packets dropped, no RST) would leave an idle subscriber "ready" on
+ * a dead socket for hours (TCP keepalive), deaf to every message even after the network
+ * heals. So both connections are pinged every second and any connection that sends a
+ * command and hears nothing for `SOCKET_TIMEOUT_MS` is destroyed: ioredis reconnects,
+ * resubscribes, and the 'ready' listeners resync from Postgres. Dead link noticed in at
+ * most ping interval + socket timeout (4 s; the fault matrix asks for ≤ 5 s).
  */
 import { once } from 'node:events';
 import fp from 'fastify-plugin';
@@ -23,6 +30,9 @@ redis.call('HSET', KEYS[1], 'revision', ARGV[1], 'snapshot', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 return 1`;
 
+const PING_INTERVAL_MS = 1000;
+const SOCKET_TIMEOUT_MS = 3000;
+
 const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(times, 5), 2000) + Math.floor(Math.random() * 100);
 
 export class RedisLink {
@@ -33,12 +43,14 @@ export class RedisLink {
   private readonly readyListeners: (() => void)[] = [];
   private readonly messageListeners: ((message: string) => void)[] = [];
   private lastErrorLog = 0;
+  private readonly pinger: NodeJS.Timeout;
 
   constructor(
     url: string,
     private readonly log: FastifyBaseLogger,
   ) {
-    const base: RedisOptions = { connectTimeout: 2000, retryStrategy, lazyConnect: false };
+    // `socketTimeout` also bounds the handshake after a TCP connect that a partition swallows.
+    const base: RedisOptions = { connectTimeout: 2000, socketTimeout: SOCKET_TIMEOUT_MS, retryStrategy, lazyConnect: false };
     this.command = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectionName: 'switchboard-cmd' });
     this.subscriber = new Redis(url, { ...base, maxRetriesPerRequest: null, autoResubscribe: true, connectionName: 'switchboard-sub' });
     for (const conn of [this.command, this.subscriber]) conn.on('error', (err: Error) => this.logError(err));
@@ -51,6 +63,13 @@ export class RedisLink {
       for (const listener of this.readyListeners) listener();
     });
     this.subscriber.subscribe(CHANNEL).catch((err: Error) => this.logError(err));
+    // The ping is only there to give `socketTimeout` something to wait for an answer to.
+    this.pinger = setInterval(() => {
+      for (const conn of [this.command, this.subscriber]) {
+        if (conn.status === 'ready') conn.ping().catch(() => {});
+      }
+    }, PING_INTERVAL_MS);
+    this.pinger.unref();
   }
 
   private logError(err: Error): void {
@@ -153,6 +172,7 @@ export class RedisLink {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pinger);
     await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
     this.command.disconnect();
     this.subscriber.disconnect();

@@ -247,11 +247,20 @@ export class Delivery {
     const present = new Set(revisions.map((r) => r.key));
     for (const key of [...this.views.keys()]) if (!present.has(key)) this.drop(key);
     if (stale.length === 0) return;
+    // Where each view stood before the read: a change applied during the read (from Redis
+    // or a local write) is newer than what the read returns.
+    const heldBefore = new Map([...this.views].map(([key, view]) => [key, view.revision]));
     const snapshots = await loadSnapshots(this.deps.db, stale);
     const idByKey = new Map(revisions.map((r) => [r.key, r.id]));
     for (const snapshot of snapshots) {
       const before = this.views.get(snapshot.environment)?.revision;
       const fromCache = before !== undefined && !this.environmentIds.has(snapshot.environment);
+      if (fromCache && before !== heldBefore.get(snapshot.environment)) {
+        // The view from the cache moved on while Postgres was read, so it is following
+        // live changes and the read is merely older: installing it "authoritatively"
+        // would send streams a `put` with a lower revision. The next check confirms it.
+        continue;
+      }
       this.install(snapshot, before === undefined ? 'startup' : 'revision-check', fromCache);
       this.environmentIds.set(snapshot.environment, idByKey.get(snapshot.environment)!);
       if (before !== snapshot.revision) {

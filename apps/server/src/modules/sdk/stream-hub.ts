@@ -3,6 +3,11 @@
  * all of them; events are pre-serialized once per change and written to every socket.
  * A connection whose unsent bytes pass the cap is dropped: its client reconnects and
  * receives a fresh `put`, which is cheaper than buffering without bound.
+ *
+ * Ending a stream (revoked key, deleted environment, shutdown) takes it out of the hub at
+ * once and ends the response; a client that doesn't read never lets `end()` finish, so
+ * the socket is destroyed after a short grace. Otherwise a revoked key's stream would stay
+ * open as long as its reader stalls, and shutdown would wait on it until its deadline.
  */
 import type { ServerResponse } from 'node:http';
 import type { StreamEvents } from './environment-view.js';
@@ -22,6 +27,8 @@ export interface StreamHubOptions {
   maxConnectionsPerKey: number;
   onCountChange?: (kind: StreamKind, delta: number) => void;
   onDrop?: (reason: 'slow' | 'revoked' | 'environment' | 'shutdown') => void;
+  /** How long an ended stream may take to flush before its socket is destroyed (default 1 s). */
+  endGraceMs?: number;
 }
 
 interface Group {
@@ -30,6 +37,7 @@ interface Group {
 }
 
 const PING = Buffer.from(': ping\n\n');
+const DEFAULT_END_GRACE_MS = 1000;
 
 export class StreamHub {
   private readonly groups = new Map<string, Group>();
@@ -83,7 +91,8 @@ export class StreamHub {
 
   private write(conn: StreamConnection, chunk: Buffer): void {
     const res = conn.res;
-    if (res.destroyed) return;
+    // A write after `end()` would emit 'error' on the response, which nothing listens to.
+    if (res.destroyed || res.writableEnded) return;
     if (res.writableLength > this.options.bufferCapBytes) {
       this.options.onDrop?.('slow');
       res.destroy();
@@ -109,15 +118,28 @@ export class StreamHub {
     }
   }
 
+  /**
+   * Takes a stream out of the hub now (so nothing more is written to it and it no longer
+   * counts against its key) and ends it; destroys the socket if the end can't be flushed
+   * within the grace, because its client stopped reading.
+   */
+  private terminate(conn: StreamConnection, reason: 'revoked' | 'environment' | 'shutdown'): void {
+    this.remove(conn);
+    this.options.onDrop?.(reason);
+    const res = conn.res;
+    if (res.destroyed) return;
+    const timer = setTimeout(() => res.destroy(), this.options.endGraceMs ?? DEFAULT_END_GRACE_MS);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    res.end();
+  }
+
   /** Ends every stream of a key (the key was revoked). */
   closeKey(keyId: string): number {
     const keyed = this.perKey.get(keyId);
     if (!keyed) return 0;
     const conns = [...keyed];
-    for (const conn of conns) {
-      this.options.onDrop?.('revoked');
-      conn.res.end();
-    }
+    for (const conn of conns) this.terminate(conn, 'revoked');
     return conns.length;
   }
 
@@ -125,21 +147,15 @@ export class StreamHub {
   closeEnvironment(environment: string): void {
     const group = this.groups.get(environment);
     if (!group) return;
-    for (const conn of [...group.server, ...group.client]) {
-      this.options.onDrop?.('environment');
-      conn.res.end();
-    }
+    for (const conn of [...group.server, ...group.client]) this.terminate(conn, 'environment');
   }
 
-  /** Stops the heartbeat and ends every stream cleanly (graceful shutdown). */
+  /** Stops the heartbeat and ends every stream (graceful shutdown; a stalled reader is cut after the grace). */
   close(): void {
     this.closed = true;
     clearInterval(this.heartbeat);
     for (const keyed of [...this.perKey.values()]) {
-      for (const conn of [...keyed]) {
-        this.options.onDrop?.('shutdown');
-        conn.res.end();
-      }
+      for (const conn of [...keyed]) this.terminate(conn, 'shutdown');
     }
   }
 }
