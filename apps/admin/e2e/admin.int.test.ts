@@ -349,4 +349,21 @@ describe('admin UI in Chromium against a real server', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('switchboard.adminKey'))).toBeNull();
     expect(consoleErrors.filter((e) => !/401|Failed to load resource/.test(e))).toEqual([]);
   });
+
+  it('says a kill switch was not applied when the admin key was revoked mid-session', async () => {
+    const created = await api.post<{ id: string; key: string }>('/api/admin/api-keys', { kind: 'admin', name: 'night-shift' });
+    await api.post('/api/admin/flags', { key: 'revoked-kill', type: 'boolean', variants: { on: true, off: false } });
+    expect((await api.patch('/api/admin/flags/revoked-kill/environments/staging', { enabled: true }, { 'if-match': '"1"' })).status).toBe(200);
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Admin key').fill(created.body.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${server.url}/flags/revoked-kill?env=staging`);
+    await page.getByRole('switch', { name: 'Turn off in Staging' }).waitFor();
+    // Revoked while the page is open; the next write is refused with 401.
+    expect((await api.delete(`/api/admin/api-keys/${created.body.id}`)).status).toBe(204);
+    await page.getByRole('switch', { name: 'Turn off in Staging' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Switchboard' }).waitFor();
+    await page.getByText('Your last change was NOT saved').waitFor();
+    expect((await api.get<Config>('/api/admin/flags/revoked-kill/environments/staging')).body.enabled).toBe(true);
+  });
 });

@@ -95,5 +95,6 @@ export function adminApi(baseUrl: string) {
     post: <T = unknown>(url: string, body: unknown, headers?: Record<string, string>) => call<T>('POST', url, body, headers),
     put: <T = unknown>(url: string, body: unknown, headers?: Record<string, string>) => call<T>('PUT', url, body, headers),
     patch: <T = unknown>(url: string, body: unknown, headers?: Record<string, string>) => call<T>('PATCH', url, body, headers),
+    delete: <T = unknown>(url: string) => call<T>('DELETE', url),
   };
 }

@@ -51,7 +51,17 @@ const NAV = [
 ];
 
 function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: string) => void }) {
-  const api = useMemo(() => new ApiClient(adminKey, () => signOut('Your session ended: the admin key was refused (revoked or wrong). Sign in again.')), [adminKey, signOut]);
+  // A write refused this way did not happen (a kill switch included): the sign-in page must
+  // say so, or an operator would believe it was applied.
+  const api = useMemo(
+    () =>
+      new ApiClient(adminKey, (method) =>
+        signOut(
+          `Your session ended: the admin key was refused (revoked or wrong).${method === 'GET' ? '' : ' Your last change was NOT saved: make it again after signing in.'} Sign in again.`,
+        ),
+      ),
+    [adminKey, signOut],
+  );
   const live = useMemo(() => new LiveFeed(api), [api]);
   const [environments, setEnvironments] = useState<EnvironmentView[]>([]);
   const [envLoaded, setEnvLoaded] = useState(false);

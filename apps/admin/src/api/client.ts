@@ -70,7 +70,8 @@ export class ApiClient {
 
   constructor(
     private readonly token: string,
-    private readonly onUnauthorized: () => void = () => {},
+    /** Called on a 401 with the refused request's method: a write that got one was not saved. */
+    private readonly onUnauthorized: (method: Method) => void = () => {},
     private readonly baseUrl = '',
   ) {}
 
@@ -112,7 +113,7 @@ export class ApiClient {
         code: res.status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR',
         message: `The server answered ${res.status} ${res.statusText}`.trim(),
       };
-      if (res.status === 401) this.onUnauthorized();
+      if (res.status === 401) this.onUnauthorized(method);
       throw new ApiError(res.status, body, res.status === 412 ? versionOfEtag(etag) : undefined);
     }
     return { data: json as T, etag };
