@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type ClientOptions, type SwitchboardClient, type SwitchboardError } from './index.js';
+import { MAX_PAYLOAD_SIZE } from './delivery/http.js';
 import { startProtocolServer, type ProtocolServer, type ProtocolServerOptions } from './testing/protocol-server.js';
 import { booleanFlag, memoryLogger, snapshotOf, until } from './test-support/fixtures.js';
 
@@ -119,6 +120,43 @@ describe.each([
       expect(client.isEnabled('other', 'u')).toBe(true);
       await until(() => server.requests.stream >= 2, 2_000, 'reconnect');
       await until(() => client.status === 'ready');
+    });
+
+    // A snapshot (revision 3, checkout off) that would be applied but for its size.
+    const oversized = (): string => JSON.stringify({ ...snapshotOf(3, booleanFlag('checkout', { enabled: false })), padding: 'x'.repeat(MAX_PAYLOAD_SIZE) });
+
+    it.each([
+      // A misbehaving proxy streaming bytes without a line break: the line would grow forever.
+      ['a line that never ends', () => 'x'.repeat(MAX_PAYLOAD_SIZE + 1)],
+      ['a put larger than the cap', () => `event: put\ndata: ${oversized()}\n\n`],
+    ])('drops the stream as MALFORMED on %s, keeps serving the last good snapshot, and reconnects', async (_name, raw) => {
+      const { server, client, errors } = await setup();
+      await client.ready(2_000);
+      server.broadcastRaw(raw());
+      await until(() => errors.some((e) => e.code === 'MALFORMED'), 10_000, 'MALFORMED error');
+      expect(errors.find((e) => e.code === 'MALFORMED')!.message).toContain('64 MiB');
+      expect(client.revision).toBe(1);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+      await until(() => server.requests.stream >= 2 && client.status === 'ready', 5_000, 'reconnect');
+    });
+
+    it.each([
+      ['with its Content-Length', true],
+      ['sent chunked, without a length', false],
+    ])('treats a poll body larger than the cap as MALFORMED, %s, and keeps the last good snapshot', async (_name, declared) => {
+      const { server, client, errors } = await setup({}, { stream: false, pollInterval: 30 });
+      await client.ready(2_000);
+      const body = oversized();
+      const headers: Record<string, string> = { 'content-type': 'application/json', etag: '"3"' };
+      if (declared) headers['content-length'] = String(Buffer.byteLength(body));
+      server.overrides.flags = { status: 200, headers, body };
+      await until(() => errors.some((e) => e.code === 'MALFORMED'), 10_000, 'MALFORMED error');
+      expect(errors.find((e) => e.code === 'MALFORMED')!.message).toContain('64 MiB');
+      expect(client.revision).toBe(1);
+      expect(client.isEnabled('checkout', 'u')).toBe(true);
+      delete server.overrides.flags;
+      server.setFlag(booleanFlag('other', { enabled: false }));
+      await until(() => client.revision === 2 && client.status === 'ready', 5_000, 'the next good poll');
     });
 
     it('reconnects after the server sends an event id that cannot be sent back in a header', async () => {

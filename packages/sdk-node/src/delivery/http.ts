@@ -80,6 +80,48 @@ export function responseFailure(res: Response, what: string, now: number): Failu
   return statusFailure(res.status, (name) => res.headers.get(name), what, now);
 }
 
+/**
+ * The most the client holds of one thing the server sends: a stream event (or a line of
+ * one) and a poll body. Far above any real snapshot (1,000 flags are well under 1 MiB),
+ * and low enough that a proxy streaming bytes without a line break, or a runaway body,
+ * costs a dropped connection instead of the process's memory.
+ */
+export const MAX_PAYLOAD_SIZE = 64 * 1024 * 1024;
+
+/** `MAX_PAYLOAD_SIZE` for messages. */
+export const MAX_PAYLOAD_LABEL = `${MAX_PAYLOAD_SIZE / (1024 * 1024)} MiB`;
+
+/**
+ * The body as UTF-8 text (a leading BOM dropped, as `Response.text()` does), or undefined
+ * when it is larger than `limit` bytes: a declared length over it isn't read at all, and
+ * an undeclared one is cancelled as soon as it passes.
+ */
+export async function readLimited(res: Response, limit: number): Promise<string | undefined> {
+  if (Number(res.headers.get('content-length')) > limit) {
+    await discard(res);
+    return undefined;
+  }
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
 /** Releases a response body we won't read, so its connection can be reused or closed. */
 export async function discard(res: Response): Promise<void> {
   try {

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { checkSnapshot } from '../snapshot-payloads.js';
 import { jitter } from './backoff.js';
-import { abortAfter, discard, requestHeaders, responseFailure, thrownFailure, type Failure } from './http.js';
+import { abortAfter, discard, MAX_PAYLOAD_LABEL, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure, type Failure } from './http.js';
 
 export interface PollSink {
   /** The revision held from the server, for `If-None-Match`; undefined when none. */
@@ -98,7 +98,8 @@ export class Poller {
         await discard(res);
         return responseFailure(res, WHAT, clock.now());
       }
-      const text = await res.text();
+      const text = await readLimited(res, MAX_PAYLOAD_SIZE);
+      if (text === undefined) return { kind: 'retry', error: new SwitchboardError('MALFORMED', `${WHAT}: body larger than ${MAX_PAYLOAD_LABEL}`) };
       let doc: unknown;
       try {
         doc = JSON.parse(text);

@@ -154,4 +154,39 @@ describe('SseParser', () => {
     expect(events).toHaveLength(1);
     expect(events[0]!.data).toBe(big);
   });
+
+  describe('size limit', () => {
+    /** Parses `input` with a 20-character limit, whole and at every split; returns what it saw. */
+    function limited(input: string): { events: string[]; tooLarge: number[] } {
+      const run = (chunks: Uint8Array[]) => {
+        const out = { events: [] as string[], tooLarge: [] as number[] };
+        const parser = new SseParser({ onEvent: (e) => out.events.push(e.data), onTooLarge: (limit) => out.tooLarge.push(limit) }, 20);
+        for (const c of chunks) parser.push(c);
+        parser.end();
+        return out;
+      };
+      const b = bytes(input);
+      const whole = run([b]);
+      for (let i = 1; i < b.length; i++) expect(run([b.subarray(0, i), b.subarray(i)]), `split at byte ${i}`).toEqual(whole);
+      expect(run(Array.from(b, (_x, i) => b.subarray(i, i + 1)))).toEqual(whole);
+      return whole;
+    }
+
+    it('accepts an event whose lines and data fit, and counts each event afresh', () => {
+      expect(limited('data: 01234567890123\n\ndata: 01234567890123\n\n')).toEqual({ events: ['01234567890123', '01234567890123'], tooLarge: [] });
+    });
+
+    it('gives up once a line that never ends passes the limit, ignoring what follows', () => {
+      expect(limited('data: a\n\n' + 'x'.repeat(21) + '\n\ndata: b\n\n')).toEqual({ events: ['a'], tooLarge: [20] });
+      expect(limited('data: a\n\n' + 'x'.repeat(40))).toEqual({ events: ['a'], tooLarge: [20] });
+    });
+
+    it('gives up on an event whose data lines add up past the limit', () => {
+      expect(limited('data: 0123456789\ndata: 0123456789\n\ndata: b\n\n')).toEqual({ events: [], tooLarge: [20] });
+    });
+
+    it('does not add up comments or lines of ignored fields', () => {
+      expect(limited(': ping\n'.repeat(20) + 'foo: bar\n'.repeat(20) + 'data: ok\n\n')).toEqual({ events: ['ok'], tooLarge: [] });
+    });
+  });
 });

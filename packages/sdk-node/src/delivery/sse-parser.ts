@@ -3,6 +3,10 @@
  * interpretation rules: UTF-8 decoding (a leading BOM is dropped), lines ending in CRLF,
  * LF or CR, comments, `event`/`data`/`id`/`retry` fields, and dispatch on a blank line.
  * Chunks may split anywhere, including inside a CRLF pair or a multi-byte character.
+ *
+ * What it holds is bounded: an event whose data so far plus the line being read passes
+ * `maxEventLength` characters stops the parser (`onTooLarge`), whether the line has ended
+ * or not, so a stream that never sends a line break can't grow memory without end.
  */
 
 export interface ServerSentEvent {
@@ -20,6 +24,8 @@ export interface SseHandlers {
   onRetry?(ms: number): void;
   /** A comment line (`: ping`), without the colon. */
   onComment?(text: string): void;
+  /** An event or line passed the limit; the parser has stopped (`limit` is in characters). */
+  onTooLarge?(limit: number): void;
 }
 
 const LF = 10;
@@ -38,9 +44,16 @@ export class SseParser {
   private eventType = '';
   private lastEventId = '';
   private closed = false;
+  private readonly maxEventLength: number;
 
-  constructor(handlers: SseHandlers) {
+  /**
+   * `maxEventLength`: characters of decoded text, counting a line whole (field name
+   * included) and the event's data lines so far. For the ASCII JSON a server sends, a
+   * character is a byte.
+   */
+  constructor(handlers: SseHandlers, maxEventLength = Infinity) {
     this.handlers = handlers;
+    this.maxEventLength = maxEventLength;
   }
 
   /** Feeds raw bytes from the network. */
@@ -102,10 +115,19 @@ export class SseParser {
       if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
       if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
     }
-    if (start < n) this.line += text.slice(start);
+    if (start < n) {
+      this.line += text.slice(start);
+      if (this.line.length + this.data.length > this.maxEventLength) this.tooLarge();
+    }
   }
 
   private processLine(line: string): void {
+    // A whole line is held to the same limit as an unterminated one, so where the chunks
+    // split makes no difference to what is accepted.
+    if (line.length + this.data.length > this.maxEventLength) {
+      this.tooLarge();
+      return;
+    }
     if (line.length === 0) {
       this.dispatch();
       return;
@@ -163,5 +185,13 @@ export class SseParser {
   /** Stops the parser; later input is ignored (a handler found the stream unusable). */
   close(): void {
     this.closed = true;
+  }
+
+  private tooLarge(): void {
+    this.closed = true;
+    this.line = '';
+    this.data = '';
+    this.hasData = false;
+    this.handlers.onTooLarge?.(this.maxEventLength);
   }
 }

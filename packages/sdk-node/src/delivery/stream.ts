@@ -10,7 +10,7 @@ import type { ResolvedOptions } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { checkPatch, checkSnapshot, type Patch } from '../snapshot-payloads.js';
 import { Backoff, jitter } from './backoff.js';
-import { abortAfter, discard, requestHeaders, responseFailure, statusFailure, thrownFailure, type Failure } from './http.js';
+import { abortAfter, discard, MAX_PAYLOAD_LABEL, MAX_PAYLOAD_SIZE, requestHeaders, responseFailure, statusFailure, thrownFailure, type Failure } from './http.js';
 import { SseParser, type ServerSentEvent } from './sse-parser.js';
 
 export interface StreamSink {
@@ -222,13 +222,17 @@ export class StreamSource {
   private reading(controller: AbortController): Reading {
     const { clock, streamIdleTimeout } = this.options;
     let malformed: string | undefined;
-    const parser = new SseParser({
-      onEvent: (event) => {
-        malformed = this.handle(event);
-        if (malformed !== undefined) parser.close();
+    const parser = new SseParser(
+      {
+        onEvent: (event) => {
+          malformed = this.handle(event);
+          if (malformed !== undefined) parser.close();
+        },
+        onRetry: (ms) => this.backoff.setBase(ms),
+        onTooLarge: () => (malformed = `an event (or a line of one) larger than ${MAX_PAYLOAD_LABEL}`),
       },
-      onRetry: (ms) => this.backoff.setBase(ms),
-    });
+      MAX_PAYLOAD_SIZE,
+    );
     // One timer, re-armed for whatever remains of the window, rather than one per chunk.
     let lastActivity = clock.now();
     let watchdog: unknown;

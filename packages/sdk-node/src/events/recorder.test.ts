@@ -1,9 +1,10 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { evaluate } from '@switchboard/core';
-import { createClient, SDK_VERSION, type EventsPayload, type SwitchboardClient } from '../index.js';
+import { createClient, SDK_VERSION, type EventsPayload, type SwitchboardClient, type SwitchboardError } from '../index.js';
 import { startProtocolServer, type ProtocolServer } from '../testing/protocol-server.js';
-import { booleanFlag, memoryLogger, percentRollout, snapshotOf, until } from '../test-support/fixtures.js';
+import { booleanFlag, manualClock, memoryLogger, percentRollout, snapshotOf, until, type ManualClock } from '../test-support/fixtures.js';
+import { EventRecorder } from './recorder.js';
 
 let server: ProtocolServer | undefined;
 const clients: SwitchboardClient[] = [];
@@ -191,5 +192,95 @@ describe('evaluation counts and tracked events', () => {
     expect(() => client.track('ok', { get userId(): string { throw new Error('boom'); } } as never)).not.toThrow();
     await client.flush();
     expect(server.eventBodies).toHaveLength(0);
+  });
+});
+
+// The recorder on its own, on a clock that moves only when told to: what is asserted is
+// when the next upload is scheduled and whether an upload starts (fetch is called in the
+// same tick the timer fires), never how long anything took.
+describe('upload scheduling', () => {
+  const recorders: EventRecorder[] = [];
+  afterEach(async () => {
+    await Promise.all(recorders.splice(0).map((r) => r.close(0)));
+  });
+
+  async function recorderSetup(settings: { flushInterval?: number; maxBatch?: number } = {}) {
+    server = await startProtocolServer({ snapshot: snapshotOf(1) });
+    const clock: ManualClock = manualClock();
+    const errors: SwitchboardError[] = [];
+    const uploads = { started: 0 };
+    const counting: typeof fetch = (input, init) => {
+      uploads.started++;
+      return globalThis.fetch(input, init);
+    };
+    const recorder = new EventRecorder({
+      url: server.url,
+      key: server.key,
+      fetch: counting,
+      clock,
+      logger: memoryLogger(),
+      timeout: 10_000,
+      flushInterval: settings.flushInterval ?? 10_000,
+      maxBatch: settings.maxBatch ?? 1_000,
+      maxQueue: 10_000,
+      onError: (e) => errors.push(e),
+    });
+    recorders.push(recorder);
+    return { server, clock, errors, uploads, recorder };
+  }
+
+  const event = (name: string) => ({ name, userId: 'u', timestamp: 1_767_225_600_000 });
+
+  it.each([
+    ['429', 429, '120', 120_000],
+    ['503', 503, '120', 120_000],
+    ['429 asking for an hour (capped at the longest flush backoff)', 429, '3600', 300_000],
+  ])('after a %s with Retry-After, waits that long before the next upload', async (_name, status, retryAfter, wait) => {
+    const { server, clock, errors, uploads, recorder } = await recorderSetup();
+    server.overrides.events = { status, headers: { 'retry-after': retryAfter } };
+    recorder.track(event('e'));
+    clock.advance(10_000); // the interval flush
+    expect(uploads.started).toBe(1);
+    await recorder.flush(); // the same run: resolves after the timer scheduled the next one
+    expect(errors.map((e) => [e.code, e.status])).toEqual([['EVENTS', status]]);
+    // Without Retry-After the next try would be one doubled interval (20 s) away.
+    expect(clock.pending()).toEqual([wait]);
+    clock.advance(wait - 1);
+    expect(uploads.started).toBe(1);
+    delete server.overrides.events;
+    clock.advance(1);
+    expect(uploads.started).toBe(2);
+    await recorder.flush();
+    expect(bodies(server).flatMap((b) => b.events.map((e) => e.name))).toEqual(['e']);
+    // Accepted: back to the plain interval.
+    expect(clock.pending()).toEqual([10_000]);
+  });
+
+  it('holds the interval flush back when an explicit flush() was told to wait', async () => {
+    const { server, clock, uploads, recorder } = await recorderSetup();
+    server.overrides.events = { status: 429, headers: { 'retry-after': '120' } };
+    recorder.track(event('e'));
+    await recorder.flush(); // explicit: sent at once, answered 429
+    expect(uploads.started).toBe(1);
+    clock.advance(10_000); // the interval timer set before the 429
+    expect(uploads.started).toBe(1);
+    expect(clock.pending()).toEqual([110_000]);
+    delete server.overrides.events;
+    clock.advance(110_000);
+    expect(uploads.started).toBe(2);
+  });
+
+  it('close() clears the flush a full batch scheduled, so no upload starts after close', async () => {
+    const { server, clock, uploads, recorder } = await recorderSetup({ maxBatch: 2 });
+    recorder.track(event('a'));
+    recorder.track(event('b')); // a full batch: an early flush is scheduled
+    expect(clock.pending()).toContain(0);
+    await recorder.close(1_000);
+    expect(uploads.started).toBe(1);
+    expect(bodies(server).flatMap((b) => b.events.map((e) => e.name))).toEqual(['a', 'b']);
+    expect(clock.pending()).toEqual([]);
+    recorder.count('evaluated-after-close', 'on'); // dropped and counted, as after any close
+    clock.advance(1_000_000);
+    expect(uploads.started).toBe(1);
   });
 });

@@ -10,7 +10,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
-import { abortAfter, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
+import { abortAfter, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
 import type { EvaluationSummary, EventsPayload, TrackedEvent } from '@switchboard/core';
 
@@ -48,7 +48,10 @@ export class EventRecorder {
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private closed = false;
-  private flushSoonScheduled = false;
+  /** The early flush a full batch asked for, until it runs (cleared by `close`). */
+  private flushSoonTimer: unknown;
+  /** Clock time before which the timers start no upload: a `Retry-After` the server sent. */
+  private notBefore = 0;
   /** Uploads in progress, so `close` can abandon them. */
   private readonly uploads = new Set<AbortController>();
   /** `close` ran out of time: no upload starts any more. */
@@ -91,10 +94,9 @@ export class EventRecorder {
       this.queue.splice(0, this.queue.length - this.s.maxQueue);
       this.droppedEvents++;
     }
-    if (this.queue.length >= this.s.maxBatch && this.failures === 0 && !this.flushSoonScheduled) {
-      this.flushSoonScheduled = true;
-      this.s.clock.setTimeout(() => {
-        this.flushSoonScheduled = false;
+    if (this.queue.length >= this.s.maxBatch && this.failures === 0 && this.flushSoonTimer === undefined) {
+      this.flushSoonTimer = this.s.clock.setTimeout(() => {
+        this.flushSoonTimer = undefined;
         void this.flush();
       }, 0);
     }
@@ -116,6 +118,10 @@ export class EventRecorder {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) this.s.clock.clearTimeout(this.timer);
+    // The last flush below sends the full batch; left armed, this would start one more
+    // upload after close (of what that flush couldn't send, or counts dropped since).
+    if (this.flushSoonTimer !== undefined) this.s.clock.clearTimeout(this.flushSoonTimer);
+    this.flushSoonTimer = undefined;
     let expired: unknown;
     const finished = await Promise.race([
       this.lastFlush().then(() => true),
@@ -136,15 +142,32 @@ export class EventRecorder {
     await this.flush();
   }
 
+  /**
+   * The interval flush. Explicit `flush()` and `close()` send at once; this timer waits out
+   * a `Retry-After`, including one that answered an explicit flush while it was pending.
+   */
   private scheduleNext(ms: number): void {
     if (this.closed) return;
     this.timer = this.s.clock.setTimeout(() => {
       this.timer = undefined;
-      void this.flush().then(() => {
-        const backoff = Math.min(this.s.flushInterval * 2 ** Math.min(this.failures, 20), Math.max(this.s.flushInterval, MAX_FLUSH_BACKOFF));
-        this.scheduleNext(backoff);
-      });
+      const wait = this.notBefore - this.s.clock.now();
+      if (wait > 0) {
+        this.scheduleNext(wait);
+        return;
+      }
+      void this.flush().then(() => this.scheduleNext(this.nextDelay()));
     }, ms);
+  }
+
+  /** Longest wait between uploads, ms: the cap on both the doubling and `Retry-After`. */
+  private maxDelay(): number {
+    return Math.max(this.s.flushInterval, MAX_FLUSH_BACKOFF);
+  }
+
+  /** The interval, doubled per failed upload, and at least what `Retry-After` asked for. */
+  private nextDelay(): number {
+    const backoff = Math.min(this.s.flushInterval * 2 ** Math.min(this.failures, 20), this.maxDelay());
+    return Math.max(backoff, this.notBefore - this.s.clock.now());
   }
 
   private takeEvaluations(now: number): EvaluationSummary[] {
@@ -187,6 +210,7 @@ export class EventRecorder {
         this.droppedEvaluations -= dropped.evaluations;
         if (outcome === 'rejected') this.droppedEvents += events.length;
         this.failures = 0;
+        this.notBefore = 0;
         continue;
       }
       // Server unreachable: keep what we had, oldest first, within the bound.
@@ -216,9 +240,11 @@ export class EventRecorder {
         body: JSON.stringify(payload),
         signal: controller.signal,
       });
-      await res.arrayBuffer().catch(() => undefined);
+      // Nothing in the body is used; reading it (bounded) lets the connection be reused.
+      await readLimited(res, MAX_PAYLOAD_SIZE).catch(() => undefined);
       if (res.ok) return 'sent';
       const failure = responseFailure(res, 'events', clock.now());
+      if (failure.retryAfter !== undefined) this.notBefore = clock.now() + Math.min(failure.retryAfter, this.maxDelay());
       this.s.onError(new SwitchboardError('EVENTS', failure.error.message, { status: res.status, cause: failure.error }));
       // 401/403 may be a key being rotated: keep the batch (bounded) and retry later.
       if (failure.kind !== 'retry' && failure.error.code !== 'UNAUTHORIZED') return 'rejected';

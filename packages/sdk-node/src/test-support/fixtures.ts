@@ -65,3 +65,40 @@ export function memoryLogger(): { lines: string[]; debug(m: string): void; info(
     error: (m) => lines.push(`error ${m}`),
   };
 }
+
+/** A clock that moves only when told to: due timers fire, in order, inside `advance`. */
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  /** Ms until each timer not yet fired or cleared is due, soonest first. */
+  pending(): number[];
+}
+
+export function manualClock(start = 1_767_225_600_000): ManualClock {
+  let now = start;
+  let nextId = 0;
+  const timers = new Map<number, { due: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++nextId;
+      timers.set(id, { due: now + Math.max(0, ms), fn });
+      return id;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        let soonest: [number, { due: number; fn: () => void }] | undefined;
+        for (const entry of timers) if (entry[1].due <= end && (soonest === undefined || entry[1].due < soonest[1].due)) soonest = entry;
+        if (soonest === undefined) break;
+        timers.delete(soonest[0]);
+        now = soonest[1].due;
+        soonest[1].fn();
+      }
+      now = end;
+    },
+    pending: () => [...timers.values()].map((t) => t.due - now).sort((a, b) => a - b),
+  };
+}
