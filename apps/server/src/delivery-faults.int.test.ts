@@ -14,12 +14,12 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
 import { startPostgres, startRedis, type PostgresService, type RedisService } from '@switchboard/test-services';
 import type { App } from './app.js';
 import { ADMIN_TOKEN, testApp } from './test-support/app.js';
 import { startFaultProxy, type FaultProxy } from './test-support/fault-proxy.js';
 import { createFlag, createKey, http, ifMatch, patchConfig, type Http } from './test-support/http.js';
+import { holdLock } from './test-support/pg-lock.js';
 import { after, openStream, patchOf, type SseEvent, type SseStream } from './test-support/sse.js';
 
 let pg: PostgresService | undefined;
@@ -230,17 +230,7 @@ describe('fault matrix', () => {
     const lastSeen = Math.max(...onC.events.map(revisionOf));
 
     // A write on C, held inside its transaction by a row lock until C is shutting down.
-    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const locked = new Promise<void>((resolveLocked) => {
-      void sql.begin(async (tx) => {
-        await tx`select id from environments where key = 'production' for update`;
-        resolveLocked();
-        await held;
-      });
-    });
-    await locked;
+    const lock = await holdLock(databaseUrl, "select id from environments where key = 'production' for update");
     const version = (await api.get('/api/admin/flags/kill/environments/production')).json().version as number;
     const write = fetch(`${urlC}/api/admin/flags/kill/environments/production`, {
       method: 'PATCH',
@@ -252,14 +242,14 @@ describe('fault matrix', () => {
     const started = Date.now();
     cClosed = true;
     const closing = c.close();
-    setTimeout(release, 300);
+    const released = new Promise((r) => setTimeout(r, 300)).then(() => lock.release());
     const res = await write;
     expect(res.status).toBe(200);
     enabled = !enabled;
     await Promise.race([closing, new Promise((_, reject) => setTimeout(() => reject(new Error('shutdown took over 5 s')), 5000))]);
     expect(Date.now() - started).toBeLessThan(5000);
     await Promise.race([onC.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream on C still open')), 1000))]);
-    await sql.end({ timeout: 1 });
+    await released;
     void stalled;
 
     // The acknowledged write is in Postgres, and C's former client reconnecting to B gets it

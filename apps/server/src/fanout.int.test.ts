@@ -1,7 +1,8 @@
 /**
  * Two instances on one Postgres and one Redis: changes written on A reach SSE clients on
- * B through Redis, through the revision check while Redis is down, and through Redis
- * again once it is back.
+ * B through Redis, through the revision check while Redis is down (when B keeps answering
+ * SDK reads from memory and A keeps taking writes, F1), and through Redis again once it
+ * is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -104,6 +105,54 @@ describe('two instances', () => {
     expect(Date.now() - written).toBeLessThan(2000);
     expect(written - started).toBeLessThan(2000); // the write itself never waited for Redis
     expect(await appliedVia(b, 'revision-check')).toBeGreaterThan(viaCheck);
+  });
+
+  it('F1: with Redis still down, B answers SDK reads from memory (200, 304, SSE) with no 5xx while writes on A stay 2xx', async () => {
+    expect(a.redis!.up || b.redis!.up).toBe(false);
+    const apiB = http(b);
+    const statuses: number[] = [];
+    const read = async (headers: Record<string, string> = {}) => {
+      const res = await apiB.get('/api/sdk/flags', { key: serverKey, headers });
+      statuses.push(res.statusCode);
+      return res;
+    };
+    // Polls B throughout, as SDKs would, to catch any 5xx between the checks below.
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await read();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      let etag = (await read()).headers.etag as string;
+      expect((await read({ 'if-none-match': etag })).statusCode).toBe(304);
+      const fresh = await openStream(`${urlB}/api/sdk/stream`, serverKey);
+      streams.push(fresh);
+      expect(fresh.status).toBe(200);
+      await fresh.next((e) => e.event === 'put');
+
+      for (const enabled of [false, true]) {
+        const seen = [stream.events.length, fresh.events.length] as const;
+        expect((await patchAs(apiA, 'checkout', 'production', { enabled })).statusCode).toBe(200);
+        await stream.next(after(stream, seen[0], patchOf('checkout', enabled)), 2000);
+        await fresh.next(after(fresh, seen[1], patchOf('checkout', enabled)), 2000);
+        // B's memory moved on: the old ETag gets the new snapshot, the new one a 304.
+        const changed = await read({ 'if-none-match': etag });
+        expect(changed.statusCode).toBe(200);
+        expect(changed.json().flags.checkout.enabled).toBe(enabled);
+        expect(changed.headers.etag).not.toBe(etag);
+        etag = changed.headers.etag as string;
+        expect((await read({ 'if-none-match': etag })).statusCode).toBe(304);
+      }
+      expect((await apiA.post('/api/admin/flags', { key: 'during-redis-outage', type: 'boolean' }, { key: adminKey })).statusCode).toBe(201);
+      await until(async () => (await read()).json().flags['during-redis-outage'] !== undefined, 2000, 'B to serve the flag created during the outage');
+    } finally {
+      polling = false;
+      await poller;
+    }
+    expect(statuses.length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
   });
 
   it('when Redis returns, the fast path resumes', async () => {

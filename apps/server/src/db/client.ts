@@ -25,6 +25,8 @@ const MIGRATION_LOCK_ID = 4_242_0001;
 export interface DatabaseHandle {
   readonly driver: 'postgres' | 'pglite';
   readonly db: Database;
+  /** How long one statement waits for a lock before failing (55P03); `undefined` on PGlite, which has one connection. */
+  readonly lockTimeoutMs: number | undefined;
   /**
    * Applies pending migrations, then runs `seed` with a connection that still holds the
    * advisory lock, so instances starting together neither race nor seed twice.
@@ -57,10 +59,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 function createPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
+  const lockTimeoutMs = Math.max(100, options.statementTimeoutMs - 500);
   const connection = {
     application_name: 'switchboard-server',
     statement_timeout: options.statementTimeoutMs,
-    lock_timeout: Math.max(100, options.statementTimeoutMs - 500),
+    lock_timeout: lockTimeoutMs,
     idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
   };
   const client = postgres(url, {
@@ -76,6 +79,7 @@ function createPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   return {
     driver: 'postgres',
     db,
+    lockTimeoutMs,
     async migrate(seed) {
       // A dedicated single connection: the session-level advisory lock, the migrations
       // and the seed all run on it.
@@ -110,6 +114,7 @@ function createPglite(options: DatabaseOptions): DatabaseHandle {
   return {
     driver: 'pglite',
     db,
+    lockTimeoutMs: undefined,
     async migrate(seed) {
       // One process owns a PGlite folder, so there is nobody to race; the lock is kept
       // for symmetry and costs nothing.

@@ -50,6 +50,8 @@ export class Write {
   constructor(
     readonly tx: Database,
     readonly context: RequestContext,
+    /** When the write began (before waiting for a connection) and the database's per-statement lock timeout. */
+    private readonly lockBudget: { startedAt: number; lockTimeoutMs: number | undefined },
   ) {}
 
   /**
@@ -66,6 +68,7 @@ export class Write {
       .orderBy(asc(environments.id))
       .for('update');
     for (const row of rows) this.locked.set(row.id, row);
+    await this.spendLockWait();
     return rows;
   }
 
@@ -77,7 +80,25 @@ export class Write {
       .for('update');
     if (!row) throw new NotFoundError(`Environment "${key}" does not exist`);
     this.locked.set(row.id, row);
+    await this.spendLockWait();
     return row;
+  }
+
+  /**
+   * Postgres bounds each statement's lock wait, not the transaction's. A write that queued
+   * for the environment locks behind one stuck on a table lock (an operator's LOCK TABLE,
+   * a migration) would then wait as long again on that table itself. So the time spent
+   * getting here comes off the lock timeout of the statements that follow, and the write
+   * gives up about one lock timeout after it started. Without a queue (the usual case)
+   * this costs nothing.
+   */
+  private async spendLockWait(): Promise<void> {
+    const { startedAt, lockTimeoutMs } = this.lockBudget;
+    if (lockTimeoutMs === undefined) return;
+    const waited = Date.now() - startedAt;
+    if (waited < 100) return;
+    const left = Math.max(1, lockTimeoutMs - waited);
+    await this.tx.execute(sql`select set_config('lock_timeout', ${`${left}ms`}, true)`);
   }
 
   get lockedEnvironments(): LockedEnvironment[] {
@@ -188,11 +209,12 @@ export class Writer {
   /** Runs `fn` in one transaction and publishes what it changed after commit. */
   async run<T>(context: RequestContext, fn: (w: Write) => Promise<T>): Promise<T> {
     const db = this.database.readyDb();
+    const lockBudget = { startedAt: Date.now(), lockTimeoutMs: this.database.handle.lockTimeoutMs };
     let write: Write | undefined;
     let result: T;
     try {
       result = await db.transaction(async (tx) => {
-        write = new Write(tx as unknown as Database, context);
+        write = new Write(tx as unknown as Database, context, lockBudget);
         const value = await fn(write);
         await write.finish();
         return value;
