@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, adminApi, artifact, ensureBuilt, launchBrowser, startServer, type Server } from './harness';
+import { ADMIN_TOKEN, artifact, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
 
 interface Config {
   version: number;
@@ -46,12 +46,7 @@ async function shot(name: string, options: { fullPage?: boolean } = { fullPage: 
 }
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await startServer();
-  api = adminApi(server.url);
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(15_000);
+  ({ server, api, browser, page } = await startSuite());
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, adminApi, ensureBuilt, launchBrowser, startServer, type Server } from './harness';
+import { ADMIN_TOKEN, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
 
 interface Flag {
   key: string;
@@ -54,12 +54,7 @@ async function signIn() {
 const settingsOf = () => page.getByRole('region', { name: /^Flag settings/ });
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await startServer();
-  api = adminApi(server.url);
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(15_000);
+  ({ server, api, browser, page } = await startSuite());
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void (answer ? d.accept() : d.dismiss());

@@ -98,3 +98,12 @@ export function adminApi(baseUrl: string) {
     delete: <T = unknown>(url: string) => call<T>('DELETE', url),
   };
 }
+
+/** What every e2e file starts with: the UI built, a server, the admin API and a browser page. */
+export async function startSuite(): Promise<{ server: Server; api: ReturnType<typeof adminApi>; browser: Awaited<ReturnType<typeof launchBrowser>>; page: Page }> {
+  await ensureBuilt();
+  const server = await startServer();
+  const browser = await launchBrowser();
+  browser.page.setDefaultTimeout(15_000);
+  return { server, api: adminApi(server.url), browser, page: browser.page };
+}
