@@ -247,6 +247,8 @@ describe('targeting form with unsaved changes', () => {
     expect(dialogs[0]).toContain('Your changes to the targeting in Production are not saved.');
     expect(new URL(page.url()).search).toBe('?env=production');
     expect(await salt.inputValue()).toBe('unsaved-salt-v2');
+    // Staying means staying: the app's current environment (the Flags list's) didn't move.
+    expect(await page.evaluate(() => sessionStorage.getItem('switchboard.environment'))).not.toBe('staging');
 
     // Another page of the app asks too.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
@@ -257,6 +259,7 @@ describe('targeting form with unsaved changes', () => {
     answer = true;
     await tabs.getByRole('link', { name: /^Staging/ }).click();
     await expect.poll(() => new URL(page.url()).search).toBe('?env=staging');
+    expect(await page.evaluate(() => sessionStorage.getItem('switchboard.environment'))).toBe('staging');
     expect(dialogs).toHaveLength(3);
     expect((await api.get<Config>('/api/admin/flags/unsaved-salt/environments/production')).body).toMatchObject({ version: 1, salt: 'unsaved-salt' });
   });

@@ -49,15 +49,17 @@ export function useLocation(): Location {
   return { path: q === -1 ? href : href.slice(0, q), query: new URLSearchParams(q === -1 ? '' : href.slice(q)) };
 }
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
-  if (to === snapshot()) return;
+/** Goes to `to`; false when the operator chose to stay (unsaved changes). */
+export function navigate(to: string, options: { replace?: boolean } = {}): boolean {
+  if (to === snapshot()) return true;
   if (!options.replace && unsaved.size > 0) {
     const first = unsaved.values().next().value!;
-    if (!window.confirm(`${first.message}\n\nLeave this page and lose them?`)) return;
+    if (!window.confirm(`${first.message}\n\nLeave this page and lose them?`)) return false;
   }
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   window.dispatchEvent(new Event(NAVIGATE));
+  return true;
 }
 
 /** Replaces some query parameters of the current URL (undefined or '' removes one). */
@@ -73,14 +75,16 @@ export function setQuery(params: Record<string, string | undefined>, options: { 
 
 export interface LinkProps extends Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> {
   to: string;
+  /** After the page changed (not when the operator chose to keep unsaved changes). */
+  onNavigate?(): void;
 }
 
-export function Link({ to, onClick, ...rest }: LinkProps) {
+export function Link({ to, onClick, onNavigate, ...rest }: LinkProps) {
   const handle = (e: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(e);
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
-    navigate(to);
+    if (navigate(to)) onNavigate?.();
   };
   return <a href={to} onClick={handle} {...rest} />;
 }

@@ -96,7 +96,7 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
                   to={`/flags/${enc(flagKey)}?env=${enc(e.key)}`}
                   className="env-tab"
                   aria-current={e.key === env ? 'page' : undefined}
-                  onClick={() => setEnvironment(e.key)}
+                  onNavigate={() => setEnvironment(e.key)}
                 >
                   <span className="env-tab__name">{e.name}</span>
                   {c ? <StatusBadge status={flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length })} /> : null}
