@@ -11,6 +11,7 @@ import { DiffTable } from '../components/diff-table';
 import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import type { FieldErrors } from '../model/rules';
+import { reapplyEdits } from '../model/reapply';
 import { navigate, useUnsavedChanges } from '../router';
 import { inputOfField, parseTags } from '../pages/new-flag-dialog';
 import { draftsToVariants, variantsToDrafts, VariantsEditor, type VariantDraft } from './variants-editor';
@@ -129,13 +130,8 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSave
    */
   const reapply = () => {
     if (!stale) return;
-    const before = toDraft(base);
-    const merged: Record<string, unknown> = { ...toDraft(stale) };
-    for (const k of Object.keys(draft) as (keyof SettingsDraft)[]) {
-      if (JSON.stringify(draft[k]) !== JSON.stringify(before[k])) merged[k] = draft[k];
-    }
+    setDraft(reapplyEdits(toDraft(base), draft, toDraft(stale)));
     setBase(stale);
-    setDraft(merged as unknown as SettingsDraft);
     setStale(null);
   };
 

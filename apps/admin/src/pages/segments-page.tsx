@@ -10,6 +10,7 @@ import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { ConditionEditor } from '../flag/condition-editor';
 import { conditionToDraft, draftsToConditions, emptyCondition, errorsAt, type ConditionDraft, type FieldErrors } from '../model/rules';
 import { timeAgo } from '../model/status';
+import { reapplyEdits } from '../model/reapply';
 import { setQuery, useLocation } from '../router';
 import { useResource } from '../use-resource';
 
@@ -129,13 +130,8 @@ function SegmentEditor({
 
   /** Their version becomes the base; fields we edited keep our values, the rest take theirs. */
   const reapply = (next: SegmentView) => {
-    const before = toDraft(base);
-    const merged: Record<string, unknown> = { ...toDraft(next) };
-    for (const k of Object.keys(draft) as (keyof SegmentDraft)[]) {
-      if (JSON.stringify(draft[k]) !== JSON.stringify(before[k])) merged[k] = draft[k];
-    }
+    setDraft(reapplyEdits(toDraft(base), draft, toDraft(next)));
     setBase(next);
-    setDraft(merged as unknown as SegmentDraft);
     setFormError(undefined);
   };
 
