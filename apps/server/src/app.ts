@@ -100,6 +100,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? defaultLogger(config, options.logStream),
     bodyLimit: config.bodyLimit,
+    // request.ip (rate limits, stream caps, auth throttling) reads X-Forwarded-For only from trusted proxies.
+    trustProxy: config.trustProxy,
     requestIdHeader: false,
     logController: new LogController({
       requestIdLogLabel: 'requestId',

@@ -5,7 +5,7 @@ import { ConfigError, DEFAULT_ADMIN_UI_DIR, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('has working defaults: port 4242, embedded database in ./.data, no Redis, no CORS', () => {
     const config = loadConfig({}, '/srv/app');
-    expect(config).toMatchObject({ port: 4242, host: '0.0.0.0', databaseUrl: undefined, redisUrl: undefined, dataDir: '/srv/app/.data', corsOrigins: [] });
+    expect(config).toMatchObject({ port: 4242, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, dataDir: '/srv/app/.data', corsOrigins: [] });
     expect(config).toMatchObject({ metricsRetentionDays: 90, adminUiDir: DEFAULT_ADMIN_UI_DIR });
   });
 
@@ -52,6 +52,49 @@ describe('loadConfig', () => {
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).problems).toHaveLength(7);
     }
+  });
+
+  it('reads the limits, TRUST_PROXY and METRICS_TOKEN', () => {
+    const config = loadConfig({
+      TRUST_PROXY: '10.0.0.0/8, loopback',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+      BODY_LIMIT: '2048',
+      EVENTS_BODY_LIMIT: '4096',
+      SSE_BUFFER_CAP_BYTES: '65536',
+      SSE_DRAIN_TIMEOUT_MS: '5000',
+      SSE_MAX_CONNECTIONS_PER_KEY: '7',
+      SSE_MAX_CONNECTIONS_PER_IP: '3',
+      SSE_MAX_CONNECTIONS: '9',
+      ADMIN_RATE_LIMIT_PER_MINUTE: '0',
+      EVENTS_RATE_LIMIT_PER_IP_PER_MINUTE: '60',
+      EVENTS_RATE_LIMIT_PER_KEY_PER_MINUTE: '6000',
+      EVENTS_MAX_EVENT_NAMES: '50',
+      AUTH_FAILURES_PER_MINUTE: '10',
+      KEY_CACHE_MAX_AGE_MS: '60000',
+    });
+    expect(config).toMatchObject({
+      trustProxy: ['10.0.0.0/8', 'loopback'],
+      metricsToken: 'metrics-token-0123456789',
+      bodyLimit: 2048,
+      eventsBodyLimit: 4096,
+      sseBufferCapBytes: 65536,
+      sseDrainTimeoutMs: 5000,
+      sseMaxConnectionsPerKey: 7,
+      sseMaxConnectionsPerIp: 3,
+      sseMaxConnections: 9,
+      adminRateLimitPerMinute: 0,
+      sdkEventsRateLimitPerMinute: 60,
+      sdkEventsKeyRateLimitPerMinute: 6000,
+      eventsMaxEventNames: 50,
+      authFailuresPerMinute: 10,
+      keyCacheMaxAgeMs: 60000,
+    });
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: 'proxy.example.com', METRICS_TOKEN: 'short', SSE_MAX_CONNECTIONS_PER_IP: '0' })).toThrow(
+      expect.objectContaining({ problems: expect.arrayContaining([expect.stringMatching(/TRUST_PROXY/), expect.stringMatching(/METRICS_TOKEN/), expect.stringMatching(/SSE_MAX_CONNECTIONS_PER_IP/)]) }),
+    );
   });
 
   it('accepts * for CORS only when given explicitly', () => {

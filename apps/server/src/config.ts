@@ -29,16 +29,31 @@ export interface Config {
   heartbeatIntervalMs: number;
   /** An SSE connection whose unsent bytes exceed this is dropped; the client resyncs on reconnect. */
   sseBufferCapBytes: number;
+  /** An SSE connection with unsent bytes that doesn't drain them within this long is closed. */
+  sseDrainTimeoutMs: number;
   /** Open SSE connections per API key on one instance; beyond it, 429 + Retry-After. */
   sseMaxConnectionsPerKey: number;
+  /** Open SSE connections per client IP (per key) on one instance; beyond it, 429 + Retry-After. */
+  sseMaxConnectionsPerIp: number;
+  /** Open SSE connections on one instance, all keys together; beyond it, 429 + Retry-After. */
+  sseMaxConnections: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client IP (Fastify's `trustProxy`):
+   * false (default: the socket's address), true (any), a hop count, or addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
   /** Largest accepted request body. */
   bodyLimit: number;
   /** How long a client may take to send its request headers; slower ones (slowloris) get 408 and are closed. */
   headersTimeoutMs: number;
   /** Admin requests per minute per client IP; 0 disables the limit. */
   adminRateLimitPerMinute: number;
-  /** `POST /api/sdk/events` requests per minute per API key (per instance); 0 disables the limit. */
+  /** `POST /api/sdk/events` requests per minute per API key and client IP (per instance); 0 disables the limit. */
   sdkEventsRateLimitPerMinute: number;
+  /** `POST /api/sdk/events` requests per minute per API key, all IPs together (per instance); 0 disables the limit. */
+  sdkEventsKeyRateLimitPerMinute: number;
+  /** Distinct `track()` event names stored per environment; events with new names beyond it are counted as dropped. */
+  eventsMaxEventNames: number;
   /** Largest accepted `POST /api/sdk/events` body (a full SDK batch can pass the general limit). */
   eventsBodyLimit: number;
   /** Event batches written to the database at once; more wait, and past a queue of 50 per slot get 503. */
@@ -53,6 +68,12 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** Server-side statement timeout for Postgres (lock waits and slow queries answer 503). */
   dbStatementTimeoutMs: number;
+  /** Failed authentications per client IP per minute before further attempts get 429 (progressively longer); 0 disables. */
+  authFailuresPerMinute: number;
+  /** How old a key record cached in Redis may be and still authenticate while Postgres is unreachable. */
+  keyCacheMaxAgeMs: number;
+  /** Bearer token required by `GET /metrics`; `undefined` leaves it open (bind it to a private network then). */
+  metricsToken: string | undefined;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -62,7 +83,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export function defaultConfig(overrides: Partial<Config> = {}): Config {
   return {
     port: 4242,
-    host: '0.0.0.0',
+    // Local by default: a laptop's server isn't reachable from the network. The container image sets 0.0.0.0.
+    host: '127.0.0.1',
     databaseUrl: undefined,
     dataDir: undefined,
     redisUrl: undefined,
@@ -72,11 +94,17 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     revisionCheckIntervalMs: 1000,
     heartbeatIntervalMs: 15_000,
     sseBufferCapBytes: 1024 * 1024,
-    sseMaxConnectionsPerKey: 5000,
+    sseDrainTimeoutMs: 30_000,
+    sseMaxConnectionsPerKey: 10_000,
+    sseMaxConnectionsPerIp: 100,
+    sseMaxConnections: 20_000,
+    trustProxy: false,
     bodyLimit: 1024 * 1024,
     headersTimeoutMs: 20_000,
     adminRateLimitPerMinute: 1200,
-    sdkEventsRateLimitPerMinute: 1200,
+    sdkEventsRateLimitPerMinute: 120,
+    sdkEventsKeyRateLimitPerMinute: 120_000,
+    eventsMaxEventNames: 500,
     eventsBodyLimit: 2 * 1024 * 1024,
     eventsMaxConcurrentWrites: 4,
     metricsRetentionDays: 90,
@@ -84,6 +112,9 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     shutdownTimeoutMs: 10_000,
     dbConnectTimeoutMs: 1500,
     dbStatementTimeoutMs: 5000,
+    authFailuresPerMinute: 30,
+    keyCacheMaxAgeMs: 15 * 60_000,
+    metricsToken: undefined,
     ...overrides,
   };
 }
@@ -140,6 +171,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const logLevel = (str('LOG_LEVEL') ?? base.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const host = str('HOST') ?? base.host;
+  const metricsToken = str('METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < 16 || metricsToken.length > 256 || !/^[\x21-\x7e]+$/.test(metricsToken))) {
+    problems.push('METRICS_TOKEN must be 16-256 printable ASCII characters without spaces');
+  }
+  const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
 
   const config: Config = {
     ...base,
@@ -152,8 +188,48 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     corsOrigins,
     logLevel,
     metricsRetentionDays: int('METRICS_RETENTION_DAYS', base.metricsRetentionDays, 1, 3650),
+    trustProxy,
+    metricsToken,
+    bodyLimit: int('BODY_LIMIT', base.bodyLimit, 1024, 100 * 1024 * 1024),
+    eventsBodyLimit: int('EVENTS_BODY_LIMIT', base.eventsBodyLimit, 1024, 100 * 1024 * 1024),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', base.headersTimeoutMs, 1000, 600_000),
+    sseBufferCapBytes: int('SSE_BUFFER_CAP_BYTES', base.sseBufferCapBytes, 16 * 1024, 1024 * 1024 * 1024),
+    sseDrainTimeoutMs: int('SSE_DRAIN_TIMEOUT_MS', base.sseDrainTimeoutMs, 1000, 3_600_000),
+    sseMaxConnectionsPerKey: int('SSE_MAX_CONNECTIONS_PER_KEY', base.sseMaxConnectionsPerKey, 1, 10_000_000),
+    sseMaxConnectionsPerIp: int('SSE_MAX_CONNECTIONS_PER_IP', base.sseMaxConnectionsPerIp, 1, 10_000_000),
+    sseMaxConnections: int('SSE_MAX_CONNECTIONS', base.sseMaxConnections, 1, 10_000_000),
+    adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', base.adminRateLimitPerMinute, 0, 10_000_000),
+    sdkEventsRateLimitPerMinute: int('EVENTS_RATE_LIMIT_PER_IP_PER_MINUTE', base.sdkEventsRateLimitPerMinute, 0, 10_000_000),
+    sdkEventsKeyRateLimitPerMinute: int('EVENTS_RATE_LIMIT_PER_KEY_PER_MINUTE', base.sdkEventsKeyRateLimitPerMinute, 0, 100_000_000),
+    eventsMaxEventNames: int('EVENTS_MAX_EVENT_NAMES', base.eventsMaxEventNames, 1, 1_000_000),
+    authFailuresPerMinute: int('AUTH_FAILURES_PER_MINUTE', base.authFailuresPerMinute, 0, 1_000_000),
+    keyCacheMaxAgeMs: int('KEY_CACHE_MAX_AGE_MS', base.keyCacheMaxAgeMs, 0, 7 * 24 * 3_600_000),
+    dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', base.dbConnectTimeoutMs, 100, 60_000),
+    dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', base.dbStatementTimeoutMs, 500, 600_000),
     adminUiDir: str('ADMIN_UI_DIR') === undefined ? base.adminUiDir : path.resolve(cwd, str('ADMIN_UI_DIR')!),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * `TRUST_PROXY`: unset or `false` trusts no proxy; `true` trusts any (only behind a proxy
+ * that overwrites X-Forwarded-For); a number trusts that many hops; otherwise a
+ * comma-separated list of proxy addresses or CIDRs.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 32) problems.push('TRUST_PROXY as a hop count must be between 1 and 32');
+    return hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
+      problems.push(`TRUST_PROXY entry "${entry}" must be an IP address, a CIDR, loopback, linklocal or uniquelocal`);
+    }
+  }
+  return entries;
 }
