@@ -101,7 +101,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: options.logger ?? defaultLogger(config, options.logStream),
     bodyLimit: config.bodyLimit,
     // request.ip (rate limits, stream caps, auth throttling) reads X-Forwarded-For only from trusted proxies.
-    trustProxy: config.trustProxy,
+    // (Fastify takes a hop count too; its overloads' types leave the number out.)
+    trustProxy: config.trustProxy as boolean | string[],
     requestIdHeader: false,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
