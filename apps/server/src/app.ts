@@ -141,7 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   let closing = false;
   await app.register(errorHandlerPlugin);
-  await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? false });
+  await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? false, token: config.metricsToken });
   await app.register(dbPlugin, {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,

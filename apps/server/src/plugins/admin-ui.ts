@@ -29,7 +29,8 @@ const SERVER_PATHS = /^\/(api|health|metrics|docs)(\/|$)/;
 const ASSETS = /^\/assets\//;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-function securityHeaders(reply: FastifyReply): FastifyReply {
+/** The UI's security headers; /docs sends the same. */
+export function securityHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('content-security-policy', UI_CONTENT_SECURITY_POLICY)
     .header('x-content-type-options', 'nosniff')

@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { UI_CONTENT_SECURITY_POLICY, securityHeaders } from './admin-ui.js';
 
 export const docsPlugin = fp(
   async (app) => {
@@ -17,7 +18,19 @@ export const docsPlugin = fp(
         security: [{ bearer: [] }],
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      // No calls to the public validator badge: the page talks to this server only.
+      uiConfig: { docExpansion: 'list', validatorUrl: null },
+      // The same policy as the admin UI (no inline scripts, no framing): /docs runs on the same origin.
+      staticCSP: UI_CONTENT_SECURITY_POLICY,
+      uiHooks: {
+        onRequest: (_request, reply, done) => {
+          securityHeaders(reply);
+          done();
+        },
+      },
+    });
   },
   { name: 'docs' },
 );

@@ -1,6 +1,9 @@
 /** Prometheus metrics on a registry owned by this app instance (two apps in one process share nothing). */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { UnauthorizedError } from '../errors.js';
+import { bearerToken } from '../modules/api-keys/secrets.js';
 
 export type ApplyPath = 'local' | 'redis' | 'revision-check' | 'redis-cache' | 'startup';
 
@@ -74,7 +77,17 @@ declare module 'fastify' {
   }
 }
 
-export const metricsPlugin = fp<{ defaultMetrics: boolean }>(
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+export interface MetricsPluginOptions {
+  defaultMetrics: boolean;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+}
+
+export const metricsPlugin = fp<MetricsPluginOptions>(
   async (app, opts) => {
     const metrics = new Metrics(opts.defaultMetrics);
     app.decorate('metrics', metrics);
@@ -84,7 +97,13 @@ export const metricsPlugin = fp<{ defaultMetrics: boolean }>(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const expected = opts.token === undefined ? null : digest(opts.token);
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (expected) {
+        const given = bearerToken(request.headers.authorization);
+        // Compared as digests so the time taken says nothing about the token's length or prefix.
+        if (!given || !timingSafeEqual(digest(given), expected)) throw new UnauthorizedError('GET /metrics requires the METRICS_TOKEN (Authorization: Bearer <token>)');
+      }
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();
     });

@@ -7,6 +7,11 @@ import type { ApiKeyService } from './service.js';
 const Kind = Type.Unsafe<'admin' | 'server' | 'client'>({ type: 'string', enum: ['admin', 'server', 'client'] });
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }> = async (app, { apiKeys }) => {
+  // Key lists and fresh secrets must not linger in a browser's or a proxy's cache.
+  app.addHook('onSend', async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+  });
+
   app.get(
     '/api-keys',
     {
@@ -36,7 +41,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
     async (request, reply) => {
       const out = await apiKeys.create(requestContext(request), request.body, idempotencyOf(request, request.body));
       if (out.replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.status(out.status).header('cache-control', 'no-store').send(out.body);
+      return reply.status(out.status).send(out.body);
     },
   );
 
