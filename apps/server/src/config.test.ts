@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, DEFAULT_ADMIN_UI_DIR, loadConfig } from './config.js';
 
@@ -99,5 +100,15 @@ describe('loadConfig', () => {
 
   it('accepts * for CORS only when given explicitly', () => {
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+  });
+
+  it('documents every variable it reads in the server README, and nothing it doesn\'t', () => {
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/\b(?:str|int)\('([A-Z_]+)'/g)].map((m) => m[1]));
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Environment variables'), readme.indexOf('\n## ', readme.indexOf('### Environment variables')));
+    const documented = new Set([...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+    expect(read.size).toBeGreaterThan(20);
+    expect([...documented].sort()).toEqual([...read].sort());
   });
 });
