@@ -70,3 +70,18 @@ export const eventDrops = pgTable(
   },
   (t) => [primaryKey({ columns: [t.environmentId, t.bucket] }), index('event_drops_bucket').on(t.bucket)],
 );
+
+/**
+ * The `track()` event names an environment has stored, so their number can be bounded
+ * (`eventsMaxEventNames`): an event with a name not here is stored only while there is room.
+ */
+export const eventNames = pgTable(
+  'event_names',
+  {
+    environmentId: integer('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.name] })],
+);
