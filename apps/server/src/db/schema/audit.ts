@@ -21,6 +21,8 @@ export const auditEvents = pgTable(
     before: jsonb('before'),
     after: jsonb('after'),
     requestId: text('request_id'),
+    /** The caller's X-Request-Id (validated, at most 128 characters), kept apart from ours. */
+    clientRequestId: text('client_request_id'),
   },
   (t) => [
     index('audit_events_flag_at').on(t.flagKey, t.at),
