@@ -175,6 +175,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const events = new EventService(readyDb, {
     retentionDays: config.metricsRetentionDays,
     maxConcurrentWrites: config.eventsMaxConcurrentWrites,
+    maxEventNames: config.eventsMaxEventNames,
+    flags: (environment) => delivery.views.get(environment)?.flags,
     metrics,
   });
 
@@ -202,6 +204,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await sdk.register(eventIngestRoutes, {
         events,
         rateLimitPerMinute: config.sdkEventsRateLimitPerMinute,
+        keyRateLimitPerMinute: config.sdkEventsKeyRateLimitPerMinute,
         bodyLimit: config.eventsBodyLimit,
       });
     },

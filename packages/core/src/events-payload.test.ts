@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_CONTEXT_LIMITS, eventContext } from './events-payload.js';
+import { EVENT_CONTEXT_LIMITS, EVENT_LIMITS, eventContext, eventText } from './events-payload.js';
 
 describe('eventContext', () => {
   it('keeps what the events endpoint takes and leaves out the rest, attribute by attribute', () => {
@@ -31,5 +31,18 @@ describe('eventContext', () => {
     expect(Object.keys(eventContext(many)!)).toHaveLength(EVENT_CONTEXT_LIMITS.attributes);
     expect(eventContext({})).toBeUndefined();
     expect(eventContext({ only: { nested: true } })).toBeUndefined();
+  });
+});
+
+describe('eventText', () => {
+  it('takes 1 to max printable characters and nothing else', () => {
+    expect(eventText('purchase', EVENT_LIMITS.name)).toBe(true);
+    expect(eventText('é✓ 🎉', EVENT_LIMITS.name)).toBe(true);
+    expect(eventText('x'.repeat(EVENT_LIMITS.flag), EVENT_LIMITS.flag)).toBe(true);
+    expect(eventText('x'.repeat(EVENT_LIMITS.flag + 1), EVENT_LIMITS.flag)).toBe(false);
+    expect(eventText('', EVENT_LIMITS.name)).toBe(false);
+    for (const c of ['\u0000', '\n', '\u001f', '\u007f']) expect(eventText(`a${c}b`, EVENT_LIMITS.name)).toBe(false);
+    expect(eventText(42, EVENT_LIMITS.name)).toBe(false);
+    expect(eventText(undefined, EVENT_LIMITS.name)).toBe(false);
   });
 });

@@ -42,6 +42,26 @@ export interface TrackedEvent {
  */
 export const EVENT_CONTEXT_LIMITS = { attributes: 50, name: 128, string: 1024, array: 100 } as const;
 
+/**
+ * What the server takes in one batch and in each entry; both SDKs trim or skip (and count
+ * in `dropped`) what falls outside, and the server refuses such an entry on its own.
+ * `flag`, `name` and `userId` are lengths in characters; `count` and `value` are bounds.
+ */
+export const EVENT_LIMITS = {
+  evaluations: 10_000,
+  events: 1_000,
+  variantsPerEvent: 50,
+  flag: 256,
+  name: 200,
+  userId: 512,
+  count: 1e12,
+  value: 1e15,
+} as const;
+
+/** True for text the server takes as a flag key or event name: 1 to `max` characters, no control characters. */
+export const eventText = (s: unknown, max: number): s is string =>
+  typeof s == 'string' && s.length > 0 && s.length <= max && !/[\0-\x1f\x7f]/.test(s);
+
 const scalar = (v: unknown): boolean =>
   v === null || typeof v === 'boolean' || Number.isFinite(v) || (typeof v === 'string' && v.length <= EVENT_CONTEXT_LIMITS.string);
 

@@ -61,8 +61,14 @@ export class Metrics {
   });
   readonly sdkEventsDropped = new Counter({
     name: 'switchboard_sdk_events_dropped_total',
-    help: 'Evaluations and events SDKs reported dropping before they could be sent',
-    labelNames: ['kind'] as const,
+    help: 'Evaluations and events not stored, by reason: sdk (the SDK reported dropping them; evaluations, events), unknown (a flag or variant the key cannot count; entries), invalid (refused entries), event_names (an event name past the environment limit)',
+    labelNames: ['kind', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly sdkEventsRateLimited = new Counter({
+    name: 'switchboard_sdk_events_rate_limited_total',
+    help: 'Event batches refused with 429, by the limit that refused them: ip (per key and client IP) or key (per key)',
+    labelNames: ['limit'] as const,
     registers: [this.registry],
   });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { pruneBefore } from '../modules/events/store.js';
 import type { SuiteContext } from './admin-suite.js';
 import { dumpDatabase } from './app.js';
-import { createKey, http, type Http } from './http.js';
+import { createFlag, createKey, http, type Http } from './http.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -37,6 +37,13 @@ async function post(api: Http, key: string, body: unknown, headers: Record<strin
   return api.post(EVENTS, body, { key, headers });
 }
 
+/** Boolean flags (variants on/off) the batches below count: only flags that exist are counted. */
+async function flags(api: Http, keys: string[], clientSide = false): Promise<void> {
+  for (const key of keys) await createFlag(api, key, clientSide ? { clientSide: true } : {});
+}
+
+const nothingElse = { dropped: { evaluations: 0, events: 0 }, invalid: { evaluations: 0, events: 0 }, rejected: [] };
+
 const metricsUrl = (flag: string, env: string, from: number, to: number, step?: number) =>
   `/api/admin/flags/${flag}/environments/${env}/metrics?from=${iso(from)}&to=${iso(to)}${step !== undefined ? `&step=${step}` : ''}`;
 
@@ -51,6 +58,7 @@ export function eventsSuite(ctx: SuiteContext): void {
     it('accepts the Node SDK\'s batch with 202 and stores it', async () => {
       const api = http(ctx.app);
       const { key } = await createKey(api, 'server', 'production');
+      await flags(api, ['ev-sdk']);
       const base = hourAgo3();
       const body = {
         sdk: { name: '@switchboard/node', version: '0.1.0' },
@@ -63,7 +71,7 @@ export function eventsSuite(ctx: SuiteContext): void {
       };
       const res = await post(api, key, body);
       expect(res.statusCode).toBe(202);
-      expect(res.json()).toEqual({ accepted: { evaluations: 2, events: 1 }, expired: { evaluations: 0, events: 0 } });
+      expect(res.json()).toEqual({ accepted: { evaluations: 2, events: 1 }, expired: { evaluations: 0, events: 0 }, ...nothingElse });
 
       const metrics = await api.get(metricsUrl('ev-sdk', 'production', base, base + HOUR, 60));
       expect(metrics.statusCode).toBe(200);
@@ -96,6 +104,7 @@ export function eventsSuite(ctx: SuiteContext): void {
       const one = await createKey(api, 'server', 'staging');
       const two = await createKey(api, 'client', 'staging');
       const elsewhere = await createKey(api, 'server', 'development');
+      await flags(api, ['ev-agg', 'ev-other'], true);
       const base = hourAgo3();
       const first = batch({
         evaluations: [evaluation('ev-agg', 'on', 12, base + 10_000), evaluation('ev-agg', 'off', 3, base + 10_000), evaluation('ev-agg', null, 2, base + 10_000)],
@@ -146,6 +155,7 @@ export function eventsSuite(ctx: SuiteContext): void {
     it('aggregates tracked events by name and by the variant their users had: count, sum, mean, stddev', async () => {
       const api = http(ctx.app);
       const { key } = await createKey(api, 'server', 'production');
+      await flags(api, ['ev-ramp', 'ev-elsewhere']);
       const base = hourAgo3();
       const at = (m: number) => base + m * MINUTE + 1234;
       const events = [
@@ -192,6 +202,7 @@ export function eventsSuite(ctx: SuiteContext): void {
       const api = http(ctx.app);
       expect((await api.post('/api/admin/environments', { key: 'ev-drops' })).statusCode).toBe(201);
       const { key } = await createKey(api, 'client', 'ev-drops');
+      await flags(api, ['ev-drop-flag'], true);
       const now = Date.now();
       const old = now - 200 * 24 * HOUR;
       const res = await post(
@@ -204,7 +215,7 @@ export function eventsSuite(ctx: SuiteContext): void {
         }),
       );
       expect(res.statusCode).toBe(202);
-      expect(res.json()).toEqual({ accepted: { evaluations: 1, events: 0 }, expired: { evaluations: 1, events: 1 } });
+      expect(res.json()).toEqual({ accepted: { evaluations: 1, events: 0 }, expired: { evaluations: 1, events: 1 }, ...nothingElse });
       expect((await post(api, key, batch({ dropped: { events: 1, evaluations: 0 } }))).statusCode).toBe(202);
       const metrics = (await api.get(metricsUrl('ev-drop-flag', 'ev-drops', now - HOUR, now + MINUTE))).json();
       expect(metrics.total).toBe(4);
@@ -216,6 +227,7 @@ export function eventsSuite(ctx: SuiteContext): void {
     it('prunes aggregates older than a cutoff in small batches, keeping newer ones', async () => {
       const api = http(ctx.app);
       const { key } = await createKey(api, 'server', 'development');
+      await flags(api, ['ev-prune']);
       const now = Date.now();
       const day = 24 * HOUR;
       const res = await post(
@@ -321,10 +333,11 @@ export function eventsSuite(ctx: SuiteContext): void {
     });
   });
 
-  describe('SDK events: bad bodies', () => {
-    it('answers each malformed batch with a 4xx naming the field, and stores nothing from it', async () => {
+  describe('SDK events: bad bodies and bad entries', () => {
+    it('answers a malformed envelope with a 4xx naming the field, and stores nothing from it', async () => {
       const api = http(ctx.app);
       const { key } = await createKey(api, 'server', 'production');
+      await flags(api, ['ev-bad']);
       const now = Date.now();
       const good = { flag: 'ev-bad', variant: 'on', count: 1, windowStart: now - 10_000, windowEnd: now };
       const event = { name: 'ev-bad-event', timestamp: now, variants: { 'ev-bad': 'on' } };
@@ -332,44 +345,19 @@ export function eventsSuite(ctx: SuiteContext): void {
       const withEvent = (patch: Record<string, unknown>) => batch({ evaluations: [good], events: [{ ...event, ...patch }] });
       const cases: { name: string; body: unknown; status?: number; field: string; headers?: Record<string, string> }[] = [
         { name: 'evaluations not an array', body: { ...batch({}), evaluations: {} }, field: 'evaluations' },
-        { name: 'negative count', body: withEval({ count: -1 }), field: 'evaluations[0].count' },
-        { name: 'fractional count', body: withEval({ count: 1.5 }), field: 'evaluations[0].count' },
-        { name: 'count as a string', body: withEval({ count: '12' }), field: 'evaluations[0].count' },
-        { name: 'absurd count', body: withEval({ count: 1e15 }), field: 'evaluations[0].count' },
-        { name: 'unknown field in a summary', body: withEval({ flagg: 'x' }), field: 'evaluations[0].flagg' },
-        { name: 'variant as a number', body: withEval({ variant: 1 }), field: 'evaluations[0].variant' },
-        { name: 'missing windowEnd', body: batch({ evaluations: [{ flag: 'ev-bad', variant: 'on', count: 1, windowStart: now }] }), field: 'evaluations[0].windowEnd' },
-        { name: 'window ending before it starts', body: withEval({ windowStart: now, windowEnd: now - 1 }), field: 'evaluations[0].windowStart' },
-        { name: 'window ending tomorrow', body: withEval({ windowEnd: now + 24 * HOUR }), field: 'evaluations[0].windowEnd' },
-        { name: 'flag key with a NUL', body: withEval({ flag: 'ev\u0000bad' }), field: 'evaluations[0].flag' },
-        { name: 'unknown top-level field', body: { ...batch({}), extra: true }, field: 'extra' },
-        { name: 'missing sdk', body: { evaluations: [], events: [] }, field: 'sdk' },
-        { name: 'empty sdk name', body: { ...batch({}), sdk: { name: '', version: '1' } }, field: 'sdk.name' },
-        { name: 'timestamp in seconds', body: withEvent({ timestamp: Math.floor(now / 1000) }), field: 'events[0].timestamp' },
-        { name: 'timestamp an hour ahead', body: withEvent({ timestamp: now + HOUR }), field: 'events[0].timestamp' },
-        { name: 'timestamp as an ISO string', body: withEvent({ timestamp: new Date(now).toISOString() }), field: 'events[0].timestamp' },
-        { name: 'empty event name', body: withEvent({ name: '' }), field: 'events[0].name' },
-        { name: '1000-character event name', body: withEvent({ name: 'x'.repeat(1000) }), field: 'events[0].name' },
-        { name: 'value as a string', body: withEvent({ value: '9.99' }), field: 'events[0].value' },
-        { name: 'nested object in context', body: withEvent({ context: { plan: { tier: 'pro' } } }), field: 'events[0].context.plan' },
-        { name: 'oversized context string', body: withEvent({ context: { note: 'x'.repeat(5000) } }), field: 'events[0].context.note' },
-        { name: 'context with 51 attributes', body: withEvent({ context: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, i])) }), field: 'events[0].context' },
-        { name: 'variants key not a flag key', body: withEvent({ variants: { 'not a key': 'on' } }), field: 'events[0].variants.not a key' },
-        { name: 'variants value not a string', body: withEvent({ variants: { 'ev-bad': true } }), field: 'events[0].variants.ev-bad' },
-        { name: 'unknown field in an event', body: withEvent({ properties: {} }), field: 'events[0].properties' },
-        { name: '1001 events', body: batch({ events: Array.from({ length: 1001 }, () => event) }), field: 'events' },
-        { name: 'negative dropped count', body: { ...batch({}), dropped: { events: -1, evaluations: 0 } }, field: 'dropped.events' },
-        { name: 'dropped without evaluations', body: { ...batch({}), dropped: { events: 1 } }, field: 'dropped.evaluations' },
+        { name: 'unknown top-level field', body: { ...withEval({}), extra: true }, field: 'extra' },
+        { name: 'missing sdk', body: { evaluations: [good], events: [] }, field: 'sdk' },
+        { name: 'empty sdk name', body: { ...withEval({}), sdk: { name: '', version: '1' } }, field: 'sdk.name' },
+        { name: '1001 events', body: batch({ evaluations: [good], events: Array.from({ length: 1001 }, () => event) }), field: 'events' },
+        { name: '10 001 evaluations', body: batch({ evaluations: Array.from({ length: 10_001 }, () => good) }), field: 'evaluations' },
+        { name: 'negative dropped count', body: { ...withEval({}), dropped: { events: -1, evaluations: 0 } }, field: 'dropped.events' },
+        { name: 'dropped without evaluations', body: { ...withEval({}), dropped: { events: 1 } }, field: 'dropped.evaluations' },
         { name: '3 MB body', body: JSON.stringify(withEvent({ context: { a: 'x'.repeat(1000) } })).replace('"sdk"', `"pad":"${'x'.repeat(3 * 1024 * 1024)}","sdk"`), status: 413, field: 'body', headers: { 'content-type': 'application/json' } },
         { name: 'text/plain body', body: 'hello', status: 415, field: 'content-type', headers: { 'content-type': 'text/plain' } },
         { name: 'truncated JSON', body: '{"sdk":', status: 400, field: 'body', headers: { 'content-type': 'application/json' } },
-        { name: 'userId as a number', body: withEvent({ userId: 42 }), field: 'events[0].userId' },
-        { name: 'userId as an object', body: withEvent({ userId: { $ne: '' } }), field: 'events[0].userId' },
-        { name: 'context nested 1 000 deep', body: withEvent({ context: { deep: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) } }), field: 'events[0].context.deep' },
         { name: '__proto__ in context', body: JSON.stringify(withEvent({})).replace('"name":"ev-bad-event"', '"context":{"__proto__":{"polluted":true}},"name":"ev-bad-event"'), field: 'body', headers: { 'content-type': 'application/json' } },
         { name: 'constructor.prototype in context', body: JSON.stringify(withEvent({})).replace('"name":"ev-bad-event"', '"context":{"constructor":{"prototype":{"polluted":true}}},"name":"ev-bad-event"'), field: 'body', headers: { 'content-type': 'application/json' } },
       ];
-      expect(cases.length).toBeGreaterThanOrEqual(10);
       const failures: string[] = [];
       for (const c of cases) {
         const res = await post(api, key, c.body, c.headers);
@@ -385,6 +373,65 @@ export function eventsSuite(ctx: SuiteContext): void {
       const events = (await api.get(`/api/admin/flags/ev-bad/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)).json();
       expect(events.events).toEqual([]);
       expect((await post(api, key, withEval({}))).statusCode).toBe(202);
+    });
+
+    it('refuses each bad entry on its own (202, the entry named in `rejected`) and stores the good ones beside it', async () => {
+      const api = http(ctx.app);
+      const { key } = await createKey(api, 'server', 'production');
+      await flags(api, ['ev-bad-entry']);
+      const now = Date.now();
+      const good = { flag: 'ev-bad-entry', variant: 'on', count: 1, windowStart: now - 10_000, windowEnd: now };
+      const event = { name: 'ev-bad-entry-event', timestamp: now, variants: { 'ev-bad-entry': 'on' } };
+      // Each batch: one good summary and one bad entry.
+      const withEval = (patch: Record<string, unknown>) => batch({ evaluations: [good, { ...good, ...patch }] });
+      const withEvent = (patch: Record<string, unknown>) => batch({ evaluations: [good], events: [{ ...event, ...patch }] });
+      const cases: { name: string; body: unknown; path: string }[] = [
+        { name: 'negative count', body: withEval({ count: -1 }), path: '/evaluations/1/count' },
+        { name: 'fractional count', body: withEval({ count: 1.5 }), path: '/evaluations/1/count' },
+        { name: 'count as a string', body: withEval({ count: '12' }), path: '/evaluations/1/count' },
+        { name: 'absurd count', body: withEval({ count: 1e15 }), path: '/evaluations/1/count' },
+        { name: 'unknown field in a summary', body: withEval({ flagg: 'x' }), path: '/evaluations/1/flagg' },
+        { name: 'variant as a number', body: withEval({ variant: 1 }), path: '/evaluations/1/variant' },
+        { name: 'missing windowEnd', body: batch({ evaluations: [good, { flag: 'ev-bad-entry', variant: 'on', count: 1, windowStart: now }] }), path: '/evaluations/1/windowEnd' },
+        { name: 'window ending before it starts', body: withEval({ windowStart: now, windowEnd: now - 1 }), path: '/evaluations/1/windowStart' },
+        { name: 'window ending tomorrow', body: withEval({ windowEnd: now + 24 * HOUR }), path: '/evaluations/1/windowEnd' },
+        { name: 'flag key with a NUL', body: withEval({ flag: 'ev\u0000bad' }), path: '/evaluations/1/flag' },
+        { name: '257-character flag key', body: withEval({ flag: 'f'.repeat(257) }), path: '/evaluations/1/flag' },
+        { name: 'a summary that is not an object', body: batch({ evaluations: [good, 'ev-bad-entry'] }), path: '/evaluations/1' },
+        { name: 'timestamp in seconds', body: withEvent({ timestamp: Math.floor(now / 1000) }), path: '/events/0/timestamp' },
+        { name: 'timestamp an hour ahead', body: withEvent({ timestamp: now + HOUR }), path: '/events/0/timestamp' },
+        { name: 'timestamp as an ISO string', body: withEvent({ timestamp: new Date(now).toISOString() }), path: '/events/0/timestamp' },
+        { name: 'empty event name', body: withEvent({ name: '' }), path: '/events/0/name' },
+        { name: '201-character event name', body: withEvent({ name: 'x'.repeat(201) }), path: '/events/0/name' },
+        { name: 'value as a string', body: withEvent({ value: '9.99' }), path: '/events/0/value' },
+        { name: 'value of 1e16', body: withEvent({ value: 1e16 }), path: '/events/0/value' },
+        { name: 'nested object in context', body: withEvent({ context: { plan: { tier: 'pro' } } }), path: '/events/0/context/plan' },
+        { name: 'oversized context string', body: withEvent({ context: { note: 'x'.repeat(5000) } }), path: '/events/0/context/note' },
+        { name: 'context with 51 attributes', body: withEvent({ context: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, i])) }), path: '/events/0/context' },
+        { name: 'variants key not a flag key', body: withEvent({ variants: { 'not a key': 'on' } }), path: '/events/0/variants/not a key' },
+        { name: 'variants value not a string', body: withEvent({ variants: { 'ev-bad-entry': true } }), path: '/events/0/variants/ev-bad-entry' },
+        { name: 'unknown field in an event', body: withEvent({ properties: {} }), path: '/events/0/properties' },
+        { name: 'userId as a number', body: withEvent({ userId: 42 }), path: '/events/0/userId' },
+        { name: 'userId as an object', body: withEvent({ userId: { $ne: '' } }), path: '/events/0/userId' },
+        { name: '513-character userId', body: withEvent({ userId: 'u'.repeat(513) }), path: '/events/0/userId' },
+        { name: 'context nested 1 000 deep', body: withEvent({ context: { deep: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) } }), path: '/events/0/context/deep' },
+      ];
+      const failures: string[] = [];
+      for (const c of cases) {
+        const res = await post(api, key, c.body);
+        const answer = res.json() as { accepted?: { evaluations: number }; rejected?: { path: string; reason: string }[] };
+        const rejected = answer.rejected ?? [];
+        if (res.statusCode !== 202 || answer.accepted?.evaluations !== 1 || rejected.length !== 1 || rejected[0]!.path !== c.path || !rejected[0]!.reason) {
+          failures.push(`${c.name}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      const stored = (await api.get(metricsUrl('ev-bad-entry', 'production', now - HOUR, now + MINUTE))).json();
+      expect(stored.total).toBe(cases.length);
+      // Refused entries count as dropped: each event as one, each summary as its count when that is usable.
+      expect(stored.dropped.events).toBe(cases.filter((c) => c.path.startsWith('/events')).length);
+      const events = (await api.get(`/api/admin/flags/ev-bad-entry/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)).json();
+      expect(events.events).toEqual([]);
     });
   });
 }

@@ -1,30 +1,48 @@
 /**
  * `POST /api/sdk/events`: evaluation counts and tracked events from an SDK, for the
  * key's environment. Registered in the SDK scope (server or client key, CORS for client
- * keys) with its own per-key rate limit and body limit.
+ * keys) with its own rate limits and body limit.
+ *
+ * Rate limits (per instance): per key and client IP first, so one client flooding a
+ * shared public key uses up only its own share, then a higher ceiling per key over all
+ * its IPs together. The per-IP check runs first, so what it refuses doesn't count against
+ * the key's ceiling.
  */
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { RateLimitedError } from '../../errors.js';
 import { errorResponses } from '../flags/schemas.js';
+import { WindowLimiter } from './rate-limit.js';
 import { EventsAccepted, EventsBody } from './schemas.js';
 import type { EventService } from './service.js';
 
 export interface EventIngestOptions {
   events: EventService;
-  /** Requests per minute per API key on this instance; 0 = no limit. */
+  /** Requests per minute per API key and client IP on this instance; 0 = no limit. */
   rateLimitPerMinute: number;
+  /** Requests per minute per API key, all IPs together, on this instance; 0 = no limit. */
+  keyRateLimitPerMinute: number;
   bodyLimit: number;
 }
 
-export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = async (app, { events, rateLimitPerMinute, bodyLimit }) => {
-  if (rateLimitPerMinute > 0) {
-    // Route-level hook: runs after the scope's authentication, so the key is known.
-    await app.register(rateLimit, {
-      max: rateLimitPerMinute,
-      timeWindow: 60_000,
-      keyGenerator: (request) => request.principal?.keyId ?? request.ip,
-    });
-  }
+export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = async (app, { events, rateLimitPerMinute, keyRateLimitPerMinute, bodyLimit }) => {
+  const perIp = new WindowLimiter(rateLimitPerMinute, 60_000);
+  const perKey = new WindowLimiter(keyRateLimitPerMinute, 60_000);
+  const { metrics } = app;
+
+  // Runs after the scope's authentication (a parent hook), so the key is known.
+  app.addHook('onRequest', async (request) => {
+    const keyId = request.principal?.keyId ?? '';
+    const ipWait = perIp.take(`${keyId} ${request.ip}`);
+    if (ipWait > 0) {
+      metrics.sdkEventsRateLimited.inc({ limit: 'ip' });
+      throw new RateLimitedError('Too many event batches from this address for this key; retry later', ipWait);
+    }
+    const keyWait = perKey.take(keyId);
+    if (keyWait > 0) {
+      metrics.sdkEventsRateLimited.inc({ limit: 'key' });
+      throw new RateLimitedError('Too many event batches for this key; retry later', keyWait);
+    }
+  });
 
   app.post(
     '/events',
@@ -32,13 +50,14 @@ export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = 
       bodyLimit,
       schema: {
         tags: ['sdk'],
-        summary: 'Batched evaluation counts and track() events from an SDK (202 once stored)',
+        summary: 'Batched evaluation counts and track() events from an SDK (202 once stored; refused entries are listed in `rejected`)',
         body: EventsBody,
         response: { 202: EventsAccepted, ...errorResponses(400, 401, 403, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
-      const stored = await events.ingest(request.principal!.environment!, request.body);
+      const principal = request.principal!;
+      const stored = await events.ingest({ environment: principal.environment!, clientSideOnly: principal.kind !== 'server' }, request.body);
       return reply.code(202).send(stored);
     },
   );

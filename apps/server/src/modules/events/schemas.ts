@@ -2,18 +2,20 @@
  * HTTP shapes of `POST /api/sdk/events` (exactly what the SDKs send: see
  * packages/core/src/events-payload.ts) and of the admin reads of what it stored.
  * Every string, array, object and number is bounded; unknown properties are refused.
+ * The route validates the envelope; each entry is checked on its own (entries.ts), so one
+ * bad entry is refused without the rest of its batch.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { EVENT_CONTEXT_LIMITS } from '@switchboard/core';
+import { EVENT_CONTEXT_LIMITS, EVENT_LIMITS } from '@switchboard/core';
 import { Key } from '../flags/schemas.js';
 
 export const LIMITS = {
   /** Flag × variant summaries per batch (an SDK sends one per pair counted in its window). */
-  maxEvaluations: 10_000,
+  maxEvaluations: EVENT_LIMITS.evaluations,
   /** Tracked events per batch (the Node SDK's default `maxBatch` is 1 000). */
-  maxEvents: 1_000,
+  maxEvents: EVENT_LIMITS.events,
   /** Flags an event is attributed to (the Node SDK sends at most 50). */
-  maxVariantsPerEvent: 50,
+  maxVariantsPerEvent: EVENT_LIMITS.variantsPerEvent,
   // The SDKs leave out of an event's context whatever these refuse (core's eventContext).
   maxContextAttributes: EVENT_CONTEXT_LIMITS.attributes,
   maxContextString: EVENT_CONTEXT_LIMITS.string,
@@ -23,8 +25,10 @@ export const LIMITS = {
   maxTimestamp: Date.UTC(2100, 0, 1),
   /** How far ahead of this server's clock an SDK's clock may run. */
   maxClockSkewMs: 5 * 60_000,
-  maxCount: 1e12,
-  maxValue: 1e15,
+  maxCount: EVENT_LIMITS.count,
+  maxValue: EVENT_LIMITS.value,
+  /** Refused entries listed in an answer (all are counted). */
+  maxRejections: 20,
 } as const;
 
 /** Printable text: no control characters (NUL can't be stored in Postgres text). */
@@ -37,7 +41,7 @@ const ContextValue = Type.Union([ContextScalar, Type.Array(ContextScalar, { maxI
 
 export const EvaluationSummary = Type.Object(
   {
-    flag: Text(256),
+    flag: Text(EVENT_LIMITS.flag),
     variant: Type.Union([Key, Type.Null()], { description: 'the served variant; null when the caller\'s default was returned' }),
     count: Count,
     windowStart: Timestamp,
@@ -48,8 +52,8 @@ export const EvaluationSummary = Type.Object(
 
 export const TrackedEvent = Type.Object(
   {
-    name: Text(200),
-    userId: Type.Optional(Type.String({ maxLength: 512 })),
+    name: Text(EVENT_LIMITS.name),
+    userId: Type.Optional(Type.String({ maxLength: EVENT_LIMITS.userId })),
     context: Type.Optional(
       Type.Record(Type.String(), ContextValue, {
         maxProperties: LIMITS.maxContextAttributes,
@@ -67,21 +71,32 @@ export const TrackedEvent = Type.Object(
 export const EventsBody = Type.Object(
   {
     sdk: Type.Object({ name: Text(100), version: Text(50) }, { additionalProperties: false }),
-    evaluations: Type.Array(EvaluationSummary, { maxItems: LIMITS.maxEvaluations }),
-    events: Type.Array(TrackedEvent, { maxItems: LIMITS.maxEvents }),
+    evaluations: Type.Array(Type.Unknown({ description: 'an EvaluationSummary; checked one by one (see `rejected`)' }), { maxItems: LIMITS.maxEvaluations }),
+    events: Type.Array(Type.Unknown({ description: 'a TrackedEvent; checked one by one (see `rejected`)' }), { maxItems: LIMITS.maxEvents }),
     dropped: Type.Optional(Type.Object({ events: Count, evaluations: Count }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
 export type EventsBody = Static<typeof EventsBody>;
+export type EvaluationSummary = Static<typeof EvaluationSummary>;
+export type TrackedEvent = Static<typeof TrackedEvent>;
+
+const Tally = (description: string) => Type.Object({ evaluations: Type.Integer(), events: Type.Integer() }, { description });
 
 export const EventsAccepted = Type.Object({
-  accepted: Type.Object({ evaluations: Type.Integer(), events: Type.Integer() }),
-  expired: Type.Object(
-    { evaluations: Type.Integer(), events: Type.Integer() },
-    { description: 'older than the retention: not stored' },
+  accepted: Tally('entries stored'),
+  expired: Tally('older than the retention: not stored'),
+  dropped: Tally('valid, but not stored: a flag or variant the environment doesn\'t have or the key can\'t see, or an event name past the environment\'s limit; added to the environment\'s dropped count'),
+  invalid: Tally('refused entries (see `rejected`); added to the environment\'s dropped count'),
+  rejected: Type.Array(
+    Type.Object({
+      path: Type.String({ description: 'JSON pointer to what is wrong, e.g. `/evaluations/3/flag`' }),
+      reason: Type.String(),
+    }),
+    { maxItems: LIMITS.maxRejections, description: `the first ${LIMITS.maxRejections} refused entries` },
   ),
 });
+export type EventsAccepted = Static<typeof EventsAccepted>;
 
 const DateTime = (description: string) => Type.String({ format: 'date-time', description });
 

@@ -8,8 +8,11 @@ import type { Database } from '../../db/client.js';
 import { environments } from '../../db/schema/index.js';
 import { NotFoundError, UnauthorizedError, UnavailableError, ValidationError, sqlState } from '../../errors.js';
 import type { Metrics } from '../../plugins/metrics.js';
-import { MINUTE_MS, aggregate, minuteOf } from './aggregate.js';
-import type { EventsBody, EventsQuery, MetricsQuery } from './schemas.js';
+import type { Flag } from '@switchboard/core';
+import { MINUTE_MS, aggregate, minuteOf, saturatingAdd } from './aggregate.js';
+import { BatchChecker, nothingStored } from './entries.js';
+import { EventNameBudget } from './event-names.js';
+import type { EventsAccepted, EventsBody, EventsQuery, MetricsQuery, TrackedEvent } from './schemas.js';
 import * as store from './store.js';
 import { WriteGate } from './write-gate.js';
 
@@ -24,6 +27,10 @@ const QUEUE_PER_SLOT = 50;
 export interface EventServiceOptions {
   retentionDays: number;
   maxConcurrentWrites: number;
+  /** Distinct `track()` event names stored per environment. */
+  maxEventNames: number;
+  /** The flags this instance serves for an environment (its in-memory snapshot, read only); undefined while not loaded. */
+  flags: (environment: string) => ReadonlyMap<string, Flag> | undefined;
   metrics: Metrics;
   now?: () => number;
 }
@@ -71,6 +78,8 @@ export class EventService {
   private readonly environmentIds = new Map<string, number>();
   private readonly gate: WriteGate;
   private readonly now: () => number;
+  private readonly checker = new BatchChecker();
+  private readonly names: EventNameBudget;
 
   constructor(
     private readonly db: () => Database,
@@ -78,6 +87,7 @@ export class EventService {
   ) {
     this.gate = new WriteGate(options.maxConcurrentWrites, options.maxConcurrentWrites * QUEUE_PER_SLOT);
     this.now = options.now ?? Date.now;
+    this.names = new EventNameBudget(options.maxEventNames, this.now);
   }
 
   private get retentionMs(): number {
@@ -98,21 +108,48 @@ export class EventService {
     return id;
   }
 
-  /** Stores one batch for the key's environment. Validation errors name the field. */
-  async ingest(environment: string, body: EventsBody) {
+  /**
+   * Stores one batch for the key's environment: the entries that are valid, not expired
+   * and about flags and variants the key can see (event names within the environment's
+   * limit). The rest is answered and added to the environment's dropped count.
+   */
+  async ingest(key: { environment: string; clientSideOnly: boolean }, body: EventsBody): Promise<EventsAccepted> {
+    const reported = body.dropped && (body.dropped.events > 0 || body.dropped.evaluations > 0) ? body.dropped : undefined;
+    // Nothing to check or store: answered before any lookup, so idle SDKs cost nothing.
+    if (body.evaluations.length === 0 && body.events.length === 0 && !reported) return nothingStored();
+    const flags = this.options.flags(key.environment);
+    if (!flags) throw new UnavailableError('This environment\'s flags are not loaded yet; retry shortly.');
     const now = this.now();
-    const batch = aggregate(body, now, now - this.retentionMs);
+    const checked = this.checker.check(body, { flags, clientSideOnly: key.clientSideOnly }, now, now - this.retentionMs);
+    const m = this.options.metrics;
     const db = this.db();
+    let stored: TrackedEvent[] = [];
+    let overNames = 0;
     const write = async (): Promise<void> => {
-      const environmentId = await this.environmentId(db, environment);
+      stored = checked.events;
+      overNames = 0;
+      if (checked.evaluations.length === 0 && checked.events.length === 0 && !reported && checked.lost.evaluations === 0 && checked.lost.events === 0) return;
+      const environmentId = await this.environmentId(db, key.environment);
       if (environmentId === undefined) throw new UnauthorizedError('The key\'s environment no longer exists');
-      if (batch.evaluations.length === 0 && batch.events.length === 0 && !batch.dropped) return;
+      let commit = (): void => {};
       await db.transaction(async (tx) => {
         const t = tx as unknown as Database;
-        await store.addEvaluations(t, environmentId, batch.evaluations);
-        await store.addEvents(t, environmentId, batch.events);
-        if (batch.dropped) await store.addDrops(t, environmentId, minuteOf(now), batch.dropped);
+        if (checked.events.length > 0) {
+          const names = await this.names.admit(t, environmentId, new Set(checked.events.map((e) => e.name)));
+          commit = names.commit;
+          stored = checked.events.filter((e) => names.admitted.has(e.name));
+          overNames = checked.events.length - stored.length;
+        }
+        const rows = aggregate(checked.evaluations, stored);
+        await store.addEvaluations(t, environmentId, rows.evaluations);
+        await store.addEvents(t, environmentId, rows.events);
+        const drops = {
+          evaluations: saturatingAdd(reported?.evaluations ?? 0, checked.lost.evaluations),
+          events: saturatingAdd(reported?.events ?? 0, checked.lost.events + overNames),
+        };
+        if (drops.evaluations > 0 || drops.events > 0) await store.addDrops(t, environmentId, minuteOf(now), drops);
       });
+      commit();
     };
     await this.gate.run(async () => {
       try {
@@ -122,18 +159,29 @@ export class EventService {
         if (state === '40P01' || state === '40001') throw new UnavailableError('A concurrent write interfered; nothing was written. Retry.');
         // A foreign-key violation: the environment was deleted (and maybe re-created) since its id was cached.
         if (state !== '23503') throw err;
-        this.environmentIds.delete(environment);
+        const stale = this.environmentIds.get(key.environment);
+        if (stale !== undefined) this.names.forget(stale);
+        this.environmentIds.delete(key.environment);
         await write();
       }
     });
-    const m = this.options.metrics;
-    m.sdkEventsIngested.inc({ kind: 'evaluations' }, batch.accepted.evaluations);
-    m.sdkEventsIngested.inc({ kind: 'events' }, batch.accepted.events);
-    if (batch.dropped) {
-      m.sdkEventsDropped.inc({ kind: 'evaluations' }, batch.dropped.evaluations);
-      m.sdkEventsDropped.inc({ kind: 'events' }, batch.dropped.events);
-    }
-    return { accepted: batch.accepted, expired: batch.expired };
+    m.sdkEventsIngested.inc({ kind: 'evaluations' }, checked.evaluations.length);
+    m.sdkEventsIngested.inc({ kind: 'events' }, stored.length);
+    const count = (reason: string, tally: { evaluations: number; events: number }): void => {
+      if (tally.evaluations > 0) m.sdkEventsDropped.inc({ kind: 'evaluations', reason }, tally.evaluations);
+      if (tally.events > 0) m.sdkEventsDropped.inc({ kind: 'events', reason }, tally.events);
+    };
+    if (reported) count('sdk', reported);
+    count('unknown', checked.dropped);
+    count('invalid', checked.invalid);
+    count('event_names', { evaluations: 0, events: overNames });
+    return {
+      accepted: { evaluations: checked.evaluations.length, events: stored.length },
+      expired: checked.expired,
+      dropped: { evaluations: checked.dropped.evaluations, events: checked.dropped.events + overNames },
+      invalid: checked.invalid,
+      rejected: checked.rejected,
+    };
   }
 
   /** Evaluations of `flagKey` per variant over time, in `step`-minute points (dense, zero-filled). */

@@ -1,9 +1,9 @@
 /** Reads and writes of the per-minute evaluation and event aggregates. */
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../db/client.js';
 import { evaluationCounts, eventCounts, eventDrops } from '../../db/schema/index.js';
-import type { EvaluationRow, EventRow } from './aggregate.js';
+import { MAX_COUNTER, type EvaluationRow, type EventRow } from './aggregate.js';
 
 /** Rows per INSERT: well under Postgres's 65 535 bind parameters. */
 const CHUNK = 1000;
@@ -16,13 +16,20 @@ function chunks<T>(rows: T[]): T[][] {
 
 const excluded = (column: string) => sql.raw(`excluded."${column}"`);
 
+/**
+ * `stored + incoming`, stopping at MAX_COUNTER without ever computing a sum past it, so
+ * even a row left beyond it (at bigint's limit) takes more batches instead of failing them.
+ */
+const saturating = (stored: SQL | PgColumn, column: string): SQL =>
+  sql`least(${stored}, ${sql.raw(String(MAX_COUNTER))} - ${excluded(column)}) + ${excluded(column)}`;
+
 export async function addEvaluations(db: Database, environmentId: number, rows: EvaluationRow[]): Promise<void> {
   const t = evaluationCounts;
   for (const part of chunks(rows)) {
     await db
       .insert(t)
       .values(part.map((r) => ({ environmentId, flagKey: r.flagKey, bucket: new Date(r.bucket), variant: r.variant, count: r.count })))
-      .onConflictDoUpdate({ target: [t.environmentId, t.flagKey, t.bucket, t.variant], set: { count: sql`${t.count} + ${excluded('count')}` } });
+      .onConflictDoUpdate({ target: [t.environmentId, t.flagKey, t.bucket, t.variant], set: { count: saturating(t.count, 'count') } });
   }
 }
 
@@ -35,8 +42,8 @@ export async function addEvents(db: Database, environmentId: number, rows: Event
       .onConflictDoUpdate({
         target: [t.environmentId, t.flagKey, t.bucket, t.eventName, t.variant],
         set: {
-          count: sql`${t.count} + ${excluded('count')}`,
-          valueCount: sql`${t.valueCount} + ${excluded('value_count')}`,
+          count: saturating(t.count, 'count'),
+          valueCount: saturating(t.valueCount, 'value_count'),
           valueSum: sql`${t.valueSum} + ${excluded('value_sum')}`,
           valueSumSquares: sql`${t.valueSumSquares} + ${excluded('value_sum_squares')}`,
         },
@@ -51,7 +58,7 @@ export async function addDrops(db: Database, environmentId: number, bucket: numb
     .values({ environmentId, bucket: new Date(bucket), ...dropped })
     .onConflictDoUpdate({
       target: [t.environmentId, t.bucket],
-      set: { events: sql`${t.events} + ${excluded('events')}`, evaluations: sql`${t.evaluations} + ${excluded('evaluations')}` },
+      set: { events: saturating(t.events, 'events'), evaluations: saturating(t.evaluations, 'evaluations') },
     });
 }
 
