@@ -3,7 +3,7 @@
  * Tests call it and use `inject()` or a real port; `server.ts` only runs the process.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions, type RawRequestDefaultExpression } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RawRequestDefaultExpression } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { PGlite } from '@electric-sql/pglite';
@@ -13,7 +13,8 @@ import { adminUi } from './plugins/admin-ui.js';
 import { authPlugin, requireAdmin } from './plugins/auth.js';
 import { dbPlugin } from './plugins/db.js';
 import { docsPlugin } from './plugins/docs.js';
-import { clientErrorHandler, errorHandlerPlugin } from './plugins/error-handler.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, errorHandlerPlugin } from './plugins/error-handler.js';
+import { parseJsonBody } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { redisPlugin } from './plugins/redis.js';
 import { createValidatorCompiler } from './plugins/validation.js';
@@ -59,7 +60,7 @@ export interface BuildOptions {
 
 export type App = FastifyInstance & { delivery: Delivery; watcher: RevisionWatcher };
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const QUIET_ROUTES = /^\/(api\/sdk\/(flags|events)|health\/[a-z]+|metrics)(\?|$)/;
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 const SECRET_QUERY = /(key|token|secret|password|auth)/i;
@@ -71,6 +72,19 @@ export function redactUrl(url: string): string {
   const params = new URLSearchParams(url.slice(q + 1));
   for (const name of [...params.keys()]) if (SECRET_QUERY.test(name)) params.set(name, '[redacted]');
   return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's own X-Request-Id when it is short and plain; never our request id. */
+    clientRequestId: string | undefined;
+  }
+}
+
+/** A client's X-Request-Id, kept only when it is 1-128 characters of [A-Za-z0-9._:-]. */
+export function clientRequestIdOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : undefined;
 }
 
 function defaultLogger(config: Config, stream: BuildOptions['logStream']): FastifyServerOptions['logger'] {
@@ -109,9 +123,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // Polled hot paths would drown the log (and cost throughput); errors still log.
       disableRequestLogging: (req: { url?: string }) => QUIET_ROUTES.test(req.url ?? ''),
     }),
-    genReqId: (req: RawRequestDefaultExpression) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    // Our id is always our own: a client's X-Request-Id could collide with or impersonate
+    // another request's in logs and the audit. Theirs is kept apart (clientRequestId).
+    genReqId: () => randomUUID(),
+    childLoggerFactory: (logger, bindings, opts, raw: RawRequestDefaultExpression) => {
+      const clientRequestId = clientRequestIdOf(raw.headers);
+      return logger.child(clientRequestId === undefined ? bindings : { ...bindings, clientRequestId }, opts);
     },
     requestTimeout: 30_000,
     http: {
@@ -128,15 +145,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const body = { error: { code: 'VALIDATION_FAILED', message: error.message, field: 'url', requestId: request.id } };
       void reply.code(400 as never).type('application/json; charset=utf-8').send(body as never);
     },
-    routerOptions: { maxParamLength: 256 },
+    // Long parameters reach their schemas, which answer 400 naming them (past this the
+    // not-found handler answers 400 for the URL) instead of the router's "No route".
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: anything else is 415, never a string handed to a handler.
   app.removeContentTypeParser('text/plain');
-  app.setValidatorCompiler(createValidatorCompiler());
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: string | Buffer) => parseJsonBody(request, body as Buffer));
+  app.setValidatorCompiler(createValidatorCompiler({ storesBody: (url) => url.startsWith('/api/admin/') }));
   app.addSchema(ErrorBody);
+  app.decorateRequest('clientRequestId', undefined);
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    request.clientRequestId = clientRequestIdOf(request.headers);
+    if (request.clientRequestId !== undefined) void reply.header('x-client-request-id', request.clientRequestId);
   });
 
   let closing = false;

@@ -139,3 +139,37 @@ export function sqlState(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** SQLSTATEs that mean the request's own data was refused, with what to tell the client. */
+const CLIENT_DATA_STATES: Record<string, string> = {
+  '22P05': 'The request contains text the database cannot store (a NUL character, \\u0000)',
+  '22021': 'The request contains text the database cannot store (a NUL character or invalid UTF-8)',
+  '22003': 'A number in the request is out of range',
+  '22008': 'A date in the request is out of range',
+  '22007': 'A date in the request is not valid',
+};
+
+/**
+ * The 400 a database refusal of the client's data becomes (NUL in text or jsonb, a number
+ * or date out of range), or undefined when the error is something else.
+ */
+export function clientDataError(err: unknown): ValidationError | undefined {
+  const state = sqlState(err);
+  const message = state === undefined ? undefined : CLIENT_DATA_STATES[state];
+  return message === undefined ? undefined : new ValidationError(message, state === '22P05' || state === '22021' ? 'body' : undefined);
+}
+
+/**
+ * True when the database could not be reached at all (refused, lost, timed out while
+ * connecting, shutting down or starting up) — not when it answered with a timeout or a
+ * lock wait, which says nothing about the next request.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (UNAVAILABLE_NODE_CODES.has(code)) return true;
+    if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  }
+  return false;
+}

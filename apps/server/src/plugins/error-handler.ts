@@ -7,7 +7,11 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_STATUS, isAppError, isDatabaseUnavailable, type ErrorCode } from '../errors.js';
+import { ERROR_STATUS, clientDataError, isAppError, isDatabaseUnavailable, type ErrorCode } from '../errors.js';
+import { DATE_TIME_MESSAGE } from './validation.js';
+
+/** Longer path segments are refused in the not-found handler (the router gives up on them). */
+export const MAX_PARAM_LENGTH = 16 * 1024;
 
 interface AjvError {
   instancePath: string;
@@ -38,10 +42,29 @@ function validationDetails(err: FastifyError): { field: string; message: string 
   let message = first.message ?? 'is invalid';
   if (first.keyword === 'additionalProperties') message = 'is not a known property';
   else if (first.keyword === 'required') message = 'is required';
+  else if (first.keyword === 'format' && first.params.format === 'date-time') message = DATE_TIME_MESSAGE;
   else if (first.keyword === 'enum' && Array.isArray(first.params.allowedValues)) {
     message = `must be one of ${(first.params.allowedValues as unknown[]).join(', ')}`;
   }
   return { field: where, message: `${where} ${message}` };
+}
+
+/**
+ * What the log keeps of an unexpected error. drizzle puts the statement's parameters in
+ * its error message (request data: names, values, hashes), so they are cut out.
+ */
+export function loggableError(err: Error & { query?: unknown; params?: unknown; cause?: unknown }): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
+  if (typeof err.query === 'string' && err.params !== undefined) {
+    const message = `Failed query: ${err.query}`;
+    out.message = message;
+    out.stack = err.stack?.replace(err.message, message);
+  }
+  const cause = err.cause as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+  if (cause && typeof cause === 'object') out.cause = { type: cause.name, message: cause.message, code: cause.code };
+  const code = (err as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  return out;
 }
 
 function send(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, field?: string, status: number = ERROR_STATUS[code]): void {
@@ -70,6 +93,10 @@ export const errorHandlerPlugin = fp(
         case 'FST_ERR_CTP_EMPTY_JSON_BODY':
           return send(reply, request, 'VALIDATION_FAILED', 'The JSON body is empty', 'body');
       }
+      // Text Postgres can't store (NUL, bad UTF-8) or a value out of its range got past
+      // the schemas: the client's data, so a 400, and nothing worth an error log.
+      const refused = clientDataError(err);
+      if (refused) return send(reply, request, 'VALIDATION_FAILED', refused.message, refused.field);
       if (isDatabaseUnavailable(err)) {
         void reply.header('retry-after', '1');
         return send(reply, request, 'UNAVAILABLE', 'The database is unavailable; retry shortly.');
@@ -86,12 +113,16 @@ export const errorHandlerPlugin = fp(
         const field = err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP') || /JSON|prototype/i.test(err.message) ? 'body' : undefined;
         return send(reply, request, code, err.message, field, status);
       }
-      request.log.error({ err }, 'request failed');
+      request.log.error({ err: loggableError(err) }, 'request failed');
       return send(reply, request, 'INTERNAL', 'Internal error', undefined, 500);
     });
 
     app.setNotFoundHandler((request, reply) => {
-      send(reply, request, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`);
+      const path = request.url.split('?')[0]!;
+      if (path.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH)) {
+        return send(reply, request, 'VALIDATION_FAILED', `A path segment is longer than ${MAX_PARAM_LENGTH} characters`, 'url');
+      }
+      send(reply, request, 'NOT_FOUND', `No route ${request.method} ${path.slice(0, 200)}`);
     });
   },
   { name: 'error-handler' },

@@ -308,14 +308,17 @@ export function deliverySuite(ctx: SuiteContext): void {
       expect((await api.get('/docs', { key: null })).statusCode).toBeLessThan(400);
     });
 
-    it('echoes a valid X-Request-Id and renders unknown routes as JSON errors', async () => {
+    it('generates its own request id, echoes a valid X-Request-Id apart, and renders unknown routes as JSON errors', async () => {
       setup();
       const res = await api.get('/api/admin/nope', { headers: { 'x-request-id': 'trace-123' } });
       expect(res.statusCode).toBe(404);
-      expect(res.headers['x-request-id']).toBe('trace-123');
-      expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), requestId: 'trace-123' } });
+      const ours = res.headers['x-request-id'] as string;
+      expect(ours).not.toBe('trace-123');
+      expect(res.headers['x-client-request-id']).toBe('trace-123');
+      expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), requestId: ours } });
       const bad = await api.get('/health/live', { headers: { 'x-request-id': 'bad id with spaces' } });
       expect(bad.headers['x-request-id']).not.toBe('bad id with spaces');
+      expect(bad.headers['x-client-request-id']).toBeUndefined();
     });
   });
 }

@@ -20,6 +20,8 @@ import type { Delivery } from '../sdk/delivery.js';
 export interface RequestContext {
   principal: Principal;
   requestId: string;
+  /** The caller's own X-Request-Id, if it sent a usable one; stored beside ours, never instead. */
+  clientRequestId?: string | undefined;
 }
 
 export interface AuditEntry {
@@ -144,7 +146,7 @@ export class Write {
       this.revisions.set(id, row!.revision);
     }
     if (this.audits.length === 0) return;
-    const { principal, requestId } = this.context;
+    const { principal, requestId, clientRequestId } = this.context;
     await this.tx.insert(auditEvents).values(
       this.audits.map(({ entry, environmentId }) => ({
         actor: principal.name,
@@ -157,6 +159,7 @@ export class Write {
         before: entry.before ?? null,
         after: entry.after ?? null,
         requestId,
+        clientRequestId: clientRequestId ?? null,
       })),
     );
   }
@@ -273,9 +276,9 @@ export class Writer {
 }
 
 /** The caller and request id of an authenticated admin request. */
-export function requestContext(request: { principal: Principal | null; id: string }): RequestContext {
+export function requestContext(request: { principal: Principal | null; id: string; clientRequestId?: string | undefined }): RequestContext {
   if (!request.principal) throw new Error('admin route reached without a principal');
-  return { principal: request.principal, requestId: request.id };
+  return { principal: request.principal, requestId: request.id, clientRequestId: request.clientRequestId };
 }
 
 /** `Idempotency-Key` handling for a create route, scoped to the caller and the route. */

@@ -80,6 +80,8 @@ const PrivateAttributes = Type.Array(Attribute, {
 });
 const Tags = Type.Array(Type.String({ pattern: KEY_PATTERN, maxLength: 64 }), { maxItems: 50, uniqueItems: true });
 const Text = (maxLength: number) => Type.String({ maxLength });
+/** Versions are Postgres integers: a larger one would be a database error, not a 400. */
+export const Version = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 
 export const CreateFlagBody = Type.Object(
   {
@@ -100,7 +102,7 @@ export type CreateFlagBody = Static<typeof CreateFlagBody>;
 
 export const UpdateFlagBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Version),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Text(2000)),
     variants: Type.Optional(Variants),
@@ -127,7 +129,7 @@ const configProperties = {
 /** PUT: the whole config. `rules`, `prerequisites` and `salt` keep their defaults when omitted. */
 export const PutConfigBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Version),
     enabled: configProperties.enabled,
     offVariant: configProperties.offVariant,
     fallthrough: configProperties.fallthrough,
@@ -142,7 +144,7 @@ export type PutConfigBody = Static<typeof PutConfigBody>;
 /** PATCH: any subset. `{"enabled": false}` is the kill switch. */
 export const PatchConfigBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Version),
     enabled: Type.Optional(configProperties.enabled),
     offVariant: Type.Optional(configProperties.offVariant),
     fallthrough: Type.Optional(configProperties.fallthrough),
@@ -156,7 +158,7 @@ export type PatchConfigBody = Static<typeof PatchConfigBody>;
 
 export const RolloutBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Version),
     percentage: Type.Number({ minimum: 0, maximum: 100, multipleOf: 0.001, description: 'share of users served `variant`, in 0.001 % steps' }),
     variant: Type.Optional(Key),
     bucketBy: Type.Optional(Attribute),
@@ -166,7 +168,7 @@ export const RolloutBody = Type.Object(
 export type RolloutBody = Static<typeof RolloutBody>;
 
 export const RestoreBody = Type.Object(
-  { version: Type.Integer({ minimum: 1, description: 'the version to restore; the result is a new version' }) },
+  { version: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'the version to restore; the result is a new version' }) },
   { additionalProperties: false },
 );
 

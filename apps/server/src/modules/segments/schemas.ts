@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { LIMITS } from '@switchboard/core/validate';
-import { Condition, Key } from '../flags/schemas.js';
+import { Condition, Key, Version } from '../flags/schemas.js';
 
 const Members = Type.Array(Type.String({ maxLength: LIMITS.maxStringValueLength }), { maxItems: LIMITS.maxSegmentMembers });
 const Conditions = Type.Array(Condition, { maxItems: LIMITS.maxConditionsPerRule });
@@ -20,7 +20,7 @@ export type CreateSegmentBody = Static<typeof CreateSegmentBody>;
 
 export const UpdateSegmentBody = Type.Object(
   {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    version: Type.Optional(Version),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     included: Type.Optional(Members),
