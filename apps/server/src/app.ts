@@ -186,7 +186,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hub: {
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       bufferCapBytes: config.sseBufferCapBytes,
+      drainTimeoutMs: config.sseDrainTimeoutMs,
       maxConnectionsPerKey: config.sseMaxConnectionsPerKey,
+      maxConnectionsPerIp: config.sseMaxConnectionsPerIp,
+      maxConnections: config.sseMaxConnections,
     },
   });
   delivery.onKeyRevoked((keyId) => keys.forget(keyId));

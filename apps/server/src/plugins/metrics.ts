@@ -28,6 +28,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly sseRejected = new Counter({
+    name: 'switchboard_sse_rejected_total',
+    help: 'SSE streams refused with 429, by the cap reached: key, ip (per key and address), instance',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly snapshotRevision = new Gauge({
     name: 'switchboard_snapshot_revision',
     help: 'Revision of the in-memory snapshot per environment',

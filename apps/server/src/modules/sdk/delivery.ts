@@ -28,7 +28,7 @@ export interface DeliveryDeps {
   metrics: Metrics;
   log: FastifyBaseLogger;
   instanceId: string;
-  hub: Omit<StreamHubOptions, 'onCountChange' | 'onDrop'>;
+  hub: Omit<StreamHubOptions, 'onCountChange' | 'onDrop' | 'onReject'>;
 }
 
 function looksLikeSnapshot(v: unknown): v is EnvironmentSnapshot {
@@ -56,6 +56,7 @@ export class Delivery {
       ...deps.hub,
       onCountChange: (kind, delta) => metrics.sseConnections.inc({ kind }, delta),
       onDrop: (reason) => metrics.sseDropped.inc({ reason }),
+      onReject: (reason) => metrics.sseRejected.inc({ reason }),
     });
     deps.redis?.onMessage((raw) => this.receive(raw));
     deps.redis?.onReady(() => {

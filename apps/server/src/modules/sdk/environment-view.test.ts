@@ -39,6 +39,19 @@ describe('EnvironmentView', () => {
     expect(JSON.parse(view.server.body)).toEqual(snapshot(5, [flag('web', 1, { clientSide: true, ...inSegment('a') }), flag('server', 1, inSegment('c'))], JSON.parse(view.server.body).segments));
   });
 
+  it('encodes each projection\'s put once per revision and hands every stream the same Buffer', () => {
+    const view = new EnvironmentView(snapshot(1, [flag('a', 1, { clientSide: true })]));
+    const first = view.putEvent(view.client);
+    expect(Buffer.isBuffer(first)).toBe(true);
+    expect(view.putEvent(view.client)).toBe(first);
+    expect(first.toString()).toBe(`event: put\nid: 1\ndata: ${view.client.body}\n\n`);
+    expect(view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { clientSide: true, enabled: false }) }, committedAt: 0 })).not.toBe('gap');
+    const next = view.putEvent(view.client);
+    expect(next).not.toBe(first);
+    expect(next.toString()).toContain('id: 2\n');
+    expect(view.putEvent(view.client)).toBe(next);
+  });
+
   it('applies the next revision as patches, ignores stale ones, reports gaps', () => {
     const view = new EnvironmentView(snapshot(1, [flag('a', 1, { clientSide: true }), flag('b', 1)]));
     expect(view.apply({ environment: 'prod', revision: 1, flags: { a: flag('a', 2) }, committedAt: 0 })).toBe('stale');

@@ -35,8 +35,8 @@ export interface EnvironmentChange {
 export interface Projection {
   body: string;
   etag: string;
-  /** The `put` event for a new stream, built on first use. */
-  putEvent: string | undefined;
+  /** The `put` event, encoded on first use and then shared by every stream of this revision. */
+  putEvent: Buffer | undefined;
 }
 
 /** SSE events for one change: either a full `put` or a list of `patch` events. */
@@ -184,8 +184,9 @@ export class EnvironmentView {
     return { flags: new Set(this.clientFlags.keys()), privateFlags: new Set(this.privateClientFlags), union: this.privateUnion, salt: this.salt };
   }
 
-  putEvent(projection: Projection): string {
-    projection.putEvent ??= sseEvent('put', this.revision, projection.body);
+  /** Projections are rebuilt on every change, so the cached event is always this revision's. */
+  putEvent(projection: Projection): Buffer {
+    projection.putEvent ??= Buffer.from(sseEvent('put', this.revision, projection.body));
     return projection.putEvent;
   }
 

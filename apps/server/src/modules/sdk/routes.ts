@@ -9,6 +9,16 @@ import type { FastifyRequest } from 'fastify';
 import { RateLimitedError, UnavailableError } from '../../errors.js';
 import type { Delivery } from './delivery.js';
 import type { EnvironmentView, Projection } from './environment-view.js';
+import type { RejectReason } from './stream-hub.js';
+
+/** Sent before the first `put`, as its own shared chunk (the `put` is shared per revision). */
+const RETRY = Buffer.from('retry: 1000\n');
+const STREAM_RETRY_AFTER_SECONDS = 5;
+const REFUSALS: Record<RejectReason, string> = {
+  key: 'Too many open streams for this key on this server',
+  ip: 'Too many open streams for this key from this address on this server',
+  instance: 'Too many open streams on this server',
+};
 
 /** True when `If-None-Match` lists `etag` (weak or strong) or is `*`. */
 export function etagMatches(header: string | undefined, etag: string): boolean {
@@ -60,9 +70,8 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
     async (request, reply) => {
       const principal = request.principal!;
       const { view, projection } = resolve(delivery, request);
-      if (!delivery.hub.hasCapacity(principal.keyId!)) {
-        throw new RateLimitedError('Too many open streams for this key on this server', 5);
-      }
+      const refused = delivery.hub.admit(principal.keyId!, request.ip);
+      if (refused) throw new RateLimitedError(REFUSALS[refused], STREAM_RETRY_AFTER_SECONDS);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -76,8 +85,10 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       request.raw.socket.setKeepAlive(true, 30_000);
       // Nothing can change between reading the view and registering the stream (no await),
       // so the client misses no patch.
-      res.write(`retry: 1000\n${view.putEvent(projection)}`);
-      delivery.hub.add({ res, keyId: principal.keyId!, environment: view.environment, kind: principal.kind === 'server' ? 'server' : 'client' });
+      delivery.hub.open(
+        { res, keyId: principal.keyId!, environment: view.environment, kind: principal.kind === 'server' ? 'server' : 'client', ip: request.ip },
+        [RETRY, view.putEvent(projection)],
+      );
     },
   );
 };

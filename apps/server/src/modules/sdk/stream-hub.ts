@@ -1,8 +1,17 @@
 /**
  * Open SSE connections, grouped by environment and projection. One heartbeat timer for
- * all of them; events are pre-serialized once per change and written to every socket.
- * A connection whose unsent bytes pass the cap is dropped: its client reconnects and
- * receives a fresh `put`, which is cheaper than buffering without bound.
+ * all of them; events are encoded once per change (the `put` once per revision) and the
+ * same Buffer is written to every socket, so a stream costs its socket, not a copy.
+ *
+ * Every write goes through one check, the first `put` included: a write that would leave
+ * more than the cap unsent drops the stream (its client reconnects and gets a fresh `put`,
+ * cheaper than buffering without bound). A write to an empty stream always goes, so a
+ * `put` bigger than the cap still reaches a reader that takes it before the next event.
+ * A stream whose unsent bytes don't drain within the deadline is closed too, even when
+ * nothing more is written to it.
+ *
+ * Admission: streams are capped per key, per key and client address, and per instance, so
+ * one holder of a public client key can use up its address's share but not the key's.
  *
  * Ending a stream (revoked key, deleted environment, shutdown) takes it out of the hub at
  * once and ends the response; a client that doesn't read never lets `end()` finish, so
@@ -13,35 +22,56 @@ import type { ServerResponse } from 'node:http';
 import type { StreamEvents } from './environment-view.js';
 
 export type StreamKind = 'server' | 'client';
+export type DropReason = 'slow' | 'drain-timeout' | 'revoked' | 'environment' | 'shutdown';
+/** Which cap refused a new stream. */
+export type RejectReason = 'key' | 'ip' | 'instance';
 
 export interface StreamConnection {
   readonly res: ServerResponse;
   readonly keyId: string;
   readonly environment: string;
   readonly kind: StreamKind;
+  /** The client's address (`request.ip`, which honours the trusted proxies). */
+  readonly ip: string;
 }
 
 export interface StreamHubOptions {
   heartbeatIntervalMs: number;
   bufferCapBytes: number;
+  /** How long a stream may hold unsent bytes before it is closed. */
+  drainTimeoutMs: number;
   maxConnectionsPerKey: number;
+  /** Per key and client address. */
+  maxConnectionsPerIp: number;
+  /** All keys together, on this instance. */
+  maxConnections: number;
   onCountChange?: (kind: StreamKind, delta: number) => void;
-  onDrop?: (reason: 'slow' | 'revoked' | 'environment' | 'shutdown') => void;
+  onDrop?: (reason: DropReason) => void;
+  onReject?: (reason: RejectReason) => void;
   /** How long an ended stream may take to flush before its socket is destroyed (default 1 s). */
   endGraceMs?: number;
 }
 
-interface Group {
-  server: Set<StreamConnection>;
-  client: Set<StreamConnection>;
+interface Stream extends StreamConnection {
+  /** Key of `perAddress`. */
+  readonly address: string;
+  /** Armed while the response holds unsent bytes that haven't drained. */
+  drainTimer: NodeJS.Timeout | undefined;
 }
 
-const PING = Buffer.from(': ping\n\n');
+interface Group {
+  server: Set<Stream>;
+  client: Set<Stream>;
+}
+
+const PING = [Buffer.from(': ping\n\n')];
 const DEFAULT_END_GRACE_MS = 1000;
 
 export class StreamHub {
   private readonly groups = new Map<string, Group>();
-  private readonly perKey = new Map<string, Set<StreamConnection>>();
+  private readonly perKey = new Map<string, Set<Stream>>();
+  private readonly perAddress = new Map<string, number>();
+  private total = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -51,64 +81,110 @@ export class StreamHub {
   }
 
   get size(): number {
-    let n = 0;
-    for (const set of this.perKey.values()) n += set.size;
-    return n;
+    return this.total;
   }
 
-  /** False when this key already holds the maximum number of streams. */
-  hasCapacity(keyId: string): boolean {
-    return !this.closed && (this.perKey.get(keyId)?.size ?? 0) < this.options.maxConnectionsPerKey;
+  /**
+   * Which cap a new stream of `keyId` from `ip` would exceed (counted in `onReject`), or
+   * null when it may open. Check and `open()` without an await in between.
+   */
+  admit(keyId: string, ip: string): RejectReason | null {
+    let refused: RejectReason | null = null;
+    if (this.closed || this.total >= this.options.maxConnections) refused = 'instance';
+    else if ((this.perKey.get(keyId)?.size ?? 0) >= this.options.maxConnectionsPerKey) refused = 'key';
+    else if ((this.perAddress.get(addressKey(keyId, ip)) ?? 0) >= this.options.maxConnectionsPerIp) refused = 'ip';
+    if (refused) this.options.onReject?.(refused);
+    return refused;
   }
 
-  /** Registers an open stream (headers and the first `put` already written by the caller). */
-  add(conn: StreamConnection): void {
+  /**
+   * Registers a stream whose headers the caller has written, and writes `initial` (the
+   * `retry` line and the `put`) through the same capped path as everything after it.
+   */
+  open(conn: StreamConnection, initial: readonly Buffer[]): void {
+    const stream: Stream = { ...conn, address: addressKey(conn.keyId, conn.ip), drainTimer: undefined };
     let group = this.groups.get(conn.environment);
     if (!group) {
       group = { server: new Set(), client: new Set() };
       this.groups.set(conn.environment, group);
     }
-    group[conn.kind].add(conn);
+    group[conn.kind].add(stream);
     let keyed = this.perKey.get(conn.keyId);
     if (!keyed) {
       keyed = new Set();
       this.perKey.set(conn.keyId, keyed);
     }
-    keyed.add(conn);
+    keyed.add(stream);
+    this.perAddress.set(stream.address, (this.perAddress.get(stream.address) ?? 0) + 1);
+    this.total++;
     this.options.onCountChange?.(conn.kind, 1);
-    conn.res.once('close', () => this.remove(conn));
+    conn.res.once('close', () => this.remove(stream));
+    this.write(stream, initial);
   }
 
-  private remove(conn: StreamConnection): void {
-    const group = this.groups.get(conn.environment);
-    if (!group?.[conn.kind].delete(conn)) return;
-    if (group.server.size === 0 && group.client.size === 0) this.groups.delete(conn.environment);
-    const keyed = this.perKey.get(conn.keyId);
-    keyed?.delete(conn);
-    if (keyed?.size === 0) this.perKey.delete(conn.keyId);
-    this.options.onCountChange?.(conn.kind, -1);
+  private remove(stream: Stream): void {
+    clearTimeout(stream.drainTimer);
+    stream.drainTimer = undefined;
+    const group = this.groups.get(stream.environment);
+    if (!group?.[stream.kind].delete(stream)) return;
+    if (group.server.size === 0 && group.client.size === 0) this.groups.delete(stream.environment);
+    const keyed = this.perKey.get(stream.keyId);
+    keyed?.delete(stream);
+    if (keyed?.size === 0) this.perKey.delete(stream.keyId);
+    const n = (this.perAddress.get(stream.address) ?? 1) - 1;
+    if (n === 0) this.perAddress.delete(stream.address);
+    else this.perAddress.set(stream.address, n);
+    this.total--;
+    this.options.onCountChange?.(stream.kind, -1);
   }
 
-  private write(conn: StreamConnection, chunk: Buffer): void {
-    const res = conn.res;
+  private drop(stream: Stream, reason: 'slow' | 'drain-timeout'): void {
+    this.remove(stream);
+    this.options.onDrop?.(reason);
+    stream.res.destroy();
+  }
+
+  /** Writes `chunks` (shared Buffers, never copied per stream) as one capped write. */
+  private write(stream: Stream, chunks: readonly Buffer[]): void {
+    const res = stream.res;
     // A write after `end()` would emit 'error' on the response, which nothing listens to.
     if (res.destroyed || res.writableEnded) return;
-    if (res.writableLength > this.options.bufferCapBytes) {
-      this.options.onDrop?.('slow');
-      res.destroy();
+    // What is still unsent (in Node or libuv; the kernel's buffers are the client's share).
+    const unsent = res.writableLength;
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    if (unsent > 0 && unsent + length > this.options.bufferCapBytes) {
+      this.drop(stream, 'slow');
       return;
     }
-    res.write(chunk);
+    let flushed = true;
+    for (const chunk of chunks) flushed = res.write(chunk);
+    // `false` means the response now waits for 'drain', which Node emits once it has sent everything.
+    if (!flushed && stream.drainTimer === undefined) {
+      const drained = (): void => {
+        clearTimeout(timer);
+        stream.drainTimer = undefined;
+      };
+      const timer = setTimeout(() => {
+        res.off('drain', drained);
+        stream.drainTimer = undefined;
+        if (res.writableLength > 0) this.drop(stream, 'drain-timeout');
+      }, this.options.drainTimeoutMs);
+      timer.unref();
+      stream.drainTimer = timer;
+      res.once('drain', drained);
+    }
   }
 
   /** Sends a change's events to one environment's streams. `put` re-sends the whole projection. */
-  broadcast(environment: string, kind: StreamKind, events: StreamEvents, put: () => string): void {
+  broadcast(environment: string, kind: StreamKind, events: StreamEvents, put: () => Buffer): void {
     const conns = this.groups.get(environment)?.[kind];
     if (!conns || conns.size === 0) return;
     if (events !== 'put' && events.length === 0) return;
     // Encoded once here rather than once per socket by every write.
-    const chunk = Buffer.from(events === 'put' ? put() : events.join(''));
-    for (const conn of conns) this.write(conn, chunk);
+    const chunks = [events === 'put' ? put() : Buffer.from(events.join(''))];
+    // Deleting from a Set while iterating it is safe: dropped streams are skipped, none twice.
+    for (const conn of conns) this.write(conn, chunks);
   }
 
   private ping(): void {
@@ -120,13 +196,13 @@ export class StreamHub {
 
   /**
    * Takes a stream out of the hub now (so nothing more is written to it and it no longer
-   * counts against its key) and ends it; destroys the socket if the end can't be flushed
+   * counts against its caps) and ends it; destroys the socket if the end can't be flushed
    * within the grace, because its client stopped reading.
    */
-  private terminate(conn: StreamConnection, reason: 'revoked' | 'environment' | 'shutdown'): void {
-    this.remove(conn);
+  private terminate(stream: Stream, reason: 'revoked' | 'environment' | 'shutdown'): void {
+    this.remove(stream);
     this.options.onDrop?.(reason);
-    const res = conn.res;
+    const res = stream.res;
     if (res.destroyed) return;
     const timer = setTimeout(() => res.destroy(), this.options.endGraceMs ?? DEFAULT_END_GRACE_MS);
     timer.unref();
@@ -158,4 +234,9 @@ export class StreamHub {
       for (const conn of [...keyed]) this.terminate(conn, 'shutdown');
     }
   }
+}
+
+/** The per-address cap counts streams per key and address: one address's hog doesn't block its other keys. */
+function addressKey(keyId: string, ip: string): string {
+  return `${keyId} ${ip}`;
 }
