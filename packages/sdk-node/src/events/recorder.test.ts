@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evaluate } from '@switchboard/core';
+import { EVENT_LIMITS, evaluate } from '@switchboard/core';
 import { createClient, SDK_VERSION, type EventsPayload, type SwitchboardClient, type SwitchboardError } from '../index.js';
 import { startProtocolServer, type ProtocolServer } from '../testing/protocol-server.js';
 import { booleanFlag, manualClock, memoryLogger, percentRollout, snapshotOf, until, type ManualClock } from '../test-support/fixtures.js';
@@ -101,6 +101,51 @@ describe('evaluation counts and tracked events', () => {
     delete server.overrides.events;
     await client.flush();
     expect(bodies(server)[0]).toMatchObject({ events: [], dropped: { events: 1, evaluations: 0 } });
+  });
+
+  it('counts the evaluations of a batch the server refuses as dropped, not only its events', async () => {
+    const { server, client } = await setup();
+    for (let i = 0; i < 5; i++) client.isEnabled('checkout', `u${i}`);
+    client.track('e', 'u');
+    server.overrides.events = { status: 400 };
+    await client.flush();
+    delete server.overrides.events;
+    await client.flush();
+    expect(bodies(server)[0]).toMatchObject({ evaluations: [], events: [], dropped: { events: 1, evaluations: 5 } });
+  });
+
+  it('leaves out what the server would refuse and counts it in dropped, so one bad call never costs a batch', async () => {
+    const { server, client } = await setup();
+    client.isEnabled('checkout', 'u');
+    client.isEnabled('f'.repeat(EVENT_LIMITS.flag + 1), 'u');
+    client.isEnabled('bad\u0001key', 'u');
+    client.isEnabled('bad\u0001key', 'u');
+    client.track('n'.repeat(EVENT_LIMITS.name + 1), 'u');
+    client.track('tab\tname', 'u');
+    client.track('too-big', 'u', 1e16);
+    client.track('long-user', 'u'.repeat(EVENT_LIMITS.userId + 1), 3);
+    client.track('fine', 'u', -EVENT_LIMITS.value);
+    await client.flush();
+    const body = bodies(server)[0]!;
+    expect(body.evaluations.map((e) => e.flag)).toEqual(['checkout']);
+    expect(body.events.map((e) => e.name)).toEqual(['long-user', 'fine']);
+    // Only the id goes: it isn't stored, and the event still counts.
+    expect(body.events[0]).not.toHaveProperty('userId');
+    expect(body.events[0]!.value).toBe(3);
+    expect(body.dropped).toEqual({ events: 3, evaluations: 3 });
+  });
+
+  it('never sends more per request than the server takes', async () => {
+    const { server, client } = await setup({ maxBatch: 5_000, maxQueue: 20_000 });
+    for (let i = 0; i < EVENT_LIMITS.evaluations + 10; i++) client.isEnabled(`flag-${i}`, 'u');
+    for (let i = 0; i < EVENT_LIMITS.events + 10; i++) client.track('e', `u${i}`);
+    await client.flush();
+    const sent = bodies(server);
+    expect(sent.map((b) => [b.evaluations.length, b.events.length])).toEqual([
+      [EVENT_LIMITS.evaluations, EVENT_LIMITS.events],
+      [10, 10],
+    ]);
+    expect(sent.every((b) => b.dropped === undefined)).toBe(true);
   });
 
   it('bounds the number of distinct counted flags', async () => {

@@ -5,14 +5,15 @@
  * flag's few variants (compared by identity first: the served variant string is the
  * snapshot's own), with no allocation once a flag/variant pair has been seen. Memory is bounded while the server
  * is unreachable: at most `maxQueue` tracked events (the oldest are dropped and counted)
- * and at most `maxQueue` distinct flags counted per window.
+ * and at most `maxQueue` distinct flags counted per window. What the server would refuse
+ * (core's EVENT_LIMITS) is left out here and counted as dropped, so it never costs a batch.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { abortAfter, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
-import type { EvaluationSummary, EventsPayload, TrackedEvent } from '@switchboard/core';
+import { EVENT_LIMITS, eventText, type EvaluationSummary, type EventsPayload, type TrackedEvent } from '@switchboard/core';
 
 export interface RecorderSettings {
   url: string;
@@ -67,7 +68,8 @@ export class EventRecorder {
     // One-entry cache: request handlers tend to ask about the same flag in a row.
     let c = flag === this.lastFlag ? this.lastCounts : this.counts.get(flag);
     if (c === undefined) {
-      if (this.counts.size >= this.s.maxQueue || this.closed) {
+      // Checked once per flag and window, off the hot path: a key the server can't take.
+      if (this.counts.size >= this.s.maxQueue || this.closed || !eventText(flag, EVENT_LIMITS.flag)) {
         this.droppedEvaluations += n;
         return;
       }
@@ -89,12 +91,19 @@ export class EventRecorder {
 
   track(event: TrackedEvent): void {
     if (this.closed) return;
+    const value = event.value;
+    if (!eventText(event.name, EVENT_LIMITS.name) || (value !== undefined && !(Math.abs(value) <= EVENT_LIMITS.value))) {
+      this.droppedEvents++;
+      return;
+    }
+    // The id isn't stored, so one the server can't take goes and the event stays.
+    if (event.userId !== undefined && (typeof event.userId !== 'string' || event.userId.length > EVENT_LIMITS.userId)) delete event.userId;
     this.queue.push(event);
     if (this.queue.length > this.s.maxQueue) {
       this.queue.splice(0, this.queue.length - this.s.maxQueue);
       this.droppedEvents++;
     }
-    if (this.queue.length >= this.s.maxBatch && this.failures === 0 && this.flushSoonTimer === undefined) {
+    if (this.queue.length >= this.batchSize() && this.failures === 0 && this.flushSoonTimer === undefined) {
       this.flushSoonTimer = this.s.clock.setTimeout(() => {
         this.flushSoonTimer = undefined;
         void this.flush();
@@ -170,12 +179,19 @@ export class EventRecorder {
     return Math.max(backoff, this.notBefore - this.s.clock.now());
   }
 
+  /** Events per request: `maxBatch`, within what the server takes. */
+  private batchSize(): number {
+    return Math.min(this.s.maxBatch, EVENT_LIMITS.events);
+  }
+
   private takeEvaluations(now: number): EvaluationSummary[] {
     if (this.counts.size === 0) return [];
     const out: EvaluationSummary[] = [];
     for (const [flag, c] of this.counts) {
       for (let i = 0; i < c.variants.length; i++) {
-        out.push({ flag, variant: c.variants[i] ?? null, count: c.counts[i]!, windowStart: this.windowStart, windowEnd: now });
+        const count = Math.min(c.counts[i]!, EVENT_LIMITS.count);
+        this.droppedEvaluations += c.counts[i]! - count;
+        out.push({ flag, variant: c.variants[i] ?? null, count, windowStart: this.windowStart, windowEnd: now });
       }
     }
     this.counts = new Map();
@@ -195,11 +211,13 @@ export class EventRecorder {
 
   private async sendAll(): Promise<void> {
     let first = true;
-    while (first || this.queue.length > 0) {
-      const now = this.s.clock.now();
-      const evaluations = first ? this.takeEvaluations(now) : [];
+    let pending: EvaluationSummary[] = [];
+    while (first || this.queue.length > 0 || pending.length > 0) {
+      if (first) pending = this.takeEvaluations(this.s.clock.now());
       first = false;
-      const events = this.queue.splice(0, this.s.maxBatch);
+      // The server takes at most EVENT_LIMITS.evaluations summaries per request.
+      const evaluations = pending.splice(0, EVENT_LIMITS.evaluations);
+      const events = this.queue.splice(0, this.batchSize());
       if (evaluations.length === 0 && events.length === 0 && this.droppedEvents === 0 && this.droppedEvaluations === 0) return;
       const payload: EventsPayload = { sdk: { name: SDK_NAME, version: SDK_VERSION }, evaluations, events };
       const dropped = { events: this.droppedEvents, evaluations: this.droppedEvaluations };
@@ -208,7 +226,10 @@ export class EventRecorder {
       if (outcome === 'sent' || outcome === 'rejected') {
         this.droppedEvents -= dropped.events;
         this.droppedEvaluations -= dropped.evaluations;
-        if (outcome === 'rejected') this.droppedEvents += events.length;
+        if (outcome === 'rejected') {
+          this.droppedEvents += events.length;
+          for (const e of evaluations) this.droppedEvaluations += e.count;
+        }
         this.failures = 0;
         this.notBefore = 0;
         continue;
@@ -216,6 +237,7 @@ export class EventRecorder {
       // Server unreachable: keep what we had, oldest first, within the bound.
       this.failures++;
       this.restoreEvaluations(evaluations);
+      this.restoreEvaluations(pending);
       this.queue = events.concat(this.queue);
       if (this.queue.length > this.s.maxQueue) {
         const excess = this.queue.length - this.s.maxQueue;
