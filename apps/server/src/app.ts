@@ -174,7 +174,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...(options.pglite ? { pglite: options.pglite } : {}),
   });
   await app.register(redisPlugin, { url: config.redisUrl });
-  await app.register(authPlugin, { adminToken: config.adminToken });
+  await app.register(authPlugin, { adminToken: config.adminToken, failuresPerMinute: config.authFailuresPerMinute, keyCacheMaxAgeMs: config.keyCacheMaxAgeMs });
   await app.register(docsPlugin);
   const { database, redis, metrics, keys } = app;
   const delivery = new Delivery({

@@ -77,6 +77,18 @@ export class Metrics {
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'switchboard_auth_failures_total',
+    help: 'Failed authentications on admin and SDK routes, by reason',
+    labelNames: ['reason', 'route_kind'] as const,
+    registers: [this.registry],
+  });
+  readonly authThrottled = new Counter({
+    name: 'switchboard_auth_throttled_total',
+    help: 'Requests refused with 429 before any key lookup because their client kept failing authentication',
+    labelNames: ['route_kind'] as const,
+    registers: [this.registry],
+  });
 
   constructor(defaultMetrics: boolean) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });

@@ -20,7 +20,7 @@ const CHANNEL = 'switchboard:changes';
 const SNAPSHOT_PREFIX = 'switchboard:snapshot:';
 const ENVIRONMENTS_SET = 'switchboard:environments';
 const KEY_PREFIX = 'switchboard:key:';
-const KEY_TTL_SECONDS = 24 * 60 * 60;
+const REVOKED_PREFIX = 'switchboard:revoked-key:';
 
 // Writes a snapshot only when it is newer than the cached one (instances race to cache).
 const CACHE_SNAPSHOT_LUA = `
@@ -146,28 +146,39 @@ export class RedisLink {
     }
   }
 
-  /** API key records by secret hash, so keys verify while Postgres is down. */
-  async cacheKey(hash: string, record: string): Promise<void> {
+  /**
+   * API key records by secret hash, so keys verify while Postgres is down. The record
+   * says when Postgres last confirmed the key; readers judge its age themselves.
+   */
+  async cacheKey(hash: string, record: string, ttlMs: number): Promise<boolean> {
     try {
-      await this.command.set(KEY_PREFIX + hash, record, 'EX', KEY_TTL_SECONDS);
+      await this.command.set(KEY_PREFIX + hash, record, 'PX', ttlMs);
+      return true;
     } catch {
-      // best effort
+      return false;
     }
   }
 
-  async cachedKey(hash: string): Promise<string | null> {
+  /** A key's cached record and whether it is known revoked; null when Redis doesn't answer. */
+  async cachedKey(hash: string): Promise<{ record: string | null; revoked: boolean } | null> {
     try {
-      return await this.command.get(KEY_PREFIX + hash);
+      const [record, tombstone] = await this.command.mget(KEY_PREFIX + hash, REVOKED_PREFIX + hash);
+      return { record: record ?? null, revoked: tombstone != null };
     } catch {
       return null;
     }
   }
 
-  async forgetKey(hash: string): Promise<void> {
+  /**
+   * Records a revoked key (a tombstone outliving any record of it) and drops its record.
+   * Resolves false when Redis did not take it: the caller retries later.
+   */
+  async revokeKey(hash: string, ttlMs: number): Promise<boolean> {
     try {
-      await this.command.del(KEY_PREFIX + hash);
+      const results = await this.command.multi().set(REVOKED_PREFIX + hash, '1', 'PX', ttlMs).del(KEY_PREFIX + hash).exec();
+      return results !== null && results.every(([err]) => err === null);
     } catch {
-      // best effort: the entry expires, and Postgres is checked first whenever it answers
+      return false;
     }
   }
 

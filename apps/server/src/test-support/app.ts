@@ -15,6 +15,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     adminRateLimitPerMinute: 0,
     sdkEventsRateLimitPerMinute: 0,
+    authFailuresPerMinute: 0, // suites send bad keys on purpose; hostile/auth.int.test.ts turns the throttle on
     adminUiDir: undefined,
     ...overrides,
   });

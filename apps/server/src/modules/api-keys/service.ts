@@ -98,9 +98,11 @@ export class ApiKeyService {
 
   /** Revokes a key and closes its open streams on every instance. */
   async revoke(ctx: RequestContext, id: string): Promise<void> {
+    let hash: string | undefined;
     await this.writer.run(ctx, async (w) => {
       const row = await getKey(w.tx, id);
       if (!row) throw new NotFoundError(`API key ${id} does not exist`);
+      hash = row.secretHash;
       if (row.revokedAt) return;
       if (row.kind === 'admin' && !this.adminTokenConfigured && (await countActiveAdminKeys(w.tx)) <= 1) {
         throw new ConflictError('This is the last admin key and ADMIN_TOKEN is not set; create another admin key first');
@@ -108,6 +110,8 @@ export class ApiKeyService {
       await w.tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
       w.audit({ action: 'api-key.revoke', environment: row.environment, subject: id, before: apiKeyView(row) });
     });
+    // Tombstoned by hash even if this instance never saw the key used (revoking again re-asserts it).
+    if (hash) this.keys.revoked(hash);
     this.delivery.keyRevoked(id);
   }
 }
