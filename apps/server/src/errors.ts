@@ -159,17 +159,21 @@ export function clientDataError(err: unknown): ValidationError | undefined {
   return message === undefined ? undefined : new ValidationError(message, state === '22P05' || state === '22021' ? 'body' : undefined);
 }
 
+/** Failures to open a connection (as opposed to losing one that was open). */
+const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT']);
+
 /**
- * True when the database could not be reached at all (refused, lost, timed out while
- * connecting, shutting down or starting up) — not when it answered with a timeout or a
- * lock wait, which says nothing about the next request.
+ * True when a connection to the database could not be opened (refused, timed out, the
+ * server starting up or shutting down). A pooled connection dying (reset, terminated by
+ * a restart) is not: the next one may well connect, and if not, that attempt says so.
  */
-export function isConnectionLost(err: unknown): boolean {
+export function isConnectFailure(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    if (UNAVAILABLE_NODE_CODES.has(code)) return true;
-    if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03') return true;
+    if (CONNECT_FAILURE_CODES.has(code)) return true;
+    // 57P03 cannot_connect_now, 08001 unable to establish, 08004 connection rejected.
+    if (code === '57P03' || code === '08001' || code === '08004') return true;
   }
   return false;
 }

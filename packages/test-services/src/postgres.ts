@@ -39,6 +39,8 @@ export interface PostgresService {
   createDatabase(name: string, options?: CreateDatabaseOptions): Promise<string>;
   /** Crash: SIGKILL the postmaster and every backend. Data dir is kept; call restart(). */
   kill(): Promise<void>;
+  /** Fast shutdown (clients are disconnected, nothing is lost); the data dir is kept. Call restart() to start again. */
+  shutdown(): Promise<void>;
   /** Stops (fast shutdown) if running, then starts again on the same port and data dir. */
   restart(): Promise<void>;
   /** Stops the server and removes its temp dir. Safe to call twice. */
@@ -170,6 +172,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       return `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(name)}`;
     },
     kill: crash,
+    shutdown,
     async restart() {
       if (removed) throw new Error('@switchboard/test-services: restart() after stop(): the data dir is gone');
       await shutdown();

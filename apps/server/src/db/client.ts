@@ -22,6 +22,9 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
 /** Arbitrary constant shared by every instance: migrations and seeding run under this advisory lock. */
 const MIGRATION_LOCK_ID = 4_242_0001;
 
+/** Seconds postgres.js waits before reconnecting after a failed or lost connection. */
+const RECONNECT_PAUSE_S = 0.1;
+
 export interface DatabaseHandle {
   readonly driver: 'postgres' | 'pglite';
   readonly db: Database;
@@ -71,6 +74,10 @@ function createPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     connect_timeout: options.connectTimeoutMs / 1000,
     idle_timeout: 60,
     max_lifetime: 60 * 30,
+    // postgres.js waits before each reconnect, growing to 10-20 s after a few failures,
+    // and queued queries wait with it: after a restart, reads hung that long. A short
+    // fixed pause is enough, since DatabaseService stops sending requests while it is down.
+    backoff: () => RECONNECT_PAUSE_S,
     connection,
     onnotice: () => {},
   });

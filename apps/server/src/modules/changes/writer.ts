@@ -195,7 +195,10 @@ export interface StoredResponse {
 
 function translate(err: unknown): unknown {
   if (isAppError(err)) return err;
-  if (isDatabaseUnavailable(err)) return new UnavailableError('The database is unavailable; nothing was written. Retry shortly.');
+  if (isDatabaseUnavailable(err)) {
+    // The cause tells the database service whether the connection itself was lost.
+    return Object.assign(new UnavailableError('The database is unavailable; nothing was written. Retry shortly.'), { cause: err });
+  }
   const state = sqlState(err);
   if (state === '40001' || state === '40P01') return new ConflictError('A concurrent write interfered; nothing was written. Retry.');
   if (state === '23505') return new ConflictError('That key is already taken');
