@@ -5,6 +5,13 @@
  */
 import type { EvaluationContext } from './snapshot.js';
 
+// The limits of an entry (EVENT_LIMITS below) one by one, first in the file: esbuild then
+// inlines them, so the browser SDK carries the numbers it uses and no object.
+export const EVENT_FLAG_LENGTH = 256;
+export const EVENT_NAME_LENGTH = 200;
+export const EVENT_USER_ID_LENGTH = 512;
+export const EVENT_VALUE_MAX = 1e15;
+
 export interface EventsPayload {
   sdk: { name: string; version: string };
   /** Per flag and variant counts over a window. */
@@ -43,24 +50,24 @@ export interface TrackedEvent {
 export const EVENT_CONTEXT_LIMITS = { attributes: 50, name: 128, string: 1024, array: 100 } as const;
 
 /**
- * What the server takes in one batch and in each entry; both SDKs trim or skip (and count
- * in `dropped`) what falls outside, and the server refuses such an entry on its own.
+ * What the server takes in each entry of a batch; both SDKs trim or skip (and count in
+ * `dropped`) what falls outside, and the server refuses such an entry on its own.
  * `flag`, `name` and `userId` are lengths in characters; `count` and `value` are bounds.
  */
 export const EVENT_LIMITS = {
-  evaluations: 10_000,
-  events: 1_000,
-  variantsPerEvent: 50,
-  flag: 256,
-  name: 200,
-  userId: 512,
+  flag: EVENT_FLAG_LENGTH,
+  name: EVENT_NAME_LENGTH,
+  userId: EVENT_USER_ID_LENGTH,
   count: 1e12,
-  value: 1e15,
+  value: EVENT_VALUE_MAX,
 } as const;
 
+/** What the server takes in one batch: summaries, events, and flags one event is attributed to. */
+export const EVENT_BATCH_LIMITS = { evaluations: 10_000, events: 1_000, variantsPerEvent: 50 } as const;
+
 /** True for text the server takes as a flag key or event name: 1 to `max` characters, no control characters. */
-export const eventText = (s: unknown, max: number): s is string =>
-  typeof s == 'string' && s.length > 0 && s.length <= max && !/[\0-\x1f\x7f]/.test(s);
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+export const eventText = (s: unknown, max: number): s is string => typeof s == 'string' && /^[^\0-\x1f\x7f]+$/.test(s) && s.length <= max;
 
 const scalar = (v: unknown): boolean =>
   v === null || typeof v === 'boolean' || Number.isFinite(v) || (typeof v === 'string' && v.length <= EVENT_CONTEXT_LIMITS.string);

@@ -30,4 +30,4 @@ export type {
 } from './snapshot.js';
 export type { ErrorCode, EvaluationResult, Reason } from './result.js';
 export type { EvaluationSummary, EventsPayload, TrackedEvent } from './events-payload.js';
-export { EVENT_CONTEXT_LIMITS, EVENT_LIMITS, eventContext, eventText } from './events-payload.js';
+export { EVENT_BATCH_LIMITS, EVENT_CONTEXT_LIMITS, EVENT_LIMITS, eventContext, eventText } from './events-payload.js';

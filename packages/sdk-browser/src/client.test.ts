@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import type { Flag, Snapshot } from '@switchboard/core';
+import { EVENT_LIMITS, type Flag, type Snapshot } from '@switchboard/core';
 import { createClient, type ClientOptions, type SwitchboardClient, type SwitchboardError } from './index.js';
 import type { ClientSnapshot } from './snapshot.js';
 import { createFakeServer, memoryStorage, sse, until, type FakeServer } from './test-support/fake-server.js';
@@ -572,6 +572,48 @@ describe('browser client, events', () => {
     expect(server.events).toHaveLength(1);
     const body = server.events[0] as { evaluations: unknown[]; events: { name: string; userId: string }[] };
     expect([body.evaluations.length, body.events.map((e) => [e.name, e.userId])]).toEqual([1, [['odd', 'u1']]]);
+  });
+
+  it('leaves out what the server would refuse and counts it in dropped, so one odd call never costs a batch', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client } = online(server, { events: { flushInterval: 60_000 } });
+    await client.ready();
+    client.isEnabled('a');
+    client.isEnabled('f'.repeat(EVENT_LIMITS.flag + 1));
+    client.isEnabled('bad\u0001key');
+    client.track('n'.repeat(EVENT_LIMITS.name + 1), 'u1');
+    client.track('too-big', 'u1', 1e16);
+    client.track('long-user', 'u'.repeat(EVENT_LIMITS.userId + 1), 2);
+    await client.flush();
+    const body = server.events[0] as { evaluations: { flag: string }[]; events: Record<string, unknown>[]; dropped: unknown };
+    expect(body.evaluations.map((e) => e.flag)).toEqual(['a']);
+    // The user's id isn't stored: an overlong one goes, the event stays.
+    expect(body.events).toEqual([{ name: 'long-user', value: 2, timestamp: expect.any(Number) }]);
+    expect(body.dropped).toEqual({ events: 2, evaluations: 2 });
+  });
+
+  it('counts what a refused batch, a failed upload and a full queue lose in dropped', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    let answer: 'refuse' | 'fail' | undefined = 'refuse';
+    const fetcher: typeof fetch = (input, init) =>
+      String(input).endsWith('/events') && answer ? (answer == 'refuse' ? Promise.resolve(new Response('{}', { status: 400 })) : Promise.reject(TypeError('offline'))) : server.fetch(input, init);
+    const { client } = online(server, { fetch: fetcher, events: { flushInterval: 60_000 } });
+    await client.ready();
+    for (let i = 0; i < 3; i++) client.isEnabled('a');
+    client.track('refused', 'u1');
+    await client.flush(); // 400: the events and the counts are gone
+    answer = 'fail';
+    client.isEnabled('a');
+    for (let i = 0; i < 505; i++) client.track('kept', 'u1');
+    await client.flush(); // network: the events are kept (at most 500), the counts are gone
+    answer = undefined;
+    await client.flush();
+    const body = server.events[0] as { evaluations: unknown[]; events: unknown[]; dropped: unknown };
+    expect(body.evaluations).toEqual([]);
+    expect(body.events).toHaveLength(500);
+    expect(body.dropped).toEqual({ events: 1 + 5, evaluations: 3 + 1 });
+    await client.flush();
+    expect(server.events).toHaveLength(1);
   });
 
   it('keeps a batch whose upload failed with no reason, and reports it', async () => {

@@ -17,7 +17,9 @@
  * `POST /api/sdk/events` (the Node SDK's payload) every `flushInterval`, and with
  * `keepalive` when the page is hidden so the last batch survives the tab closing. A
  * batch that failed for a reason retrying can fix (network, 401/403, 408, 429, 5xx)
- * keeps its events for the next one (at most MAX_QUEUE); its counts are dropped.
+ * keeps its events for the next one (at most MAX_QUEUE); its counts are dropped. What
+ * is dropped, and what the server would refuse (core's EVENT_LIMITS), is counted in the
+ * next batch's `dropped`.
  */
 // Core's compact engine: it interprets the flag document on each call, with none of the
 // compile step and prebuilt results the main entry keeps for Node's speed, and hashes
@@ -25,6 +27,7 @@
 // gzip). Same results as the main entry's evaluate; neither compile.js nor the fast
 // murmur3 reaches this bundle (src/size.test.ts checks).
 import { createEvaluator, murmur3Compact } from '@switchboard/core/evaluator';
+import { EVENT_FLAG_LENGTH, EVENT_NAME_LENGTH, EVENT_USER_ID_LENGTH, EVENT_VALUE_MAX, eventText } from '@switchboard/core/events';
 import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } from '@switchboard/core';
 import { error, type SwitchboardError } from './errors.js';
 import { createSseParser } from './sse.js';
@@ -214,29 +217,39 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let counts: Record<string, { flag: string; variant: string | null; count: number }> = {};
   let queue: TrackedEvent[] = [];
   let windowStart = Date.now();
+  // What was dropped since the last batch the server took: events, evaluations.
+  let droppedEvents = 0;
+  let droppedEvaluations = 0;
   const run = <T>(flag: string, u: UserOrContext, d: T): EvaluationResult<T> => {
     const r = evaluate(snapshot, flag, contextOf(u, hashed), d);
     // Keyed by flag and variant ("\0" for none).
-    if (recording) (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
+    if (!recording) return r;
+    // A key the server would refuse is counted as dropped instead.
+    if (eventText(flag, EVENT_FLAG_LENGTH)) (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
+    else droppedEvaluations++;
     return r;
   };
   const flush = async (keepalive?: boolean): Promise<void> => {
     const windowEnd = Date.now();
     const evaluations = Object.values(counts).map((c) => ({ ...c, windowStart, windowEnd }));
     const batch = queue;
-    if (evaluations.length || batch.length) {
+    const events = droppedEvents;
+    const evaluated = droppedEvaluations;
+    if (evaluations.length || batch.length || events + evaluated) {
       counts = {};
       queue = [];
+      droppedEvents = droppedEvaluations = 0;
       windowStart = windowEnd;
       try {
-        const res = await get('events', { method: 'POST', body: JSON.stringify({ sdk: SDK, evaluations, events: batch }), keepalive }, { 'content-type': 'application/json' });
+        const res = await get('events', { method: 'POST', body: JSON.stringify({ sdk: SDK, evaluations, events: batch, dropped: { events, evaluations: evaluated } }), keepalive }, { 'content-type': 'application/json' });
         if (!res.ok) throw error('EVENTS', 'HTTP ' + res.status, res.status);
       } catch (e) {
         // (A custom fetch may reject with nothing.)
         const s = (e as SwitchboardError | undefined)?.status;
-        // Retrying can't fix a 3xx, nor a 4xx other than 401/403/408/429: those events are
-        // dropped. (The status as text: one short regex instead of five comparisons.)
-        if (!/^(3|4(?!0[138]|29))/.test(s as never)) queue = batch.concat(queue).slice(-MAX_QUEUE);
+        // The counts go; retrying can't fix a 3xx, nor a 4xx other than 401/403/408/429:
+        // those events go too. (The status as text: one short regex instead of five comparisons.)
+        droppedEvaluations += evaluations.reduce((n, c) => n + c.count, evaluated);
+        droppedEvents += events + (/^(3|4(?!0[138]|29))/.test(s as never) ? batch : (queue = batch.concat(queue)).splice(0, queue.length - MAX_QUEUE)).length;
         report(s ? (e as SwitchboardError) : error('EVENTS', e));
       }
     }
@@ -516,8 +529,9 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       return user;
     },
     track(name, u, value) {
-      // (A name that isn't a string would fail every batch it is part of.)
-      if (!recording || status == 'closed' || !name || typeof name != 'string') return;
+      if (!recording || status == 'closed') return;
+      // A name or value the server refuses would fail every batch it is part of.
+      if (!eventText(name, EVENT_NAME_LENGTH) || Math.abs(value!) > EVENT_VALUE_MAX) return void droppedEvents++;
       // The user's id, not the rest of the context: the server keeps no context, and a page
       // has no reason to send its user's attributes with every event.
       const { userId } = contextOf(u, user);
@@ -531,7 +545,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         const v = evaluate(snapshot, k, contextOf(u, hashed), placeholder(snapshot, k)).variant;
         if (v) (variants ??= {})[k] = v;
       }
-      if (queue.push({ name, userId: typeof userId == 'string' ? userId : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now(), variants }) > MAX_QUEUE) queue.shift();
+      // (The id isn't stored: one the server can't take is left out, and the event stays.)
+      if (queue.push({ name, userId: typeof userId == 'string' && userId.length <= EVENT_USER_ID_LENGTH ? userId : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now(), variants }) > MAX_QUEUE) {
+        queue.shift();
+        droppedEvents++;
+      }
     },
     // Nothing is held when not recording.
     flush,

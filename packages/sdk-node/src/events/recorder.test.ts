@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EVENT_LIMITS, evaluate } from '@switchboard/core';
+import { EVENT_BATCH_LIMITS, EVENT_LIMITS, evaluate } from '@switchboard/core';
 import { createClient, SDK_VERSION, type EventsPayload, type SwitchboardClient, type SwitchboardError } from '../index.js';
 import { startProtocolServer, type ProtocolServer } from '../testing/protocol-server.js';
 import { booleanFlag, manualClock, memoryLogger, percentRollout, snapshotOf, until, type ManualClock } from '../test-support/fixtures.js';
@@ -137,12 +137,12 @@ describe('evaluation counts and tracked events', () => {
 
   it('never sends more per request than the server takes', async () => {
     const { server, client } = await setup({ maxBatch: 5_000, maxQueue: 20_000 });
-    for (let i = 0; i < EVENT_LIMITS.evaluations + 10; i++) client.isEnabled(`flag-${i}`, 'u');
-    for (let i = 0; i < EVENT_LIMITS.events + 10; i++) client.track('e', `u${i}`);
+    for (let i = 0; i < EVENT_BATCH_LIMITS.evaluations + 10; i++) client.isEnabled(`flag-${i}`, 'u');
+    for (let i = 0; i < EVENT_BATCH_LIMITS.events + 10; i++) client.track('e', `u${i}`);
     await client.flush();
     const sent = bodies(server);
     expect(sent.map((b) => [b.evaluations.length, b.events.length])).toEqual([
-      [EVENT_LIMITS.evaluations, EVENT_LIMITS.events],
+      [EVENT_BATCH_LIMITS.evaluations, EVENT_BATCH_LIMITS.events],
       [10, 10],
     ]);
     expect(sent.every((b) => b.dropped === undefined)).toBe(true);

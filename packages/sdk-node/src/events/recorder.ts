@@ -13,7 +13,7 @@ import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { abortAfter, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
-import { EVENT_LIMITS, eventText, type EvaluationSummary, type EventsPayload, type TrackedEvent } from '@switchboard/core';
+import { EVENT_BATCH_LIMITS, EVENT_LIMITS, eventText, type EvaluationSummary, type EventsPayload, type TrackedEvent } from '@switchboard/core';
 
 export interface RecorderSettings {
   url: string;
@@ -181,7 +181,7 @@ export class EventRecorder {
 
   /** Events per request: `maxBatch`, within what the server takes. */
   private batchSize(): number {
-    return Math.min(this.s.maxBatch, EVENT_LIMITS.events);
+    return Math.min(this.s.maxBatch, EVENT_BATCH_LIMITS.events);
   }
 
   private takeEvaluations(now: number): EvaluationSummary[] {
@@ -215,8 +215,8 @@ export class EventRecorder {
     while (first || this.queue.length > 0 || pending.length > 0) {
       if (first) pending = this.takeEvaluations(this.s.clock.now());
       first = false;
-      // The server takes at most EVENT_LIMITS.evaluations summaries per request.
-      const evaluations = pending.splice(0, EVENT_LIMITS.evaluations);
+      // The server takes at most EVENT_BATCH_LIMITS.evaluations summaries per request.
+      const evaluations = pending.splice(0, EVENT_BATCH_LIMITS.evaluations);
       const events = this.queue.splice(0, this.batchSize());
       if (evaluations.length === 0 && events.length === 0 && this.droppedEvents === 0 && this.droppedEvaluations === 0) return;
       const payload: EventsPayload = { sdk: { name: SDK_NAME, version: SDK_VERSION }, evaluations, events };

@@ -6,16 +6,16 @@
  * bad entry is refused without the rest of its batch.
  */
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { EVENT_CONTEXT_LIMITS, EVENT_LIMITS } from '@switchboard/core';
+import { EVENT_BATCH_LIMITS, EVENT_CONTEXT_LIMITS, EVENT_LIMITS } from '@switchboard/core';
 import { Key } from '../flags/schemas.js';
 
 export const LIMITS = {
   /** Flag × variant summaries per batch (an SDK sends one per pair counted in its window). */
-  maxEvaluations: EVENT_LIMITS.evaluations,
+  maxEvaluations: EVENT_BATCH_LIMITS.evaluations,
   /** Tracked events per batch (the Node SDK's default `maxBatch` is 1 000). */
-  maxEvents: EVENT_LIMITS.events,
+  maxEvents: EVENT_BATCH_LIMITS.events,
   /** Flags an event is attributed to (the Node SDK sends at most 50). */
-  maxVariantsPerEvent: EVENT_LIMITS.variantsPerEvent,
+  maxVariantsPerEvent: EVENT_BATCH_LIMITS.variantsPerEvent,
   // The SDKs leave out of an event's context whatever these refuse (core's eventContext).
   maxContextAttributes: EVENT_CONTEXT_LIMITS.attributes,
   maxContextString: EVENT_CONTEXT_LIMITS.string,
