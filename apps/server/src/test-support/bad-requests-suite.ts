@@ -95,6 +95,11 @@ const CASES: BadRequest[] = [
   { name: 'audit date not a date', method: 'GET', url: '/api/admin/audit?since=yesterday', status: 400, field: 'since' },
   { name: 'api key of an unknown kind', method: 'POST', url: '/api/admin/api-keys', body: { kind: 'root', name: 'x' }, status: 400, field: 'kind' },
   { name: 'environment key with a slash', method: 'POST', url: '/api/admin/environments', body: { key: 'prod/eu' }, status: 400, field: 'key' },
+  { name: 'NUL in a description', method: 'POST', url: FLAGS, body: { key: 'nul-desc', type: 'boolean', description: 'a\u0000b' }, status: 400, field: 'description' },
+  { name: 'NUL in an owner', method: 'PATCH', url: '/api/admin/flags/bad-target', body: { description: 'x', owner: '\u0000' }, headers: v1, status: 400, field: 'owner' },
+  { name: 'audit since year 0', method: 'GET', url: '/api/admin/audit?since=0000-01-01T00:00:00Z', status: 400, field: 'since' },
+  { name: '300-character flag key in the URL', method: 'GET', url: `/api/admin/flags/${'k'.repeat(300)}`, status: 400, field: 'key' },
+  { name: 'brotli-encoded body', method: 'POST', url: FLAGS, body: '{"key":"br","type":"boolean"}', headers: { ...json, 'content-encoding': 'br' }, status: 415, field: 'content-encoding' },
 ];
 
 async function state(api: Http) {
