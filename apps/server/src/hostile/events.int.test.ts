@@ -1,12 +1,12 @@
 /**
  * `POST /api/sdk/events` against a hostile holder of a public client key, on real
- * Postgres 15: made-up flags, variants and event names can't grow the database; one bad
+ * Postgres 15 and Redis (two instances where the bound is shared): made-up flags, variants and event names can't grow the database; one bad
  * entry doesn't cost a batch its good ones; counters saturate instead of overflowing; and
  * one client IP flooding the endpoint doesn't lock the other users of its key out.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresService } from '@switchboard/test-services';
+import { startPostgres, startRedis, type PostgresService, type RedisService } from '@switchboard/test-services';
 import type { App } from '../app.js';
 import { testApp } from '../test-support/app.js';
 import { createFlag, createKey, http, patchConfig, type Http } from '../test-support/http.js';
@@ -21,28 +21,44 @@ const PER_IP = 120;
 const PER_KEY = 300;
 
 let pg: PostgresService | undefined;
+let redis: RedisService | undefined;
 let databaseUrl: string;
 let app: App;
+/** A second instance on the same Postgres and Redis. */
+let other: App;
 let api: Http;
 
 beforeAll(async () => {
-  pg = await startPostgres({ fast: true });
+  [pg, redis] = await Promise.all([startPostgres({ fast: true }), startRedis()]);
   databaseUrl = await pg.createDatabase('hostile_events');
-  app = await testApp({
+  const config = {
     databaseUrl,
+    redisUrl: redis.url,
     sdkEventsRateLimitPerMinute: PER_IP,
     sdkEventsKeyRateLimitPerMinute: PER_KEY,
     // inject() comes from 127.0.0.1: X-Forwarded-For then says which client it stands for.
     trustProxy: ['127.0.0.1'],
     dbStatementTimeoutMs: 1500,
-  });
+  };
+  app = await testApp(config);
+  other = await testApp(config);
   api = http(app);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await pg?.stop();
+  await Promise.all([app?.close(), other?.close()]);
+  await Promise.all([pg?.stop(), redis?.stop()]);
 });
+
+/** Waits until the second instance's snapshot of `environment` has caught up with the first's. */
+async function otherCaughtUp(environment: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  const revision = () => app.delivery.views.get(environment)?.revision;
+  while (other.delivery.views.get(environment)?.revision !== revision()) {
+    if (Date.now() > deadline) throw new Error(`the second instance never caught up with ${environment}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 interface Evaluation {
   flag: string;
@@ -142,6 +158,20 @@ describe('made-up flags, variants and event names', () => {
     const [names] = await rows(sql`select count(distinct event_name)::int as n from event_counts where environment_id = ${await environmentId('ev-names')}`);
     expect(Number(names!.n)).toBe(500);
     expect(await droppedIn('ev-names')).toEqual({ events: 51, evaluations: 0 });
+  });
+
+  it('holds the event-name bound across instances: names stored through one count against the other', async () => {
+    const { key } = await environment('ev-names-shared');
+    await otherCaughtUp('ev-names-shared');
+    const now = Date.now() - 1000;
+    const named = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ name: `shared-${from + i}`, timestamp: now }));
+    const viaFirst = await api.post(EVENTS, batch({ events: named(0, 450) }), { key });
+    expect(viaFirst.json()).toMatchObject({ accepted: { events: 450 }, dropped: { events: 0 } });
+    const viaSecond = await http(other).post(EVENTS, batch({ events: [...named(450, 100), ...named(0, 5)], evaluations: [evaluation('ev-names-shared-web', 'on', 2)] }), { key });
+    expect(viaSecond.statusCode).toBe(202);
+    expect(viaSecond.json()).toMatchObject({ accepted: { events: 55, evaluations: 1 }, dropped: { events: 50 } });
+    const [names] = await rows(sql`select count(distinct event_name)::int as n from event_counts where environment_id = ${await environmentId('ev-names-shared')}`);
+    expect(Number(names!.n)).toBe(500);
   });
 });
 

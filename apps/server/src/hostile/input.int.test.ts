@@ -1,5 +1,5 @@
 /**
- * Hostile input on real Postgres 15: NUL characters in every stored text, dates outside
+ * Hostile input on real Postgres 15 (with Redis, as deployed): NUL characters in every stored text, dates outside
  * what Postgres and JavaScript handle, prototype keys, compressed bodies, oversized path
  * parameters and a client's X-Request-Id. Each gets a 4xx naming what is wrong (never a
  * 500), nothing is written, and no error-level log line carries SQL.
@@ -7,20 +7,21 @@
 import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { startPostgres, type PostgresService } from '@switchboard/test-services';
+import { startPostgres, startRedis, type PostgresService, type RedisService } from '@switchboard/test-services';
 import type { App } from '../app.js';
 import { ADMIN_TOKEN, testApp } from '../test-support/app.js';
 import { auditCount, configVersion, createFlag, createKey, http, type Http } from '../test-support/http.js';
 
 let pg: PostgresService | undefined;
+let redis: RedisService | undefined;
 let app: App;
 let api: Http;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  pg = await startPostgres({ fast: true });
+  [pg, redis] = await Promise.all([startPostgres({ fast: true }), startRedis()]);
   app = await testApp(
-    { databaseUrl: await pg.createDatabase('hostile_input'), logLevel: 'info' },
+    { databaseUrl: await pg.createDatabase('hostile_input'), redisUrl: redis.url, logLevel: 'info' },
     { logger: undefined, logStream: { write: (line: string) => void logLines.push(line) } },
   );
   // Raw statements past the route schemas, to see what the database's own refusal becomes.
@@ -38,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await pg?.stop();
+  await Promise.all([pg?.stop(), redis?.stop()]);
 });
 
 async function state() {

@@ -3,13 +3,14 @@
  * every read and write answers within the connect timeout plus a margin (503 UNAVAILABLE
  * with Retry-After while Postgres is away, never a hang), nothing is half-written, and
  * reads and writes succeed again within a few seconds of Postgres accepting connections.
+ * With Redis beside it, as in production: SDK reads answer from memory throughout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { startPostgres, type PostgresService } from '@switchboard/test-services';
+import { startPostgres, startRedis, type PostgresService, type RedisService } from '@switchboard/test-services';
 import type { App } from '../app.js';
 import { testApp, testConfig } from '../test-support/app.js';
-import { configVersion, createFlag, http, ifMatch, type Http } from '../test-support/http.js';
+import { configVersion, createFlag, createKey, http, ifMatch, type Http } from '../test-support/http.js';
 
 const CONNECT_TIMEOUT_MS = testConfig().dbConnectTimeoutMs;
 /** The server's SLO while Postgres is away, with room for a loaded CI box. */
@@ -19,11 +20,13 @@ const RECOVERY_MS = 5000;
 const DOWN_MS = 3000;
 
 let pg: PostgresService | undefined;
+let redis: RedisService | undefined;
 let app: App;
 let api: Http;
+let serverKey: string;
 
 interface Sample {
-  kind: 'list' | 'read' | 'write';
+  kind: 'list' | 'read' | 'write' | 'sdk';
   startedAt: number;
   endedAt: number;
   res: LightMyRequestResponse;
@@ -32,16 +35,17 @@ interface Sample {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  pg = await startPostgres({ fast: true });
-  app = await testApp({ databaseUrl: await pg.createDatabase('restart') });
+  [pg, redis] = await Promise.all([startPostgres({ fast: true }), startRedis()]);
+  app = await testApp({ databaseUrl: await pg.createDatabase('restart'), redisUrl: redis.url });
   api = http(app);
   await createFlag(api, 'restart-read');
   await createFlag(api, 'restart-write');
+  serverKey = (await createKey(api, 'server', 'production')).key;
 });
 
 afterAll(async () => {
   await app?.close();
-  await pg?.stop();
+  await Promise.all([pg?.stop(), redis?.stop()]);
 });
 
 describe('Postgres restart', () => {
@@ -57,6 +61,12 @@ describe('Postgres restart', () => {
       return res;
     };
     const workers = [
+      (async () => {
+        while (!stop) {
+          await timed('sdk', () => api.get('/api/sdk/flags', { key: serverKey }));
+          await sleep(25);
+        }
+      })(),
       (async () => {
         while (!stop) {
           await timed('list', () => api.get('/api/admin/flags'));
@@ -99,6 +109,10 @@ describe('Postgres restart', () => {
     expect(slow).toEqual([]);
     const unexpected = samples.filter((s) => s.res.statusCode !== 200 && s.res.statusCode !== 503).map((s) => `${s.kind} ${s.res.statusCode} ${s.res.body.slice(0, 200)}`);
     expect(unexpected).toEqual([]);
+    // The SDK route never needs the database once its key is known.
+    const sdk = samples.filter((s) => s.kind === 'sdk');
+    expect(sdk.filter((s) => s.startedAt >= downAt && s.startedAt < upAt).length).toBeGreaterThan(10);
+    expect(sdk.filter((s) => s.res.statusCode !== 200).map((s) => `${s.res.statusCode} ${s.res.body.slice(0, 200)}`)).toEqual([]);
     const unavailable = samples.filter((s) => s.res.statusCode === 503);
     // Postgres was really away for the clients: each kind met it.
     for (const kind of ['list', 'read', 'write'] as const) expect(unavailable.some((s) => s.kind === kind), kind).toBe(true);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresService } from '@switchboard/test-services';
+import { startPostgres, startRedis, type PostgresService, type RedisService } from '@switchboard/test-services';
 import type { App } from '../app.js';
 import { UI_CONTENT_SECURITY_POLICY } from '../plugins/admin-ui.js';
 import { testApp } from '../test-support/app.js';
@@ -16,18 +16,19 @@ const METRICS_TOKEN = 'metrics-token-for-tests-0123';
 const repoFile = (path: string) => readFileSync(new URL(`../../../../${path}`, import.meta.url), 'utf8');
 
 let pg: PostgresService | undefined;
+let redis: RedisService | undefined;
 let app: App;
 let api: Http;
 
 beforeAll(async () => {
-  pg = await startPostgres({ fast: true });
-  app = await testApp({ databaseUrl: await pg.createDatabase('surface'), metricsToken: METRICS_TOKEN });
+  [pg, redis] = await Promise.all([startPostgres({ fast: true }), startRedis()]);
+  app = await testApp({ databaseUrl: await pg.createDatabase('surface'), redisUrl: redis.url, metricsToken: METRICS_TOKEN });
   api = http(app);
 });
 
 afterAll(async () => {
   await app?.close();
-  await pg?.stop();
+  await Promise.all([pg?.stop(), redis?.stop()]);
 });
 
 describe('/docs', () => {
