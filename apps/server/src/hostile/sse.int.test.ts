@@ -1,6 +1,7 @@
 /**
  * Hostile SSE clients (issue 11, items 1 and 2), on real Postgres and Redis with two
- * instances: streams that never read can't grow an instance by a copy of the `put` each,
+ * instances: streams (and snapshot requests) that never read can't grow an instance by a
+ * copy of the `put` (or the snapshot) each,
  * a stream that doesn't drain is closed at its deadline, and one address (or the whole
  * instance) filling up its stream cap gets 429 while everybody else keeps connecting.
  * The projection is ~7.7 MB, bigger than the report's 3 MB: Linux buffers up to ~4 MB per
@@ -64,6 +65,23 @@ function hog(baseUrl: string, key: string, ip: string): Promise<Hog> {
     });
     socket.once('close', () => reject(new Error('closed before answering')));
     socket.write(`GET /api/sdk/stream HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${key}\r\nx-forwarded-for: ${ip}\r\naccept: text/event-stream\r\n\r\n`);
+  });
+}
+
+/** A snapshot request (`GET /api/sdk/flags`) that reads the response head and nothing more. */
+function poller(baseUrl: string, key: string): Promise<Hog> {
+  const { port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    sockets.push(socket);
+    socket.on('error', () => {});
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      const head = chunk.toString('latin1');
+      resolve({ socket, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head });
+    });
+    socket.once('close', () => reject(new Error('closed before answering')));
+    socket.write(`GET /api/sdk/flags HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${key}\r\n\r\n`);
   });
 }
 
@@ -165,6 +183,16 @@ describe('hostile SSE readers', () => {
     const grown = (await memoryInUse()) - before;
     // A copy per stream would be HOGS × putBytes (~300 MB); sockets and bookkeeping are a few KB each.
     expect(grown).toBeLessThan((HOGS * putBytes) / 10);
+  });
+
+  it(`${HOGS} snapshot requests that never read share one encoded body too`, async () => {
+    await http(a).get('/api/sdk/flags', { key: clientKey });
+    const before = await memoryInUse();
+    const pollers = await Promise.all(Array.from({ length: HOGS }, () => poller(urlA, clientKey)));
+    expect(pollers.map((p) => p.status)).toEqual(pollers.map(() => 200));
+    const grown = (await memoryInUse()) - before;
+    expect(grown).toBeLessThan((HOGS * putBytes) / 10);
+    for (const p of pollers) p.socket.destroy();
   });
 
   it('a put bigger than the cap reaches a reader; the next write drops the hogs still holding theirs, and a kill switch from the other instance arrives', async () => {

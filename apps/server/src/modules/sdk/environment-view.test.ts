@@ -39,7 +39,7 @@ describe('EnvironmentView', () => {
     expect(JSON.parse(view.server.body)).toEqual(snapshot(5, [flag('web', 1, { clientSide: true, ...inSegment('a') }), flag('server', 1, inSegment('c'))], JSON.parse(view.server.body).segments));
   });
 
-  it('encodes each projection\'s put once per revision and hands every stream the same Buffer', () => {
+  it('encodes each projection\'s put and body once per revision and hands every stream and response the same Buffer', () => {
     const view = new EnvironmentView(snapshot(1, [flag('a', 1, { clientSide: true })]));
     const first = view.putEvent(view.client);
     expect(Buffer.isBuffer(first)).toBe(true);
@@ -50,6 +50,9 @@ describe('EnvironmentView', () => {
     expect(next).not.toBe(first);
     expect(next.toString()).toContain('id: 2\n');
     expect(view.putEvent(view.client)).toBe(next);
+    const body = view.bodyBytes(view.client);
+    expect(body.toString()).toBe(view.client.body);
+    expect(view.bodyBytes(view.client)).toBe(body);
   });
 
   it('applies the next revision as patches, ignores stale ones, reports gaps', () => {

@@ -35,6 +35,8 @@ export interface EnvironmentChange {
 export interface Projection {
   body: string;
   etag: string;
+  /** `body` as UTF-8, encoded on first use and then shared by every response of this revision. */
+  bodyBytes: Buffer | undefined;
   /** The `put` event, encoded on first use and then shared by every stream of this revision. */
   putEvent: Buffer | undefined;
 }
@@ -154,6 +156,7 @@ export class EnvironmentView {
     this.server = {
       body: JSON.stringify({ ...head, flags: Object.fromEntries(this.flags), segments: Object.fromEntries(this.segments) }),
       etag,
+      bodyBytes: undefined,
       putEvent: undefined,
     };
     const refs: string[] = [];
@@ -176,12 +179,21 @@ export class EnvironmentView {
     const body: Record<string, unknown> = { ...head, flags: Object.fromEntries(this.clientFlags), segments: Object.fromEntries(this.closure(refs)) };
     // Only when some flag uses it, so projections without private attributes are unchanged.
     if (attributes.length > 0) body.privateAttributes = { salt: this.salt, attributes };
-    this.client = { body: JSON.stringify(body), etag, putEvent: undefined };
+    this.client = { body: JSON.stringify(body), etag, bodyBytes: undefined, putEvent: undefined };
   }
 
   /** Where the client projection stood before a change, to tell whether patches can describe it. */
   private clientState(): ClientState {
     return { flags: new Set(this.clientFlags.keys()), privateFlags: new Set(this.privateClientFlags), union: this.privateUnion, salt: this.salt };
+  }
+
+  /**
+   * The projection for `GET /api/sdk/flags`. Written as one shared Buffer, a response that
+   * isn't read holds a reference, not a copy (a string is copied per response).
+   */
+  bodyBytes(projection: Projection): Buffer {
+    projection.bodyBytes ??= Buffer.from(projection.body);
+    return projection.bodyBytes;
   }
 
   /** Projections are rebuilt on every change, so the cached event is always this revision's. */

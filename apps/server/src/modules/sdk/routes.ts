@@ -52,10 +52,10 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       },
     },
     async (request, reply) => {
-      const { projection } = resolve(delivery, request);
+      const { view, projection } = resolve(delivery, request);
       void reply.header('etag', projection.etag).header('cache-control', 'no-cache').header('vary', 'Authorization, Origin');
       if (etagMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
-      return reply.type('application/json; charset=utf-8').send(projection.body);
+      return reply.type('application/json; charset=utf-8').send(view.bodyBytes(projection));
     },
   );
 
