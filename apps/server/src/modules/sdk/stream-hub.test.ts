@@ -22,10 +22,17 @@ async function harness(options: Partial<StreamHubOptions> & { bufferCapBytes: nu
     ...options,
   });
   const responses: ServerResponse[] = [];
+  let received = 0;
   const server: Server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    responses.push(res);
-    hub.open({ res, keyId: req.headers['x-key'] as string, environment: 'production', kind: 'server', ip: req.headers['x-ip'] as string }, first());
+    received++;
+    const register = () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      responses.push(res);
+      hub.open({ res, keyId: req.headers['x-key'] as string, environment: 'production', kind: 'server', ip: req.headers['x-ip'] as string }, first());
+    };
+    // `x-late`: the handler only gets there after its client has gone, as an authentication that awaits may.
+    if (req.headers['x-late']) res.once('close', () => setImmediate(register));
+    else register();
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -51,7 +58,7 @@ async function harness(options: Partial<StreamHubOptions> & { bufferCapBytes: nu
     for (const s of sockets) s.destroy();
     server.close();
   };
-  return { hub, open, drops, rejects, responses, close };
+  return { hub, open, drops, rejects, responses, close, port, received: () => received };
 }
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -134,6 +141,19 @@ describe('StreamHub', () => {
     // A closed stream gives its place back in every count.
     h.responses[0]!.destroy();
     await once(h.responses[0]!, 'close');
+    expect(h.hub.admit('k1', 'a')).toBeNull();
+  });
+
+  it('doesn\'t count a stream whose client left before it was opened', async () => {
+    const h = await harness({ bufferCapBytes: 1024 * 1024, maxConnectionsPerIp: 1 });
+    cleanup = h.close;
+    const socket = connect(h.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /stream HTTP/1.1\r\nhost: x\r\nx-key: k1\r\nx-ip: a\r\nx-late: 1\r\n\r\n');
+    while (h.received() === 0) await new Promise((r) => setImmediate(r));
+    socket.destroy();
+    while (h.responses.length === 0) await new Promise((r) => setImmediate(r));
+    expect(h.hub.size).toBe(0);
     expect(h.hub.admit('k1', 'a')).toBeNull();
   });
 

@@ -102,6 +102,10 @@ export class StreamHub {
    * `retry` line and the `put`) through the same capped path as everything after it.
    */
   open(conn: StreamConnection, initial: readonly Buffer[]): void {
+    // Its client left while the request was handled: 'close' has fired already and would
+    // never take the stream out again, leaving a slot of every cap taken for good.
+    const socket = conn.res.socket;
+    if (conn.res.destroyed || !socket || socket.destroyed) return;
     const stream: Stream = { ...conn, address: addressKey(conn.keyId, conn.ip), drainTimer: undefined };
     let group = this.groups.get(conn.environment);
     if (!group) {
