@@ -10,6 +10,28 @@ import { parseResponse, type RawResponse } from './test-support/raw-http.js';
 import { openStream } from './test-support/sse.js';
 
 describe('logging', () => {
+  it('warns once when requests come through a proxy that TRUST_PROXY does not name', async () => {
+    const lines: string[] = [];
+    const app = await testApp({ logLevel: 'warn' }, { logger: undefined, logStream: { write: (line) => void lines.push(line) } });
+    try {
+      const api = http(app);
+      await api.get('/health/live', { key: null });
+      expect(lines.join('')).not.toContain('TRUST_PROXY');
+      for (let i = 0; i < 3; i++) await api.get('/health/live', { key: null, headers: { 'x-forwarded-for': `203.0.113.${i}` } });
+      expect(lines.filter((l) => l.includes('TRUST_PROXY is not set'))).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+    const trusted: string[] = [];
+    const behind = await testApp({ logLevel: 'warn', trustProxy: ['127.0.0.1'] }, { logger: undefined, logStream: { write: (line) => void trusted.push(line) } });
+    try {
+      await http(behind).get('/health/live', { key: null, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(trusted.join('')).not.toContain('TRUST_PROXY');
+    } finally {
+      await behind.close();
+    }
+  });
+
   it('never writes secrets: keys in headers, query strings or response bodies', async () => {
     const lines: string[] = [];
     const app = await testApp({ logLevel: 'trace' }, { logger: undefined, logStream: { write: (line) => void lines.push(line) } });

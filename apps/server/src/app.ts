@@ -157,6 +157,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(createValidatorCompiler({ storesBody: (url) => url.startsWith('/api/admin/') }));
   app.addSchema(ErrorBody);
   app.decorateRequest('clientRequestId', undefined);
+  if (config.trustProxy === false) {
+    // Behind an untrusted proxy every client has the proxy's address, so the per-IP stream
+    // caps, event limits and the auth throttle would treat all users as one: say so, once.
+    let warned = false;
+    app.addHook('onRequest', async (request) => {
+      if (warned || request.headers['x-forwarded-for'] === undefined) return;
+      warned = true;
+      request.log.warn(
+        { remoteAddress: request.ip },
+        'requests carry X-Forwarded-For but TRUST_PROXY is not set: per-IP limits count this proxy as one client; set TRUST_PROXY to the proxy\'s address',
+      );
+    });
+  }
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
     request.clientRequestId = clientRequestIdOf(request.headers);

@@ -119,3 +119,46 @@ export function cpuSeconds(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
   return ticks / 100; // USER_HZ is 100 on Linux
 }
+
+/**
+ * A worker process spoken to over IPC, and a way to wait for its next message of a type.
+ * A `failed` message or the worker's exit rejects everything still waited for.
+ */
+export class WorkerLink<In extends { type: string }, Out extends { type: string }> {
+  private readonly waiting: { type: string; resolve: (m: Out) => void; reject: (e: Error) => void }[] = [];
+
+  constructor(readonly run: ChildRun) {
+    run.process.on('message', (m: Out) => {
+      if (m.type === 'failed') {
+        for (const w of this.waiting.splice(0)) w.reject(new Error(`${run.name} failed: ${(m as unknown as { error: string }).error}`));
+        return;
+      }
+      const index = this.waiting.findIndex((w) => w.type === m.type);
+      if (index !== -1) this.waiting.splice(index, 1)[0]!.resolve(m);
+    });
+    void run.exited.then(({ code, signal }) => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`${run.name} exited (${code ?? signal}):\n${run.output()}`));
+    });
+  }
+
+  next<T extends Out>(type: T['type'], timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.run.name}: no ${type} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.push({
+        type,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+    });
+  }
+
+  send(message: In): void {
+    this.run.send(message);
+  }
+}

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres, startRedis } from '@switchboard/test-services';
 import type { BenchModule, BenchModuleContext, BenchModuleResult } from '../bench-module.js';
-import { ChildGroup, type ChildRun } from '../child-processes.js';
+import { ChildGroup, WorkerLink } from '../child-processes.js';
 import { markdownTable, textTable } from '../format.js';
 import { headerLines, integer, judge, kib, machineAtStart, percentile, targetMarkdown, targetText, type Target } from '../report-lines.js';
 import { ServerProcess } from '../server/server-process.js';
@@ -67,46 +67,6 @@ function peakResidentBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** A worker process and a way to wait for its next message of a type. */
-class Worker<In extends { type: string }, Out extends { type: string }> {
-  private readonly waiting: { type: string; resolve: (m: Out) => void; reject: (e: Error) => void }[] = [];
-
-  constructor(readonly run: ChildRun) {
-    run.process.on('message', (m: Out) => {
-      if (m.type === 'failed') {
-        for (const w of this.waiting.splice(0)) w.reject(new Error(`${run.name} failed: ${(m as unknown as { error: string }).error}`));
-        return;
-      }
-      const index = this.waiting.findIndex((w) => w.type === m.type);
-      if (index !== -1) this.waiting.splice(index, 1)[0]!.resolve(m);
-    });
-    void run.exited.then(({ code, signal }) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`${run.name} exited (${code ?? signal}):\n${run.output()}`));
-    });
-  }
-
-  next<T extends Out>(type: T['type'], timeoutMs: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.run.name}: no ${type} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.push({
-        type,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as T);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-    });
-  }
-
-  send(message: In): void {
-    this.run.send(message);
-  }
-}
-
 interface Flip {
   /** Per SDK client: seen − admin answer arrived, ms (NaN: missed). */
   latencies: number[];
@@ -151,11 +111,9 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
   let sampler: NodeJS.Timeout | undefined;
   try {
     redis = await startRedis();
-    // The server inherits this process's environment: trust X-Forwarded-For from 127.0.0.1
-    // only (the SDK clients' stand-in proxy); hogs connect from 127.0.0.2 and up.
-    process.env.TRUST_PROXY = '127.0.0.1';
-    const server = await ServerProcess.start(group, { name: 'server', database: { url: pg.url }, redisUrl: redis.url });
-    delete process.env.TRUST_PROXY;
+    // Trust X-Forwarded-For from 127.0.0.1 only (the SDK clients' stand-in proxy); hogs
+    // connect from 127.0.0.2 and up.
+    const server = await ServerProcess.start(group, { name: 'server', database: { url: pg.url }, redisUrl: redis.url, env: { TRUST_PROXY: '127.0.0.1' } });
 
     for (let i = 0; i < BIG_FLAGS; i++) {
       const variants: Record<string, unknown> = { off: {} };
@@ -200,8 +158,8 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
     }, RSS_SAMPLE_MS);
     log(`baseline: RSS ${kib(baselineRss)} KiB`);
 
-    const hogs = new Worker<ToHogWorker, FromHogWorker>(group.node('hog worker', [HOG_WORKER]));
-    const sdk: Worker<ToSdkWorker, FromSdkWorker>[] = [];
+    const hogs = new WorkerLink<ToHogWorker, FromHogWorker>(group.node('hog worker', [HOG_WORKER]));
+    const sdk: WorkerLink<ToSdkWorker, FromSdkWorker>[] = [];
     const hogSets: HogOpenedMessage[] = [];
     const results: Flip[] = [];
     let afterHogsMemory = { heapUsed: NaN, external: NaN };
@@ -224,7 +182,7 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
       log(`with ${integer(HOGS)} stalled streams: RSS ${kib(afterHogsRss)} KiB, heap ${kib(afterHogsMemory.heapUsed)} KiB, external ${kib(afterHogsMemory.external)} KiB`);
 
       const sdkStarted = monotonicMs();
-      for (let w = 0; w < SDK_WORKERS; w++) sdk.push(new Worker<ToSdkWorker, FromSdkWorker>(group.node(`sdk worker ${w + 1}`, [SDK_WORKER])));
+      for (let w = 0; w < SDK_WORKERS; w++) sdk.push(new WorkerLink<ToSdkWorker, FromSdkWorker>(group.node(`sdk worker ${w + 1}`, [SDK_WORKER])));
       const perWorker = SDK_CLIENTS / SDK_WORKERS;
       sdk.forEach((w, i) => w.send({ type: 'start', url: server.url, key, flagKey: KILL_SWITCH, count: perWorker, offset: i * perWorker, enabled: state.enabled }));
       await Promise.all(sdk.map((w) => w.next('ready', 120_000)));

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres, startRedis } from '@switchboard/test-services';
 import type { BenchModule, BenchModuleContext, BenchModuleResult } from '../bench-module.js';
-import { ChildGroup, type ChildRun } from '../child-processes.js';
+import { ChildGroup, WorkerLink } from '../child-processes.js';
 import { createFlagSpecs } from '../flag-set.js';
 import { markdownTable, textTable } from '../format.js';
 import { headerLines, integer, judge, machineAtStart, percentile, targetMarkdown, targetText, type Target } from '../report-lines.js';
@@ -80,46 +80,6 @@ interface KillSwitchRun {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A worker process and a way to wait for its next message of a type. */
-class Worker {
-  private readonly waiting: { type: string; resolve: (m: FromWorker) => void; reject: (e: Error) => void }[] = [];
-
-  constructor(readonly run: ChildRun) {
-    run.process.on('message', (m: FromWorker) => {
-      if (m.type === 'failed') {
-        for (const w of this.waiting.splice(0)) w.reject(new Error(`${run.name} failed: ${m.error}`));
-        return;
-      }
-      const index = this.waiting.findIndex((w) => w.type === m.type);
-      if (index !== -1) this.waiting.splice(index, 1)[0]!.resolve(m);
-    });
-    void run.exited.then(({ code, signal }) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`${run.name} exited (${code ?? signal}):\n${run.output()}`));
-    });
-  }
-
-  next<T extends FromWorker>(type: T['type'], timeoutMs: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.run.name}: no ${type} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.push({
-        type,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as T);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-    });
-  }
-
-  send(message: ToWorker): void {
-    this.run.send(message);
-  }
-}
-
 function openFilesLimit(): string {
   try {
     const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
@@ -152,10 +112,10 @@ async function runMode(
 ): Promise<ModeRun> {
   const log = (line: string) => console.log(`  ${line}`);
   const perWorker = CLIENTS / WORKERS;
-  const workers: Worker[] = [];
+  const workers: WorkerLink<ToWorker, FromWorker>[] = [];
   const started = monotonicMs();
   try {
-    for (let w = 0; w < WORKERS; w++) workers.push(new Worker(group.node(`${mode} client worker ${w + 1}`, [WORKER])));
+    for (let w = 0; w < WORKERS; w++) workers.push(new WorkerLink<ToWorker, FromWorker>(group.node(`${mode} client worker ${w + 1}`, [WORKER])));
     workers.forEach((w, i) =>
       w.send({ type: 'start', mode, urls: [a.url, b.url], key, flagKey: KILL_SWITCH, clients: perWorker, offset: i * perWorker, enabled: state.enabled }),
     );
@@ -210,8 +170,10 @@ async function measure(context: BenchModuleContext): Promise<KillSwitchRun> {
   let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   try {
     redis = await startRedis();
-    const a = await ServerProcess.start(group, { name: 'server A', database: { url: pg.url }, redisUrl: redis.url });
-    const b = await ServerProcess.start(group, { name: 'server B', database: { url: pg.url }, redisUrl: redis.url });
+    // 1,000 clients from one loopback address stand for 1,000 hosts: lift the per-address stream cap.
+    const env = { SSE_MAX_CONNECTIONS_PER_IP: String(CLIENTS) };
+    const a = await ServerProcess.start(group, { name: 'server A', database: { url: pg.url }, redisUrl: redis.url, env });
+    const b = await ServerProcess.start(group, { name: 'server B', database: { url: pg.url }, redisUrl: redis.url, env });
     await a.admin.createFlags(createFlagSpecs(FLAG_COUNT), ENVIRONMENT);
     const versions = await a.admin.createFlags([{ kind: 'plain', key: KILL_SWITCH, on: true }], ENVIRONMENT);
     const key = await a.admin.createKey('server', ENVIRONMENT);

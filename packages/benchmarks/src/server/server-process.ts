@@ -33,6 +33,8 @@ export interface ServerStartOptions {
   /** CPUs for `taskset -c`, e.g. "0". */
   cpus?: string;
   startTimeoutMs?: number;
+  /** More environment variables (limits, TRUST_PROXY), as a deployment would set them. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -64,6 +66,7 @@ export class ServerProcess {
         REDIS_URL: options.redisUrl ?? '',
         NODE_ENV: 'production',
         ...db,
+        ...options.env,
       },
     });
     const server = new ServerProcess(run, `http://127.0.0.1:${port}`);
