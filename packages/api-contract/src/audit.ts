@@ -1,0 +1,69 @@
+/** The audit log: who changed what, when. */
+import { Type, type Static } from 'typebox';
+import { Key, Timestamp, ref } from './common.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description ? { description } : {});
+
+export const AuditEvent = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1 }),
+    at: Timestamp(),
+    actor: Type.String({ description: 'who: an admin key\'s name, or the admin token', examples: ['alice (admin key)'] }),
+    keyId: Nullable(Type.String(), 'the admin key used; null for the admin token'),
+    action: Type.String({ examples: ['config.kill'] }),
+    flagKey: Nullable(Type.String()),
+    environment: Nullable(Type.String()),
+    subject: Nullable(Type.String(), 'another subject of the action: a segment key, an API key id…'),
+    revision: Nullable(Type.Integer(), 'the environment\'s revision after this change, when it changed one'),
+    before: Type.Unknown({ description: 'the resource before the change (null for a create)' }),
+    after: Type.Unknown({ description: 'the resource after the change (null for a delete)' }),
+    requestId: Nullable(Type.String()),
+    clientRequestId: Nullable(Type.String(), 'the caller\'s own X-Request-Id, kept apart from ours'),
+  },
+  {
+    $id: 'AuditEvent',
+    additionalProperties: false,
+    examples: [
+      {
+        id: 5120,
+        at: '2026-03-14T09:26:53.589Z',
+        actor: 'alice (admin key)',
+        keyId: '0b7d4f3e-6a21-4c8e-9f57-3d2a1c5e8b90',
+        action: 'config.kill',
+        flagKey: 'new-checkout',
+        environment: 'production',
+        subject: null,
+        revision: 129,
+        before: { enabled: true },
+        after: { enabled: false },
+        requestId: '5f0c7a8e-2d4b-4d0e-9a57-0b6f7c1e2a93',
+        clientRequestId: null,
+      },
+    ],
+  },
+);
+export type AuditEvent = Static<typeof AuditEvent>;
+
+export const AuditPage = Type.Object(
+  {
+    events: Type.Array(ref(AuditEvent), { description: 'newest first' }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last one', examples: ['5071'] }),
+  },
+  { $id: 'AuditPage', additionalProperties: false },
+);
+export type AuditPage = Static<typeof AuditPage>;
+
+export const AuditQuery = Type.Object(
+  {
+    flag: Type.Optional(Key),
+    environment: Type.Optional(Key),
+    action: Type.Optional(Type.String({ pattern: '^[a-z.-]{1,64}$' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601, inclusive' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601, inclusive' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuery>;

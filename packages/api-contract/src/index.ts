@@ -1,0 +1,62 @@
+/**
+ * Switchboard's HTTP contract, written once: the TypeBox schemas of every admin and SDK
+ * request and response, and their static types. The server validates and documents
+ * with them; clients import the types. No Node, DOM or Fastify APIs.
+ */
+export {
+  Attribute,
+  ErrorBody,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  KEY_PATTERN,
+  Key,
+  NoBody,
+  Timestamp,
+  Version,
+  errorResponses,
+  ref,
+} from './common.js';
+export {
+  Condition,
+  ConfigParams,
+  ConfigVersion,
+  ConfigVersionList,
+  ConfigVersionsQuery,
+  CreateFlagBody,
+  Flag,
+  FlagConfig,
+  FlagConfigList,
+  FlagList,
+  FlagListQuery,
+  FlagParams,
+  FlagSummary,
+  FlagType,
+  PatchConfigBody,
+  Prerequisite,
+  PutConfigBody,
+  RestoreBody,
+  RolloutBody,
+  Rule,
+  Serve,
+  UpdateFlagBody,
+  Variants,
+} from './flags.js';
+export { CreateSegmentBody, Segment, SegmentList, SegmentParams, UpdateSegmentBody } from './segments.js';
+export { CreateEnvironmentBody, Environment, EnvironmentList, EnvironmentParams, RenameEnvironmentBody } from './environments.js';
+export { ApiKey, ApiKeyCreated, ApiKeyKind, ApiKeyList, ApiKeyListQuery, ApiKeyParams, CreateApiKeyBody } from './api-keys.js';
+export { AuditEvent, AuditPage, AuditQuery } from './audit.js';
+export {
+  EVENT_INGEST_LIMITS,
+  EvaluationMetrics,
+  EvaluationSummary,
+  EventMetrics,
+  EventStats,
+  EventsAccepted,
+  EventsBody,
+  EventsQuery,
+  MetricsQuery,
+  TrackedEvent,
+} from './events.js';
+export { Liveness, Readiness } from './health.js';
+export { EventStream, Snapshot, SnapshotHeaders } from './sdk.js';
+export { NAMED_SCHEMAS } from './named.js';
