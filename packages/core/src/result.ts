@@ -11,7 +11,11 @@ export type Reason =
   | 'PREREQUISITE_FAILED'
   | 'ERROR';
 
-export type ErrorCode = 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'PARSE_ERROR' | 'GENERAL';
+/**
+ * `PROVIDER_NOT_READY`: an SDK was asked before it had any snapshot (`evaluate` itself
+ * never returns it).
+ */
+export type ErrorCode = 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'PARSE_ERROR' | 'PROVIDER_NOT_READY' | 'GENERAL';
 
 export interface EvaluationResult<T> {
   value: T;

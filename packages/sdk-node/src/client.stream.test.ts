@@ -174,8 +174,8 @@ describe.each([
       expect(client.source).toBe('server');
     });
 
-    it('treats a stream silent past streamIdleTimeout as dead, while heartbeats keep one alive', async () => {
-      const quiet = await setup({}, { streamIdleTimeout: 150 });
+    it('treats a stream silent past idleTimeout as dead, while heartbeats keep one alive (streamIdleTimeout: the deprecated name)', async () => {
+      const quiet = await setup({}, { idleTimeout: 150 });
       await quiet.client.ready(2_000);
       quiet.server.silent = true; // the next connections send nothing at all
       await until(() => quiet.server.requests.stream >= 3, 3_000, 'idle reconnects');
@@ -232,7 +232,7 @@ describe.each([
     });
 
     it('polls alongside while a stream connects but never delivers', async () => {
-      const { server, client } = await setup({}, { pollInterval: 100, streamIdleTimeout: 60_000 });
+      const { server, client } = await setup({}, { pollInterval: 100, idleTimeout: 60_000 });
       server.withholdPut = true;
       server.overrides.stream = { status: 503 };
       await until(() => server.requests.stream >= 1);

@@ -9,22 +9,15 @@ import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { createFileStore, type SnapshotStore } from './persistence.js';
-import { applyPatch, checkSnapshot, diffSnapshots, type Patch } from './snapshot-payloads.js';
+import { checkSnapshot, diffSnapshots, patchSnapshot, type Patch } from './snapshot-payloads.js';
 import { StreamSource } from './delivery/stream.js';
 import { Poller } from './delivery/poller.js';
 import type { Failure } from './delivery/http.js';
 import { EventRecorder } from './events/recorder.js';
 import type { TrackedEvent } from '@switchboard/core';
+import { delivered, keyKind, lost, notReady, notReadyResult, placeholder, rolloutFlags, type ClientStatus, type SnapshotSource } from '@switchboard/sdk-client';
 
-/**
- * `initializing`: no snapshot yet (evaluations return defaults or the bootstrap).
- * `ready`: serving a current snapshot. `stale`: serving the last known snapshot while the
- * server is unreachable. `closed`: after `close()`; evaluation still answers.
- */
-export type ClientStatus = 'initializing' | 'ready' | 'stale' | 'closed';
-
-/** Where the snapshot being served came from. */
-export type SnapshotSource = 'none' | 'bootstrap' | 'persisted' | 'server';
+export type { ClientStatus, SnapshotSource };
 
 export interface ClientEvents {
   /** The first snapshot is being served (from the server, or a fallback when it is unreachable). */
@@ -46,8 +39,6 @@ export type UserOrContext = string | EvaluationContext | undefined;
 /** `value('limit', ctx, 10)` is a number, not the literal type 10. */
 export type Widen<T> = T extends boolean ? boolean : T extends string ? string : T extends number ? number : T;
 
-/** Variants of at most this many rolling-out flags are attached to a tracked event. */
-const MAX_TRACKED_VARIANTS = 50;
 /** Snapshot writes are coalesced over this window, ms. */
 const PERSIST_DELAY = 1_000;
 /** `close()` waits at most this long for the last event flush and snapshot write, ms. */
@@ -67,24 +58,7 @@ function emptySnapshot(): Snapshot {
   return { schemaVersion: 1, environment: '', revision: -1, flags: {}, segments: {} };
 }
 
-function placeholderFor(flag: Flag | undefined): FlagValue {
-  switch (flag?.type) {
-    case 'boolean':
-      return false;
-    case 'string':
-      return '';
-    case 'number':
-      return 0;
-    default:
-      return null;
-  }
-}
-
-function hasRollout(flag: Flag): boolean {
-  if (typeof flag !== 'object' || flag === null) return false;
-  const isRollout = (s: unknown): boolean => typeof s === 'object' && s !== null && 'rollout' in s;
-  return isRollout(flag.fallthrough) || (Array.isArray(flag.rules) && flag.rules.some((r) => typeof r === 'object' && r !== null && isRollout(r.serve)));
-}
+const placeholderFor = (flag: Flag | undefined): FlagValue => placeholder(flag?.type);
 
 export class SwitchboardClient {
   private snapshot: Snapshot;
@@ -138,6 +112,14 @@ export class SwitchboardClient {
       this.statusValue = 'ready';
       this.persistedLoad = Promise.resolve();
       queueMicrotask(() => this.emitter.emit('ready'));
+      return;
+    }
+    if (keyKind(this.o.key) === 'client') {
+      // A client key is served the client projection (client-side flags only): every other
+      // flag would silently answer its default. Refused before any request.
+      this.refused = new SwitchboardError('WRONG_KEY_KIND', 'the key is a client key (sb_client_…); the Node SDK needs a server key (sb_server_…) for this environment');
+      this.persistedLoad = Promise.resolve();
+      queueMicrotask(() => this.reportError(this.refused!));
       return;
     }
     if (this.o.events !== false) {
@@ -202,6 +184,7 @@ export class SwitchboardClient {
 
   /** Whether a boolean flag is on for this user; `false` on any error. Never throws. */
   isEnabled(flag: string, user?: UserOrContext): boolean {
+    if (this.notReady()) return false;
     const result = evaluate(this.snapshot, flag, this.context(user), false);
     this.recorder?.count(flag, result.variant);
     return result.value === true;
@@ -212,6 +195,7 @@ export class SwitchboardClient {
    * on any error. Never throws.
    */
   value<T extends FlagValue>(flag: string, user: UserOrContext, defaultValue: T): Widen<T> {
+    if (this.notReady()) return defaultValue as Widen<T>;
     const result = evaluate<FlagValue>(this.snapshot, flag, this.context(user), defaultValue);
     this.recorder?.count(flag, result.variant);
     return result.value as Widen<T>;
@@ -224,6 +208,7 @@ export class SwitchboardClient {
   variant<T extends FlagValue>(flag: string, user: UserOrContext, defaultValue: T): VariantResult<Widen<T>>;
   variant(flag: string, user?: UserOrContext): VariantResult;
   variant(flag: string, user?: UserOrContext, defaultValue?: FlagValue): VariantResult {
+    if (this.notReady()) return notReadyResult<FlagValue | undefined>(defaultValue);
     const ctx = this.context(user);
     let result: VariantResult;
     if (defaultValue !== undefined) {
@@ -236,6 +221,14 @@ export class SwitchboardClient {
     }
     this.recorder?.count(flag, result.variant);
     return result;
+  }
+
+  /**
+   * No snapshot yet: evaluations answer the default with `PROVIDER_NOT_READY` and are not
+   * counted (they say nothing about the flag).
+   */
+  private notReady(): boolean {
+    return this.sourceValue === 'none' && notReady(this.statusValue, 'none');
   }
 
   private context(user: UserOrContext): EvaluationContext {
@@ -284,7 +277,7 @@ export class SwitchboardClient {
   }
 
   private rolloutVariants(ctx: EvaluationContext): Record<string, string> | undefined {
-    this.rolloutFlags ??= Object.keys(this.snapshot.flags).filter((k) => hasRollout(this.snapshot.flags[k]!)).slice(0, MAX_TRACKED_VARIANTS);
+    this.rolloutFlags ??= rolloutFlags(this.snapshot.flags);
     if (this.rolloutFlags.length === 0) return undefined;
     let out: Record<string, string> | undefined;
     for (const key of this.rolloutFlags) {
@@ -331,7 +324,8 @@ export class SwitchboardClient {
    * Resolves once a snapshot is being served: the server's, or — when the server can't
    * be reached (a failed attempt, or `timeout` elapsing) — the persisted or bootstrap
    * one. Rejects within `timeout` otherwise (code `TIMEOUT`), at once when the key is
-   * refused and there is nothing to fall back on (`UNAUTHORIZED`), or on close (`CLOSED`).
+   * refused and there is nothing to fall back on (`UNAUTHORIZED`), at once when the key
+   * is a client key (`WRONG_KEY_KIND`: a server key is needed), or on close (`CLOSED`).
    * The client keeps trying after a rejection and serves defaults meanwhile.
    */
   ready(timeout: number = this.o.timeout): Promise<void> {
@@ -408,7 +402,8 @@ export class SwitchboardClient {
 
   private receivePatch(patch: Patch): void {
     if (this.statusValue === 'closed' || this.sourceValue !== 'server') return;
-    const changed = applyPatch(this.snapshot, patch);
+    const { next, changed } = patchSnapshot(this.snapshot, patch);
+    this.snapshot = next;
     if (changed.length === 0) return;
     this.rolloutFlags = undefined;
     this.schedulePersist();
@@ -418,14 +413,11 @@ export class SwitchboardClient {
   /** A delivery succeeded: leave `initializing` or `stale`. */
   private connected(): void {
     if (this.sourceValue !== 'server') return;
-    if (this.statusValue === 'initializing') {
-      this.statusValue = 'ready';
-      this.settleWaiters();
-      this.emitter.emit('ready');
-    } else if (this.statusValue === 'stale') {
-      this.statusValue = 'ready';
-      this.emitter.emit('recovered');
-    }
+    const event = delivered(this.statusValue);
+    if (event === undefined) return;
+    this.statusValue = 'ready';
+    if (event === 'ready') this.settleWaiters();
+    this.emitter.emit(event);
   }
 
   private failed(failure: Failure): void {
@@ -436,7 +428,7 @@ export class SwitchboardClient {
     if (routine) this.o.logger.info(error.message);
     else this.reportError(error);
     if (this.streamUp || this.pollUp) return;
-    if (this.statusValue === 'ready') {
+    if (lost(this.statusValue, false) === 'stale') {
       this.statusValue = 'stale';
       this.emitter.emit('stale', error);
     } else if (this.statusValue === 'initializing') {
@@ -451,15 +443,13 @@ export class SwitchboardClient {
 
   /** While initializing and unreachable: serve the persisted or bootstrap snapshot, if any. */
   private adoptFallback(): void {
-    if (this.statusValue !== 'initializing') return;
     const persisted = this.persisted;
     const bootstrap = this.sourceValue === 'bootstrap' ? this.snapshot : undefined;
+    if (lost(this.statusValue, persisted !== undefined || bootstrap !== undefined) !== 'fallback') return;
     if (persisted !== undefined && (bootstrap === undefined || persisted.revision >= bootstrap.revision)) {
       this.snapshot = persisted;
       this.sourceValue = 'persisted';
       this.rolloutFlags = undefined;
-    } else if (bootstrap === undefined) {
-      return;
     }
     this.o.logger.warn(`server unreachable; serving the ${this.sourceValue} snapshot (revision ${this.snapshot.revision})`);
     this.statusValue = 'stale';

@@ -6,13 +6,15 @@
 export type SwitchboardErrorCode =
   /** 401/403: the key is wrong or revoked; the client backs off for minutes. */
   | 'UNAUTHORIZED'
+  /** A client key was given: the Node SDK needs a server key (it never connects with this one). */
+  | 'WRONG_KEY_KIND'
   /** Any other unexpected HTTP status. */
   | 'HTTP_STATUS'
   /** Connection refused, reset, DNS, TLS… */
   | 'NETWORK'
   /** A request or `ready()` ran past its timeout. */
   | 'TIMEOUT'
-  /** The stream went silent past `streamIdleTimeout`. */
+  /** The stream went silent past `idleTimeout`. */
   | 'STREAM_IDLE'
   /** The server sent something that isn't a valid snapshot or patch. */
   | 'MALFORMED'

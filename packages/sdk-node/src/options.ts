@@ -3,6 +3,7 @@
  * option table is this file in prose; keep them together.
  */
 import type { Snapshot } from '@switchboard/core';
+import { REFUSED_DELAY } from '@switchboard/sdk-client';
 import { createSystemClock, type Clock } from './clock.js';
 import type { BackoffSettings } from './delivery/backoff.js';
 import type { SnapshotStore } from './persistence.js';
@@ -53,7 +54,9 @@ export interface ClientOptions {
   store?: SnapshotStore;
   /** Request timeout (connect, headers, poll body, event upload), ms. Default 10 000. */
   timeout?: number;
-  /** A stream silent this long (heartbeats count) is dead, ms. Default 60 000. */
+  /** A stream silent this long (heartbeats count) is dead and reconnected, ms. Default 60 000. */
+  idleTimeout?: number;
+  /** @deprecated Renamed `idleTimeout` (the browser SDK's name); this name goes in the next release. */
   streamIdleTimeout?: number;
   /** Reconnect delays. */
   backoff?: BackoffOptions;
@@ -81,7 +84,7 @@ export interface ResolvedOptions {
   persistPath: string | undefined;
   store: SnapshotStore | undefined;
   timeout: number;
-  streamIdleTimeout: number;
+  idleTimeout: number;
   backoff: BackoffSettings & { refused: number };
   events: Required<EventOptions> | false;
   logger: Logger;
@@ -96,8 +99,10 @@ export const DEFAULTS = {
   stream: true,
   pollInterval: 30_000,
   timeout: 10_000,
+  idleTimeout: 60_000,
+  /** @deprecated Renamed `idleTimeout`. */
   streamIdleTimeout: 60_000,
-  backoff: { initial: 1_000, max: 30_000, resetAfter: 60_000, refused: 300_000 },
+  backoff: { initial: 1_000, max: 30_000, resetAfter: 60_000, refused: REFUSED_DELAY },
   events: { flushInterval: 10_000, maxBatch: 1_000, maxQueue: 10_000 },
 } as const;
 
@@ -176,7 +181,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     persistPath: options.persistPath,
     store: options.store,
     timeout: positive('timeout', options.timeout, DEFAULTS.timeout),
-    streamIdleTimeout: positive('streamIdleTimeout', options.streamIdleTimeout, DEFAULTS.streamIdleTimeout),
+    idleTimeout: positive(options.idleTimeout === undefined && options.streamIdleTimeout !== undefined ? 'streamIdleTimeout' : 'idleTimeout', options.idleTimeout ?? options.streamIdleTimeout, DEFAULTS.idleTimeout),
     backoff,
     events,
     logger: options.logger ?? createConsoleLogger(),

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '@switchboard/core';
-import { applyPatch, checkPatch, checkSnapshot, diffSnapshots } from './snapshot-payloads.js';
+import type { Snapshot } from '@switchboard/core';
+import { checkPatch, checkSnapshot, diffSnapshots, patchSnapshot, type Patch } from './snapshot-payloads.js';
+
+/** Applies patches in turn to a snapshot held in `ref`, returning each patch's changed keys. */
+const patcher = (s: Snapshot) => {
+  const ref = { s };
+  const apply = (patch: Patch): string[] => {
+    const { next, changed } = patchSnapshot(ref.s, patch);
+    ref.s = next;
+    return changed;
+  };
+  return { ref, apply };
+};
 import { booleanFlag, snapshotOf } from './test-support/fixtures.js';
 
 describe('checkSnapshot', () => {
@@ -43,9 +55,10 @@ describe('checkSnapshot', () => {
     const checked = checkSnapshot(doc);
     if (typeof checked === 'string') throw new Error(checked);
     expect(Object.keys(checked.flags)).toEqual(['__proto__']);
-    const patched = applyPatch(checked, { revision: 2, key: '__proto__', flag: null });
-    expect(patched).toEqual(['__proto__']);
-    expect(Object.keys(checked.flags)).toEqual([]);
+    const { next, changed } = patchSnapshot(checked, { revision: 2, key: '__proto__', flag: null });
+    expect(changed).toEqual(['__proto__']);
+    expect(Object.keys(next.flags)).toEqual([]);
+    expect(Object.keys(checked.flags)).toEqual(['__proto__']);
   });
 
   it.each([
@@ -116,48 +129,53 @@ describe('checkPatch', () => {
   });
 });
 
-describe('applyPatch', () => {
-  it('upserts a newer version, and ignores an equal or older one', () => {
+describe('patchSnapshot', () => {
+  it('upserts a newer version into a new snapshot, and ignores an equal or older one', () => {
     const s = snapshotOf(5, booleanFlag('a', { version: 3 }));
-    expect(applyPatch(s, { revision: 6, key: 'a', flag: booleanFlag('a', { version: 3, enabled: false }) })).toEqual([]);
+    const { ref, apply } = patcher(s);
+    expect(apply({ revision: 6, key: 'a', flag: booleanFlag('a', { version: 3, enabled: false }) })).toEqual([]);
+    expect(apply({ revision: 6, key: 'a', flag: booleanFlag('a', { version: 2, enabled: false }) })).toEqual([]);
+    expect(apply({ revision: 7, key: 'a', flag: booleanFlag('a', { version: 4, enabled: false }) })).toEqual(['a']);
+    expect(ref.s.flags.a!.enabled).toBe(false);
+    expect(ref.s.revision).toBe(7);
+    // The snapshot the patches started from is never mutated: others may hold it.
     expect(s.flags.a!.enabled).toBe(true);
-    expect(applyPatch(s, { revision: 6, key: 'a', flag: booleanFlag('a', { version: 2, enabled: false }) })).toEqual([]);
-    expect(applyPatch(s, { revision: 7, key: 'a', flag: booleanFlag('a', { version: 4, enabled: false }) })).toEqual(['a']);
-    expect(s.flags.a!.enabled).toBe(false);
-    expect(s.revision).toBe(7);
+    expect(s.revision).toBe(5);
   });
 
   it('ignores a patch older than the snapshot, and applies several patches of one revision', () => {
-    const s = snapshotOf(5, booleanFlag('a'), booleanFlag('b'));
-    expect(applyPatch(s, { revision: 4, key: 'a', flag: booleanFlag('a', { version: 9 }) })).toEqual([]);
-    expect(applyPatch(s, { revision: 6, key: 'a', flag: booleanFlag('a', { version: 2 }) })).toEqual(['a']);
-    expect(applyPatch(s, { revision: 6, key: 'b', flag: null })).toEqual(['b']);
-    expect(Object.keys(s.flags)).toEqual(['a']);
+    const { ref, apply } = patcher(snapshotOf(5, booleanFlag('a'), booleanFlag('b')));
+    expect(apply({ revision: 4, key: 'a', flag: booleanFlag('a', { version: 9 }) })).toEqual([]);
+    expect(apply({ revision: 6, key: 'a', flag: booleanFlag('a', { version: 2 }) })).toEqual(['a']);
+    expect(apply({ revision: 6, key: 'b', flag: null })).toEqual(['b']);
+    expect(Object.keys(ref.s.flags)).toEqual(['a']);
   });
 
   it('adds a new flag whatever its version, and reports dependents through prerequisites', () => {
     const child = booleanFlag('child', { prerequisites: [{ flag: 'parent', variant: 'on' }] });
     const grandchild = booleanFlag('grandchild', { prerequisites: [{ flag: 'child', variant: 'on' }] });
-    const s = snapshotOf(1, child, grandchild);
-    expect(applyPatch(s, { revision: 2, key: 'parent', flag: booleanFlag('parent') }).sort()).toEqual(['child', 'grandchild', 'parent']);
+    const { apply } = patcher(snapshotOf(1, child, grandchild));
+    expect(apply({ revision: 2, key: 'parent', flag: booleanFlag('parent') }).sort()).toEqual(['child', 'grandchild', 'parent']);
   });
 
   it('finds dependents that earlier patches added, removed or gave prerequisites', () => {
-    const s = snapshotOf(1, booleanFlag('parent'), booleanFlag('plain'));
-    // Nothing depends on anything yet (and that answer is remembered for this snapshot).
-    expect(applyPatch(s, { revision: 2, key: 'parent', flag: booleanFlag('parent', { version: 2 }) })).toEqual(['parent']);
-    applyPatch(s, { revision: 3, key: 'plain', flag: booleanFlag('plain', { version: 2, prerequisites: [{ flag: 'parent', variant: 'on' }] }) });
-    expect(applyPatch(s, { revision: 4, key: 'parent', flag: booleanFlag('parent', { version: 3 }) }).sort()).toEqual(['parent', 'plain']);
-    applyPatch(s, { revision: 5, key: 'plain', flag: null });
-    expect(applyPatch(s, { revision: 6, key: 'parent', flag: booleanFlag('parent', { version: 4 }) })).toEqual(['parent']);
+    const { apply } = patcher(snapshotOf(1, booleanFlag('parent'), booleanFlag('plain')));
+    // Nothing depends on anything yet (and that answer is carried to the next snapshots).
+    expect(apply({ revision: 2, key: 'parent', flag: booleanFlag('parent', { version: 2 }) })).toEqual(['parent']);
+    apply({ revision: 3, key: 'plain', flag: booleanFlag('plain', { version: 2, prerequisites: [{ flag: 'parent', variant: 'on' }] }) });
+    expect(apply({ revision: 4, key: 'parent', flag: booleanFlag('parent', { version: 3 }) }).sort()).toEqual(['parent', 'plain']);
+    apply({ revision: 5, key: 'plain', flag: null });
+    expect(apply({ revision: 6, key: 'parent', flag: booleanFlag('parent', { version: 4 }) })).toEqual(['parent']);
   });
 
   it('merges segments carried by a patch and reports flags that use them', () => {
     const user = booleanFlag('uses', { rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] });
-    const s = snapshotOf(1, user, booleanFlag('other'));
-    const changed = applyPatch(s, { revision: 2, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } });
+    const { ref, apply } = patcher(snapshotOf(1, user, booleanFlag('other')));
+    const changed = apply({ revision: 2, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } });
     expect(changed.sort()).toEqual(['other', 'uses']);
-    expect(s.segments!.beta!.included).toEqual(['u1']);
+    expect(ref.s.segments!.beta!.included).toEqual(['u1']);
+    // The same segment again changes nothing.
+    expect(apply({ revision: 3, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } })).toEqual([]);
   });
 });
 

@@ -9,15 +9,9 @@
  * below, persistence through `JSON.stringify`).
  */
 import { SCHEMA_VERSION, compileFlag, compileFlags, type Flag, type Segment, type Snapshot } from '@switchboard/core';
+import { applyPatch, type Patch } from '@switchboard/sdk-client';
 
-export interface Patch {
-  revision: number;
-  key: string;
-  /** `null` when the flag was deleted. */
-  flag: Flag | null;
-  /** Segments the flag needs (client projections send them); merged when present. */
-  segments?: Record<string, Segment | null>;
-}
+export type { Patch };
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -154,46 +148,29 @@ export function checkPatch(doc: unknown): Patch | string {
   return patch;
 }
 
+const own = <T>(table: Record<string, T> | undefined, key: string): T | undefined =>
+  table !== undefined && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+
 /**
- * Applies a patch in place. A patch older than the snapshot's revision is ignored; an
- * upsert applies only when the flag is new or its version is higher than the one held.
- * Several patches of one change share a revision, so an equal revision still applies.
- * Returns the flag keys whose definition changed (empty when nothing did).
+ * The snapshot after a patch (`next`: a new one, by @switchboard/sdk-client's rules; the
+ * one given is never mutated) and the flag keys whose definition changed, prerequisite
+ * and segment dependents included (empty when nothing did).
  */
-export function applyPatch(snapshot: Snapshot, patch: Patch): string[] {
-  if (patch.revision < snapshot.revision) return [];
+export function patchSnapshot(snapshot: Snapshot, patch: Patch): { next: Snapshot; changed: string[] } {
+  const next = applyPatch(snapshot, patch);
+  if (next === snapshot) return { next, changed: [] };
   const changed: string[] = [];
-  const flags = snapshot.flags;
-  const held = Object.prototype.hasOwnProperty.call(flags, patch.key) ? flags[patch.key] : undefined;
-  if (hasPrerequisites(held) || hasPrerequisites(patch.flag)) prerequisiteHolders.delete(snapshot);
-  if (patch.flag === null) {
-    if (held !== undefined) {
-      delete flags[patch.key];
-      changed.push(patch.key);
-    }
-  } else if (held === undefined || patch.flag.version > held.version) {
-    flags[patch.key] = patch.flag;
-    changed.push(patch.key);
-  }
+  const before = own(snapshot.flags, patch.key);
+  const after = own(next.flags, patch.key);
+  if (before !== after) changed.push(patch.key);
+  // The flags holding prerequisites stay the same unless this flag gains or loses some.
+  const holders = prerequisiteHolders.get(snapshot);
+  if (holders !== undefined && !hasPrerequisites(before) && !hasPrerequisites(after)) prerequisiteHolders.set(next, holders);
   if (patch.segments) {
-    const segments = (snapshot.segments ??= Object.create(null) as Record<string, Segment>);
-    const touched: string[] = [];
-    for (const key of Object.keys(patch.segments)) {
-      const s = patch.segments[key];
-      if (s === null || s === undefined) {
-        if (Object.prototype.hasOwnProperty.call(segments, key)) {
-          delete segments[key];
-          touched.push(key);
-        }
-      } else if (JSON.stringify(segments[key]) !== JSON.stringify(s)) {
-        segments[key] = s;
-        touched.push(key);
-      }
-    }
-    if (touched.length > 0) changed.push(...flagsUsingSegments(snapshot, new Set(touched)));
+    const touched = Object.keys(patch.segments).filter((key) => JSON.stringify(own(snapshot.segments, key)) !== JSON.stringify(own(next.segments, key)));
+    if (touched.length > 0) changed.push(...flagsUsingSegments(next, new Set(touched)));
   }
-  snapshot.revision = Math.max(snapshot.revision, patch.revision);
-  return withDependents(snapshot, changed);
+  return { next, changed: withDependents(next, changed) };
 }
 
 /** Keys of flags whose evaluation may differ between two snapshots. */
@@ -248,11 +225,9 @@ function hasPrerequisites(flag: unknown): boolean {
   return isObject(flag) && Array.isArray(flag.prerequisites) && flag.prerequisites.length > 0;
 }
 
-// Keys of the flags that have prerequisites, per snapshot. Finding a change's dependents
-// runs on every patch, and walking every flag of a 1,000-flag snapshot for it cost tens
-// of microseconds per patch and client, which dominated kill-switch latency with many
-// clients in one process. Most snapshots have no prerequisites at all. A WeakMap keeps
-// nothing a caller can see; applyPatch drops the entry when a patch could change it.
+// Keys of the flags that have prerequisites, per snapshot: finding a change's dependents
+// runs on every patch, and most snapshots have none. Carried to the patched snapshot
+// when the patch can't change it.
 const prerequisiteHolders = new WeakMap<Snapshot, string[]>();
 
 function holdersOf(snapshot: Snapshot): string[] {

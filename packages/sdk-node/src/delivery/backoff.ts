@@ -1,8 +1,9 @@
 /**
- * Reconnect delays: exponential from `initial` (or the server's `retry:`), doubling to
- * `max`, with up to 50 % subtractive jitter so a fleet of clients doesn't reconnect in
- * step. A connection that stayed healthy for `resetAfter` starts the sequence over.
+ * Reconnect delays: the rule (exponential from `initial` or the server's `retry:` to
+ * `max`, subtractive jitter) is @switchboard/sdk-client's; this holds one connection's
+ * place in the sequence. A connection that stayed healthy for `resetAfter` starts it over.
  */
+import { MIN_RETRY, jitter as jittered, retryDelay } from '@switchboard/sdk-client';
 
 export interface BackoffSettings {
   /** First delay, ms. */
@@ -12,9 +13,6 @@ export interface BackoffSettings {
   /** A connection healthy this long resets the sequence, ms. */
   resetAfter: number;
 }
-
-/** Smallest base a server `retry:` may set, so `retry: 0` can't make a tight loop. */
-export const MIN_RETRY_MS = 100;
 
 export class Backoff {
   private base: number;
@@ -30,7 +28,7 @@ export class Backoff {
 
   /** The server's `retry:` field replaces the base delay (clamped to [100 ms, max]). */
   setBase(ms: number): void {
-    this.base = Math.min(Math.max(ms, MIN_RETRY_MS), this.settings.max);
+    this.base = Math.min(Math.max(ms, MIN_RETRY), this.settings.max);
   }
 
   /** The connection is delivering (first event received) at `now`. */
@@ -42,10 +40,7 @@ export class Backoff {
   next(now: number): number {
     if (this.healthySince !== undefined && now - this.healthySince >= this.settings.resetAfter) this.attempts = 0;
     this.healthySince = undefined;
-    const exp = Math.min(this.attempts, 30);
-    this.attempts++;
-    const delay = Math.min(this.settings.max, this.base * 2 ** exp);
-    return jitter(delay, this.random);
+    return Math.round(retryDelay(this.base, this.attempts++, this.settings.max, this.random));
   }
 
   /** Consecutive failures since the last reset. */
@@ -54,7 +49,7 @@ export class Backoff {
   }
 }
 
-/** Subtractive jitter: a delay in [d/2, d]. */
+/** Subtractive jitter, in whole ms: a delay in [d/2, d]. */
 export function jitter(delay: number, random: () => number): number {
-  return Math.round(delay - (delay / 2) * random());
+  return Math.round(jittered(delay, random));
 }

@@ -220,7 +220,7 @@ export class StreamSource {
 
   /** Parsing and the idle watchdog for one open stream, whichever transport reads it. */
   private reading(controller: AbortController): Reading {
-    const { clock, streamIdleTimeout } = this.options;
+    const { clock, idleTimeout } = this.options;
     let malformed: string | undefined;
     const parser = new SseParser(
       {
@@ -239,14 +239,14 @@ export class StreamSource {
     const arm = (ms: number): void => {
       watchdog = clock.setTimeout(() => {
         const idle = clock.now() - lastActivity;
-        if (idle >= streamIdleTimeout) {
-          controller.abort(new SwitchboardError('STREAM_IDLE', `${WHAT}: silent for ${streamIdleTimeout} ms`));
+        if (idle >= idleTimeout) {
+          controller.abort(new SwitchboardError('STREAM_IDLE', `${WHAT}: silent for ${idleTimeout} ms`));
         } else {
-          arm(streamIdleTimeout - idle);
+          arm(idleTimeout - idle);
         }
       }, ms);
     };
-    arm(streamIdleTimeout);
+    arm(idleTimeout);
     return {
       push(chunk) {
         lastActivity = clock.now();
