@@ -2,7 +2,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static, type TObject } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { requestContext, type RequestContext } from '../changes/writer.js';
+import { requestContext, type RequestContext } from '../../http/request-context.js';
 import { ConfigParams, FlagParams, IfMatchHeaders, PatchConfigBody, PutConfigBody, RestoreBody, RolloutBody, errorResponses } from './schemas.js';
 import type { ConfigView, FlagService } from './service.js';
 

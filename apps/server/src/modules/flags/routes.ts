@@ -1,7 +1,7 @@
 /** `/api/admin/flags` and `/api/admin/flags/:key`. */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { idempotencyOf, requestContext } from '../../http/request-context.js';
 import { CreateFlagBody, FlagParams, Key, IdempotencyHeaders, IfMatchHeaders, UpdateFlagBody, errorResponses } from './schemas.js';
 import type { FlagService } from './service.js';
 

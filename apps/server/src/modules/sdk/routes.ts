@@ -8,7 +8,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import { RateLimitedError, UnavailableError } from '../../errors.js';
 import type { Delivery } from './delivery.js';
-import type { EnvironmentView, Projection } from './environment-view.js';
+import type { DeliveredEnvironment, Projection } from './delivered-environment.js';
 import type { RejectReason } from './stream-hub.js';
 
 /** Sent before the first `put`, as its own shared chunk (the `put` is shared per revision). */
@@ -30,7 +30,7 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function resolve(delivery: Delivery, request: FastifyRequest): { view: EnvironmentView; projection: Projection } {
+function resolve(delivery: Delivery, request: FastifyRequest): { view: DeliveredEnvironment; projection: Projection } {
   const principal = request.principal!;
   const view = delivery.views.get(principal.environment!);
   if (!view) throw new UnavailableError('This environment\'s snapshot is not loaded yet; retry shortly.');
