@@ -42,6 +42,7 @@ class ScriptedClient implements ProviderClient {
   source = 'none';
   closed = 0;
   readonly listeners = new Map<string, Set<(...args: never[]) => void>>();
+  // `recovered` is no part of `ProviderClientEvents`; the lifecycle listens to it when an SDK emits it.
   private settle: { resolve(): void; reject(e: Error): void } | undefined;
   private failure: Error | undefined;
 
@@ -52,8 +53,8 @@ class ScriptedClient implements ProviderClient {
   off<K extends keyof ProviderClientEvents>(event: K, listener: (...args: ProviderClientEvents[K]) => void): void {
     this.listeners.get(event)?.delete(listener as (...args: never[]) => void);
   }
-  emit<K extends keyof ProviderClientEvents>(event: K, ...args: ProviderClientEvents[K]): void {
-    for (const listener of this.listeners.get(event) ?? []) (listener as (...a: ProviderClientEvents[K]) => void)(...args);
+  emit<K extends keyof ProviderClientEvents>(event: K | 'recovered', ...args: K extends 'recovered' ? [] : ProviderClientEvents[K]): void {
+    for (const listener of this.listeners.get(event) ?? []) (listener as (...a: unknown[]) => void)(...args);
   }
   attached(): number {
     return [...this.listeners.values()].reduce((n, set) => n + set.size, 0);

@@ -75,11 +75,12 @@ export function toResolutionDetails<T>(flagKey: string, result: SdkEvaluationRes
   return details;
 }
 
-/** What the provider lifecycle listens to; both SDK clients emit these. */
+/**
+ * What the provider lifecycle listens to; both SDK clients emit these. It also listens to
+ * `recovered` (a reconnect), which an SDK may emit instead of `ready` again.
+ */
 export interface ProviderClientEvents {
   ready: [];
-  /** Emitted by SDKs that announce a reconnect apart from `ready`. */
-  recovered: [];
   change: [flagKeys: string[]];
   stale: [error: { message: string }];
   error: [error: { code: string; message: string }];
@@ -240,11 +241,13 @@ export function createProviderLifecycle<E>(options: ProviderLifecycleOptions<E>)
 
   // A client the caller gave outlives the provider: left attached, its recovery would
   // revive a closed provider and keep every provider ever made over it reachable.
+  // Typed apart: an SDK without the event still fits `ProviderClient`.
+  const onRecovered = client as unknown as Record<'on' | 'off', (event: 'recovered', listener: () => void) => unknown>;
   const attach = (): void => {
     if (attached) return;
     attached = true;
     client.on('ready', onConnected);
-    client.on('recovered', onConnected);
+    onRecovered.on.call(client, 'recovered', onConnected);
     client.on('change', onChange);
     client.on('stale', onStale);
     client.on('error', onError);
@@ -253,7 +256,7 @@ export function createProviderLifecycle<E>(options: ProviderLifecycleOptions<E>)
     if (!attached) return;
     attached = false;
     client.off('ready', onConnected);
-    client.off('recovered', onConnected);
+    onRecovered.off.call(client, 'recovered', onConnected);
     client.off('change', onChange);
     client.off('stale', onStale);
     client.off('error', onError);
