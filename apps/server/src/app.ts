@@ -49,6 +49,11 @@ import { sdkRoutes } from './modules/sdk/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
 import { SegmentService } from './modules/segments/service.js';
 
+// Declaration files keep side-effect imports only: these carry the `delivery` and `watcher`
+// decorations into the published types, for code that builds the app from the package.
+import './plugins/delivery.js';
+import './plugins/revision-check.js';
+
 export type { Config } from './config.js';
 export { defaultConfig, loadConfig } from './config.js';
 export { clientRequestIdOf, redactUrl } from './http/fastify-options.js';
