@@ -47,8 +47,8 @@ export function errorResponses(...statuses: number[]): Record<number, TUnsafe<Er
   return Object.fromEntries(statuses.map((s) => [s, ref(ErrorBody)])) as Record<number, TUnsafe<ErrorBody>>;
 }
 
-/** A success answer without a body (204, 304). */
-export const NoBody = (description: string) => Type.Null({ description });
+/** A success answer without a body (204, 304): described as `null` for OpenAPI, sent as nothing. */
+export const NoBody = (description: string) => Type.Unsafe<undefined>({ type: 'null', description });
 
 /** Headers used for optimistic concurrency and idempotent creates. */
 export const IfMatchHeaders = Type.Object({

@@ -47,7 +47,7 @@ describe('the contract', () => {
 
   it('refuses properties a response does not declare, so drift is caught', () => {
     const ajv = ajvWithNamedSchemas();
-    const flag = (contract.Flag as { examples: Record<string, unknown>[] }).examples[0]!;
+    const flag = (contract.Flag as unknown as { examples: Record<string, unknown>[] }).examples[0]!;
     expect(ajv.getSchema('Flag')!({ ...flag, rolloutPlan: 'soon' })).toBe(false);
     expect(ajv.getSchema('Error')!({ error: { code: 'NOT_FOUND', message: 'Flag "x" does not exist', requestId: 'r', stack: 'at …' } })).toBe(false);
   });

@@ -1,4 +1,5 @@
 /** Every schema with a `$id`, for a server to register (`addSchema`) before routes refer to them by name. */
+import type { TSchema } from 'typebox';
 import { ErrorBody } from './common.js';
 import { ApiKey, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import { AuditEvent, AuditPage } from './audit.js';
@@ -9,7 +10,14 @@ import { Liveness, Readiness } from './health.js';
 import { Segment, SegmentList } from './segments.js';
 import { Snapshot } from './sdk.js';
 
-export const NAMED_SCHEMAS = [
+type Named = TSchema & { $id: string };
+
+function withIds(schemas: TSchema[]): readonly Named[] {
+  for (const schema of schemas) if (typeof (schema as { $id?: unknown }).$id !== 'string') throw new TypeError('a named schema needs a $id');
+  return schemas as Named[];
+}
+
+export const NAMED_SCHEMAS = withIds([
   ErrorBody,
   Flag,
   FlagConfig,
@@ -33,4 +41,4 @@ export const NAMED_SCHEMAS = [
   Snapshot,
   Liveness,
   Readiness,
-] as const;
+]);

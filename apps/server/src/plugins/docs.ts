@@ -3,10 +3,14 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { UI_CONTENT_SECURITY_POLICY, securityHeaders } from './admin-ui.js';
+import { contractSchemas } from './contract-schemas.js';
 
 export const docsPlugin = fp(
   async (app) => {
+    await app.register(contractSchemas);
     await app.register(swagger, {
+      // Components keep the contract's names (`#/components/schemas/Flag`), not `def-0`.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
       openapi: {
         openapi: '3.1.0',
         info: {

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { buildApp, type App, type BuildOptions } from '../app.js';
 import { defaultConfig, type Config } from '../config.js';
+import { checkResponses } from './response-contract.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -27,10 +28,13 @@ export function preparedPglite(): PGlite {
   return new PGlite({ loadDataDir: new Blob([image]) });
 }
 
-export function testApp(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App> {
+/** A test app whose every answer is checked against its route's declared response schema (see response-contract.ts). */
+export async function testApp(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<App> {
   const config = testConfig(overrides);
   const embeddedInMemory = !config.databaseUrl && !config.dataDir && !options.pglite;
-  return buildApp(config, { logger: false, ...(embeddedInMemory ? { pglite: preparedPglite() } : {}), ...options });
+  const app = await buildApp(config, { logger: false, ...(embeddedInMemory ? { pglite: preparedPglite() } : {}), ...options });
+  checkResponses(app);
+  return app;
 }
 
 export function bearer(key: string): { authorization: string } {

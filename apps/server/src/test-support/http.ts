@@ -2,6 +2,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { App } from '../app.js';
 import { ADMIN_TOKEN } from './app.js';
+import { takeContractFailures } from './response-contract.js';
 
 export interface RequestOptions {
   body?: unknown;
@@ -25,7 +26,11 @@ export function http(app: App): Http {
     const headers: Record<string, string> = { ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...options.headers };
     const init: InjectOptions = { method, url, headers };
     if (options.body !== undefined) init.payload = options.body as InjectOptions['payload'];
-    return app.inject(init);
+    return app.inject(init).then((res) => {
+      const failures = takeContractFailures(app);
+      if (failures.length > 0) throw new Error(`${method} ${url}: the answer doesn't match its declared schema:\n${failures.join('\n')}`);
+      return res;
+    });
   };
   return {
     request,

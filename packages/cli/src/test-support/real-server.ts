@@ -5,7 +5,6 @@
  */
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { createAdminClient, type AdminClient, type CreateFlagBody, type FlagConfig, type PatchConfigBody } from '@switchboard/api-client';
 import { buildApp, defaultConfig, type App } from '@switchboard/server';
 import { main } from '../main.js';
 import type { Io } from '../io.js';
@@ -20,11 +19,7 @@ export interface Reply {
 
 /** The admin API over real HTTP, bypassing the CLI. */
 export class AdminApi {
-  private readonly client: AdminClient;
-
-  constructor(readonly url: string) {
-    this.client = createAdminClient({ baseUrl: url, token: ADMIN_TOKEN });
-  }
+  constructor(readonly url: string) {}
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = ADMIN_TOKEN): Promise<Reply> {
     const res = await fetch(this.url + path, {
@@ -36,23 +31,29 @@ export class AdminApi {
     return { status: res.status, headers: res.headers, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined };
   }
 
-  createFlag(key: string, body: Partial<CreateFlagBody> = {}): Promise<unknown> {
-    return this.client.flags.create({ key, type: 'boolean', variants: { on: true, off: false }, ...body });
+  async ok<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    const r = await this.call(method, path, body, headers);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body as T;
   }
 
-  config(key: string, environment: string): Promise<FlagConfig> {
-    return this.client.configs.get(key, environment);
+  createFlag(key: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.ok('POST', '/api/admin/flags', { key, type: 'boolean', variants: { on: true, off: false }, ...body });
+  }
+
+  config(key: string, environment: string): Promise<{ version: number; enabled: boolean; fallthrough: unknown; rules: unknown[] }> {
+    return this.ok('GET', `/api/admin/flags/${key}/environments/${environment}`);
   }
 
   /** PATCHes a config at its current version (`If-Match`): "someone else" editing it. */
-  async patchConfig(key: string, environment: string, body: PatchConfigBody): Promise<FlagConfig> {
+  async patchConfig(key: string, environment: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const current = await this.config(key, environment);
-    return this.client.configs.patch(key, environment, body, { ifMatch: current.version });
+    return this.ok('PATCH', `/api/admin/flags/${key}/environments/${environment}`, body, { 'if-match': `"${current.version}"` });
   }
 
   async serverKey(environment: string): Promise<string> {
-    const body = await this.client.apiKeys.create({ kind: 'server', environment, name: `cli-test-${environment}` });
-    return body.key!;
+    const body = await this.ok<{ key: string }>('POST', '/api/admin/api-keys', { kind: 'server', environment, name: `cli-test-${environment}` });
+    return body.key;
   }
 
   /** What an SDK with this key receives. */

@@ -1,10 +1,18 @@
 /** `/api/admin/api-keys`. */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { idempotencyOf, requestContext } from '../../http/request-context.js';
-import { IdempotencyHeaders, Key, errorResponses } from '../flags/schemas.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { idempotencyOf, requestContext } from '../changes/writer.js';
+import {
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiKeyListQuery,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  IdempotencyHeaders,
+  NoBody,
+  errorResponses,
+  ref,
+} from '@switchboard/api-contract';
 import type { ApiKeyService } from './service.js';
-
-const Kind = Type.Unsafe<'admin' | 'server' | 'client'>({ type: 'string', enum: ['admin', 'server', 'client'] });
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }> = async (app, { apiKeys }) => {
   // Key lists and fresh secrets must not linger in a browser's or a proxy's cache.
@@ -18,7 +26,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
       schema: {
         tags: ['api-keys'],
         summary: 'List API keys (never their secrets)',
-        querystring: Type.Object({ revoked: Type.Optional(Type.Boolean({ description: 'include revoked keys' })) }, { additionalProperties: false }),
+        querystring: ApiKeyListQuery,
+        response: { 200: ref(ApiKeyList) },
       },
     },
     async (request) => ({ apiKeys: await apiKeys.list(request.query.revoked === true) }),
@@ -30,18 +39,16 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
       schema: {
         tags: ['api-keys'],
         summary: 'Create a key; the answer\'s `key` is the secret, shown this once',
-        body: Type.Object(
-          { kind: Kind, environment: Type.Optional(Key), name: Type.String({ minLength: 1, maxLength: 200 }) },
-          { additionalProperties: false },
-        ),
+        body: CreateApiKeyBody,
         headers: IdempotencyHeaders,
-        response: errorResponses(400, 409),
+        response: { 201: ref(ApiKeyCreated), ...errorResponses(400, 409) },
       },
     },
     async (request, reply) => {
       const out = await apiKeys.create(requestContext(request), request.body, idempotencyOf(request, request.body));
       if (out.replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.status(out.status).send(out.body);
+      // The service's answer, or the stored one it replays: the same shape, status 201.
+      return reply.status(out.status as 201).send(out.body as ApiKeyCreated);
     },
   );
 
@@ -51,8 +58,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
       schema: {
         tags: ['api-keys'],
         summary: 'Revoke a key; its open SDK streams close',
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }) }),
-        response: errorResponses(404, 409),
+        params: ApiKeyParams,
+        response: { 204: NoBody('Revoked'), ...errorResponses(404, 409) },
       },
     },
     async (request, reply) => {

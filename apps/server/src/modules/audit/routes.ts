@@ -1,22 +1,9 @@
 /** `GET /api/admin/audit`: who changed what, when — by flag, environment, action and time range, paginated. */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Database } from '../../db/client.js';
 import { ValidationError } from '../../errors.js';
-import { Key } from '../flags/schemas.js';
+import { AuditPage, AuditQuery, errorResponses, ref } from '@switchboard/api-contract';
 import { queryAudit } from './store.js';
-
-const Query = Type.Object(
-  {
-    flag: Type.Optional(Key),
-    environment: Type.Optional(Key),
-    action: Type.Optional(Type.String({ pattern: '^[a-z.-]{1,64}$' })),
-    since: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601, inclusive' })),
-    until: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601, inclusive' })),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-  },
-  { additionalProperties: false },
-);
 
 function date(value: string | undefined, field: string): Date | undefined {
   if (value === undefined) return undefined;
@@ -26,7 +13,8 @@ function date(value: string | undefined, field: string): Date | undefined {
 }
 
 export const auditRoutes: FastifyPluginAsyncTypebox<{ db: () => Database }> = async (app, { db }) => {
-  app.get('/audit', { schema: { tags: ['audit'], summary: 'Audit events, newest first', querystring: Query } }, async (request) => {
+  const schema = { tags: ['audit'], summary: 'Audit events, newest first', querystring: AuditQuery, response: { 200: ref(AuditPage), ...errorResponses(400) } };
+  app.get('/audit', { schema }, async (request) => {
     const q = request.query;
     const limit = q.limit ?? 100;
     const rows = await queryAudit(db(), {

@@ -10,9 +10,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RateLimitedError } from '../../errors.js';
-import { errorResponses } from '../flags/schemas.js';
 import { WindowLimiter } from './rate-limit.js';
-import { EventsAccepted, EventsBody } from './schemas.js';
+import { EventsAccepted, EventsBody, errorResponses, ref } from '@switchboard/api-contract';
 import type { EventService } from './service.js';
 
 export interface EventIngestOptions {
@@ -52,7 +51,7 @@ export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = 
         tags: ['sdk'],
         summary: 'Batched evaluation counts and track() events from an SDK (202 once stored; refused entries are listed in `rejected`)',
         body: EventsBody,
-        response: { 202: EventsAccepted, ...errorResponses(400, 401, 403, 413, 415, 429, 503) },
+        response: { 202: ref(EventsAccepted), ...errorResponses(400, 401, 403, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -5,8 +5,7 @@
  * an application asked for, mistyped ones included, has counts); the environment must.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ConfigParams, errorResponses } from '../flags/schemas.js';
-import { EventsQuery, MetricsQuery } from './schemas.js';
+import { ConfigParams, EvaluationMetrics, EventMetrics, EventsQuery, MetricsQuery, errorResponses, ref } from '@switchboard/api-contract';
 import type { EventService } from './service.js';
 
 export const eventReportRoutes: FastifyPluginAsyncTypebox<{ events: EventService }> = async (app, { events }) => {
@@ -20,7 +19,7 @@ export const eventReportRoutes: FastifyPluginAsyncTypebox<{ events: EventService
         summary: 'Evaluations of the flag by variant over time (`step`-minute points; at most 31 days and 2000 points)',
         params: ConfigParams,
         querystring: MetricsQuery,
-        response: errorResponses(400, 404),
+        response: { 200: ref(EvaluationMetrics), ...errorResponses(400, 404) },
       },
     },
     async (request) => events.evaluations(request.params.key, request.params.env, request.query),
@@ -34,7 +33,7 @@ export const eventReportRoutes: FastifyPluginAsyncTypebox<{ events: EventService
         summary: 'Tracked events by name and by the variant of this flag their users had (count, sum, mean, stddev; at most 31 days)',
         params: ConfigParams,
         querystring: EventsQuery,
-        response: errorResponses(400, 404),
+        response: { 200: ref(EventMetrics), ...errorResponses(400, 404) },
       },
     },
     async (request) => events.events(request.params.key, request.params.env, request.query),

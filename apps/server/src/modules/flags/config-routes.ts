@@ -1,14 +1,28 @@
 /** `/api/admin/flags/:key/environments/:env…`: a flag's targeting in one environment. */
-import { Type, type FastifyPluginAsyncTypebox, type Static, type TObject } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, Static, TObject } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { requestContext, type RequestContext } from '../../http/request-context.js';
-import { ConfigParams, FlagParams, IfMatchHeaders, PatchConfigBody, PutConfigBody, RestoreBody, RolloutBody, errorResponses } from './schemas.js';
-import type { ConfigView, FlagService } from './service.js';
+import { requestContext, type RequestContext } from '../changes/writer.js';
+import {
+  ConfigParams,
+  ConfigVersionList,
+  ConfigVersionsQuery,
+  FlagConfig,
+  FlagConfigList,
+  FlagParams,
+  IfMatchHeaders,
+  PatchConfigBody,
+  PutConfigBody,
+  RestoreBody,
+  RolloutBody,
+  errorResponses,
+  ref,
+} from '@switchboard/api-contract';
+import type { FlagService } from './service.js';
 
-const writeErrors = errorResponses(400, 404, 409, 412, 428);
+const writeResponses = { 200: ref(FlagConfig), ...errorResponses(400, 404, 409, 412, 428) };
 
-function withEtag(reply: FastifyReply, config: ConfigView): ConfigView {
+function withEtag(reply: FastifyReply, config: FlagConfig): FlagConfig {
   void reply.header('etag', etag(config.version));
   return config;
 }
@@ -18,12 +32,21 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
 
   app.get(
     '/flags/:key/environments',
-    { schema: { tags: ['configs'], summary: 'The flag\'s config in every environment (each with its version), in environment order', params: FlagParams, response: errorResponses(400, 404) } },
+    {
+      schema: {
+        tags: ['configs'],
+        summary: 'The flag\'s config in every environment (each with its version), in environment order',
+        params: FlagParams,
+        response: { 200: ref(FlagConfigList), ...errorResponses(400, 404) },
+      },
+    },
     async (request) => ({ flag: request.params.key, environments: await flags.configs(request.params.key) }),
   );
 
-  app.get(path, { schema: { tags: ['configs'], summary: 'A flag\'s config in one environment (ETag: its version)', params: ConfigParams } }, async (request, reply) =>
-    withEtag(reply, await flags.getConfig(request.params.key, request.params.env)),
+  app.get(
+    path,
+    { schema: { tags: ['configs'], summary: 'A flag\'s config in one environment (ETag: its version)', params: ConfigParams, response: { 200: ref(FlagConfig), ...errorResponses(400, 404) } } },
+    async (request, reply) => withEtag(reply, await flags.getConfig(request.params.key, request.params.env)),
   );
 
   /**
@@ -36,13 +59,13 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
     url: string,
     summary: string,
     body: B,
-    apply: (ctx: RequestContext, key: string, env: string, expected: number, body: Static<B>) => Promise<ConfigView>,
+    apply: (ctx: RequestContext, key: string, env: string, expected: number, body: Static<B>) => Promise<FlagConfig>,
     bodyNamesEdited = true,
   ): void => {
     app.route({
       method,
       url,
-      schema: { tags: ['configs'], summary, params: ConfigParams, headers: IfMatchHeaders, body, response: writeErrors },
+      schema: { tags: ['configs'], summary, params: ConfigParams, headers: IfMatchHeaders, body, response: writeResponses },
       handler: async (request, reply) => {
         const { key, env } = request.params;
         const payload = request.body as Static<B> & { version?: number };
@@ -77,7 +100,8 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
         tags: ['configs'],
         summary: 'Earlier versions of the config, newest first',
         params: ConfigParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) }, { additionalProperties: false }),
+        querystring: ConfigVersionsQuery,
+        response: { 200: ref(ConfigVersionList), ...errorResponses(400, 404) },
       },
     },
     async (request) => ({ versions: await flags.configHistory(request.params.key, request.params.env, request.query.limit ?? 50) }),

@@ -1,8 +1,8 @@
 /** `/api/admin/flags` and `/api/admin/flags/:key`. */
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { idempotencyOf, requestContext } from '../../http/request-context.js';
-import { CreateFlagBody, FlagParams, Key, IdempotencyHeaders, IfMatchHeaders, UpdateFlagBody, errorResponses } from './schemas.js';
+import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { CreateFlagBody, Flag, FlagList, FlagListQuery, FlagParams, IdempotencyHeaders, IfMatchHeaders, NoBody, UpdateFlagBody, errorResponses, ref } from '@switchboard/api-contract';
 import type { FlagService } from './service.js';
 
 export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = async (app, { flags }) => {
@@ -12,14 +12,8 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
       schema: {
         tags: ['flags'],
         summary: 'List flags; with ?environment= each carries a summary of its state there',
-        querystring: Type.Object(
-          {
-            archived: Type.Optional(Type.Boolean({ description: 'include archived flags' })),
-            environment: Type.Optional(Key),
-          },
-          { additionalProperties: false },
-        ),
-        response: errorResponses(400, 404),
+        querystring: FlagListQuery,
+        response: { 200: ref(FlagList), ...errorResponses(400, 404) },
       },
     },
     async (request) => ({ flags: await flags.list(request.query.archived === true, request.query.environment) }),
@@ -33,21 +27,26 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
         summary: 'Create a flag; its config is created, disabled, in every environment',
         body: CreateFlagBody,
         headers: IdempotencyHeaders,
-        response: errorResponses(400, 401, 403, 409),
+        response: { 201: ref(Flag), ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
       const out = await flags.create(requestContext(request), request.body, idempotencyOf(request, request.body));
       if (out.replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.status(out.status).send(out.body);
+      // The service's answer, or the stored one it replays: the same shape, status 201.
+      return reply.status(out.status as 201).send(out.body as Flag);
     },
   );
 
-  app.get('/flags/:key', { schema: { tags: ['flags'], summary: 'A flag with its config in every environment', params: FlagParams } }, async (request, reply) => {
-    const flag = await flags.get(request.params.key);
-    void reply.header('etag', etag(flag.version));
-    return flag;
-  });
+  app.get(
+    '/flags/:key',
+    { schema: { tags: ['flags'], summary: 'A flag with its config in every environment', params: FlagParams, response: { 200: ref(Flag), ...errorResponses(400, 404) } } },
+    async (request, reply) => {
+      const flag = await flags.get(request.params.key);
+      void reply.header('etag', etag(flag.version));
+      return flag;
+    },
+  );
 
   app.patch(
     '/flags/:key',
@@ -58,7 +57,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
         params: FlagParams,
         headers: IfMatchHeaders,
         body: UpdateFlagBody,
-        response: errorResponses(400, 404, 409, 412, 428),
+        response: { 200: ref(Flag), ...errorResponses(400, 404, 409, 412, 428) },
       },
     },
     async (request, reply) => {
@@ -77,7 +76,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
         summary: 'Delete an archived flag (If-Match: flag version)',
         params: FlagParams,
         headers: IfMatchHeaders,
-        response: errorResponses(404, 409, 412, 428),
+        response: { 204: NoBody('Deleted'), ...errorResponses(404, 409, 412, 428) },
       },
     },
     async (request, reply) => {

@@ -1,63 +1,18 @@
 /** Flags and their per-environment configs: every write is validated, versioned, audited and fanned out. */
-import type { Flag, FlagValue } from '@switchboard/core';
+import type { Flag as FlagDocument } from '@switchboard/core';
+import type { ConfigVersion, CreateFlagBody, Flag, FlagConfig, FlagSummary, PatchConfigBody, PutConfigBody, RolloutBody, UpdateFlagBody } from '@switchboard/api-contract';
 import type { Database } from '../../db/client.js';
 import type { ConfigFields, FlagRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, issuesError } from '../../errors.js';
 import { validateEdit } from '../changes/validation.js';
-import type { Idempotency, RequestContext } from '../../http/request-context.js';
-import type { ChangeTransaction } from '../changes/change-transaction.js';
-import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
+import type { Idempotency, RequestContext, StoredResponse, Write, Writer } from '../changes/writer.js';
 import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument, flagIssues } from './documents.js';
-import type { CreateFlagBody, PatchConfigBody, PutConfigBody, RolloutBody, UpdateFlagBody } from './schemas.js';
 import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
 import { findEnvironment } from '../environments/store.js';
 
-export interface ConfigView extends ConfigFields {
-  flag: string;
-  environment: string;
-  version: number;
-  updatedAt: string;
-}
-
-export interface FlagView {
-  key: string;
-  name: string;
-  description: string;
-  type: FlagRow['type'];
-  variants: Record<string, FlagValue>;
-  clientSide: boolean;
-  /** Attributes whose targeting values browsers receive only hashed. */
-  privateAttributes: string[];
-  tags: string[];
-  owner: string | null;
-  temporary: boolean;
-  archived: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  environments?: Record<string, ConfigView>;
-  /** In lists asked for with `?environment=`. */
-  summary?: ConfigSummary;
-}
-
-/** A flag's state in one environment, for lists: what the flags page shows per row. */
-export interface ConfigSummary {
-  environment: string;
-  enabled: boolean;
-  version: number;
-  offVariant: string;
-  fallthrough: ConfigFields['fallthrough'];
-  /** Set when the fallthrough is a two-way rollout: the share of users served `variant` (the one that isn't the off variant). */
-  rollout: { variant: string; percentage: number } | null;
-  ruleCount: number;
-  updatedAt: string;
-  /** The newest audit event of this flag in this environment, or of the flag itself (create, edit). */
-  lastChange: { at: string; actor: string; action: string } | null;
-}
-
 /** `{ variant, percentage }` of a two-way rollout, percentages to 0.001. */
-export function twoWayRollout(fallthrough: ConfigFields['fallthrough'], offVariant: string): ConfigSummary['rollout'] {
+export function twoWayRollout(fallthrough: ConfigFields['fallthrough'], offVariant: string): FlagSummary['rollout'] {
   const rollout = 'rollout' in fallthrough ? fallthrough.rollout : undefined;
   if (!rollout || rollout.length !== 2) return null;
   const total = rollout[0]!.weight + rollout[1]!.weight;
@@ -66,7 +21,7 @@ export function twoWayRollout(fallthrough: ConfigFields['fallthrough'], offVaria
   return { variant: served.variant, percentage: Math.round((served.weight / total) * 100_000) / 1000 };
 }
 
-function configSummary(environment: string, row: FlagWithConfig): ConfigSummary {
+function configSummary(environment: string, row: FlagWithConfig): FlagSummary {
   const { config, lastChange } = row;
   return {
     environment,
@@ -81,12 +36,12 @@ function configSummary(environment: string, row: FlagWithConfig): ConfigSummary 
   };
 }
 
-export function configView(flagKey: string, row: ConfigWithEnvironment): ConfigView {
+export function configView(flagKey: string, row: ConfigWithEnvironment): FlagConfig {
   return { flag: flagKey, environment: row.environment, version: row.version, ...configFields(row), updatedAt: row.updatedAt.toISOString() };
 }
 
-export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): FlagView {
-  const view: FlagView = {
+export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): Flag {
+  const view: Flag = {
     key: row.key,
     name: row.name,
     description: row.description,
@@ -137,11 +92,11 @@ async function requireFlag(db: Database, key: string, forUpdate = false): Promis
 
 export class FlagService {
   constructor(
-    private readonly writer: ChangeWriter,
+    private readonly writer: Writer,
     private readonly db: () => Database,
   ) {}
 
-  async list(includeArchived: boolean, environment?: string): Promise<FlagView[]> {
+  async list(includeArchived: boolean, environment?: string): Promise<Flag[]> {
     const db = this.db();
     if (environment === undefined) return (await store.listFlags(db, includeArchived)).map((r) => flagView(r));
     const env = await findEnvironment(db, environment);
@@ -151,13 +106,13 @@ export class FlagService {
   }
 
   /** The flag's config in every environment, in environment order. */
-  async configs(key: string): Promise<ConfigView[]> {
+  async configs(key: string): Promise<FlagConfig[]> {
     const db = this.db();
     const flag = await requireFlag(db, key);
     return (await store.configsOfFlag(db, flag.id)).map((c) => configView(key, c));
   }
 
-  async get(key: string): Promise<FlagView> {
+  async get(key: string): Promise<Flag> {
     const db = this.db();
     const flag = await requireFlag(db, key);
     return flagView(flag, await store.configsOfFlag(db, flag.id));
@@ -208,7 +163,7 @@ export class FlagService {
   }
 
   /** Metadata edits. Variant, visibility and private-attribute changes rewrite the flag in every environment (new versions). */
-  update(ctx: RequestContext, key: string, expected: number, body: UpdateFlagBody): Promise<FlagView> {
+  update(ctx: RequestContext, key: string, expected: number, body: UpdateFlagBody): Promise<Flag> {
     checkVariantDepth(body.variants);
     return this.writer.run(ctx, async (w) => {
       const envs = await w.lockEnvironments();
@@ -225,7 +180,7 @@ export class FlagService {
 
       // An archived flag is in no snapshot: while it stays archived, nothing to publish.
       if (docChanged && !(flag.archived && next.archived)) {
-        const edits = new Map<number, Flag | null>();
+        const edits = new Map<number, FlagDocument | null>();
         for (const config of configs) {
           const fields = configFields(config);
           const doc = flagDocument(next, fields, config.version + 1);
@@ -264,7 +219,7 @@ export class FlagService {
     });
   }
 
-  async getConfig(key: string, env: string): Promise<ConfigView> {
+  async getConfig(key: string, env: string): Promise<FlagConfig> {
     const db = this.db();
     const flag = await requireFlag(db, key);
     const configs = await store.configsOfFlag(db, flag.id);
@@ -273,7 +228,7 @@ export class FlagService {
     return configView(key, config);
   }
 
-  async configHistory(key: string, env: string, limit: number) {
+  async configHistory(key: string, env: string, limit: number): Promise<ConfigVersion[]> {
     const db = this.db();
     const flag = await requireFlag(db, key);
     const config = (await store.configsOfFlag(db, flag.id)).find((c) => c.environment === env);
@@ -293,8 +248,8 @@ export class FlagService {
     env: string,
     expected: number,
     action: string,
-    change: (current: ConfigFields, flag: FlagRow, w: ChangeTransaction, configId: number) => Promise<ConfigFields> | ConfigFields,
-  ): Promise<ConfigView> {
+    change: (current: ConfigFields, flag: FlagRow, w: Write, configId: number) => Promise<ConfigFields> | ConfigFields,
+  ): Promise<FlagConfig> {
     return this.writer.run(ctx, async (w) => {
       const environment = await w.lockEnvironment(env);
       const flag = await requireFlag(w.tx, key);
@@ -315,7 +270,7 @@ export class FlagService {
     });
   }
 
-  putConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PutConfigBody): Promise<ConfigView> {
+  putConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PutConfigBody): Promise<FlagConfig> {
     return this.editConfig(ctx, key, env, expected, 'config.replace', (current) => ({
       enabled: body.enabled,
       offVariant: body.offVariant,
@@ -326,7 +281,7 @@ export class FlagService {
     }));
   }
 
-  patchConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PatchConfigBody): Promise<ConfigView> {
+  patchConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PatchConfigBody): Promise<FlagConfig> {
     const { version: _version, ...changes } = body;
     const onlyEnabled = Object.keys(changes).length === 1 && changes.enabled !== undefined;
     const action = onlyEnabled ? (changes.enabled ? 'config.enable' : 'config.kill') : 'config.update';
@@ -334,7 +289,7 @@ export class FlagService {
   }
 
   /** Fallthrough becomes a two-way rollout: `percentage` % get `variant`, the rest the off variant. */
-  setRollout(ctx: RequestContext, key: string, env: string, expected: number, body: RolloutBody): Promise<ConfigView> {
+  setRollout(ctx: RequestContext, key: string, env: string, expected: number, body: RolloutBody): Promise<FlagConfig> {
     return this.editConfig(ctx, key, env, expected, 'config.rollout', (current, flag) => {
       const variant = body.variant ?? (flag.type === 'boolean' && Object.hasOwn(flag.variants, 'on') ? 'on' : undefined);
       if (!variant) throw new ValidationError('variant is required for non-boolean flags', 'variant');
@@ -353,7 +308,7 @@ export class FlagService {
   }
 
   /** Writes a new version whose content equals version `version`. */
-  restore(ctx: RequestContext, key: string, env: string, expected: number, version: number): Promise<ConfigView> {
+  restore(ctx: RequestContext, key: string, env: string, expected: number, version: number): Promise<FlagConfig> {
     return this.editConfig(ctx, key, env, expected, 'config.restore', async (_current, _flag, w, configId) => {
       const old = await store.findConfigVersion(w.tx, configId, version);
       if (!old) throw new NotFoundError(`Version ${version} of this config does not exist`);

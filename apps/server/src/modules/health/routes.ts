@@ -1,5 +1,6 @@
 /** Liveness and readiness. Readiness names what is failing. */
 import type { FastifyPluginAsync } from 'fastify';
+import { Liveness, Readiness, ref } from '@switchboard/api-contract';
 import type { DatabaseService } from '../../plugins/db.js';
 import type { RedisLink } from '../../plugins/redis.js';
 import type { Delivery } from '../sdk/delivery.js';
@@ -12,11 +13,17 @@ export interface HealthOptions {
 }
 
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { database, redis, delivery, isClosing }) => {
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
+  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: ref(Liveness) } } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/health/ready',
-    { schema: { tags: ['health'], summary: '200 when this instance can serve and write; 503 naming the failing dependency' } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: '200 when this instance can serve and write; 503 naming the failing dependency',
+        response: { 200: ref(Readiness), 503: ref(Readiness) },
+      },
+    },
     async (_request, reply) => {
       let databaseUp = false;
       if (database.ready) {

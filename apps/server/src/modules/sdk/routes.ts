@@ -5,11 +5,15 @@
  * CORS come from the enclosing scope (`access.ts`).
  */
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { EventStream, NoBody, Snapshot, SnapshotHeaders, errorResponses, ref } from '@switchboard/api-contract';
 import type { FastifyRequest } from 'fastify';
 import { RateLimitedError, UnavailableError } from '../../errors.js';
 import type { Delivery } from './delivery.js';
-import type { DeliveredEnvironment, Projection } from './delivered-environment.js';
+import type { EnvironmentView, Projection } from './environment-view.js';
 import type { RejectReason } from './stream-hub.js';
+
+/** The snapshot goes out as bytes prepared once per revision: the JSON of a `Snapshot`. */
+const SnapshotBytes = Type.Unsafe<Buffer>(ref(Snapshot));
 
 /** Sent before the first `put`, as its own shared chunk (the `put` is shared per revision). */
 const RETRY = Buffer.from('retry: 1000\n');
@@ -30,7 +34,7 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function resolve(delivery: Delivery, request: FastifyRequest): { view: DeliveredEnvironment; projection: Projection } {
+function resolve(delivery: Delivery, request: FastifyRequest): { view: EnvironmentView; projection: Projection } {
   const principal = request.principal!;
   const view = delivery.views.get(principal.environment!);
   if (!view) throw new UnavailableError('This environment\'s snapshot is not loaded yet; retry shortly.');
@@ -48,7 +52,8 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       schema: {
         tags: ['sdk'],
         summary: 'The environment\'s snapshot (server key) or client projection (client key). ETag = revision; 304 on If-None-Match',
-        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 256 })) }),
+        headers: SnapshotHeaders,
+        response: { 200: SnapshotBytes, 304: NoBody('Not modified: the If-None-Match ETag is the current revision'), ...errorResponses(401, 403, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -65,6 +70,7 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       schema: {
         tags: ['sdk'],
         summary: 'Server-sent events: `put` (whole snapshot) on connect, `patch` per flag change, `: ping` heartbeats',
+        response: { 200: EventStream, ...errorResponses(401, 403, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -1,13 +1,23 @@
 /** `/api/admin/segments`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { idempotencyOf, requestContext } from '../../http/request-context.js';
-import { IdempotencyHeaders, IfMatchHeaders, errorResponses } from '../flags/schemas.js';
-import { CreateSegmentBody, SegmentParams, UpdateSegmentBody } from './schemas.js';
+import { idempotencyOf, requestContext } from '../changes/writer.js';
+import {
+  CreateSegmentBody,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  NoBody,
+  Segment,
+  SegmentList,
+  SegmentParams,
+  UpdateSegmentBody,
+  errorResponses,
+  ref,
+} from '@switchboard/api-contract';
 import type { SegmentService } from './service.js';
 
 export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService }> = async (app, { segments }) => {
-  app.get('/segments', { schema: { tags: ['segments'], summary: 'List segments' } }, async () => ({ segments: await segments.list() }));
+  app.get('/segments', { schema: { tags: ['segments'], summary: 'List segments', response: { 200: ref(SegmentList) } } }, async () => ({ segments: await segments.list() }));
 
   app.post(
     '/segments',
@@ -17,21 +27,26 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
         summary: 'Create a segment (shared by every environment)',
         body: CreateSegmentBody,
         headers: IdempotencyHeaders,
-        response: errorResponses(400, 409),
+        response: { 201: ref(Segment), ...errorResponses(400, 409) },
       },
     },
     async (request, reply) => {
       const out = await segments.create(requestContext(request), request.body, idempotencyOf(request, request.body));
       if (out.replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.status(out.status).send(out.body);
+      // The service's answer, or the stored one it replays: the same shape, status 201.
+      return reply.status(out.status as 201).send(out.body as Segment);
     },
   );
 
-  app.get('/segments/:key', { schema: { tags: ['segments'], summary: 'A segment (ETag: its version)', params: SegmentParams } }, async (request, reply) => {
-    const segment = await segments.get(request.params.key);
-    void reply.header('etag', etag(segment.version));
-    return segment;
-  });
+  app.get(
+    '/segments/:key',
+    { schema: { tags: ['segments'], summary: 'A segment (ETag: its version)', params: SegmentParams, response: { 200: ref(Segment), ...errorResponses(400, 404) } } },
+    async (request, reply) => {
+      const segment = await segments.get(request.params.key);
+      void reply.header('etag', etag(segment.version));
+      return segment;
+    },
+  );
 
   app.patch(
     '/segments/:key',
@@ -42,7 +57,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
         params: SegmentParams,
         headers: IfMatchHeaders,
         body: UpdateSegmentBody,
-        response: errorResponses(400, 404, 409, 412, 428),
+        response: { 200: ref(Segment), ...errorResponses(400, 404, 409, 412, 428) },
       },
     },
     async (request, reply) => {
@@ -61,7 +76,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
         summary: 'Delete a segment nothing refers to (If-Match: "<version>")',
         params: SegmentParams,
         headers: IfMatchHeaders,
-        response: errorResponses(404, 409, 412, 428),
+        response: { 204: NoBody('Deleted'), ...errorResponses(404, 409, 412, 428) },
       },
     },
     async (request, reply) => {

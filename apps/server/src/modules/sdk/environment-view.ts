@@ -92,8 +92,7 @@ export function hashPrivateConditions(flag: Flag, salt: string): Flag {
 
 const hasPrivate = (flag: Flag | undefined): boolean => (flag?.privateAttributes?.length ?? 0) > 0;
 
-/** One environment as this instance delivers it to SDKs: its snapshot and the two projections served from it. */
-export class DeliveredEnvironment {
+export class EnvironmentView {
   readonly environment: string;
   revision: number;
   readonly flags: Map<string, Flag>;
