@@ -1,7 +1,7 @@
 /** What every page needs: the API client, the live feed, environments, toasts. */
 import { createContext, useContext } from 'react';
-import type { ApiClient } from './api/client';
-import type { EnvironmentView } from './api/types';
+import type { AdminApi } from './api/client';
+import type { Environment } from '@switchboard/api-client';
 import type { LiveFeed } from './live';
 
 export interface Toast {
@@ -11,9 +11,9 @@ export interface Toast {
 }
 
 export interface AppContextValue {
-  api: ApiClient;
+  api: AdminApi;
   live: LiveFeed;
-  environments: EnvironmentView[];
+  environments: Environment[];
   reloadEnvironments(): Promise<void>;
   /** The environment pages show by default (last picked). */
   environment: string;

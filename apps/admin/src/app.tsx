@@ -1,7 +1,7 @@
 /** The app: sign-in gate, then the shell (navigation, environment, live status) around the pages. */
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { ApiClient } from './api/client';
-import type { EnvironmentView } from './api/types';
+import { createAdminApi } from './api/client';
+import type { Environment } from '@switchboard/api-client';
 import { AppContext, type AppContextValue, type Toast } from './app-context';
 import { describeEvent, LiveFeed } from './live';
 import { Link, match, navigate, useLocation } from './router';
@@ -55,7 +55,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   // say so, or an operator would believe it was applied.
   const api = useMemo(
     () =>
-      new ApiClient(adminKey, (method) =>
+      createAdminApi(adminKey, (method) =>
         signOut(
           `Your session ended: the admin key was refused (revoked or wrong).${method === 'GET' ? '' : ' Your last change was NOT saved: make it again after signing in.'} Sign in again.`,
         ),
@@ -63,7 +63,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
     [adminKey, signOut],
   );
   const live = useMemo(() => new LiveFeed(api), [api]);
-  const [environments, setEnvironments] = useState<EnvironmentView[]>([]);
+  const [environments, setEnvironments] = useState<Environment[]>([]);
   const [envLoaded, setEnvLoaded] = useState(false);
   const [environment, setEnvironmentState] = useState<string>(() => readEnvironment() ?? 'production');
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -79,7 +79,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
 
   const reloadEnvironments = useCallback(async () => {
     try {
-      const res = await api.get<{ environments: EnvironmentView[] }>('/api/admin/environments');
+      const res = await api.environments.list();
       setEnvironments(res.environments);
     } catch {
       // The pages show their own errors; the picker keeps what it had.

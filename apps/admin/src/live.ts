@@ -3,8 +3,8 @@
  * this polls the newest audit events every couple of seconds and tells subscribers
  * which events are new. Pages refetch what those events touched.
  */
-import type { ApiClient } from './api/client';
-import type { AuditEvent, AuditPage } from './api/types';
+import type { AdminApi } from './api/client';
+import type { AuditEvent } from '@switchboard/api-client';
 
 export type LiveListener = (events: AuditEvent[]) => void;
 export type LiveStatus = 'connecting' | 'live' | 'paused' | 'offline';
@@ -21,7 +21,7 @@ export class LiveFeed {
   private currentStatus: LiveStatus = 'connecting';
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly api: AdminApi,
     private readonly intervalMs = 2000,
   ) {}
 
@@ -87,7 +87,7 @@ export class LiveFeed {
     }
     this.inFlight = true;
     try {
-      const page = await this.api.get<AuditPage>(`/api/admin/audit?limit=${PAGE}`);
+      const page = await this.api.audit.list({ limit: PAGE });
       this.setStatus('live');
       const newest = page.events[0]?.id ?? 0;
       if (this.lastId === undefined) {

@@ -49,6 +49,9 @@ export function useLocation(): Location {
   return { path: q === -1 ? href : href.slice(0, q), query: new URLSearchParams(q === -1 ? '' : href.slice(q)) };
 }
 
+/** Encodes one variable part of an app link (`/flags/${enc(key)}`). */
+export const enc = encodeURIComponent;
+
 /** Goes to `to`; false when the operator chose to stay (unsaved changes). */
 export function navigate(to: string, options: { replace?: boolean } = {}): boolean {
   if (to === snapshot()) return true;

@@ -4,7 +4,7 @@
  * while a refetch runs, so nothing jumps.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AuditEvent } from './api/types';
+import type { AuditEvent } from '@switchboard/api-client';
 import { useApp } from './app-context';
 
 export interface Resource<T> {

@@ -33,11 +33,6 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 
-/** `/flags/<flag>/environments/<env>`, each part encoded. */
-export function configPath(flag: string, environment: string): string {
-  return `/flags/${encodeURIComponent(flag)}/environments/${encodeURIComponent(environment)}`;
-}
-
 export const ENV_OPTION: OptionSpec = { type: 'string', placeholder: '<env>', description: 'environment key, e.g. production' };
 export const YES_OPTION: OptionSpec = {
   type: 'boolean',

@@ -1,5 +1,5 @@
 /** What every command gets: output helpers, the `--json` switch and a lazily built admin client. */
-import { AdminClient } from './api-client.js';
+import { createAdminClient, type AdminClient } from '@switchboard/api-client';
 import { UsageError } from './errors.js';
 import type { Values } from './arguments.js';
 import type { Io } from './io.js';
@@ -69,7 +69,8 @@ function createClient(io: Io, values: Values, command: string): AdminClient {
       throw new UsageError(`--timeout must be seconds, more than 0 and at most 600, not "${rawTimeout}"`, command);
     }
   }
-  return new AdminClient({ url, token, timeoutMs: Math.ceil(seconds * 1000), fetch: io.fetch ?? fetch });
+  // A redirect is a misconfigured URL; following it could move the key to another origin.
+  return createAdminClient({ baseUrl: url.href, token, timeoutMs: Math.ceil(seconds * 1000), followRedirects: false, fetch: io.fetch ?? fetch });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,7 +1,9 @@
 /**
- * The three ways a command fails, each with its exit code. Checked by `kind`, not
+ * How a command fails, each way with its exit code: a `UsageError` before any request, or
+ * the admin client's `ApiError` (an error answer, or none). Checked by name, not
  * `instanceof`, like everywhere else in the repository.
  */
+import type { ApiError } from '@switchboard/api-client';
 
 export const EXIT = {
   ok: 0,
@@ -9,22 +11,14 @@ export const EXIT = {
   refused: 1,
   /** Bad command line, or a production write not confirmed: caught before anything is written. */
   usage: 2,
-  /** The server failed (5xx) or could not be reached (timeout, connection refused, DNS). */
+  /** The server failed (5xx) or could not be reached (timeout, connection refused, DNS, a redirect). */
   unavailable: 3,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export type CliErrorKind = 'usage' | 'api' | 'connection';
-
-export abstract class CliError extends Error {
-  abstract readonly kind: CliErrorKind;
-  abstract readonly exitCode: ExitCode;
-}
-
 /** A mistake on the command line, found before any request. */
-export class UsageError extends CliError {
-  readonly kind = 'usage';
+export class UsageError extends Error {
   readonly exitCode = EXIT.usage;
   constructor(
     message: string,
@@ -36,36 +30,11 @@ export class UsageError extends CliError {
   }
 }
 
-/** The server answered with an error: `{ error: { code, message, field?, requestId } }`. */
-export class ApiError extends CliError {
-  readonly kind = 'api';
-  readonly exitCode: ExitCode;
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field: string | undefined,
-    readonly requestId: string | undefined,
-    /** From the `ETag` of a 412: the version the config has now. */
-    readonly currentVersion: number | undefined,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-    this.exitCode = status >= 400 && status < 500 ? EXIT.refused : EXIT.unavailable;
-  }
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
 }
 
-/** No usable answer: connection refused, timeout, DNS, TLS, a redirect. */
-export class ConnectionError extends CliError {
-  readonly kind = 'connection';
-  readonly exitCode = EXIT.unavailable;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConnectionError';
-  }
-}
-
-export function isCliError(err: unknown): err is CliError {
-  const kind = (err as { kind?: unknown } | null)?.kind;
-  return err instanceof Error && (kind === 'usage' || kind === 'api' || kind === 'connection');
+/** 4xx is a refusal; a 5xx, a redirect or no answer at all means the server is unavailable. */
+export function exitCodeOf(err: ApiError): ExitCode {
+  return err.status >= 400 && err.status < 500 ? EXIT.refused : EXIT.unavailable;
 }

@@ -1,6 +1,6 @@
 /** Plain-text rendering: aligned tables and one-line descriptions of a config. */
 import type { Serve } from '@switchboard/core';
-import type { Config } from './wire.js';
+import type { FlagConfig } from '@switchboard/api-client';
 
 /** Columns padded to their widest cell, two spaces apart; no trailing spaces. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -33,7 +33,7 @@ export function time(iso: string | null | undefined): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-type ConfigFields = Pick<Config, 'enabled' | 'offVariant' | 'fallthrough' | 'rules' | 'prerequisites' | 'salt'>;
+type ConfigFields = Pick<FlagConfig, 'enabled' | 'offVariant' | 'fallthrough' | 'rules' | 'prerequisites' | 'salt'>;
 
 /** `enabled on → off`, one line per field that differs; empty when nothing did. */
 export function changes(before: ConfigFields, after: ConfigFields): string[] {
@@ -61,7 +61,7 @@ export function targeting(config: ConfigFields): string {
 }
 
 /** Several lines describing one config in full, for `flags get --env`. */
-export function describeConfig(config: Config): string {
+export function describeConfig(config: FlagConfig): string {
   const rows: [string, string][] = [
     ['flag', config.flag],
     ['environment', config.environment],

@@ -3,6 +3,7 @@
  * exit code. Never throws, never prints a stack.
  */
 import { readFileSync } from 'node:fs';
+import { isApiError, type ApiError } from '@switchboard/api-client';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Values } from './arguments.js';
 import { GLOBAL_OPTIONS, type Command, type OptionSpec } from './command.js';
@@ -14,7 +15,7 @@ import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { rollout } from './commands/rollout.js';
 import { enable, kill } from './commands/toggle.js';
 import { createContext } from './context.js';
-import { EXIT, UsageError, isCliError, type ApiError, type CliError, type ExitCode } from './errors.js';
+import { EXIT, UsageError, exitCodeOf, isUsageError, type ExitCode } from './errors.js';
 import { commandHelp, groupHelp, mainHelp, usageLine } from './help.js';
 import type { Io } from './io.js';
 
@@ -133,35 +134,40 @@ function version(): string {
 }
 
 function report(err: unknown, io: Io): ExitCode {
-  if (!isCliError(err)) {
-    io.stderr.write(`error: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.unavailable;
+  if (isUsageError(err)) {
+    io.stderr.write(describeUsage(err));
+    return err.exitCode;
   }
-  io.stderr.write(describe(err));
-  return err.exitCode;
+  if (isApiError(err)) {
+    io.stderr.write(describeApiError(err));
+    return exitCodeOf(err);
+  }
+  io.stderr.write(`error: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
+  return EXIT.unavailable;
 }
 
-function describe(err: CliError): string {
-  switch (err.kind) {
-    case 'usage': {
-      const command = (err as UsageError).command;
-      const found = command === undefined ? undefined : COMMANDS.find((c) => c.name === command);
-      return `error: ${err.message}\n` + (found ? `${usageLine(found)}\n(switchboard ${found.name} --help for details)\n` : '');
-    }
-    case 'api': {
-      const api = err as ApiError;
-      const field = api.field === undefined ? '' : `field "${api.field}": `;
-      const hint =
-        api.status === 401
-          ? '\nhint: the admin key was not accepted; check SWITCHBOARD_TOKEN'
-          : api.status === 403
-            ? '\nhint: this is not an admin key (server and client keys only read flags)'
-            : '';
-      if (api.code.startsWith('HTTP_')) return `error: ${api.message}\n`; // not the server's error body (a proxy, say)
-      const meta = [`HTTP ${api.status} ${api.code}`, api.requestId === undefined ? undefined : `request ${api.requestId}`].filter(Boolean).join(', ');
-      return `error: ${field}${api.message}${hint}\n  (${meta})\n`;
-    }
-    case 'connection':
-      return `error: ${err.message}\n`;
-  }
+function describeUsage(err: UsageError): string {
+  const found = err.command === undefined ? undefined : COMMANDS.find((c) => c.name === err.command);
+  return `error: ${err.message}\n` + (found ? `${usageLine(found)}\n(switchboard ${found.name} --help for details)\n` : '');
+}
+
+function describeApiError(api: ApiError): string {
+  // No answer, or not the server's: the client's message says what happened and where.
+  if (api.status === 0 && systemCode(api.cause) === 'ECONNREFUSED') return `error: ${api.message} (is the server running? set --url or SWITCHBOARD_URL)\n`;
+  if (api.code === 'REDIRECT') return `error: ${api.message}; point --url at the server itself\n`;
+  if (api.status === 0 || api.code.startsWith('HTTP_')) return `error: ${api.message}\n`;
+  const field = api.field === undefined ? '' : `field "${api.field}": `;
+  const hint =
+    api.status === 401
+      ? '\nhint: the admin key was not accepted; check SWITCHBOARD_TOKEN'
+      : api.status === 403
+        ? '\nhint: this is not an admin key (server and client keys only read flags)'
+        : '';
+  const meta = [`HTTP ${api.status} ${api.code}`, api.requestId === undefined ? undefined : `request ${api.requestId}`].filter(Boolean).join(', ');
+  return `error: ${field}${api.message}${hint}\n  (${meta})\n`;
+}
+
+/** The system error code (`ECONNREFUSED`) under fetch's "fetch failed". */
+function systemCode(err: unknown): unknown {
+  return (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
 }

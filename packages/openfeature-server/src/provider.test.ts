@@ -313,6 +313,26 @@ describe('tracking and lifecycle', () => {
     }
   });
 
+  it('registered again after OpenFeature closed it, a provider over a caller\'s client listens again', async () => {
+    const s = await server();
+    const inner = onlineProvider(s).client;
+    try {
+      const provider = new SwitchboardProvider({ client: inner });
+      await OpenFeature.setProviderAndWait(`d${++domainCount}`, provider);
+      await OpenFeature.clearProviders();
+      const domain = `d${++domainCount}`;
+      const client = OpenFeature.getClient(domain);
+      const seen = recordEvents(client);
+      await OpenFeature.setProviderAndWait(domain, provider);
+      s.setFlag(flag('checkout', { enabled: false }));
+      await until(() => seen.length === 2, 3_000, 'CONFIGURATION_CHANGED');
+      expect(seen).toEqual([ProviderEvents.Ready, `${ProviderEvents.ConfigurationChanged}:checkout`]);
+      expect(await client.getBooleanDetails('checkout', true)).toMatchObject({ value: false, reason: 'DISABLED' });
+    } finally {
+      await inner.close();
+    }
+  });
+
   it('wraps an existing client without closing it', async () => {
     const s = await server();
     const inner = onlineProvider(s).client;

@@ -60,6 +60,13 @@ function streamingFetch(initial: ClientSnapshot): { fetch: typeof fetch; push(te
   };
 }
 
+async function until(check: () => boolean, ms = 3_000): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    if (waited > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 afterEach(async () => {
   await OpenFeature.clearProviders();
   OpenFeature.clearHandlers();
@@ -113,6 +120,36 @@ describe('OpenFeature web provider', () => {
     expect(client.providerStatus).toBe(ProviderStatus.READY);
     // The reconnect's put carries revision 1 again (this stand-in server forgot the patch): not newer, so ignored.
     expect(seen).toEqual([['changed', ['theme']], 'stale', 'ready']);
+  });
+
+  it('through OpenFeature: STALE, then ERROR once errorGracePeriod passes, then READY when the connection is back', async () => {
+    const stream = streamingFetch(projection);
+    const provider = new SwitchboardWebProvider({ url: 'http://flags.test', key: 'k', fetch: stream.fetch, storage: false, events: false, backoff: { initial: 20, max: 40 }, errorGracePeriod: 50 });
+    await OpenFeature.setProviderAndWait(provider, { targetingKey: 'u1', country: 'DE' });
+    const client = OpenFeature.getClient();
+    const seen: string[] = [];
+    for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error]) client.addHandler(event, () => seen.push(event));
+    seen.length = 0; // READY for the initial registration ran at once
+    stream.fail();
+    await until(() => client.providerStatus === ProviderStatus.ERROR);
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    stream.restore();
+    await until(() => client.providerStatus === ProviderStatus.READY);
+    expect(seen).toEqual([ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.Ready]);
+  });
+
+  it('through OpenFeature: a failed initialize is ERROR, evaluations report PROVIDER_NOT_READY, and the first projection makes it READY', async () => {
+    let up = false;
+    const stream = streamingFetch(projection);
+    const fetchWhenUp = ((...args: Parameters<typeof fetch>) => (up ? stream.fetch(...args) : Promise.reject(new TypeError('connection refused')))) as typeof fetch;
+    const provider = new SwitchboardWebProvider({ url: 'http://flags.test', key: 'k', fetch: fetchWhenUp, storage: false, events: false, backoff: { initial: 20, max: 40 }, initTimeout: 50 });
+    await expect(OpenFeature.setProviderAndWait(provider, { targetingKey: 'u1', country: 'DE' })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const client = OpenFeature.getClient();
+    expect(client.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    up = true;
+    await until(() => client.providerStatus === ProviderStatus.READY);
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
   });
 
   it('maps targetingKey to userId and dates to ISO strings', () => {

@@ -1,9 +1,11 @@
 /**
  * An OpenFeature web provider over the Switchboard browser SDK. Evaluation is local and
- * synchronous (the SDK holds the client projection); this class translates contexts,
- * results and events.
+ * synchronous (the SDK holds the client projection); this class only says what
+ * `@openfeature/web-sdk`'s `Provider` needs. The lifecycle (status, events, grace timer,
+ * listeners, closing) is `createProviderLifecycle` from `@switchboard/core/openfeature`,
+ * shared with the server provider.
  *
- * Lifecycle: `initialize` sets the static context and waits for the first snapshot.
+ * `initialize` sets the static context and waits for the first snapshot.
  * `onContextChange` returns a promise (the SDK reports RECONCILING, then
  * CONTEXT_CHANGED) that resolves once the new context is in use — after private
  * attributes are hashed. Flag changes emit PROVIDER_CONFIGURATION_CHANGED with the
@@ -12,7 +14,6 @@
  * PROVIDER_ERROR.
  */
 import {
-  ErrorCode,
   OpenFeatureEventEmitter,
   ProviderEvents,
   type EvaluationContext,
@@ -22,16 +23,12 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/web-sdk';
-import { fromOpenFeatureContext, toResolutionDetails } from '@switchboard/core/openfeature';
-import { createClient, type ClientEvents, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/browser';
+import { createProviderLifecycle, fromOpenFeatureContext, type ProviderLifecycle, type ProviderSettings } from '@switchboard/core/openfeature';
+import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/browser';
 
-export interface SwitchboardWebProviderOptions extends Omit<ClientOptions, 'context'> {
+export interface SwitchboardWebProviderOptions extends Omit<ClientOptions, 'context'>, ProviderSettings {
   /** Wrap this client instead of creating one from the options (the caller then owns closing it). */
   client?: SwitchboardClient;
-  /** How long `initialize` waits for the first snapshot, ms. Default: the client's `timeout` (10 000). */
-  initTimeout?: number;
-  /** After PROVIDER_STALE, emit PROVIDER_ERROR if the connection isn't back within this many ms. Default 5 000. */
-  errorGracePeriod?: number;
 }
 
 /**
@@ -43,8 +40,6 @@ export function toSwitchboardContext(context: EvaluationContext): SwitchboardCon
   return fromOpenFeatureContext(context);
 }
 
-type State = 'initializing' | 'init-failed' | 'ready' | 'stale' | 'error' | 'closed';
-
 export class SwitchboardWebProvider implements Provider {
   readonly metadata = { name: 'switchboard' } as const;
   readonly runsOn = 'client' as const;
@@ -52,89 +47,34 @@ export class SwitchboardWebProvider implements Provider {
   readonly hooks: Hook[] = [];
   /** The browser SDK client underneath, for direct use. */
   readonly client: SwitchboardClient;
-  private readonly ownsClient: boolean;
-  private readonly initTimeout: number | undefined;
-  private readonly errorGracePeriod: number;
-  private state: State = 'initializing';
-  private reconciling = 0;
-  private graceTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Takes the listeners off the client; undefined while they are off (after `onClose`). */
-  private detach: (() => void) | undefined;
+  private readonly lifecycle: ProviderLifecycle;
 
   constructor(options: SwitchboardWebProviderOptions) {
     const { client, initTimeout, errorGracePeriod, ...clientOptions } = options;
     this.client = client ?? createClient(clientOptions);
-    this.ownsClient = client === undefined;
-    this.initTimeout = initTimeout;
-    this.errorGracePeriod = errorGracePeriod ?? 5_000;
-    this.listen();
+    this.lifecycle = createProviderLifecycle({
+      client: this.client,
+      ownsClient: client === undefined,
+      events: this.events,
+      eventNames: ProviderEvents,
+      initTimeout,
+      errorGracePeriod,
+    });
   }
 
-  /**
-   * A client the caller gave outlives this provider: `onClose` takes the listeners off it,
-   * or every provider ever made over it would stay reachable (and its `error` listener
-   * would keep the client from warning). `initialize` puts them back on.
-   */
-  private listen(): void {
-    if (this.detach) return;
-    const on = <K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): (() => void) => {
-      this.client.on(event, listener);
-      return () => this.client.off(event, listener);
-    };
-    const offs = [
-      on('ready', () => {
-        if (this.state === 'init-failed') this.becomeReady();
-      }),
-      on('recovered', () => {
-        if (this.state !== 'initializing' && this.state !== 'closed') this.becomeReady();
-      }),
-      on('change', (flagsChanged) => {
-        // During a context change the SDK announces CONTEXT_CHANGED itself.
-        if (this.state === 'closed' || this.reconciling > 0) return;
-        this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
-      }),
-      on('stale', (error) => {
-        if (this.state === 'ready') this.becomeStale(error.message);
-      }),
-      on('error', (error) => {
-        if (error.code === 'UNAUTHORIZED' && (this.state === 'ready' || this.state === 'stale')) this.becomeError(error.message);
-      }),
-    ];
-    this.detach = () => {
-      for (const off of offs) off();
-      this.detach = undefined;
-    };
-  }
-
-  async initialize(context?: EvaluationContext): Promise<void> {
-    this.listen();
-    try {
-      await this.reconcile(context ?? {});
-      await this.client.ready(this.initTimeout);
-    } catch (e) {
-      this.state = 'init-failed';
-      throw e;
-    }
-    this.state = 'ready';
-    if (this.client.status === 'stale') {
-      // Serving a stored or bootstrap snapshot while the server is unreachable: say so
-      // once the SDK has announced READY for initialize.
-      setTimeout(() => {
-        if (this.state === 'ready' && this.client.status === 'stale') this.becomeStale('serving the last known snapshot; the server is unreachable');
-      }, 0);
-    }
+  /** Sets the static context on the client, then waits for the first projection, at most `initTimeout`. */
+  initialize(context?: EvaluationContext): Promise<void> {
+    return this.lifecycle.initialize(() => this.useContext(context ?? {}));
   }
 
   /** A promise, so the SDK reports RECONCILING and then CONTEXT_CHANGED. */
   onContextChange(_old: EvaluationContext, next: EvaluationContext): Promise<void> {
-    return this.reconcile(next);
+    return this.useContext(next);
   }
 
-  async onClose(): Promise<void> {
-    this.state = 'closed';
-    clearTimeout(this.graceTimer);
-    this.detach?.();
-    if (this.ownsClient) await this.client.close();
+  /** Stops emitting events; closes the client if the provider created it. */
+  onClose(): Promise<void> {
+    return this.lifecycle.close();
   }
 
   track(trackingEventName: string, _context: EvaluationContext, details?: TrackingEventDetails): void {
@@ -163,44 +103,11 @@ export class SwitchboardWebProvider implements Provider {
    * `initialize`/`onContextChange`.
    */
   resolve<T extends FlagValue | JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
-    try {
-      if (this.client.source === 'none' && this.client.status === 'initializing') {
-        return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.PROVIDER_NOT_READY, errorMessage: 'no flag snapshot has been received yet' };
-      }
-      const result = this.client.variant(flagKey, undefined, defaultValue as FlagValue);
-      return toResolutionDetails(flagKey, result) as ResolutionDetails<T>;
-    } catch (e) {
-      return { value: defaultValue, reason: 'ERROR', errorCode: ErrorCode.GENERAL, errorMessage: e instanceof Error ? e.message : String(e) };
-    }
+    const details = this.lifecycle.resolve(flagKey, defaultValue, () => this.client.variant(flagKey, undefined, defaultValue as FlagValue));
+    return details as ResolutionDetails<T>;
   }
 
-  private async reconcile(context: EvaluationContext): Promise<void> {
-    this.reconciling++;
-    try {
-      await this.client.setContext(toSwitchboardContext(context));
-    } finally {
-      this.reconciling--;
-    }
-  }
-
-  private becomeReady(): void {
-    clearTimeout(this.graceTimer);
-    this.state = 'ready';
-    this.events.emit(ProviderEvents.Ready, { message: 'connected to Switchboard' });
-  }
-
-  private becomeStale(message: string): void {
-    this.state = 'stale';
-    this.events.emit(ProviderEvents.Stale, { message });
-    clearTimeout(this.graceTimer);
-    this.graceTimer = setTimeout(() => {
-      if (this.state === 'stale') this.becomeError(`not reconnected within ${this.errorGracePeriod} ms: ${message}`);
-    }, this.errorGracePeriod);
-  }
-
-  private becomeError(message: string): void {
-    clearTimeout(this.graceTimer);
-    this.state = 'error';
-    this.events.emit(ProviderEvents.Error, { message, errorCode: ErrorCode.GENERAL });
+  private useContext(context: EvaluationContext): Promise<void> {
+    return this.lifecycle.changingContext(() => this.client.setContext(toSwitchboardContext(context)));
   }
 }

@@ -408,7 +408,7 @@ describe('browser SDK in Chromium against the real server', () => {
       { url: server.url, key: clientKey },
     );
     expect(restarted.status).toBe('stale');
-    expect(restarted.source).toBe('stored');
+    expect(restarted.source).toBe('persisted');
     expect(restarted.theme).toEqual(before);
     // The stored snapshot is the last one received: the kill switch included.
     expect(restarted.killed).toBe(false);

@@ -296,7 +296,7 @@ describe('browser client, instant start', () => {
 
     server.snapshot = snapshotOf(3, flag('a', { version: 3 }));
     const second = online(server, { storage });
-    expect([second.client.source, second.client.isEnabled('a')]).toEqual(['stored', false]);
+    expect([second.client.source, second.client.isEnabled('a')]).toEqual(['persisted', false]);
     await second.client.ready();
     expect([second.client.source, second.client.isEnabled('a')]).toEqual(['server', true]);
     // (The stored snapshot's own change event fired inside createClient, before any listener.)
@@ -313,7 +313,7 @@ describe('browser client, instant start', () => {
     const events: string[] = [];
     client.on('ready', () => events.push('ready')).on('stale', () => events.push('stale')).on('recovered', () => events.push('recovered'));
     await client.ready();
-    expect([client.status, client.source, client.isEnabled('a')]).toEqual(['stale', 'stored', true]);
+    expect([client.status, client.source, client.isEnabled('a')]).toEqual(['stale', 'persisted', true]);
     server.streamStatus = 200;
     await until(() => client.status === 'ready', 2_000, 'recovery');
     expect(events).toEqual(['ready', 'stale', 'recovered']);
@@ -380,7 +380,7 @@ describe('browser client, instant start', () => {
       const storedKey = [...storage.data.keys()].find((k) => k.startsWith(key))!;
       expect(storedKey).toBeDefined();
       const c2 = online(server, { storage, bootstrap }).client;
-      expect([c2.source, c2.revision]).toEqual(['stored', 7]);
+      expect([c2.source, c2.revision]).toEqual(['persisted', 7]);
       const c3 = online(server, { storage, bootstrap: snapshotOf(9, flag('a', { enabled: false })) }).client;
       expect([c3.source, c3.revision]).toEqual(['bootstrap', 9]);
     });

@@ -31,17 +31,11 @@ import { EVENT_FLAG_LENGTH, EVENT_NAME_LENGTH, EVENT_USER_ID_LENGTH, EVENT_VALUE
 import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } from '@switchboard/core';
 import { error, type SwitchboardError } from './errors.js';
 import { createSseParser } from './sse.js';
-import { applyPatch, check, usesExtended, type ClientSnapshot, type Patch } from './snapshot.js';
+import { check, usesExtended, type ClientSnapshot } from './snapshot.js';
+import { applyPatch, type ClientStatus, type Patch, type SnapshotSource } from '@switchboard/sdk-client';
 
-/**
- * `initializing`: no snapshot from the server yet (evaluations use the stored or
- * bootstrap snapshot, or defaults). `ready`: serving a current snapshot. `stale`:
- * serving the last known snapshot while the server is unreachable. `closed`.
- */
-export type ClientStatus = 'initializing' | 'ready' | 'stale' | 'closed';
-
-/** Where the snapshot being served came from. */
-export type SnapshotSource = 'none' | 'bootstrap' | 'stored' | 'server';
+/** The status machine and snapshot sources are @switchboard/sdk-client's, shared with the Node SDK. */
+export type { ClientStatus, SnapshotSource };
 
 /** A user id, a context, or nothing for the client's own context. */
 export type UserOrContext = string | EvaluationContext | null | undefined;
@@ -53,7 +47,7 @@ export type VariantResult<T = FlagValue | undefined> = EvaluationResult<T>;
 export type Widen<T> = T extends boolean ? boolean : T extends string ? string : T extends number ? number : T;
 
 export interface ClientEvents {
-  /** A snapshot is being served: the server's, or (server unreachable) the stored or bootstrap one. */
+  /** A snapshot is being served: the server's, or (server unreachable) the persisted or bootstrap one. */
   ready: [];
   /** Flags whose definition, or whose result for the client's context, changed. */
   change: [flagKeys: string[]];
@@ -104,7 +98,7 @@ export interface ClientOptions {
 export interface SwitchboardClient {
   /**
    * Resolves once a snapshot is being served: the server's, or — when the server can't
-   * be reached (a failed attempt, or `timeout` elapsing) — the stored or bootstrap one.
+   * be reached (a failed attempt, or `timeout` elapsing) — the persisted or bootstrap one.
    * Rejects on timeout with nothing to serve (`TIMEOUT`), at once when the key is
    * refused and there is nothing to serve (`UNAUTHORIZED`), or after `close()`.
    */
@@ -146,7 +140,7 @@ const REFUSED = 300_000;
 const RESET_AFTER = 60_000;
 
 /**
- * Creates a client. Online clients serve the stored (or bootstrap) snapshot at once and
+ * Creates a client. Online clients serve the persisted (or bootstrap) snapshot at once and
  * start connecting. Throws TypeError only without `url`/`key` when not offline.
  */
 export function createClient(options: ClientOptions): SwitchboardClient {
@@ -164,7 +158,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   if (!offline && !(url && key)) throw TypeError('switchboard: url and key required');
   const recording = !offline && events !== false;
   const listeners: Record<string, Set<Listener>> = {};
-  // Set when the stored snapshot is read, below.
+  // Set when the persisted snapshot is read, below.
   let storage: SnapshotStorage | false | undefined;
   const storageKey = 'switchboard:' + url + ':' + murmur3Compact(key).toString(36);
   const doc = globalThis.document as Document | undefined;
@@ -257,7 +251,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
 
   /**
    * The server is unreachable: a failed attempt (`cause`), or ready() timing out. A ready
-   * client goes stale; one still initializing goes on with the stored or bootstrap
+   * client goes stale; one still initializing goes on with the persisted or bootstrap
    * snapshot, or, with nothing to serve and the key refused, rejects ready() at once.
    */
   const lost = (cause?: SwitchboardError): void => {
@@ -352,7 +346,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     await t;
   };
 
-  // Instant start: the bootstrap or the last good snapshot from storage, whichever is newer.
+  // Instant start: the bootstrap or the last good snapshot persisted in storage, whichever is newer.
   let first = check(options.bootstrap);
   let from: SnapshotSource = 'bootstrap';
   try {
@@ -362,7 +356,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     const stored = check(JSON.parse((storage && storage.getItem(storageKey)) || '0'));
     if (stored && !(first && first.revision >= stored.revision)) {
       first = stored;
-      from = 'stored';
+      from = 'persisted';
     }
   } catch {
     // unreadable: ignored
@@ -462,7 +456,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
           Math.min(f.retryAfter || 0, REFUSED),
         );
         report(f);
-        // Once the stored or bootstrap snapshot is in use (it may still be loading).
+        // Once the persisted or bootstrap snapshot is in use (it may still be loading).
         void started.then(() => lost(f));
       }
     }

@@ -11,5 +11,6 @@ export type {
   Widen,
 } from './client.js';
 export type { SwitchboardError, SwitchboardErrorCode } from './errors.js';
-export type { ClientSnapshot, PrivateAttributes, Patch } from './snapshot.js';
+export type { ClientSnapshot, PrivateAttributes } from './snapshot.js';
+export type { Patch } from '@switchboard/sdk-client';
 export type { EvaluationContext, EvaluationResult, FlagValue, JsonValue, Reason, ErrorCode, Snapshot, Flag, TrackedEvent } from '@switchboard/core';

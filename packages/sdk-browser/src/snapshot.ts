@@ -3,9 +3,11 @@
  * shallow on purpose — a flag with malformed rules still evaluates (to the caller's
  * default, `PARSE_ERROR`), so one bad flag never costs the rest. Held snapshots are
  * never mutated: every change makes a new one, so a pending update can't tear it (and
- * a bootstrap snapshot, which is served as given, must be treated as immutable too).
+ * a bootstrap snapshot, which is served as given, must be treated as immutable too);
+ * patches apply through @switchboard/sdk-client's `applyPatch`.
  */
-import type { Flag, Segment, Snapshot } from '@switchboard/core';
+import type { Snapshot } from '@switchboard/core';
+import { isObject, type Patch } from '@switchboard/sdk-client';
 
 /**
  * Private targeting: conditions on these attributes arrive with `attribute: "#email"`
@@ -22,27 +24,6 @@ export interface ClientSnapshot extends Snapshot {
   privateAttributes?: PrivateAttributes;
 }
 
-/** One flag change from the stream; `flag: null` removes the flag. */
-export interface Patch {
-  revision: number;
-  key: string;
-  flag: Flag | null;
-  segments?: Record<string, Segment | null>;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
-
-/**
- * The tables merged into a null-prototype copy, without null entries (a patch's
- * removals): a flag keyed "__proto__" is an own property like any other. A table that
- * is `false` or undefined adds nothing.
- */
-const table = <T>(...from: (Record<string, T | null> | undefined | false)[]): Record<string, T> => {
-  const out = Object.assign(Object.create(null) as Record<string, T | null>, ...from);
-  for (const k in out) if (out[k] == null) delete out[k];
-  return out as Record<string, T>;
-};
-
 /**
  * The snapshot (`type` 'put', the default) or patch, or undefined when the document isn't
  * one. One function for both: they share the object and revision checks.
@@ -57,21 +38,6 @@ export function check(doc: unknown, type = 'put'): ClientSnapshot | Patch | unde
     (type == 'put' ? doc.schemaVersion === 1 && isObject(doc.flags) : typeof doc.key == 'string' && (doc.flag === null || isObject(doc.flag)))
     ? (doc as unknown as ClientSnapshot | Patch)
     : undefined;
-}
-
-/**
- * The snapshot after a patch. A patch older than the snapshot changes nothing (several
- * patches of one change share a revision); a flag is replaced only by a higher `version`.
- */
-export function applyPatch(snapshot: ClientSnapshot, { revision, key, flag, segments }: Patch): ClientSnapshot {
-  if (revision < snapshot.revision) return snapshot;
-  const held = snapshot.flags[key];
-  return {
-    ...snapshot,
-    revision,
-    flags: table(snapshot.flags, { [key]: flag && held && flag.version <= held.version ? held : flag }),
-    segments: table(snapshot.segments, isObject(segments) && segments),
-  };
 }
 
 /**

@@ -8,6 +8,10 @@ describe('reconnect delays', () => {
     expect(retryDelay(1_000, 2, 30_000, () => 0.999_999)).toBeCloseTo(2_000, 0);
     // A long outage can't overflow the exponent.
     expect(retryDelay(1_000, 5_000, 30_000, none)).toBe(30_000);
+    // After a refusal: the refusal delay instead, jittered the same way.
+    expect(retryDelay(1_000, 0, 30_000, none, 300_000)).toBe(300_000);
+    expect(retryDelay(1_000, 0, 30_000, () => 0.5, 300_000)).toBe(225_000);
+    expect(retryDelay(1_000, 1, 30_000, none, false)).toBe(2_000);
   });
 
   it('keeps jittered delays in (ms/2, ms]', () => {

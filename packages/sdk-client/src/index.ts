@@ -1,4 +1,4 @@
-export { applyPatch, type Patch } from './patch.js';
+export { applyPatch, isObject, type Patch } from './patch.js';
 export { MIN_RETRY, REFUSED_DELAY, isRefusal, jitter, retryDelay } from './backoff.js';
 export { delivered, lost, notReady, type ClientStatus, type SnapshotSource } from './status.js';
 export { notReadyResult, placeholder } from './results.js';

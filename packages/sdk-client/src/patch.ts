@@ -14,7 +14,8 @@ export interface Patch {
   segments?: Record<string, Segment | null>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
+/** A plain object: not null, not an array. */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
 
 /**
  * The tables merged into a null-prototype copy without null entries (a patch's

@@ -1,12 +1,19 @@
 /** What evaluations answer when there is nothing to evaluate yet, and their placeholders. */
-import type { EvaluationResult, FlagValue } from '@switchboard/core';
+import type { EvaluationResult, Flag, FlagValue } from '@switchboard/core';
 
 /**
- * The result of an evaluation made before the first snapshot: the caller's default,
- * `ERROR`/`PROVIDER_NOT_READY` (OpenFeature's code), never `FLAG_NOT_FOUND`. Such
- * evaluations are not counted in the flag's metrics.
+ * An evaluation made before the first snapshot, as reported: what the engine answered
+ * for the empty snapshot (the caller's default, `ERROR`), with OpenFeature's
+ * `PROVIDER_NOT_READY` in place of `FLAG_NOT_FOUND`. Takes a fresh result and returns it
+ * changed. Such evaluations are not counted in the flag's metrics.
  */
-export const notReadyResult = <T>(value: T): EvaluationResult<T> => ({ value, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+export const notReadyResult = <T>(result: EvaluationResult<T>): EvaluationResult<T> => ((result.errorCode = 'PROVIDER_NOT_READY'), result);
 
-/** A default of the flag's own type (json and unknown: null), so a result is never `TYPE_MISMATCH`. */
-export const placeholder = (type: unknown): FlagValue => (type == 'boolean' ? false : type == 'string' ? '' : type == 'number' ? 0 : null);
+/**
+ * A default of the type of `flags[key]` (json, unknown or missing: null), so a result is
+ * never `TYPE_MISMATCH`. Inherited names ("toString") have no `type`: null too.
+ */
+export const placeholder = (flags: Record<string, Flag>, key: string): FlagValue => {
+  const type = flags[key]?.type as unknown;
+  return type == 'boolean' ? false : type == 'string' ? '' : type == 'number' ? 0 : null;
+};

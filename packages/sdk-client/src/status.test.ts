@@ -26,11 +26,12 @@ describe('status transitions', () => {
 
 describe('results before the first snapshot', () => {
   it('answer the default with PROVIDER_NOT_READY', () => {
-    expect(notReadyResult(7)).toEqual({ value: 7, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    expect(notReadyResult({ value: 7, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' })).toEqual({ value: 7, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
   });
 
   it('placeholders have the flag type', () => {
-    expect(['boolean', 'string', 'number', 'json', undefined, 'toString'].map(placeholder)).toEqual([false, '', 0, null, null, null]);
+    const flags = Object.fromEntries(['boolean', 'string', 'number', 'json', 'other'].map((type) => [type, { type } as unknown as Flag]));
+    expect(['boolean', 'string', 'number', 'json', 'other', 'missing', 'toString'].map((k) => placeholder(flags, k))).toEqual([false, '', 0, null, null, null, null]);
   });
 });
 

@@ -3,7 +3,7 @@
  * number of users, keeps it current over SSE (or ETag polling), and reports evaluation
  * counts and tracked events. Evaluation is synchronous, never throws and never does I/O.
  */
-import { evaluate, eventContext, type EvaluationContext, type EvaluationResult, type Flag, type FlagValue, type Snapshot } from '@switchboard/core';
+import { evaluate, eventContext, type EvaluationContext, type EvaluationResult, type FlagValue, type Snapshot } from '@switchboard/core';
 import { MAX_TIMER_DELAY } from './clock.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
@@ -58,7 +58,6 @@ function emptySnapshot(): Snapshot {
   return { schemaVersion: 1, environment: '', revision: -1, flags: {}, segments: {} };
 }
 
-const placeholderFor = (flag: Flag | undefined): FlagValue => placeholder(flag?.type);
 
 export class SwitchboardClient {
   private snapshot: Snapshot;
@@ -208,15 +207,14 @@ export class SwitchboardClient {
   variant<T extends FlagValue>(flag: string, user: UserOrContext, defaultValue: T): VariantResult<Widen<T>>;
   variant(flag: string, user?: UserOrContext): VariantResult;
   variant(flag: string, user?: UserOrContext, defaultValue?: FlagValue): VariantResult {
-    if (this.notReady()) return notReadyResult<FlagValue | undefined>(defaultValue);
     const ctx = this.context(user);
+    // The snapshot is empty: the engine answers the default with FLAG_NOT_FOUND.
+    if (this.notReady()) return notReadyResult(evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, defaultValue));
     let result: VariantResult;
     if (defaultValue !== undefined) {
       result = evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, defaultValue);
     } else {
-      const flags = this.snapshot.flags;
-      const held = Object.prototype.hasOwnProperty.call(flags, flag) ? flags[flag] : undefined;
-      result = evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, placeholderFor(held));
+      result = evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, placeholder(this.snapshot.flags, flag));
       if (result.reason === 'ERROR') result.value = undefined;
     }
     this.recorder?.count(flag, result.variant);
@@ -281,9 +279,8 @@ export class SwitchboardClient {
     if (this.rolloutFlags.length === 0) return undefined;
     let out: Record<string, string> | undefined;
     for (const key of this.rolloutFlags) {
-      const flag = this.snapshot.flags[key];
-      if (flag === undefined) continue;
-      const r = evaluate<unknown>(this.snapshot, key, ctx, placeholderFor(flag));
+      if (this.snapshot.flags[key] === undefined) continue;
+      const r = evaluate<unknown>(this.snapshot, key, ctx, placeholder(this.snapshot.flags, key));
       if (r.variant !== undefined) (out ??= {})[key] = r.variant;
     }
     return out;

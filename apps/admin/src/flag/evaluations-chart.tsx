@@ -1,7 +1,7 @@
 /** Evaluations per variant over time, from what SDKs report: an inline SVG line chart plus its data as a table. */
 import { useState } from 'react';
-import { enc, isApiError, query } from '../api/client';
-import type { EvaluationMetrics } from '../api/types';
+import { isApiError } from '../api/client';
+import type { EvaluationMetrics } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { ErrorState, Skeleton } from '../components/page';
 import { useResource } from '../use-resource';
@@ -46,10 +46,7 @@ export function EvaluationsChart({ flagKey, environment, variants }: { flagKey: 
       const to = new Date();
       const from = new Date(to.getTime() - rangeMs);
       try {
-        return await api.get<EvaluationMetrics>(
-          `/api/admin/flags/${enc(flagKey)}/environments/${enc(environment)}/metrics${query({ from: from.toISOString(), to: to.toISOString(), step })}`,
-          signal,
-        );
+        return await api.configs.metrics(flagKey, environment, { from: from.toISOString(), to: to.toISOString(), step }, { signal });
       } catch (err) {
         // A server without the metrics routes answers 404 for the route itself.
         if (isApiError(err) && err.status === 404 && !/environment|flag/i.test(err.message)) return 'unsupported';

@@ -4,8 +4,8 @@
  * own version (If-Match); a stale version shows what changed and can be reapplied.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { FlagView } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { DiffTable } from '../components/diff-table';
 import { ConfirmDialog } from '../components/dialog';
@@ -28,7 +28,7 @@ interface SettingsDraft {
   privateAttributes: string;
 }
 
-function toDraft(flag: FlagView): SettingsDraft {
+function toDraft(flag: Flag): SettingsDraft {
   return {
     name: flag.name,
     description: flag.description,
@@ -42,7 +42,7 @@ function toDraft(flag: FlagView): SettingsDraft {
 }
 
 /** The PATCH body for what changed, with problems keyed by field. */
-function changes(flag: FlagView, d: SettingsDraft): { body: Record<string, unknown>; errors: FieldErrors } {
+function changes(flag: Flag, d: SettingsDraft): { body: Record<string, unknown>; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const body: Record<string, unknown> = {};
   if (d.name.trim() !== flag.name) {
@@ -68,13 +68,13 @@ function changes(flag: FlagView, d: SettingsDraft): { body: Record<string, unkno
   return { body, errors };
 }
 
-export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSaved(flag: FlagView): void; reload(): Promise<FlagView | undefined> }) {
+export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(flag: Flag): void; reload(): Promise<Flag | undefined> }) {
   const { api, toast } = useApp();
   const [base, setBase] = useState(flag);
   const [draft, setDraft] = useState(() => toDraft(flag));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | undefined>();
-  const [stale, setStale] = useState<FlagView | null>(null);
+  const [stale, setStale] = useState<Flag | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const { body } = changes(base, draft);
@@ -105,7 +105,7 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSave
     if (Object.keys(payload).length === 0) return;
     setBusy(true);
     try {
-      const next = await api.patch<FlagView>(`/api/admin/flags/${enc(flag.key)}`, payload, base.version);
+      const next = await api.flags.update(flag.key, payload, { ifMatch: base.version });
       setBase(next);
       if (!only) setDraft(toDraft(next));
       setStale(null);
@@ -138,7 +138,7 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: FlagView; onSave
   const remove = async () => {
     setConfirmDelete(false);
     try {
-      await api.delete(`/api/admin/flags/${enc(flag.key)}`, base.version);
+      await api.flags.delete(flag.key, { ifMatch: base.version });
       toast('success', `Deleted ${flag.key}.`);
       navigate('/flags');
     } catch (err) {

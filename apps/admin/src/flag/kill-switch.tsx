@@ -4,8 +4,8 @@
  * reload and apply the switch again.
  */
 import { useState } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { ConfigView, EnvironmentView } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { FlagConfig, Environment } from '@switchboard/api-client';
 import { isProduction, useApp } from '../app-context';
 import { Dialog } from '../components/dialog';
 import { FormError } from '../components/field';
@@ -13,11 +13,11 @@ import { timeAgo } from '../model/status';
 
 export interface KillSwitchProps {
   flagKey: string;
-  config: ConfigView;
-  environment: EnvironmentView | { key: string; name: string };
-  onSaved(config: ConfigView): void;
+  config: FlagConfig;
+  environment: Environment | { key: string; name: string };
+  onSaved(config: FlagConfig): void;
   /** Re-reads the flag; resolves with the newest config of this environment. */
-  reload(): Promise<ConfigView | undefined>;
+  reload(): Promise<FlagConfig | undefined>;
 }
 
 export function KillSwitch({ flagKey, config, environment, onSaved, reload }: KillSwitchProps) {
@@ -33,7 +33,7 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
     setBusy(true);
     setError(undefined);
     try {
-      const next = await api.patch<ConfigView>(`/api/admin/flags/${enc(flagKey)}/environments/${enc(environment.key)}`, { enabled }, version);
+      const next = await api.configs.patch(flagKey, environment.key, { enabled }, { ifMatch: version });
       setStale(null);
       onSaved(next);
       toast('success', `${flagKey} is ${enabled ? 'on' : 'off'} in ${environment.name} (version ${next.version}).`);

@@ -6,8 +6,8 @@
  * chooses to reapply their edits or drop them.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { ConfigView, FlagView } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { DiffTable } from '../components/diff-table';
 import { Field, FormError } from '../components/field';
@@ -28,37 +28,37 @@ import { ServeEditor } from './serve-editor';
 import { useUnsavedChanges } from '../router';
 
 interface Edit {
-  base: ConfigView;
+  base: FlagConfig;
   baseDraft: ConfigDraft;
   draft: ConfigDraft;
 }
 
 interface Merge {
-  from: ConfigView;
-  to: ConfigView;
+  from: FlagConfig;
+  to: FlagConfig;
   conflicts: DraftField[];
   /** Applied already (no overlap): just telling. */
   auto: boolean;
 }
 
 const CONFIG_FIELDS = ['enabled', 'offVariant', 'fallthrough', 'rules', 'prerequisites', 'salt'] as const;
-const fieldsOf = (c: ConfigView) => Object.fromEntries(CONFIG_FIELDS.map((f) => [f, c[f]]));
+const fieldsOf = (c: FlagConfig) => Object.fromEntries(CONFIG_FIELDS.map((f) => [f, c[f]]));
 
 export interface TargetingFormProps {
-  flag: FlagView;
+  flag: Flag;
   environment: { key: string; name: string };
-  config: ConfigView;
+  config: FlagConfig;
   /** Every flag's variants, for prerequisites. */
   flags: Record<string, string[]>;
   segments: string[];
-  onSaved(config: ConfigView): void;
-  reload(): Promise<ConfigView | undefined>;
+  onSaved(config: FlagConfig): void;
+  reload(): Promise<FlagConfig | undefined>;
 }
 
 export function TargetingForm({ flag, environment, config, flags, segments, onSaved, reload }: TargetingFormProps) {
   const { api, toast } = useApp();
   const variants = Object.keys(flag.variants);
-  const init = (c: ConfigView): Edit => {
+  const init = (c: FlagConfig): Edit => {
     const d = configToDraft(c, variants);
     return { base: c, baseDraft: d, draft: configToDraft(c, variants) };
   };
@@ -136,11 +136,11 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
       focusFirstInvalid();
       return;
     }
-    const path = `/api/admin/flags/${enc(flag.key)}/environments/${enc(environment.key)}`;
     const simple = asSimpleRollout(edit.baseDraft, edit.draft, fields);
     setBusy(true);
     try {
-      const next = simple ? await api.put<ConfigView>(`${path}/rollout`, simple, edit.base.version) : await api.put<ConfigView>(path, fields, edit.base.version);
+      const ifMatch = { ifMatch: edit.base.version };
+      const next = simple ? await api.configs.rollout(flag.key, environment.key, simple, ifMatch) : await api.configs.put(flag.key, environment.key, fields, ifMatch);
       setEdit(init(next));
       setMerge(null);
       onSaved(next);

@@ -1,36 +1,35 @@
 /** Earlier versions of this flag's config in one environment, each restorable in one click. */
 import { useState } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { ConfigVersion, ConfigView } from '../api/types';
+import { errorMessage, isApiError, type AdminApi } from '../api/client';
+import type { ConfigVersion, FlagConfig } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { DiffTable } from '../components/diff-table';
 import { ErrorState, Skeleton } from '../components/page';
 import { flagStatus, timeAgo } from '../model/status';
-import { Link } from '../router';
+import { Link, enc } from '../router';
 import { useResource } from '../use-resource';
 
 const SHOWN = 4;
 const FIELDS = ['enabled', 'offVariant', 'fallthrough', 'rules', 'prerequisites', 'salt'] as const;
-const pick = (c: ConfigVersion | ConfigView) => Object.fromEntries(FIELDS.map((f) => [f, c[f]]));
+const pick = (c: ConfigVersion | FlagConfig) => Object.fromEntries(FIELDS.map((f) => [f, c[f]]));
 
 /**
  * Restores `version` over `expected`, the version the operator is looking at; without it
  * (the audit log shows no current version) over the newest, read first.
  */
-export async function restoreVersion(api: ReturnType<typeof useApp>['api'], flagKey: string, env: string, version: number, expected?: number): Promise<ConfigView> {
-  const path = `/api/admin/flags/${enc(flagKey)}/environments/${enc(env)}`;
-  const over = expected ?? (await api.get<ConfigView>(path)).version;
-  return api.post<ConfigView>(`${path}/restore`, { version }, over);
+export async function restoreVersion(api: AdminApi, flagKey: string, env: string, version: number, expected?: number): Promise<FlagConfig> {
+  const over = expected ?? (await api.configs.get(flagKey, env)).version;
+  return api.configs.restore(flagKey, env, version, { ifMatch: over });
 }
 
-export function VersionHistory({ flagKey, environment, config, onRestored }: { flagKey: string; environment: { key: string; name: string }; config: ConfigView; onRestored(c: ConfigView): void }) {
+export function VersionHistory({ flagKey, environment, config, onRestored }: { flagKey: string; environment: { key: string; name: string }; config: FlagConfig; onRestored(c: FlagConfig): void }) {
   const { api, toast } = useApp();
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | undefined>();
   const [all, setAll] = useState(false);
   const versions = useResource<ConfigVersion[]>(
     `versions:${flagKey}:${environment.key}:${config.version}`,
-    async (signal) => (await api.get<{ versions: ConfigVersion[] }>(`/api/admin/flags/${enc(flagKey)}/environments/${enc(environment.key)}/versions?limit=20`, signal)).versions,
+    async (signal) => (await api.configs.versions(flagKey, environment.key, { limit: 20 }, { signal })).versions,
     { refreshOn: () => false },
   );
 

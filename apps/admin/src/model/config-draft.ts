@@ -5,7 +5,7 @@
  * changed is a conflict the operator resolves).
  */
 import type { Prerequisite, Rule, Serve } from '@switchboard/core';
-import type { ConfigView } from '../api/types';
+import type { FlagConfig } from '@switchboard/api-client';
 import { draftToServe, draftsToRules, ruleToDraft, serveToDraft, type FieldErrors, type RuleDraft, type ServeDraft } from './rules';
 
 export interface ConfigDraft {
@@ -37,7 +37,7 @@ export interface ConfigFields {
   salt: string;
 }
 
-export function configToDraft(config: Pick<ConfigView, 'offVariant' | 'fallthrough' | 'rules' | 'prerequisites' | 'salt'>, variants: string[]): ConfigDraft {
+export function configToDraft(config: Pick<FlagConfig, 'offVariant' | 'fallthrough' | 'rules' | 'prerequisites' | 'salt'>, variants: string[]): ConfigDraft {
   return {
     offVariant: config.offVariant,
     fallthrough: serveToDraft(config.fallthrough, variants),

@@ -1,6 +1,6 @@
 /** The UI's pure model: status at a glance, clean-up hints, draft rebasing, diffs, descriptions. */
 import { describe, expect, it } from 'vitest';
-import type { ConfigView } from '../api/types';
+import type { FlagConfig } from '@switchboard/api-client';
 import { asSimpleRollout, changedFields, configToDraft, draftToFields, rebase } from './config-draft';
 import { describeRule } from './describe';
 import { diff } from './diff';
@@ -9,7 +9,7 @@ import { cleanupHint, flagStatus, timeAgo } from './status';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 1);
 
-function config(overrides: Partial<ConfigView> = {}): ConfigView {
+function config(overrides: Partial<FlagConfig> = {}): FlagConfig {
   return {
     flag: 'f',
     environment: 'production',
@@ -25,7 +25,7 @@ function config(overrides: Partial<ConfigView> = {}): ConfigView {
   };
 }
 
-const status = (c: ConfigView) => flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length });
+const status = (c: FlagConfig) => flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length });
 
 describe('status at a glance', () => {
   it('off, on, rolling out n %, targeted', () => {

@@ -1,7 +1,7 @@
 /** API keys: create (the secret is shown once, with copy), list, revoke. */
 import { useState, type FormEvent } from 'react';
-import { enc, errorMessage, isApiError, query } from '../api/client';
-import type { ApiKeyKind, ApiKeyView, CreatedApiKey } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { ApiKeyKind, ApiKey, ApiKeyCreated } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { CopyButton } from '../components/copy-button';
 import { ConfirmDialog } from '../components/dialog';
@@ -20,9 +20,9 @@ const KINDS: { value: ApiKeyKind; label: string; hint: string }[] = [
 export function ApiKeysPage() {
   const { api, environments, environment, toast } = useApp();
   const [showRevoked, setShowRevoked] = useState(false);
-  const keys = useResource<ApiKeyView[]>(
+  const keys = useResource<ApiKey[]>(
     `api-keys:${showRevoked}`,
-    async (signal) => (await api.get<{ apiKeys: ApiKeyView[] }>(`/api/admin/api-keys${query({ revoked: showRevoked || undefined })}`, signal)).apiKeys,
+    async (signal) => (await api.apiKeys.list({ revoked: showRevoked || undefined }, { signal })).apiKeys,
     { refreshOn: (events) => events.some((e) => e.action.startsWith('api-key.')), keepPrevious: true },
   );
   const [kind, setKind] = useState<ApiKeyKind>('server');
@@ -30,8 +30,8 @@ export function ApiKeysPage() {
   const [name, setName] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | undefined>();
-  const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [revoking, setRevoking] = useState<ApiKeyView | null>(null);
+  const [created, setCreated] = useState<ApiKeyCreated | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [busy, setBusy] = useState(false);
 
   const create = async (e: FormEvent) => {
@@ -45,7 +45,7 @@ export function ApiKeysPage() {
     setBusy(true);
     try {
       const body = { kind, name: name.trim(), ...(kind === 'admin' ? {} : { environment: env }) };
-      const res = await api.post<CreatedApiKey>('/api/admin/api-keys', body);
+      const res = await api.apiKeys.create(body);
       setCreated(res);
       setName('');
       void keys.reload();
@@ -57,10 +57,10 @@ export function ApiKeysPage() {
     }
   };
 
-  const revoke = async (key: ApiKeyView) => {
+  const revoke = async (key: ApiKey) => {
     setRevoking(null);
     try {
-      await api.delete(`/api/admin/api-keys/${enc(key.id)}`);
+      await api.apiKeys.revoke(key.id);
       toast('success', `Revoked ${key.name}. Its SDK connections are closed.`);
       void keys.reload();
     } catch (err) {

@@ -1,14 +1,14 @@
 /** Who changed what, when: every admin write with its before/after, and one-click restore of config versions. */
 import { useState } from 'react';
-import { enc, errorMessage, isApiError, query } from '../api/client';
-import type { AuditEvent, AuditPage as AuditPageData } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { AuditEvent, AuditPage as AuditPageData } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { DiffTable } from '../components/diff-table';
 import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { describeEvent } from '../live';
 import { timeAgo } from '../model/status';
-import { Link, setQuery, useLocation } from '../router';
+import { Link, enc, setQuery, useLocation } from '../router';
 import { useResource } from '../use-resource';
 import { restoreVersion } from '../flag/version-history';
 
@@ -38,9 +38,9 @@ export function AuditPage() {
   const [older, setOlder] = useState<{ key: string; events: AuditEvent[]; cursor: string | null } | null>(null);
   const [flagText, setFlagText] = useState(flag);
   const key = `audit:${flag}:${environment}:${action}`;
-  const first = useResource<AuditPageData>(key, (signal) =>
-    api.get<AuditPageData>(`/api/admin/audit${query({ flag, environment, action, limit: PAGE })}`, signal), { keepPrevious: true },
-  );
+  // An empty filter is no filter: it is left out of the query.
+  const filters = { flag: flag || undefined, environment: environment || undefined, action: action || undefined, limit: PAGE };
+  const first = useResource<AuditPageData>(key, (signal) => api.audit.list(filters, { signal }), { keepPrevious: true });
   const extra = older?.key === key ? older : null;
   const events = [...(first.data?.events ?? []), ...(extra?.events ?? [])];
   const cursor = extra ? extra.cursor : first.data?.nextCursor ?? null;
@@ -52,7 +52,7 @@ export function AuditPage() {
     if (!cursor) return;
     setLoadingMore(true);
     try {
-      const page = await api.get<AuditPageData>(`/api/admin/audit${query({ flag, environment, action, limit: PAGE, cursor })}`);
+      const page = await api.audit.list({ ...filters, cursor });
       setOlder({ key, events: [...(extra?.events ?? []), ...page.events], cursor: page.nextCursor });
     } catch (err) {
       toast('error', errorMessage(err));

@@ -1,13 +1,12 @@
 /** What differs between two environments, for every flag. */
-import { enc } from '../api/client';
-import type { ConfigView, FlagView } from '../api/types';
+import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { StatusBadge } from '../components/status-badge';
 import { describePrerequisites, describeRule } from '../model/describe';
 import { flagStatus, serveDetail } from '../model/status';
-import { Link, setQuery, useLocation } from '../router';
+import { Link, enc, setQuery, useLocation } from '../router';
 import { useResource } from '../use-resource';
 import { mapLimit } from './flags-page';
 
@@ -29,7 +28,7 @@ export interface Difference {
   b: string[];
 }
 
-function describeField(c: ConfigView | undefined, field: Field): string[] {
+function describeField(c: FlagConfig | undefined, field: Field): string[] {
   if (!c) return ['—'];
   switch (field) {
     case 'enabled':
@@ -46,7 +45,7 @@ function describeField(c: ConfigView | undefined, field: Field): string[] {
 }
 
 /** The fields of two configs that differ, each in words. */
-export function configDifferences(a: ConfigView | undefined, b: ConfigView | undefined): Difference[] {
+export function configDifferences(a: FlagConfig | undefined, b: FlagConfig | undefined): Difference[] {
   return FIELDS.filter((f) => JSON.stringify(a?.[f]) !== JSON.stringify(b?.[f])).map((field) => ({
     field,
     label: LABELS[field],
@@ -64,11 +63,11 @@ export function ComparePage() {
   const onlyDiff = query.get('all') !== '1';
   const name = (k: string) => environments.find((e) => e.key === k)?.name ?? k;
 
-  const flags = useResource<FlagView[]>(
+  const flags = useResource<Flag[]>(
     'compare-flags',
     async (signal) => {
-      const list = await api.get<{ flags: FlagView[] }>('/api/admin/flags', signal);
-      return mapLimit(list.flags, 6, (f) => api.get<FlagView>(`/api/admin/flags/${enc(f.key)}`, signal));
+      const list = await api.flags.list({}, { signal });
+      return mapLimit(list.flags, 6, (f) => api.flags.get(f.key, { signal }));
     },
     { refreshOn: (events) => events.some((e) => e.flagKey !== null) },
   );

@@ -1,8 +1,8 @@
 /** Environments: each has its own flag configs, keys and revision. */
 import { LIMITS } from '@switchboard/core/validate';
 import { useState, type FormEvent } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { EnvironmentView } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { Environment } from '@switchboard/api-client';
 import { isProduction, useApp } from '../app-context';
 import { ConfirmDialog, Dialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
@@ -16,8 +16,8 @@ export function EnvironmentsPage() {
   const [name, setName] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | undefined>();
-  const [renaming, setRenaming] = useState<EnvironmentView | null>(null);
-  const [deleting, setDeleting] = useState<EnvironmentView | null>(null);
+  const [renaming, setRenaming] = useState<Environment | null>(null);
+  const [deleting, setDeleting] = useState<Environment | null>(null);
   const [rowError, setRowError] = useState<string | undefined>();
 
   const create = async (e: FormEvent) => {
@@ -30,7 +30,7 @@ export function EnvironmentsPage() {
     }
     setErrors({});
     try {
-      await api.post<EnvironmentView>('/api/admin/environments', { key: k, ...(name.trim() ? { name: name.trim() } : {}) });
+      await api.environments.create({ key: k, ...(name.trim() ? { name: name.trim() } : {}) });
       toast('success', `Created environment ${k}. Every flag is off there.`);
       setKey('');
       setName('');
@@ -41,11 +41,11 @@ export function EnvironmentsPage() {
     }
   };
 
-  const remove = async (env: EnvironmentView) => {
+  const remove = async (env: Environment) => {
     setDeleting(null);
     setRowError(undefined);
     try {
-      await api.delete(`/api/admin/environments/${enc(env.key)}`);
+      await api.environments.delete(env.key);
       toast('success', `Deleted environment ${env.key}.`);
       await reloadEnvironments();
     } catch (err) {
@@ -129,7 +129,7 @@ export function EnvironmentsPage() {
   );
 }
 
-function RenameDialog({ env, onClose }: { env: EnvironmentView; onClose(): void }) {
+function RenameDialog({ env, onClose }: { env: Environment; onClose(): void }) {
   const { api, reloadEnvironments, toast } = useApp();
   const [name, setName] = useState(env.name);
   const [error, setError] = useState<string | undefined>();
@@ -140,7 +140,7 @@ function RenameDialog({ env, onClose }: { env: EnvironmentView; onClose(): void 
       return;
     }
     try {
-      await api.patch(`/api/admin/environments/${enc(env.key)}`, { name: name.trim() });
+      await api.environments.rename(env.key, name.trim());
       toast('success', `Renamed ${env.key} to ${name.trim()}.`);
       await reloadEnvironments();
       onClose();

@@ -1,6 +1,5 @@
 /** One flag: its state in every environment, and everything about it in the chosen one. */
-import { enc } from '../api/client';
-import type { ConfigView, FlagView, SegmentView } from '../api/types';
+import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { ErrorState, PageHeader, Skeleton } from '../components/page';
 import { StatusBadge } from '../components/status-badge';
@@ -10,27 +9,27 @@ import { KillSwitch } from '../flag/kill-switch';
 import { TargetingForm } from '../flag/targeting-form';
 import { VersionHistory } from '../flag/version-history';
 import { flagStatus } from '../model/status';
-import { Link, useLocation } from '../router';
+import { Link, enc, useLocation } from '../router';
 import { useResource } from '../use-resource';
 
 export function FlagPage({ flagKey }: { flagKey: string }) {
   const { api, environments, environment: defaultEnv, setEnvironment } = useApp();
   const { query } = useLocation();
   const env = query.get('env') ?? defaultEnv;
-  const flag = useResource<FlagView>(`flag:${flagKey}`, (signal) => api.get<FlagView>(`/api/admin/flags/${enc(flagKey)}`, signal), {
+  const flag = useResource<Flag>(`flag:${flagKey}`, (signal) => api.flags.get(flagKey, { signal }), {
     refreshOn: (events) => events.some((e) => e.flagKey === flagKey || e.action.startsWith('environment.')),
   });
   const flags = useResource<Record<string, string[]>>(
     'flag-variants',
     async (signal) => {
-      const res = await api.get<{ flags: FlagView[] }>('/api/admin/flags', signal);
+      const res = await api.flags.list({}, { signal });
       return Object.fromEntries(res.flags.map((f) => [f.key, Object.keys(f.variants)]));
     },
     { refreshOn: (events) => events.some((e) => e.action.startsWith('flag.')) },
   );
   const segments = useResource<string[]>(
     'segment-keys',
-    async (signal) => (await api.get<{ segments: SegmentView[] }>('/api/admin/segments', signal)).segments.map((s) => s.key),
+    async (signal) => (await api.segments.list({ signal })).segments.map((s) => s.key),
     { refreshOn: (events) => events.some((e) => e.action.startsWith('segment.')) },
   );
 
@@ -58,14 +57,14 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
   const envView = envs.find((e) => e.key === env) ?? { key: env, name: env };
   const config = f.environments?.[env];
 
-  const setConfig = (c: ConfigView) => flag.set({ ...f, environments: { ...f.environments, [c.environment]: c } });
-  const reloadConfig = async (): Promise<ConfigView | undefined> => {
-    const fresh = await api.get<FlagView>(`/api/admin/flags/${enc(flagKey)}`);
+  const setConfig = (c: FlagConfig) => flag.set({ ...f, environments: { ...f.environments, [c.environment]: c } });
+  const reloadConfig = async (): Promise<FlagConfig | undefined> => {
+    const fresh = await api.flags.get(flagKey);
     flag.set(fresh);
     return fresh.environments?.[env];
   };
-  const reloadFlag = async (): Promise<FlagView | undefined> => {
-    const fresh = await api.get<FlagView>(`/api/admin/flags/${enc(flagKey)}`);
+  const reloadFlag = async (): Promise<Flag | undefined> => {
+    const fresh = await api.flags.get(flagKey);
     flag.set(fresh);
     return fresh;
   };

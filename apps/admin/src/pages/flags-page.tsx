@@ -1,18 +1,17 @@
 /** Every flag in one environment: search, tags, status at a glance, last change, clean-up hints. */
 import { useMemo, useState } from 'react';
-import { enc, query } from '../api/client';
-import type { AuditPage, FlagView } from '../api/types';
+import type { AuditPage, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { CleanupBadge, StatusBadge } from '../components/status-badge';
 import { cleanupHint, flagStatus, timeAgo, type FlagStatus, type StatusKind } from '../model/status';
-import { Link, setQuery, useLocation } from '../router';
+import { Link, enc, setQuery, useLocation } from '../router';
 import { useResource } from '../use-resource';
 import { NewFlagDialog } from './new-flag-dialog';
 
 export interface FlagRow {
-  flag: FlagView;
+  flag: Flag;
   status: FlagStatus | undefined;
   lastChange: { at: string; actor: string; action: string } | null;
 }
@@ -51,7 +50,7 @@ export function FlagsPage() {
   const envName = environments.find((e) => e.key === environment)?.name ?? environment;
 
   const rows = useResource<FlagRow[]>(`flags:${environment}:${archived}`, async (signal) => {
-    const res = await api.get<{ flags: FlagView[] }>(`/api/admin/flags${query({ environment, archived: archived || undefined })}`, signal);
+    const res = await api.flags.list({ environment: environment || undefined, archived: archived || undefined }, { signal });
     if (res.flags.every((f) => f.summary)) {
       return res.flags.map((f) => ({
         flag: f,
@@ -61,8 +60,8 @@ export function FlagsPage() {
     }
     // A server without list summaries: read each flag, and recent audit events for "last change".
     const [full, audit] = await Promise.all([
-      mapLimit(res.flags, 6, (f) => api.get<FlagView>(`/api/admin/flags/${enc(f.key)}`, signal)),
-      api.get<AuditPage>('/api/admin/audit?limit=500', signal).catch(() => ({ events: [], nextCursor: null }) as AuditPage),
+      mapLimit(res.flags, 6, (f) => api.flags.get(f.key, { signal })),
+      api.audit.list({ limit: 500 }, { signal }).catch(() => ({ events: [], nextCursor: null }) as AuditPage),
     ]);
     return full.map((f) => {
       const c = f.environments?.[environment];

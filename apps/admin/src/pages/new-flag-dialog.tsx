@@ -2,14 +2,14 @@
 import type { FlagType } from '@switchboard/core';
 import { LIMITS } from '@switchboard/core/validate';
 import { useState, type FormEvent } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { FlagView } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { CreateFlagBody } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { Dialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import { defaultVariants, draftsToVariants, VariantsEditor, type VariantDraft } from '../flag/variants-editor';
 import type { FieldErrors } from '../model/rules';
-import { navigate } from '../router';
+import { enc, navigate } from '../router';
 
 export function parseTags(text: string): string[] {
   return [...new Set(text.split(/[,\s]+/).map((t) => t.trim()).filter(Boolean))];
@@ -61,10 +61,10 @@ export function NewFlagDialog({ open, onClose }: { open: boolean; onClose(): voi
     if (Object.keys(found).length > 0) return;
     setBusy(true);
     try {
-      const body: Record<string, unknown> = { key: k, type, variants: v.variants, clientSide, temporary, tags: tagList };
+      const body: CreateFlagBody = { key: k, type, variants: v.variants, clientSide, temporary, tags: tagList };
       if (name.trim()) body.name = name.trim();
       if (description.trim()) body.description = description.trim();
-      const flag = await api.post<FlagView>('/api/admin/flags', body);
+      const flag = await api.flags.create(body);
       toast('success', `Created ${flag.key}. It is off in every environment.`);
       reset();
       onClose();

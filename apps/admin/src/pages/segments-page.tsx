@@ -1,8 +1,8 @@
 /** Segments: named groups of users (listed ids and conditions) that rules target with "is in segment". */
 import { LIMITS } from '@switchboard/core/validate';
 import { useState, type FormEvent } from 'react';
-import { enc, errorMessage, isApiError } from '../api/client';
-import type { SegmentView } from '../api/types';
+import { errorMessage, isApiError } from '../api/client';
+import type { Segment } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
@@ -25,7 +25,7 @@ interface SegmentDraft {
 
 const lines = (text: string) => [...new Set(text.split('\n').map((l) => l.trim()).filter(Boolean))];
 
-function toDraft(s?: SegmentView): SegmentDraft {
+function toDraft(s?: Segment): SegmentDraft {
   return {
     key: s?.key ?? '',
     name: s?.name ?? '',
@@ -40,7 +40,7 @@ export function SegmentsPage() {
   const { api } = useApp();
   const { query } = useLocation();
   const selected = query.get('segment');
-  const list = useResource<SegmentView[]>('segments', async (signal) => (await api.get<{ segments: SegmentView[] }>('/api/admin/segments', signal)).segments, {
+  const list = useResource<Segment[]>('segments', async (signal) => (await api.segments.list({ signal })).segments, {
     refreshOn: (events) => events.some((e) => e.action.startsWith('segment.')),
   });
   const current = selected === 'new' ? undefined : list.data?.find((s) => s.key === selected);
@@ -109,8 +109,8 @@ function SegmentEditor({
   onDone,
   onStale,
 }: {
-  segment?: SegmentView;
-  segments: SegmentView[];
+  segment?: Segment;
+  segments: Segment[];
   onDone(key: string | undefined): void;
   /** A save was refused as stale: read the list again, so the newer version shows. */
   onStale(): void;
@@ -129,7 +129,7 @@ function SegmentEditor({
   const set = (patch: Partial<SegmentDraft>) => setDraft((d) => ({ ...d, ...patch }));
 
   /** Their version becomes the base; fields we edited keep our values, the rest take theirs. */
-  const reapply = (next: SegmentView) => {
+  const reapply = (next: Segment) => {
     setDraft(reapplyEdits(toDraft(base), draft, toDraft(next)));
     setBase(next);
     setFormError(undefined);
@@ -154,8 +154,8 @@ function SegmentEditor({
     setBusy(true);
     try {
       const saved = creating
-        ? await api.post<SegmentView>('/api/admin/segments', { key: draft.key.trim(), ...body })
-        : await api.patch<SegmentView>(`/api/admin/segments/${enc(segment.key)}`, body, base!.version);
+        ? await api.segments.create({ key: draft.key.trim(), ...body })
+        : await api.segments.update(segment.key, body, { ifMatch: base!.version });
       setBase(saved);
       setDraft(toDraft(saved));
       toast('success', `Saved segment ${saved.key} (version ${saved.version}).`);
@@ -177,7 +177,7 @@ function SegmentEditor({
   const remove = async () => {
     setConfirmDelete(false);
     try {
-      await api.delete(`/api/admin/segments/${enc(segment!.key)}`, base!.version);
+      await api.segments.delete(segment!.key, { ifMatch: base!.version });
       toast('success', `Deleted segment ${segment!.key}.`);
       onDone(undefined);
     } catch (err) {

@@ -1,6 +1,6 @@
 /** Sign in with an admin key, checked against the API before it is kept (in session storage). */
 import { useState, type FormEvent } from 'react';
-import { ApiClient, isApiError } from '../api/client';
+import { createAdminApi, isApiError } from '../api/client';
 import { Field, FormError } from '../components/field';
 
 export function SignInPage({ onSignedIn, notice }: { onSignedIn(key: string): void; notice: string | null }) {
@@ -20,7 +20,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn(key: string): vo
     }
     setBusy(true);
     try {
-      await new ApiClient(token).get('/api/admin/environments');
+      await createAdminApi(token).environments.list();
       onSignedIn(token);
     } catch (err) {
       if (isApiError(err) && err.status === 401) setFieldError('This key is unknown or revoked');

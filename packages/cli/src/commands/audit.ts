@@ -3,7 +3,6 @@ import { key, positiveInteger, stringOption } from '../arguments.js';
 import { ENV_OPTION, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { table, time } from '../format.js';
-import type { AuditEvent } from '../wire.js';
 
 const MAX_LIMIT = 500;
 
@@ -28,9 +27,7 @@ export const audit: Command = {
     const rawLimit = stringOption(values, 'limit');
     const limit = rawLimit === undefined ? 20 : positiveInteger(rawLimit, 'limit', ctx.command, MAX_LIMIT);
 
-    const body = await ctx.api().request<{ events: AuditEvent[]; nextCursor: string | null }>('GET', '/audit', {
-      query: { flag, environment: env, action, limit },
-    });
+    const body = await ctx.api().audit.list({ flag, environment: env, action, limit });
     if (ctx.json) return ctx.printJson(body);
     if (body.events.length === 0) return ctx.note('no audit events');
     ctx.out(

@@ -1,28 +1,26 @@
 /** What the config-writing commands share: reading the current config and reporting a write. */
-import { ApiError } from '../errors.js';
+import { ApiError, isApiError, type FlagConfig } from '@switchboard/api-client';
 import { changes } from '../format.js';
 import type { Context } from '../context.js';
-import type { Config } from '../wire.js';
 
 export function isPreconditionFailed(err: unknown): err is ApiError {
-  return err instanceof Error && (err as Partial<ApiError>).kind === 'api' && (err as ApiError).status === 412;
+  return isApiError(err) && err.status === 412;
 }
 
 /** A 412 the CLI does not retry, said in the operator's terms. */
 export function changedMeanwhile(err: ApiError, flag: string, env: string, readVersion: number): ApiError {
   const now = err.currentVersion === undefined ? '' : ` (now version ${err.currentVersion})`;
-  return new ApiError(
-    err.status,
-    err.code,
-    `${flag} in ${env} was changed by someone else after it was read at version ${readVersion}${now}; nothing was written. Check it (switchboard flags get ${flag} --env ${env}) and run the command again`,
-    undefined,
-    err.requestId,
-    err.currentVersion,
-  );
+  return new ApiError({
+    status: err.status,
+    code: err.code,
+    message: `${flag} in ${env} was changed by someone else after it was read at version ${readVersion}${now}; nothing was written. Check it (switchboard flags get ${flag} --env ${env}) and run the command again`,
+    requestId: err.requestId,
+    currentVersion: err.currentVersion,
+  });
 }
 
 /** `<verb> <flag> in <env> (version a → b)` and one line per changed field, or the new JSON. */
-export function reportWrite(ctx: Context, verb: string, before: Config, after: Config): void {
+export function reportWrite(ctx: Context, verb: string, before: FlagConfig, after: FlagConfig): void {
   if (ctx.json) return ctx.printJson(after);
   const lines = changes(before, after);
   ctx.out(

@@ -1,7 +1,6 @@
 /** `envs list`. */
 import type { Command } from '../command.js';
 import { table, time } from '../format.js';
-import type { Environment } from '../wire.js';
 
 export const envsList: Command = {
   name: 'envs list',
@@ -10,7 +9,7 @@ export const envsList: Command = {
   usage: '',
   options: {},
   async run(ctx) {
-    const body = await ctx.api().request<{ environments: Environment[] }>('GET', '/environments');
+    const body = await ctx.api().environments.list();
     if (ctx.json) return ctx.printJson(body);
     ctx.out(table(['ENVIRONMENT', 'NAME', 'REVISION', 'CREATED'], body.environments.map((e) => [e.key, e.name, String(e.revision), time(e.createdAt)])));
   },

@@ -1,8 +1,7 @@
 /** `flags list`, `flags get`: read-only views of flags and their configs. */
 import { key, stringOption } from '../arguments.js';
-import { ENV_OPTION, configPath, type Command } from '../command.js';
+import { ENV_OPTION, type Command } from '../command.js';
 import { describeConfig, describeServe, state, table, time } from '../format.js';
-import type { Config, Flag } from '../wire.js';
 
 export const flagsList: Command = {
   name: 'flags list',
@@ -16,9 +15,7 @@ export const flagsList: Command = {
   async run(ctx, _args, values) {
     const env = stringOption(values, 'env');
     if (env !== undefined) key(env, 'environment', ctx.command);
-    const body = await ctx.api().request<{ flags: Flag[] }>('GET', '/flags', {
-      query: { environment: env, archived: values.archived === true ? true : undefined },
-    });
+    const body = await ctx.api().flags.list({ environment: env, archived: values.archived === true ? true : undefined });
     if (ctx.json) return ctx.printJson(body);
     if (body.flags.length === 0) return ctx.note('no flags');
     if (env === undefined) {
@@ -55,10 +52,10 @@ export const flagsGet: Command = {
     const env = stringOption(values, 'env');
     if (env !== undefined) {
       key(env, 'environment', ctx.command);
-      const config = await ctx.api().request<Config>('GET', configPath(flag, env));
+      const config = await ctx.api().configs.get(flag, env);
       return ctx.json ? ctx.printJson(config) : ctx.out(describeConfig(config));
     }
-    const body = await ctx.api().request<Flag>('GET', `/flags/${encodeURIComponent(flag)}`);
+    const body = await ctx.api().flags.get(flag);
     if (ctx.json) return ctx.printJson(body);
     const variants = Object.entries(body.variants)
       .map(([name, value]) => `${name}=${JSON.stringify(value)}`)

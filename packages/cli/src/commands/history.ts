@@ -1,9 +1,9 @@
 /** `history` and `restore`: a config's earlier versions, and bringing one back as a new version. */
 import { key, positiveInteger, requiredOption, stringOption } from '../arguments.js';
-import { ENV_OPTION, YES_OPTION, configPath, type Command } from '../command.js';
+import type { FlagConfig } from '@switchboard/api-client';
+import { ENV_OPTION, YES_OPTION, type Command } from '../command.js';
 import { checkConfirmable, confirm, needsConfirmation } from '../confirm.js';
 import { changes, describeServe, state, table, time } from '../format.js';
-import type { Config, ConfigVersion } from '../wire.js';
 import { changedMeanwhile, isPreconditionFailed, reportWrite } from './config-write.js';
 
 const MAX_HISTORY = 500;
@@ -22,7 +22,7 @@ export const history: Command = {
     const env = key(requiredOption(values, 'env', ctx.command), 'environment', ctx.command);
     const rawLimit = stringOption(values, 'limit');
     const limit = rawLimit === undefined ? 20 : positiveInteger(rawLimit, 'limit', ctx.command, MAX_HISTORY);
-    const body = await ctx.api().request<{ versions: ConfigVersion[] }>('GET', `${configPath(flag, env)}/versions`, { query: { limit } });
+    const body = await ctx.api().configs.versions(flag, env, { limit });
     if (ctx.json) return ctx.printJson(body);
     ctx.out(
       table(
@@ -61,11 +61,10 @@ export const restore: Command = {
     checkConfirmable(ctx.io, env, yes, ctx.command);
 
     const api = ctx.api();
-    const path = configPath(flag, env);
-    const current = await api.request<Config>('GET', path);
+    const current = await api.configs.get(flag, env);
     if (needsConfirmation(env, yes)) {
       // Show what the restore would change, when that version is among the recent ones.
-      const { versions } = await api.request<{ versions: ConfigVersion[] }>('GET', `${path}/versions`, { query: { limit: MAX_HISTORY } });
+      const { versions } = await api.configs.versions(flag, env, { limit: MAX_HISTORY });
       const target = versions.find((v) => v.version === version);
       const preview = target ? changes(current, target) : [];
       const summary = target
@@ -75,9 +74,9 @@ export const restore: Command = {
         : ` (now ${state(current.enabled)}, serving ${describeServe(current.fallthrough)})`;
       await confirm(ctx.io, env, yes, `Restore ${flag} in ${env} to version ${version}${summary}?`);
     }
-    let after: Config;
+    let after: FlagConfig;
     try {
-      after = await api.request<Config>('POST', `${path}/restore`, { body: { version }, ifMatch: current.version });
+      after = await api.configs.restore(flag, env, version, { ifMatch: current.version });
     } catch (err) {
       throw isPreconditionFailed(err) ? changedMeanwhile(err, flag, env, current.version) : err;
     }

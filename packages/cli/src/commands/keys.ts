@@ -3,7 +3,6 @@ import { key, keyId, oneOf, requiredOption, stringOption } from '../arguments.js
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { table, time } from '../format.js';
-import type { ApiKey, CreatedKey } from '../wire.js';
 
 const KINDS = ['admin', 'server', 'client'] as const;
 
@@ -15,7 +14,7 @@ export const keysList: Command = {
   options: { revoked: { type: 'boolean', description: 'include revoked keys' } },
   async run(ctx, _args, values) {
     const revoked = values.revoked === true;
-    const body = await ctx.api().request<{ apiKeys: ApiKey[] }>('GET', '/api-keys', { query: { revoked: revoked ? true : undefined } });
+    const body = await ctx.api().apiKeys.list({ revoked: revoked ? true : undefined });
     if (ctx.json) return ctx.printJson(body);
     if (body.apiKeys.length === 0) return ctx.note('no keys');
     const header = ['ID', 'KIND', 'ENVIRONMENT', 'NAME', 'HINT', 'CREATED', 'LAST USED', ...(revoked ? ['REVOKED'] : [])];
@@ -51,10 +50,11 @@ export const keysCreate: Command = {
     if (kind !== 'admin' && env === undefined) throw new UsageError(`${kind} keys need --env`, ctx.command);
     if (env !== undefined) key(env, 'environment', ctx.command);
 
-    const created = await ctx.api().request<CreatedKey>('POST', '/api-keys', { body: { kind, name, ...(env === undefined ? {} : { environment: env }) } });
+    const created = await ctx.api().apiKeys.create({ kind, name, ...(env === undefined ? {} : { environment: env }) });
     if (ctx.json) return ctx.printJson(created);
     ctx.note(`created ${created.kind} key "${created.name}"${created.environment ? ` for ${created.environment}` : ''} (id ${created.id}); its secret, shown only this once:`);
-    ctx.out(created.key);
+    // Only a replayed create (an Idempotency-Key, which the CLI never sends) comes without it.
+    ctx.out(created.key ?? '');
   },
 };
 
@@ -66,7 +66,7 @@ export const keysRevoke: Command = {
   options: {},
   async run(ctx, [idArg]) {
     const id = keyId(idArg!, ctx.command);
-    await ctx.api().request<undefined>('DELETE', `/api-keys/${id}`);
+    await ctx.api().apiKeys.revoke(id);
     if (ctx.json) return ctx.printJson({ id, revoked: true });
     ctx.out(`revoked key ${id}`);
   },

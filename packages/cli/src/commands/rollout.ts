@@ -1,11 +1,11 @@
 /** `rollout`: the fallthrough becomes `percentage` % of `variant`, the rest the off variant. */
+import type { FlagConfig } from '@switchboard/api-client';
 import { LIMITS } from '@switchboard/core/validate';
 import { key, percentage, requiredOption, stringOption } from '../arguments.js';
-import { ENV_OPTION, YES_OPTION, configPath, type Command } from '../command.js';
+import { ENV_OPTION, YES_OPTION, type Command } from '../command.js';
 import { checkConfirmable, confirm } from '../confirm.js';
 import { UsageError } from '../errors.js';
 import { describeServe } from '../format.js';
-import type { Config } from '../wire.js';
 import { changedMeanwhile, isPreconditionFailed, reportWrite } from './config-write.js';
 
 export const rollout: Command = {
@@ -39,8 +39,7 @@ export const rollout: Command = {
     checkConfirmable(ctx.io, env, yes, ctx.command);
 
     const api = ctx.api();
-    const path = configPath(flag, env);
-    const current = await api.request<Config>('GET', path);
+    const current = await api.configs.get(flag, env);
     await confirm(
       ctx.io,
       env,
@@ -48,12 +47,14 @@ export const rollout: Command = {
       `Roll ${flag} out to ${share}%${variant === undefined ? '' : ` (${variant})`} in ${env}? Its fallthrough is ${describeServe(current.fallthrough)} now` +
         `${current.enabled ? '' : ' (the flag is off)'} (version ${current.version}).`,
     );
-    let after: Config;
+    let after: FlagConfig;
     try {
-      after = await api.request<Config>('PUT', `${path}/rollout`, {
-        body: { percentage: share, ...(variant === undefined ? {} : { variant }), ...(bucketBy === undefined ? {} : { bucketBy }) },
-        ifMatch: current.version,
-      });
+      after = await api.configs.rollout(
+        flag,
+        env,
+        { percentage: share, ...(variant === undefined ? {} : { variant }), ...(bucketBy === undefined ? {} : { bucketBy }) },
+        { ifMatch: current.version },
+      );
     } catch (err) {
       throw isPreconditionFailed(err) ? changedMeanwhile(err, flag, env, current.version) : err;
     }

@@ -7,12 +7,11 @@
  * — and, in production, confirmed; otherwise it stops and says so.
  */
 import { key, requiredOption, type Values } from '../arguments.js';
-import { ENV_OPTION, YES_OPTION, configPath, type Command } from '../command.js';
+import { ApiError } from '@switchboard/api-client';
+import { ENV_OPTION, YES_OPTION, type Command } from '../command.js';
 import { checkConfirmable, confirm } from '../confirm.js';
 import type { Context } from '../context.js';
-import { ApiError } from '../errors.js';
 import { describeServe, state, targeting } from '../format.js';
-import type { Config } from '../wire.js';
 import { isPreconditionFailed, reportWrite } from './config-write.js';
 
 /** Writes tried before giving up on a config that keeps changing. */
@@ -25,8 +24,7 @@ async function setEnabled(ctx: Context, args: readonly string[], values: Values,
   if (enabled) checkConfirmable(ctx.io, env, yes, ctx.command);
 
   const api = ctx.api();
-  const path = configPath(flag, env);
-  let current = await api.request<Config>('GET', path);
+  let current = await api.configs.get(flag, env);
   if (enabled && !current.enabled) {
     const rules = current.rules.length > 0 ? ` after ${current.rules.length} rule${current.rules.length === 1 ? '' : 's'}` : '';
     await confirm(ctx.io, env, yes, `Enable ${flag} in ${env}? It will serve ${describeServe(current.fallthrough)}${rules} (version ${current.version}).`);
@@ -39,32 +37,30 @@ async function setEnabled(ctx: Context, args: readonly string[], values: Values,
       return ctx.out(`${flag} is already ${state(enabled)} in ${env} (version ${current.version}); nothing written`);
     }
     if (enabled && targeting(current) !== expected) {
-      throw new ApiError(
-        412,
-        'PRECONDITION_FAILED',
-        `${flag} in ${env} was edited by someone else (now version ${current.version}, serving ${describeServe(current.fallthrough)}); not enabled. Check it and run the command again`,
-        undefined,
-        undefined,
-        current.version,
-      );
+      throw new ApiError({
+        status: 412,
+        code: 'PRECONDITION_FAILED',
+        message: `${flag} in ${env} was edited by someone else (now version ${current.version}, serving ${describeServe(current.fallthrough)}); not enabled. Check it and run the command again`,
+        currentVersion: current.version,
+      });
     }
     try {
-      const after = await api.request<Config>('PATCH', path, { body: { enabled }, ifMatch: current.version });
+      const after = await api.configs.patch(flag, env, { enabled }, { ifMatch: current.version });
       return reportWrite(ctx, enabled ? 'enabled' : 'killed', current, after);
     } catch (err) {
       if (!isPreconditionFailed(err)) throw err;
       if (attempt === MAX_ATTEMPTS) {
-        throw new ApiError(
-          err.status,
-          err.code,
-          `${flag} in ${env} changed ${MAX_ATTEMPTS} times while this command was writing; gave up. It is still ${state(!enabled)}: run the command again`,
-          err.field,
-          err.requestId,
-          err.currentVersion,
-        );
+        throw new ApiError({
+          status: err.status,
+          code: err.code,
+          message: `${flag} in ${env} changed ${MAX_ATTEMPTS} times while this command was writing; gave up. It is still ${state(!enabled)}: run the command again`,
+          field: err.field,
+          requestId: err.requestId,
+          currentVersion: err.currentVersion,
+        });
       }
       ctx.note(`${flag} in ${env} changed after version ${current.version}; reading it again (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`);
-      current = await api.request<Config>('GET', path);
+      current = await api.configs.get(flag, env);
     }
   }
 }

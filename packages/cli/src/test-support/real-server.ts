@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { createAdminClient, type AdminClient, type CreateFlagBody, type FlagConfig, type PatchConfigBody } from '@switchboard/api-client';
 import { buildApp, defaultConfig, type App } from '@switchboard/server';
 import { main } from '../main.js';
 import type { Io } from '../io.js';
@@ -19,7 +20,11 @@ export interface Reply {
 
 /** The admin API over real HTTP, bypassing the CLI. */
 export class AdminApi {
-  constructor(readonly url: string) {}
+  private readonly client: AdminClient;
+
+  constructor(readonly url: string) {
+    this.client = createAdminClient({ baseUrl: url, token: ADMIN_TOKEN });
+  }
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = ADMIN_TOKEN): Promise<Reply> {
     const res = await fetch(this.url + path, {
@@ -31,29 +36,23 @@ export class AdminApi {
     return { status: res.status, headers: res.headers, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined };
   }
 
-  async ok<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
-    const r = await this.call(method, path, body, headers);
-    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body as T;
+  createFlag(key: string, body: Partial<CreateFlagBody> = {}): Promise<unknown> {
+    return this.client.flags.create({ key, type: 'boolean', variants: { on: true, off: false }, ...body });
   }
 
-  createFlag(key: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    return this.ok('POST', '/api/admin/flags', { key, type: 'boolean', variants: { on: true, off: false }, ...body });
-  }
-
-  config(key: string, environment: string): Promise<{ version: number; enabled: boolean; fallthrough: unknown; rules: unknown[] }> {
-    return this.ok('GET', `/api/admin/flags/${key}/environments/${environment}`);
+  config(key: string, environment: string): Promise<FlagConfig> {
+    return this.client.configs.get(key, environment);
   }
 
   /** PATCHes a config at its current version (`If-Match`): "someone else" editing it. */
-  async patchConfig(key: string, environment: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async patchConfig(key: string, environment: string, body: PatchConfigBody): Promise<FlagConfig> {
     const current = await this.config(key, environment);
-    return this.ok('PATCH', `/api/admin/flags/${key}/environments/${environment}`, body, { 'if-match': `"${current.version}"` });
+    return this.client.configs.patch(key, environment, body, { ifMatch: current.version });
   }
 
   async serverKey(environment: string): Promise<string> {
-    const body = await this.ok<{ key: string }>('POST', '/api/admin/api-keys', { kind: 'server', environment, name: `cli-test-${environment}` });
-    return body.key;
+    const body = await this.client.apiKeys.create({ kind: 'server', environment, name: `cli-test-${environment}` });
+    return body.key!;
   }
 
   /** What an SDK with this key receives. */

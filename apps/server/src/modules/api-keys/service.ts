@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { apiKeys, type ApiKeyKind } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import type { Idempotency, RequestContext, StoredResponse, Writer } from '../changes/writer.js';
+import type { Idempotency, RequestContext } from '../../http/request-context.js';
+import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import type { Delivery } from '../sdk/delivery.js';
 import { findEnvironment } from '../environments/store.js';
 import type { KeyVerifier } from './key-verifier.js';
@@ -54,7 +55,7 @@ export async function insertKey(
 
 export class ApiKeyService {
   constructor(
-    private readonly writer: Writer,
+    private readonly writer: ChangeWriter,
     private readonly delivery: Delivery,
     private readonly keys: KeyVerifier,
     private readonly db: () => Database,

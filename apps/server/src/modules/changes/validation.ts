@@ -7,7 +7,7 @@ import type { Flag, Segment, Snapshot } from '@switchboard/core';
 import { validateSnapshot, type ValidationIssue } from '@switchboard/core/validate';
 import { ConflictError, issuesError } from '../../errors.js';
 import { readSnapshots } from '../sdk/store.js';
-import type { Write } from './writer.js';
+import type { ChangeTransaction } from './change-transaction.js';
 
 export interface SnapshotEdit {
   flags?: Record<string, Flag | null>;
@@ -35,7 +35,7 @@ function applyEdit(snapshot: Snapshot, edit: SnapshotEdit): Snapshot {
  * edited document); problems it causes elsewhere (a flag still referring to what is being
  * removed) are 409s.
  */
-export async function validateEdit(w: Write, environmentIds: readonly number[], edit: SnapshotEdit): Promise<void> {
+export async function validateEdit(w: ChangeTransaction, environmentIds: readonly number[], edit: SnapshotEdit): Promise<void> {
   const snapshots = await readSnapshots(w.tx, environmentIds);
   const own = [
     ...Object.keys(edit.flags ?? {}).map((k) => `flags.${k}`),

@@ -1,6 +1,6 @@
 /** `/api/admin/environments`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { idempotencyOf, requestContext } from '../../http/request-context.js';
 import {
   CreateEnvironmentBody,
   Environment,

@@ -2,7 +2,9 @@
 import type { Database } from '../../db/client.js';
 import type { EnvironmentRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import type { Idempotency, RequestContext, StoredResponse, Write, Writer } from '../changes/writer.js';
+import type { Idempotency, RequestContext } from '../../http/request-context.js';
+import type { ChangeTransaction } from '../changes/change-transaction.js';
+import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { defaultConfigFields } from '../flags/documents.js';
 import { insertConfigs, listFlags } from '../flags/store.js';
 import type { Delivery } from '../sdk/delivery.js';
@@ -38,7 +40,7 @@ export async function createEnvironment(db: Database, key: string, name: string)
 
 export class EnvironmentService {
   constructor(
-    private readonly writer: Writer,
+    private readonly writer: ChangeWriter,
     private readonly delivery: Delivery,
     private readonly db: () => Database,
   ) {}
@@ -54,7 +56,7 @@ export class EnvironmentService {
   }
 
   async create(ctx: RequestContext, body: { key: string; name?: string | undefined }, idempotency: Idempotency | undefined): Promise<StoredResponse> {
-    const out = await this.writer.runCreate(ctx, idempotency, async (w: Write) => {
+    const out = await this.writer.runCreate(ctx, idempotency, async (w: ChangeTransaction) => {
       await w.lockEnvironments();
       if (await store.findEnvironment(w.tx, body.key)) throw new ConflictError(`Environment "${body.key}" already exists`, 'key');
       const env = await createEnvironment(w.tx, body.key, body.name ?? body.key);

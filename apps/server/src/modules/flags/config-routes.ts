@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox, Static, TObject } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { requestContext, type RequestContext } from '../changes/writer.js';
+import { requestContext, type RequestContext } from '../../http/request-context.js';
 import {
   ConfigParams,
   ConfigVersionList,

@@ -1,7 +1,7 @@
 /** `/api/admin/flags` and `/api/admin/flags/:key`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { idempotencyOf, requestContext } from '../../http/request-context.js';
 import { CreateFlagBody, Flag, FlagList, FlagListQuery, FlagParams, IdempotencyHeaders, IfMatchHeaders, NoBody, UpdateFlagBody, errorResponses, ref } from '@switchboard/api-contract';
 import type { FlagService } from './service.js';
 

@@ -5,7 +5,9 @@ import type { Database } from '../../db/client.js';
 import type { ConfigFields, FlagRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, issuesError } from '../../errors.js';
 import { validateEdit } from '../changes/validation.js';
-import type { Idempotency, RequestContext, StoredResponse, Write, Writer } from '../changes/writer.js';
+import type { Idempotency, RequestContext } from '../../http/request-context.js';
+import type { ChangeTransaction } from '../changes/change-transaction.js';
+import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument, flagIssues } from './documents.js';
 import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
@@ -92,7 +94,7 @@ async function requireFlag(db: Database, key: string, forUpdate = false): Promis
 
 export class FlagService {
   constructor(
-    private readonly writer: Writer,
+    private readonly writer: ChangeWriter,
     private readonly db: () => Database,
   ) {}
 
@@ -248,7 +250,7 @@ export class FlagService {
     env: string,
     expected: number,
     action: string,
-    change: (current: ConfigFields, flag: FlagRow, w: Write, configId: number) => Promise<ConfigFields> | ConfigFields,
+    change: (current: ConfigFields, flag: FlagRow, w: ChangeTransaction, configId: number) => Promise<ConfigFields> | ConfigFields,
   ): Promise<FlagConfig> {
     return this.writer.run(ctx, async (w) => {
       const environment = await w.lockEnvironment(env);

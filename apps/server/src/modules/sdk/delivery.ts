@@ -11,7 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/client.js';
 import type { ApplyPath, Metrics } from '../../plugins/metrics.js';
 import type { RedisLink } from '../../plugins/redis.js';
-import { EnvironmentView, type ApplyOutcome, type EnvironmentChange, type EnvironmentSnapshot } from './environment-view.js';
+import { DeliveredEnvironment, type ApplyOutcome, type EnvironmentChange, type EnvironmentSnapshot } from './delivered-environment.js';
 import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 import { environmentRevisions, loadSnapshots } from './store.js';
 
@@ -41,7 +41,7 @@ function looksLikeSnapshot(v: unknown): v is EnvironmentSnapshot {
 }
 
 export class Delivery {
-  readonly views = new Map<string, EnvironmentView>();
+  readonly views = new Map<string, DeliveredEnvironment>();
   readonly hub: StreamHub;
   /** Database ids of the environments whose views came from Postgres. */
   private readonly environmentIds = new Map<string, number>();
@@ -174,7 +174,7 @@ export class Delivery {
     }
   }
 
-  private emit(view: EnvironmentView, outcome: ApplyOutcome, path: ApplyPath): void {
+  private emit(view: DeliveredEnvironment, outcome: ApplyOutcome, path: ApplyPath): void {
     this.hub.broadcast(view.environment, 'server', outcome.server, () => view.putEvent(view.server));
     this.hub.broadcast(view.environment, 'client', outcome.client, () => view.putEvent(view.client));
     this.deps.metrics.snapshotRevision.set({ environment: view.environment }, view.revision);
@@ -188,7 +188,7 @@ export class Delivery {
   install(snapshot: EnvironmentSnapshot, path: ApplyPath, authoritative = false): void {
     const existing = this.views.get(snapshot.environment);
     if (!existing) {
-      const view = new EnvironmentView(snapshot);
+      const view = new DeliveredEnvironment(snapshot);
       this.views.set(snapshot.environment, view);
       this.deps.metrics.snapshotRevision.set({ environment: view.environment }, view.revision);
       this.deps.metrics.fanoutApplied.inc({ path });

@@ -9,7 +9,7 @@ import { EventStream, NoBody, Snapshot, SnapshotHeaders, errorResponses, ref } f
 import type { FastifyRequest } from 'fastify';
 import { RateLimitedError, UnavailableError } from '../../errors.js';
 import type { Delivery } from './delivery.js';
-import type { EnvironmentView, Projection } from './environment-view.js';
+import type { DeliveredEnvironment, Projection } from './delivered-environment.js';
 import type { RejectReason } from './stream-hub.js';
 
 /** The snapshot goes out as bytes prepared once per revision: the JSON of a `Snapshot`. */
@@ -34,7 +34,7 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
   return false;
 }
 
-function resolve(delivery: Delivery, request: FastifyRequest): { view: EnvironmentView; projection: Projection } {
+function resolve(delivery: Delivery, request: FastifyRequest): { view: DeliveredEnvironment; projection: Projection } {
   const principal = request.principal!;
   const view = delivery.views.get(principal.environment!);
   if (!view) throw new UnavailableError('This environment\'s snapshot is not loaded yet; retry shortly.');

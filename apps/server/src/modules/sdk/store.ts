@@ -4,7 +4,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { environments, flagConfigs, flags, segments } from '../../db/schema/index.js';
 import { flagDocument, segmentDocument } from '../flags/documents.js';
-import type { EnvironmentSnapshot } from './environment-view.js';
+import type { EnvironmentSnapshot } from './delivered-environment.js';
 
 export async function loadSegments(db: Database): Promise<Record<string, Segment>> {
   const rows = await db.select().from(segments).orderBy(segments.key);

@@ -19,7 +19,7 @@
  * open as long as its reader stalls, and shutdown would wait on it until its deadline.
  */
 import type { ServerResponse } from 'node:http';
-import type { StreamEvents } from './environment-view.js';
+import type { StreamEvents } from './delivered-environment.js';
 
 export type StreamKind = 'server' | 'client';
 export type DropReason = 'slow' | 'drain-timeout' | 'revoked' | 'environment' | 'shutdown';

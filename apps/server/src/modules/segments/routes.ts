@@ -1,7 +1,7 @@
 /** `/api/admin/segments`. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
-import { idempotencyOf, requestContext } from '../changes/writer.js';
+import { idempotencyOf, requestContext } from '../../http/request-context.js';
 import {
   CreateSegmentBody,
   IdempotencyHeaders,

@@ -5,7 +5,8 @@ import type { Database } from '../../db/client.js';
 import type { SegmentRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, issuesError } from '../../errors.js';
 import { validateEdit } from '../changes/validation.js';
-import type { Idempotency, RequestContext, StoredResponse, Writer } from '../changes/writer.js';
+import type { Idempotency, RequestContext } from '../../http/request-context.js';
+import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { segmentDocument } from '../flags/documents.js';
 import type { CreateSegmentBody, UpdateSegmentBody } from './schemas.js';
 import * as store from './store.js';
@@ -45,7 +46,7 @@ function checked(row: Pick<SegmentRow, 'key' | 'included' | 'excluded' | 'condit
 
 export class SegmentService {
   constructor(
-    private readonly writer: Writer,
+    private readonly writer: ChangeWriter,
     private readonly db: () => Database,
   ) {}
 

@@ -92,7 +92,8 @@ export function hashPrivateConditions(flag: Flag, salt: string): Flag {
 
 const hasPrivate = (flag: Flag | undefined): boolean => (flag?.privateAttributes?.length ?? 0) > 0;
 
-export class EnvironmentView {
+/** One environment as this instance delivers it to SDKs: its snapshot and the two projections served from it. */
+export class DeliveredEnvironment {
   readonly environment: string;
   revision: number;
   readonly flags: Map<string, Flag>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag, Snapshot } from '@switchboard/core';
 import { createHash } from 'node:crypto';
-import { EnvironmentView, type EnvironmentSnapshot } from './environment-view.js';
+import { DeliveredEnvironment, type EnvironmentSnapshot } from './delivered-environment.js';
 
 const flag = (key: string, version: number, extra: Partial<Flag> = {}): Flag => ({
   key,
@@ -22,9 +22,9 @@ function snapshot(revision: number, flags: Flag[], segments: Snapshot['segments'
   return { schemaVersion: 1, environment: 'prod', revision, flags: Object.fromEntries(flags.map((f) => [f.key, f])), segments };
 }
 
-describe('EnvironmentView', () => {
+describe('DeliveredEnvironment', () => {
   it('pre-serializes both projections with the revision as ETag', () => {
-    const view = new EnvironmentView(
+    const view = new DeliveredEnvironment(
       snapshot(5, [flag('web', 1, { clientSide: true, ...inSegment('a') }), flag('server', 1, inSegment('c'))], {
         a: { key: 'a', conditions: [{ attribute: 'x', operator: 'inSegment', values: ['b'] }] },
         b: { key: 'b', conditions: [], included: ['u1'] },
@@ -40,7 +40,7 @@ describe('EnvironmentView', () => {
   });
 
   it('encodes each projection\'s put and body once per revision and hands every stream and response the same Buffer', () => {
-    const view = new EnvironmentView(snapshot(1, [flag('a', 1, { clientSide: true })]));
+    const view = new DeliveredEnvironment(snapshot(1, [flag('a', 1, { clientSide: true })]));
     const first = view.putEvent(view.client);
     expect(Buffer.isBuffer(first)).toBe(true);
     expect(view.putEvent(view.client)).toBe(first);
@@ -56,7 +56,7 @@ describe('EnvironmentView', () => {
   });
 
   it('applies the next revision as patches, ignores stale ones, reports gaps', () => {
-    const view = new EnvironmentView(snapshot(1, [flag('a', 1, { clientSide: true }), flag('b', 1)]));
+    const view = new DeliveredEnvironment(snapshot(1, [flag('a', 1, { clientSide: true }), flag('b', 1)]));
     expect(view.apply({ environment: 'prod', revision: 1, flags: { a: flag('a', 2) }, committedAt: 0 })).toBe('stale');
     expect(view.apply({ environment: 'prod', revision: 3, flags: { a: flag('a', 2) }, committedAt: 0 })).toBe('gap');
     const out = view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { enabled: false, clientSide: true }), b: flag('b', 2, { enabled: false }) }, committedAt: 0 });
@@ -69,7 +69,7 @@ describe('EnvironmentView', () => {
   });
 
   it('sends null to clients when a flag stops being client-side, and a put when segments change', () => {
-    const view = new EnvironmentView(snapshot(1, [flag('a', 1, { clientSide: true })]));
+    const view = new DeliveredEnvironment(snapshot(1, [flag('a', 1, { clientSide: true })]));
     const hidden = view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2) }, committedAt: 0 });
     if (typeof hidden === 'string') throw new Error(hidden);
     expect(JSON.parse(hidden.client[0]!.split('data: ')[1]!)).toEqual({ revision: 2, key: 'a', flag: null });
@@ -78,7 +78,7 @@ describe('EnvironmentView', () => {
   });
 
   it('describes a resync as patches for the flags that differ', () => {
-    const view = new EnvironmentView(snapshot(1, [flag('a', 1), flag('b', 1), flag('c', 1)]));
+    const view = new DeliveredEnvironment(snapshot(1, [flag('a', 1), flag('b', 1), flag('c', 1)]));
     const out = view.replace(snapshot(4, [flag('a', 1), flag('b', 3), flag('d', 1)]));
     if (typeof out === 'string') throw new Error(out);
     const keys = (out.server as string[]).map((e) => JSON.parse(e.split('data: ')[1]!).key).sort();
@@ -109,7 +109,7 @@ describe('EnvironmentView', () => {
     const data = (event: string) => JSON.parse(event.split('data: ')[1]!) as Record<string, unknown>;
 
     it('hashes private values for clients only, and says how', () => {
-      const view = new EnvironmentView(salted(1, [priv('p', 1), flag('plain', 1, { clientSide: true })]));
+      const view = new DeliveredEnvironment(salted(1, [priv('p', 1), flag('plain', 1, { clientSide: true })]));
       expect(view.client.body).not.toContain('acme.com');
       const client = JSON.parse(view.client.body) as Snapshot & { privateAttributes: unknown };
       expect(client.privateAttributes).toEqual({ salt: 'pepper', attributes: ['email'] });
@@ -121,20 +121,20 @@ describe('EnvironmentView', () => {
       expect(JSON.parse(view.server.body).flags.p).toEqual(priv('p', 1));
       expect(view.server.body).not.toContain('pepper');
       // Redis holds the salt with the server projection, so a view built from it can hash.
-      const cached = new EnvironmentView(JSON.parse(view.cacheBody()) as EnvironmentSnapshot);
+      const cached = new DeliveredEnvironment(JSON.parse(view.cacheBody()) as EnvironmentSnapshot);
       expect(cached.client.body).toBe(view.client.body);
       expect(cached.server.body).toBe(view.server.body);
     });
 
     it('leaves projections without private attributes as they were, and server-only private flags out of the union', () => {
       const flags = [flag('a', 1, { clientSide: true }), flag('s', 1, { privateAttributes: ['email'], ...emailRule('in', ['x@y.z']) })];
-      const view = new EnvironmentView(salted(1, flags));
-      expect(view.client.body).toBe(new EnvironmentView(snapshot(1, flags)).client.body);
+      const view = new DeliveredEnvironment(salted(1, flags));
+      expect(view.client.body).toBe(new DeliveredEnvironment(snapshot(1, flags)).client.body);
       expect(view.client.body).not.toContain('privateAttributes');
     });
 
     it('keeps flags with private attributes out of the client projection while the salt is unknown', () => {
-      const view = new EnvironmentView(snapshot(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
+      const view = new DeliveredEnvironment(snapshot(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
       expect(Object.keys(JSON.parse(view.client.body).flags)).toEqual(['a']);
       expect(view.client.body).not.toContain('acme.com');
       expect(view.replace(salted(1, [priv('p', 1), flag('a', 1, { clientSide: true })]), true)).toEqual({ server: [], client: 'put' });
@@ -142,7 +142,7 @@ describe('EnvironmentView', () => {
     });
 
     it('sends clients a put when a flag with private attributes changes or the union does, patches otherwise', () => {
-      const view = new EnvironmentView(salted(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
+      const view = new DeliveredEnvironment(salted(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
       const plain = view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { clientSide: true, enabled: false }) }, committedAt: 0 });
       if (typeof plain === 'string') throw new Error(plain);
       expect(plain.client).toHaveLength(1);

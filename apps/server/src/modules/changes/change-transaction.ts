@@ -1,0 +1,171 @@
+/**
+ * The inside of one admin write. Environments are locked first, in id order, so writes to
+ * one environment serialize (revisions stay gap-free and version checks see the latest
+ * committed state) and concurrent writes cannot deadlock. The change, its audit rows and
+ * the revision bump of each environment it touches then commit together.
+ */
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Flag, Segment } from '@switchboard/core';
+import type { Database } from '../../db/client.js';
+import { auditEvents, environments, type EnvironmentRow } from '../../db/schema/index.js';
+import { NotFoundError } from '../../errors.js';
+import type { RequestContext } from '../../http/request-context.js';
+import type { EnvironmentChange } from '../sdk/delivered-environment.js';
+
+export interface AuditEntry {
+  action: string;
+  flagKey?: string | null;
+  environment?: string | null;
+  subject?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+const ENVIRONMENT_SET_LOCK = 4_242_0002;
+
+type LockedEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'name' | 'revision'>;
+
+interface PendingChange {
+  flags: Record<string, Flag | null>;
+  segments: Record<string, Segment | null>;
+}
+
+/**
+ * One admin write inside its transaction: the environments it locked, what it changed in
+ * each, and its audit rows. `ChangeWriter` opens it, commits it and publishes the changes.
+ */
+export class ChangeTransaction {
+  private readonly locked = new Map<number, LockedEnvironment>();
+  private readonly changes = new Map<number, PendingChange>();
+  private readonly audits: { entry: AuditEntry; environmentId: number | undefined }[] = [];
+  private readonly revisions = new Map<number, number>();
+
+  constructor(
+    readonly tx: Database,
+    readonly context: RequestContext,
+    /** When the write began (before waiting for a connection) and the database's per-statement lock timeout. */
+    private readonly lockBudget: { startedAt: number; lockTimeoutMs: number | undefined },
+  ) {}
+
+  /**
+   * Locks environments (all when `ids` is omitted) in id order. Locking all also takes
+   * a transaction-level advisory lock, so a write that spans every environment (a new
+   * flag) and one that adds an environment never miss each other.
+   */
+  async lockEnvironments(ids?: readonly number[]): Promise<LockedEnvironment[]> {
+    if (!ids) await this.tx.execute(sql`select pg_advisory_xact_lock(${ENVIRONMENT_SET_LOCK})`);
+    const rows = await this.tx
+      .select({ id: environments.id, key: environments.key, name: environments.name, revision: environments.revision })
+      .from(environments)
+      .where(ids ? inArray(environments.id, [...ids]) : undefined)
+      .orderBy(asc(environments.id))
+      .for('update');
+    for (const row of rows) this.locked.set(row.id, row);
+    await this.spendLockWait();
+    return rows;
+  }
+
+  async lockEnvironment(key: string): Promise<LockedEnvironment> {
+    const [row] = await this.tx
+      .select({ id: environments.id, key: environments.key, name: environments.name, revision: environments.revision })
+      .from(environments)
+      .where(eq(environments.key, key))
+      .for('update');
+    if (!row) throw new NotFoundError(`Environment "${key}" does not exist`);
+    this.locked.set(row.id, row);
+    await this.spendLockWait();
+    return row;
+  }
+
+  /**
+   * Postgres bounds each statement's lock wait, not the transaction's. A write that queued
+   * for the environment locks behind one stuck on a table lock (an operator's LOCK TABLE,
+   * a migration) would then wait as long again on that table itself. So the time spent
+   * getting here comes off the lock timeout of the statements that follow, and the write
+   * gives up about one lock timeout after it started. Without a queue (the usual case)
+   * this costs nothing.
+   */
+  private async spendLockWait(): Promise<void> {
+    const { startedAt, lockTimeoutMs } = this.lockBudget;
+    if (lockTimeoutMs === undefined) return;
+    const waited = Date.now() - startedAt;
+    if (waited < 100) return;
+    const left = Math.max(1, lockTimeoutMs - waited);
+    await this.tx.execute(sql`select set_config('lock_timeout', ${`${left}ms`}, true)`);
+  }
+
+  get lockedEnvironments(): LockedEnvironment[] {
+    return [...this.locked.values()];
+  }
+
+  private pending(environmentId: number): PendingChange {
+    if (!this.locked.has(environmentId)) throw new Error(`environment ${environmentId} changed without being locked`);
+    let change = this.changes.get(environmentId);
+    if (!change) {
+      change = { flags: {}, segments: {} };
+      this.changes.set(environmentId, change);
+    }
+    return change;
+  }
+
+  flagChanged(environmentId: number, key: string, doc: Flag | null): void {
+    this.pending(environmentId).flags[key] = doc;
+  }
+
+  /** Segments are shared: the change lands in every locked environment. */
+  segmentChanged(key: string, doc: Segment | null): void {
+    for (const id of this.locked.keys()) this.pending(id).segments[key] = doc;
+  }
+
+  /** Bumps an environment's revision without a flag or segment change (e.g. a new environment). */
+  touch(environmentId: number): void {
+    this.pending(environmentId);
+  }
+
+  audit(entry: AuditEntry, environmentId?: number): void {
+    this.audits.push({ entry, environmentId });
+  }
+
+  /** Bumps revisions and writes the audit rows; the last statements before commit. */
+  async finish(): Promise<void> {
+    for (const id of [...this.changes.keys()].sort((a, b) => a - b)) {
+      const [row] = await this.tx
+        .update(environments)
+        .set({ revision: sql`${environments.revision} + 1` })
+        .where(eq(environments.id, id))
+        .returning({ revision: environments.revision });
+      this.revisions.set(id, row!.revision);
+    }
+    if (this.audits.length === 0) return;
+    const { principal, requestId, clientRequestId } = this.context;
+    await this.tx.insert(auditEvents).values(
+      this.audits.map(({ entry, environmentId }) => ({
+        actor: principal.name,
+        keyId: principal.keyId,
+        action: entry.action,
+        flagKey: entry.flagKey ?? null,
+        environment: entry.environment ?? (environmentId !== undefined ? this.locked.get(environmentId)?.key ?? null : null),
+        subject: entry.subject ?? null,
+        revision: environmentId !== undefined ? this.revisions.get(environmentId) ?? null : null,
+        before: entry.before ?? null,
+        after: entry.after ?? null,
+        requestId,
+        clientRequestId: clientRequestId ?? null,
+      })),
+    );
+  }
+
+  /** What to apply and fan out once committed. */
+  committedChanges(committedAt: number): EnvironmentChange[] {
+    return [...this.changes].map(([id, change]) => {
+      const out: EnvironmentChange = { environment: this.locked.get(id)!.key, revision: this.revisions.get(id)!, committedAt };
+      if (Object.keys(change.flags).length > 0) out.flags = change.flags;
+      if (Object.keys(change.segments).length > 0) out.segments = change.segments;
+      return out;
+    });
+  }
+
+  revisionOf(environmentId: number): number | undefined {
+    return this.revisions.get(environmentId);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The admin API as methods: one per route, path parameters always encoded, request and
+ * answer types from `@switchboard/api-contract`.
+ */
+import type * as C from '@switchboard/api-contract';
+import type * as A from './answers.js';
+import { createTransport, type HttpMethod, type QueryValue, type RequestOptions, type TransportOptions } from './transport.js';
+
+export type AdminClientOptions = TransportOptions;
+
+/** Options every call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of a write to something versioned. */
+export interface WriteOptions extends CallOptions {
+  /** The version this write was made against (`If-Match`); a stale one is a 412 `PRECONDITION_FAILED`. */
+  ifMatch?: number;
+}
+
+/** Options of a create. */
+export interface CreateOptions extends CallOptions {
+  /** A create repeated with the same key is answered once, with the first answer. */
+  idempotencyKey?: string;
+}
+
+const enc = encodeURIComponent;
+const configPath = (flag: string, env: string): string => `/flags/${enc(flag)}/environments/${enc(env)}`;
+
+export interface AdminClient {
+  flags: {
+    /** Flags, archived ones only when asked; with `environment` each carries its `summary` there. */
+    list(query?: C.FlagListQuery, options?: CallOptions): Promise<A.FlagList>;
+    /** A flag with its config in every environment. */
+    get(key: string, options?: CallOptions): Promise<A.Flag>;
+    /** Creates a flag; its config is created, disabled, in every environment. */
+    create(body: C.CreateFlagBody, options?: CreateOptions): Promise<A.Flag>;
+    /** Edits metadata or variants, or archives it. */
+    update(key: string, body: C.UpdateFlagBody, options?: WriteOptions): Promise<A.Flag>;
+    /** Deletes an archived flag. */
+    delete(key: string, options?: WriteOptions): Promise<void>;
+  };
+  configs: {
+    /** The flag's config in every environment. */
+    list(flag: string, options?: CallOptions): Promise<A.FlagConfigList>;
+    get(flag: string, env: string, options?: CallOptions): Promise<A.FlagConfig>;
+    /** Replaces the config. */
+    put(flag: string, env: string, body: C.PutConfigBody, options?: WriteOptions): Promise<A.FlagConfig>;
+    /** Changes part of the config; `{ enabled: false }` is the kill switch. */
+    patch(flag: string, env: string, body: C.PatchConfigBody, options?: WriteOptions): Promise<A.FlagConfig>;
+    /** Rolls `variant` out to `percentage` % of users; the rest get the off variant. */
+    rollout(flag: string, env: string, body: C.RolloutBody, options?: WriteOptions): Promise<A.FlagConfig>;
+    /** Writes a new version equal to `version`; `ifMatch` is the current version. */
+    restore(flag: string, env: string, version: number, options?: WriteOptions): Promise<A.FlagConfig>;
+    /** Earlier versions, newest first. */
+    versions(flag: string, env: string, query?: C.ConfigVersionsQuery, options?: CallOptions): Promise<A.ConfigVersionList>;
+    /** Evaluations by variant over time. */
+    metrics(flag: string, env: string, query: C.MetricsQuery, options?: CallOptions): Promise<C.EvaluationMetrics>;
+    /** Tracked events by name and by the variant their users had. */
+    events(flag: string, env: string, query: C.EventsQuery, options?: CallOptions): Promise<C.EventMetrics>;
+  };
+  segments: {
+    list(options?: CallOptions): Promise<A.SegmentList>;
+    get(key: string, options?: CallOptions): Promise<A.Segment>;
+    create(body: C.CreateSegmentBody, options?: CreateOptions): Promise<A.Segment>;
+    update(key: string, body: C.UpdateSegmentBody, options?: WriteOptions): Promise<A.Segment>;
+    /** Deletes a segment nothing refers to. */
+    delete(key: string, options?: WriteOptions): Promise<void>;
+  };
+  environments: {
+    list(options?: CallOptions): Promise<C.EnvironmentList>;
+    get(key: string, options?: CallOptions): Promise<C.Environment>;
+    /** Creates an environment; every flag gets a disabled config in it. */
+    create(body: C.CreateEnvironmentBody, options?: CreateOptions): Promise<C.Environment>;
+    /** Renames it; its key never changes. */
+    rename(key: string, name: string, options?: CallOptions): Promise<C.Environment>;
+    /** Deletes an environment with no active keys. */
+    delete(key: string, options?: CallOptions): Promise<void>;
+  };
+  apiKeys: {
+    /** Keys (never their secrets), revoked ones only when asked. */
+    list(query?: C.ApiKeyListQuery, options?: CallOptions): Promise<C.ApiKeyList>;
+    /** Creates a key; the answer's `key` is the secret, shown this once. */
+    create(body: C.CreateApiKeyBody, options?: CreateOptions): Promise<C.ApiKeyCreated>;
+    /** Revokes a key; its open SDK streams close. */
+    revoke(id: string, options?: CallOptions): Promise<void>;
+  };
+  audit: {
+    /** One page of audit events, newest first; pass `nextCursor` back as `cursor` for the next. */
+    list(query?: C.AuditQuery, options?: CallOptions): Promise<C.AuditPage>;
+    /** Every page from `query.cursor` (or the newest) on, fetched as the loop asks for them. */
+    pages(query?: C.AuditQuery, options?: CallOptions): AsyncGenerator<C.AuditPage, void, undefined>;
+  };
+}
+
+/**
+ * A client for the admin API of the Switchboard server at `baseUrl`. Errors are thrown as
+ * `ApiError` (check with `isApiError`), a caller's abort as the `fetch` abort error.
+ */
+export function createAdminClient(options: AdminClientOptions): AdminClient {
+  const transport = createTransport(options);
+  const call = <T>(method: HttpMethod, path: string, request: RequestOptions = {}): Promise<T> => transport.request<T>(method, path, request);
+  const query = (q: object | undefined, o: CallOptions | undefined): RequestOptions => ({ ...o, query: q as Record<string, QueryValue> | undefined });
+  const auditList = (q: C.AuditQuery | undefined, o: CallOptions | undefined): Promise<C.AuditPage> => call('GET', '/audit', query(q, o));
+
+  return {
+    flags: {
+      list: (q, o) => call('GET', '/flags', query(q, o)),
+      get: (key, o) => call('GET', `/flags/${enc(key)}`, o),
+      create: (body, o) => call('POST', '/flags', { ...o, body }),
+      update: (key, body, o) => call('PATCH', `/flags/${enc(key)}`, { ...o, body }),
+      delete: (key, o) => call('DELETE', `/flags/${enc(key)}`, o),
+    },
+    configs: {
+      list: (flag, o) => call('GET', `/flags/${enc(flag)}/environments`, o),
+      get: (flag, env, o) => call('GET', configPath(flag, env), o),
+      put: (flag, env, body, o) => call('PUT', configPath(flag, env), { ...o, body }),
+      patch: (flag, env, body, o) => call('PATCH', configPath(flag, env), { ...o, body }),
+      rollout: (flag, env, body, o) => call('PUT', `${configPath(flag, env)}/rollout`, { ...o, body }),
+      restore: (flag, env, version, o) => call('POST', `${configPath(flag, env)}/restore`, { ...o, body: { version } }),
+      versions: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/versions`, query(q, o)),
+      metrics: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/metrics`, query(q, o)),
+      events: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/events`, query(q, o)),
+    },
+    segments: {
+      list: (o) => call('GET', '/segments', o),
+      get: (key, o) => call('GET', `/segments/${enc(key)}`, o),
+      create: (body, o) => call('POST', '/segments', { ...o, body }),
+      update: (key, body, o) => call('PATCH', `/segments/${enc(key)}`, { ...o, body }),
+      delete: (key, o) => call('DELETE', `/segments/${enc(key)}`, o),
+    },
+    environments: {
+      list: (o) => call('GET', '/environments', o),
+      get: (key, o) => call('GET', `/environments/${enc(key)}`, o),
+      create: (body, o) => call('POST', '/environments', { ...o, body }),
+      rename: (key, name, o) => call('PATCH', `/environments/${enc(key)}`, { ...o, body: { name } }),
+      delete: (key, o) => call('DELETE', `/environments/${enc(key)}`, o),
+    },
+    apiKeys: {
+      list: (q, o) => call('GET', '/api-keys', query(q, o)),
+      create: (body, o) => call('POST', '/api-keys', { ...o, body }),
+      revoke: (id, o) => call('DELETE', `/api-keys/${enc(id)}`, o),
+    },
+    audit: {
+      list: auditList,
+      async *pages(q, o) {
+        let cursor = q?.cursor;
+        for (;;) {
+          const page = await auditList({ ...q, ...(cursor === undefined ? {} : { cursor }) }, o);
+          yield page;
+          if (page.nextCursor === null || page.events.length === 0) return;
+          cursor = page.nextCursor;
+        }
+      },
+    },
+  };
+}
