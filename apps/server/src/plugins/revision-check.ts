@@ -1,8 +1,7 @@
 /**
- * The revision check: about once a second (sooner when delivery asks), prepare the
- * database if it isn't yet, resync any environment behind Postgres, and drop streams of
- * keys revoked elsewhere. It is what makes Redis optional, and it decides `healthy`.
- * Registering it runs the first check, so the app is built with its snapshots loaded.
+ * About once a second (sooner when delivery asks): set up the database if it isn't yet,
+ * resync environments behind Postgres, end streams of keys revoked elsewhere. Redis can
+ * drop messages; this can't. Registering it runs the first check, before anything listens.
  */
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../errors.js';

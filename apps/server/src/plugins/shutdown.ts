@@ -22,10 +22,8 @@ export const shutdownPlugin = fp(
       // database for seconds.
       app.delivery.close();
       await app.watcher.stop();
-      // Node closes the connections idle when the close begins, and then waits for the
-      // others. Those busy at that moment (SSE streams just ended, requests in flight) turn
-      // idle afterwards and would be held open for the keep-alive timeout (72 s), past the
-      // shutdown deadline: close them as they go idle.
+      // Node closes only the connections idle when close begins; those busy then (streams just
+      // ended, requests in flight) would stay open for the keep-alive timeout, past the deadline.
       const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       sweep.unref();
       app.server.once('close', () => clearInterval(sweep));
