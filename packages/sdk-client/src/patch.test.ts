@@ -30,8 +30,9 @@ describe('applyPatch', () => {
     expect(JSON.stringify(before)).toBe(copy);
     expect(after.revision).toBe(6);
     expect(after.flags.a!.enabled).toBe(false);
-    // Unchanged flags are shared, not copied.
+    // Unchanged flags are shared, not copied; so are the segments when the patch brings none.
     expect(after.flags.b).toBe(before.flags.b);
+    expect(after.segments).toBe(before.segments);
   });
 
   it('removes a flag or segment given null, and adds a flag keyed "__proto__" as an own property', () => {

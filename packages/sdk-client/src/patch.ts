@@ -18,12 +18,14 @@ export interface Patch {
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
 
 /**
- * The tables merged into a null-prototype copy without null entries (a patch's
- * removals), so a flag keyed "__proto__" is an own property like any other.
+ * `table` with `changes` merged into a null-prototype copy, so a flag keyed "__proto__"
+ * is an own property like any other; a null change (or anything else falsy, which no
+ * flag or segment is) removes the entry. Only the changed keys are visited: a patch
+ * costs a copy of the table, not a second pass over it.
  */
-const table = <T>(...from: (Record<string, T | null> | undefined | false)[]): Record<string, T> => {
-  const out = Object.assign(Object.create(null) as Record<string, T | null>, ...from);
-  for (const k in out) if (out[k] == null) delete out[k];
+const merged = <T>(table: Record<string, T> | undefined, changes: Record<string, T | null>): Record<string, T> => {
+  const out = Object.assign(Object.create(null) as Record<string, T | null>, table, changes);
+  for (const k in changes) if (!changes[k]) delete out[k];
   return out as Record<string, T>;
 };
 
@@ -38,7 +40,7 @@ export function applyPatch<S extends Snapshot>(snapshot: S, { revision, key, fla
   return {
     ...snapshot,
     revision,
-    flags: table(snapshot.flags, { [key]: flag && held && flag.version <= held.version ? held : flag }),
-    segments: table(snapshot.segments, isObject(segments) && segments),
+    flags: merged(snapshot.flags, { [key]: flag && held && flag.version <= held.version ? held : flag }),
+    segments: isObject(segments) ? merged(snapshot.segments, segments) : snapshot.segments,
   };
 }
