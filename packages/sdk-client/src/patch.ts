@@ -18,13 +18,13 @@ export interface Patch {
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && !!v && !Array.isArray(v);
 
 /**
- * `table` with `changes` merged into a null-prototype copy, so a flag keyed "__proto__"
- * is an own property like any other; a null change (or anything else falsy, which no
- * flag or segment is) removes the entry. Only the changed keys are visited: a patch
- * costs a copy of the table, not a second pass over it.
+ * `table` with `changes` merged into a copy; a null change (or anything else falsy, which
+ * no flag or segment is) removes the entry. A spread copy keeps a key "__proto__" an own
+ * property like any other; the copy has Object's prototype, as a parsed snapshot's
+ * tables do, so readers look entries up as own properties (core's evaluators do).
  */
 const merged = <T>(table: Record<string, T> | undefined, changes: Record<string, T | null>): Record<string, T> => {
-  const out = Object.assign(Object.create(null) as Record<string, T | null>, table, changes);
+  const out = { ...table, ...changes };
   for (const k in changes) if (!changes[k]) delete out[k];
   return out as Record<string, T>;
 };
