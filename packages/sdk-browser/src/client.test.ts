@@ -540,6 +540,19 @@ describe('browser client, events', () => {
     ]);
   });
 
+  it('counts nothing evaluated before the first snapshot: those evaluations say nothing about a flag', async () => {
+    const server = createFakeServer(snapshotOf(1, flag('a')));
+    const { client } = online(server, { events: { flushInterval: 60_000 } });
+    expect([client.status, client.source, client.isEnabled('a'), client.value('a', null, true)]).toEqual(['initializing', 'none', false, true]);
+    await client.ready();
+    client.isEnabled('a');
+    await client.close();
+    const body = server.events[0] as { evaluations: { flag: string; variant: string | null; count: number }[]; dropped?: unknown };
+    expect(body.evaluations.map(({ flag, variant, count }) => ({ flag, variant, count }))).toEqual([{ flag: 'a', variant: 'on', count: 1 }]);
+    // Not counted as dropped either: nothing the page asked to record was lost.
+    expect(body.dropped).toEqual({ events: 0, evaluations: 0 });
+  });
+
   it('attributes a tracked event to the variant its user gets of each flag that rolls out', async () => {
     const half = { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] };
     const ramp = flag('ramp', { fallthrough: half });

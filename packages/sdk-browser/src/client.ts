@@ -216,8 +216,9 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let droppedEvaluations = 0;
   const run = <T>(flag: string, u: UserOrContext, d: T): EvaluationResult<T> => {
     const r = evaluate(snapshot, flag, contextOf(u, hashed), d);
-    // Keyed by flag and variant ("\0" for none).
-    if (!recording) return r;
+    // Keyed by flag and variant ("\0" for none); nothing is counted before the first
+    // snapshot (an offline client, which may have none, doesn't record).
+    if (!recording || source == 'none') return r;
     // A key the server would refuse is counted as dropped instead.
     if (eventText(flag, EVENT_FLAG_LENGTH)) (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
     else droppedEvaluations++;
