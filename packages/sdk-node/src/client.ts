@@ -58,7 +58,6 @@ function emptySnapshot(): Snapshot {
   return { schemaVersion: 1, environment: '', revision: -1, flags: {}, segments: {} };
 }
 
-
 export class SwitchboardClient {
   private snapshot: Snapshot;
   private sourceValue: SnapshotSource = 'none';
@@ -226,7 +225,7 @@ export class SwitchboardClient {
    * counted (they say nothing about the flag).
    */
   private notReady(): boolean {
-    return this.sourceValue === 'none' && notReady(this.statusValue, 'none');
+    return notReady(this.statusValue, this.sourceValue);
   }
 
   private context(user: UserOrContext): EvaluationContext {
