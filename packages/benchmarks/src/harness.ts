@@ -7,8 +7,8 @@
  * every case, in an order rotated by r), so a slow minute on a shared machine lands
  * on every implementation instead of on whichever ran then. Outside the timed region,
  * a full GC runs before every round and a young-generation GC before every sample, so
- * nobody pays for another's garbage. (A full GC before every sample would do the same
- * at ~65 ms a time with all the SDKs' contexts live: a quarter of the run.)
+ * nobody pays for another's garbage. (A full GC before every sample would do the same,
+ * but with all the SDKs' contexts live it would take a large share of the run.)
  */
 
 export interface BenchCase {

@@ -9,9 +9,8 @@ import { parseOptions } from './options.js';
 /**
  * Every benchmark module, in run order, loaded only when it runs. Each runs in a process
  * of its own: modules must not share a JIT, a heap or whatever their dependencies do to
- * V8 at import time (ioredis 6 subclasses String, which on Node 20 makes every
- * `str.charCodeAt` in the process about four times slower — it would slow the peers'
- * hashing and the floor's in the evaluation benchmark).
+ * V8 at import time (ioredis 6 subclasses String, which slows every `str.charCodeAt` in
+ * the process: it would slow the peers' hashing and the floor's in the evaluation benchmark).
  */
 const MODULES: readonly { id: string; load: () => Promise<BenchModule> }[] = [
   { id: 'evaluation', load: async () => (await import('./evaluation/index.js')).evaluationBenchmark },

@@ -2,8 +2,8 @@
  * The browser client: one user's context, one environment's client projection, local
  * synchronous evaluation, and its delivery and events. Written as one closure rather
  * than classes and modules passing state around: minifiers shorten local names but not
- * property names, and every byte here is loaded by every page (the budget is 4 kB
- * min+gzip with the evaluation engine; see scripts/size.mjs).
+ * property names, and every byte here is loaded by every page (the size target and
+ * ceiling are in scripts/size.mjs).
  *
  * Delivery: `GET /api/sdk/stream` read with `fetch` and a `ReadableStream`, so the key
  * travels in the `Authorization` header (an `EventSource` can only put it in the URL),
@@ -23,9 +23,9 @@
  */
 // Core's compact engine: it interprets the flag document on each call, with none of the
 // compile step and prebuilt results the main entry keeps for Node's speed, and hashes
-// with the compact murmur3 (same buckets as the fast one, a quarter of a kilobyte less
-// gzip). Same results as the main entry's evaluate; neither compile.js nor the fast
-// murmur3 reaches this bundle (src/size.test.ts checks).
+// with the compact murmur3 (same buckets as the fast one, in less code). Same results as
+// the main entry's evaluate; neither compile.js nor the fast murmur3 reaches this bundle
+// (src/size.test.ts checks).
 import { createEvaluator, murmur3Compact } from '@switchboard/core/evaluator';
 import { EVENT_FLAG_LENGTH, EVENT_NAME_LENGTH, EVENT_USER_ID_LENGTH, EVENT_VALUE_MAX, eventText } from '@switchboard/core/events';
 import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } from '@switchboard/core';

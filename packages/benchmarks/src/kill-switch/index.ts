@@ -29,19 +29,15 @@ const TARGET_P99_MS = 50;
 const FLIP_TIMEOUT_MS = 10_000;
 const PAUSE_BETWEEN_FLIPS_MS = 300;
 /**
- * Flips before the measured ones, reported separately. Each worker process holds 250
- * clients, so code that runs only for a patch runs 250 times in a row while V8 has not
- * optimized it yet: measured at ~90 µs of CPU per client for the first two flips against
- * ~20 µs afterwards. A service process normally holds one client and pays that once, not
- * 250 times in sequence, so the measured flips start once the workers are warm.
+ * Flips before the measured ones, reported separately. Each worker holds 250 clients, so
+ * patch code runs 250 times in a row before V8 has optimized it; a service holds one client
+ * and pays that once, so the measured flips start once the workers are warm.
  */
 const WARMUP_FLIPS = 3;
 /**
- * Kill-switch writes before any client connects. A freshly started server compiles its
- * write path (routes, validation, the database driver) over its first few dozen writes,
- * on V8's background threads, which on two cores take CPU from the clients: whichever
- * client kind ran first measured a p99 ~20 ms worse than the same kind run second. A
- * production server has long been warm.
+ * Kill-switch writes before any client connects. A fresh server compiles its write path
+ * over its first few dozen writes on V8's background threads, taking CPU from the clients
+ * (the client kind run first would look worse); a production server has long been warm.
  */
 const SERVER_WARMUP_WRITES = 40;
 

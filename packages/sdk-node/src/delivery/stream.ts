@@ -114,11 +114,8 @@ export class StreamSource {
   }
 
   /**
-   * The default transport. node:http hands each chunk to a callback in the tick it
-   * arrives, where fetch's ReadableStream goes through several promise hops per chunk:
-   * measured with 250 clients in one process, a patch cost ~40-60 µs of CPU per client
-   * through fetch and ~15 µs through node:http, which is most of kill-switch latency when
-   * one process holds many clients.
+   * The default transport: node:http hands each chunk to a callback in the tick it arrives,
+   * where fetch's ReadableStream takes several promise hops per chunk (docs/decisions/node-sdk-stream-transport.md).
    */
   private connectWithHttp(headers: Record<string, string>, controller: AbortController): Promise<Failure> {
     const { clock, url } = this.options;
@@ -276,8 +273,8 @@ export class StreamSource {
   /** Returns a problem description when the event is malformed. */
   private handle(event: ServerSentEvent): string | undefined {
     // Echoed as Last-Event-ID on reconnect. An id no header can carry (control or
-    // non-Latin-1 characters) made every later connect throw; reconnecting without one
-    // only costs a full put, which the server sends on connect anyway.
+    // non-Latin-1 characters) would make every later connect throw; reconnecting without
+    // one only costs a full put, which the server sends on connect anyway.
     if (event.lastEventId.length > 0) this.lastEventId = SENDABLE_ID.test(event.lastEventId) ? event.lastEventId : '';
     if (event.type === 'patch') {
       const patch = readPatch(event.data);
