@@ -74,9 +74,9 @@ function createPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     connect_timeout: options.connectTimeoutMs / 1000,
     idle_timeout: 60,
     max_lifetime: 60 * 30,
-    // postgres.js waits before each reconnect, growing to 10-20 s after a few failures,
-    // and queued queries wait with it: after a restart, reads hung that long. A short
-    // fixed pause is enough, since DatabaseService stops sending requests while it is down.
+    // postgres.js's own reconnect delay grows to many seconds, and queued queries wait with
+    // it after a restart. A short fixed pause is enough: DatabaseService stops sending
+    // requests while the database is down.
     backoff: () => RECONNECT_PAUSE_S,
     connection,
     onnotice: () => {},

@@ -1,7 +1,7 @@
 /**
  * Prepares, once per test run, an image of a migrated and seeded PGlite database. Each
- * test app then loads it instead of running initdb and the migrations again (seconds
- * per app on this machine).
+ * test app then loads it instead of running initdb and the migrations again (which take
+ * seconds per app).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -64,10 +64,9 @@ export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): Flag 
 }
 
 /**
- * How deep JSON variant values may nest. Serializing JSON recurses: a value a few thousand
- * levels deep (a few kB) passed validation and then overflowed the stack in the database
- * driver, a 500. 100 is also the default limit of Ruby's JSON parser, so an SDK in any
- * language can read what is stored.
+ * How deep JSON variant values may nest: serializing JSON recurses, so a deeper value would
+ * overflow the stack in the database driver. 100 is also Ruby's JSON parser's default, so an
+ * SDK in any language can read what is stored.
  */
 const MAX_VARIANT_DEPTH = 100;
 
