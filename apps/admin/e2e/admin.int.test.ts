@@ -153,7 +153,13 @@ describe('admin UI in Chromium against a real server', () => {
     await kill.getByRole('row', { name: /enabled\s+true\s+false/ }).waitFor();
     await shot('05-audit-log.png');
     const audit = await api.get<AuditEvents>('/api/admin/audit?flag=new-checkout&limit=10');
-    expect(audit.body.events.map((e) => e.action)).toEqual(['config.kill', 'config.enable', 'config.replace', 'config.rollout', 'flag.create']);
+    expect(audit.body.events.map((e) => e.action)).toEqual([
+      'config.kill',
+      'config.enable',
+      'config.replace',
+      'config.rollout',
+      'flag.create',
+    ]);
 
     // Restore the version before the kill in one click.
     await kill.getByRole('button', { name: 'Restore v4 of new-checkout in production' }).click();
@@ -179,7 +185,11 @@ describe('admin UI in Chromium against a real server', () => {
     // We edit the rollout; meanwhile they change it too. We see what they changed, then reapply ours.
     const fallthrough = page.getByRole('group', { name: 'Default rule: everyone else' });
     await fallthrough.getByLabel('Percentage of users served on', { exact: true }).fill('30');
-    const other = await api.put<Config>('/api/admin/flags/new-checkout/environments/production/rollout', { percentage: 40 }, { 'if-match': '"7"' });
+    const other = await api.put<Config>(
+      '/api/admin/flags/new-checkout/environments/production/rollout',
+      { percentage: 40 },
+      { 'if-match': '"7"' },
+    );
     expect(other.status).toBe(200);
     const merge = page.getByRole('alert').filter({ hasText: 'Version 8 was saved while you were editing version 7' });
     await merge.waitFor();
@@ -200,7 +210,11 @@ describe('admin UI in Chromium against a real server', () => {
     await fallthrough.getByLabel('Percentage of users served on', { exact: true }).fill('35');
     const theirs = await api.patch<Config>(
       '/api/admin/flags/new-checkout/environments/production',
-      { rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }] },
+      {
+        rules: [
+          { id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } },
+        ],
+      },
       { 'if-match': '"9"' },
     );
     expect(theirs.status).toBe(200);
@@ -261,14 +275,29 @@ describe('admin UI in Chromium against a real server', () => {
 
   it('shows segments, environments, the comparison, evaluations, and works on a narrow screen', async () => {
     // Some content, as other operators and SDKs would make it.
-    await api.post('/api/admin/segments', { key: 'beta-testers', name: 'Beta testers', included: ['user-1', 'user-2'], conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }] });
+    await api.post('/api/admin/segments', {
+      key: 'beta-testers',
+      name: 'Beta testers',
+      included: ['user-1', 'user-2'],
+      conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }],
+    });
     await api.post('/api/admin/flags', { key: 'search-v2', name: 'Search v2', type: 'boolean', tags: ['search'] });
     await api.put('/api/admin/flags/search-v2/environments/production/rollout', { percentage: 12.5 }, { 'if-match': '"1"' });
     await api.patch('/api/admin/flags/search-v2/environments/production', { enabled: true }, { 'if-match': '"2"' });
-    await api.post('/api/admin/flags', { key: 'checkout-theme', name: 'Checkout theme', type: 'string', variants: { classic: 'classic', fresh: 'fresh' }, temporary: false, tags: ['checkout'] });
+    await api.post('/api/admin/flags', {
+      key: 'checkout-theme',
+      name: 'Checkout theme',
+      type: 'string',
+      variants: { classic: 'classic', fresh: 'fresh' },
+      temporary: false,
+      tags: ['checkout'],
+    });
     await api.patch(
       '/api/admin/flags/checkout-theme/environments/staging',
-      { enabled: true, rules: [{ id: 'beta', conditions: [{ operator: 'inSegment', values: ['beta-testers'] }], serve: { variant: 'fresh' } }] },
+      {
+        enabled: true,
+        rules: [{ id: 'beta', conditions: [{ operator: 'inSegment', values: ['beta-testers'] }], serve: { variant: 'fresh' } }],
+      },
       { 'if-match': '"1"' },
     );
     const key = await api.post<{ key: string }>('/api/admin/api-keys', { kind: 'server', environment: 'production', name: 'metrics-e2e' });
@@ -280,7 +309,13 @@ describe('admin UI in Chromium against a real server', () => {
       const windowStart = Math.floor((now - i * minute) / minute) * minute;
       const on = i > 600 ? 0 : Math.round(25 + 8 * Math.sin(i / 40) + (i % 7));
       evaluations.push({ flag: 'new-checkout', variant: 'on', count: on, windowStart, windowEnd: windowStart + minute });
-      evaluations.push({ flag: 'new-checkout', variant: 'off', count: 90 - on + Math.round(10 * Math.cos(i / 60)), windowStart, windowEnd: windowStart + minute });
+      evaluations.push({
+        flag: 'new-checkout',
+        variant: 'off',
+        count: 90 - on + Math.round(10 * Math.cos(i / 60)),
+        windowStart,
+        windowEnd: windowStart + minute,
+      });
     }
     const ingest = await fetch(`${server.url}/api/sdk/events`, {
       method: 'POST',
@@ -348,7 +383,9 @@ describe('admin UI in Chromium against a real server', () => {
   it('says a kill switch was not applied when the admin key was revoked mid-session', async () => {
     const created = await api.post<{ id: string; key: string }>('/api/admin/api-keys', { kind: 'admin', name: 'night-shift' });
     await api.post('/api/admin/flags', { key: 'revoked-kill', type: 'boolean', variants: { on: true, off: false } });
-    expect((await api.patch('/api/admin/flags/revoked-kill/environments/staging', { enabled: true }, { 'if-match': '"1"' })).status).toBe(200);
+    expect((await api.patch('/api/admin/flags/revoked-kill/environments/staging', { enabled: true }, { 'if-match': '"1"' })).status).toBe(
+      200,
+    );
     await page.goto(`${server.url}/`);
     await page.getByLabel('Admin key').fill(created.body.key);
     await page.getByRole('button', { name: 'Sign in' }).click();

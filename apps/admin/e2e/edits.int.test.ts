@@ -75,14 +75,24 @@ afterAll(async () => {
 
 describe('flag settings', () => {
   it('"Reload and reapply my changes" after another operator saves keeps their description and tags, and saves my name', async () => {
-    await api.post('/api/admin/flags', { key: 'settings-merge', name: 'New checkout', description: 'The old description', type: 'boolean', tags: ['checkout'] });
+    await api.post('/api/admin/flags', {
+      key: 'settings-merge',
+      name: 'New checkout',
+      description: 'The old description',
+      type: 'boolean',
+      tags: ['checkout'],
+    });
     await page.goto(`${server.url}/flags/settings-merge?env=production`);
     const settings = settingsOf();
     await settings.getByRole('heading', { name: /version 1\)/ }).waitFor();
     await settings.getByLabel('Name', { exact: true }).fill('Checkout v2');
 
     // Bob saves version 2 (another description and tag); the live feed brings it in.
-    const bob = await api.patch<Flag>('/api/admin/flags/settings-merge', { description: 'Bob wrote this', tags: ['checkout', 'payments'] }, { 'if-match': '"1"' });
+    const bob = await api.patch<Flag>(
+      '/api/admin/flags/settings-merge',
+      { description: 'Bob wrote this', tags: ['checkout', 'payments'] },
+      { 'if-match': '"1"' },
+    );
     expect(bob.status).toBe(200);
     const notice = settings.getByRole('alert').filter({ hasText: 'Someone saved version 2 of this flag' });
     await notice.getByRole('button', { name: 'Reload and reapply my changes' }).click();
@@ -95,7 +105,9 @@ describe('flag settings', () => {
     const saved = (await api.get<Flag>('/api/admin/flags/settings-merge')).body;
     expect(saved).toMatchObject({ name: 'Checkout v2', description: 'Bob wrote this', tags: ['checkout', 'payments'], version: 3 });
     // Only my edit was written over theirs.
-    const audit = await api.get<{ events: { action: string; before: Flag; after: Flag }[] }>('/api/admin/audit?flag=settings-merge&limit=1');
+    const audit = await api.get<{ events: { action: string; before: Flag; after: Flag }[] }>(
+      '/api/admin/audit?flag=settings-merge&limit=1',
+    );
     const last = audit.body.events[0]!;
     expect(last.action).toBe('flag.update');
     expect(last.before).toMatchObject({ name: 'New checkout', description: 'Bob wrote this', tags: ['checkout', 'payments'] });
@@ -119,7 +131,11 @@ describe('flag settings', () => {
     await api.post('/api/admin/flags', { key: 'private-email', type: 'boolean', privateAttributes: ['email'] });
     const rule = await api.patch(
       '/api/admin/flags/private-email/environments/production',
-      { rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }] },
+      {
+        rules: [
+          { id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } },
+        ],
+      },
       { 'if-match': '"1"' },
     );
     expect(rule.status).toBe(200);
@@ -146,7 +162,12 @@ describe('segment editor and other operators', () => {
     await page.getByLabel('Description', { exact: true }).fill('People who asked');
     await page.getByRole('button', { name: 'Save segment' }).click();
     await page.getByText('Editing version 2').waitFor();
-    expect(await page.getByRole('alert').filter({ hasText: /saved by someone else/ }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /saved by someone else/ })
+        .count(),
+    ).toBe(0);
 
     // Another operator adds user-3 meanwhile; my save on version 2 is refused and the list is read again.
     const theirs = await api.patch<Segment>('/api/admin/segments/beta-testers', { included: ['user-1', 'user-3'] }, { 'if-match': '"2"' });
@@ -204,8 +225,12 @@ describe('new flag dialog', () => {
 describe('version history', () => {
   it('restores against the version on screen: a change made meanwhile makes it fail (412) instead of being overwritten', async () => {
     await api.post('/api/admin/flags', { key: 'history-restore', type: 'boolean' });
-    expect((await api.patch('/api/admin/flags/history-restore/environments/production', { enabled: true }, { 'if-match': '"1"' })).status).toBe(200);
-    expect((await api.put('/api/admin/flags/history-restore/environments/production/rollout', { percentage: 20 }, { 'if-match': '"2"' })).status).toBe(200);
+    expect(
+      (await api.patch('/api/admin/flags/history-restore/environments/production', { enabled: true }, { 'if-match': '"1"' })).status,
+    ).toBe(200);
+    expect(
+      (await api.put('/api/admin/flags/history-restore/environments/production/rollout', { percentage: 20 }, { 'if-match': '"2"' })).status,
+    ).toBe(200);
     await page.goto(`${server.url}/flags/history-restore?env=production`);
     await page.getByText('Editing version 3').waitFor();
     const history = page.getByRole('region', { name: 'History in Production' });
@@ -213,7 +238,9 @@ describe('version history', () => {
 
     // Another operator turns it off; this page has not seen it (the live feed held back).
     await page.route(LIVE_FEED, (route) => route.abort());
-    expect((await api.patch('/api/admin/flags/history-restore/environments/production', { enabled: false }, { 'if-match': '"3"' })).status).toBe(200);
+    expect(
+      (await api.patch('/api/admin/flags/history-restore/environments/production', { enabled: false }, { 'if-match': '"3"' })).status,
+    ).toBe(200);
     await history.getByRole('button', { name: 'Restore v2' }).click();
     await history.getByRole('alert').filter({ hasText: 'Nothing was restored: someone saved version 4 meanwhile.' }).waitFor();
     let config = (await api.get<Config>('/api/admin/flags/history-restore/environments/production')).body;
@@ -261,13 +288,19 @@ describe('targeting form with unsaved changes', () => {
     await expect.poll(() => new URL(page.url()).search).toBe('?env=staging');
     expect(await page.evaluate(() => sessionStorage.getItem('switchboard.environment'))).toBe('staging');
     expect(dialogs).toHaveLength(3);
-    expect((await api.get<Config>('/api/admin/flags/unsaved-salt/environments/production')).body).toMatchObject({ version: 1, salt: 'unsaved-salt' });
+    expect((await api.get<Config>('/api/admin/flags/unsaved-salt/environments/production')).body).toMatchObject({
+      version: 1,
+      salt: 'unsaved-salt',
+    });
   });
 
   it('does not ask when nothing is unsaved', async () => {
     await page.goto(`${server.url}/flags/unsaved-salt?env=production`);
     await page.getByText('Editing version 1').waitFor();
-    await page.getByRole('navigation', { name: 'Environments of this flag' }).getByRole('link', { name: /^Staging/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Environments of this flag' })
+      .getByRole('link', { name: /^Staging/ })
+      .click();
     await expect.poll(() => new URL(page.url()).search).toBe('?env=staging');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();

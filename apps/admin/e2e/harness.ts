@@ -59,7 +59,15 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; page: 
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1280, height: 800 },
     reducedMotion: 'reduce',
   });
@@ -81,10 +89,19 @@ export function artifact(name: string): string {
 
 /** The admin API, as a second operator (or the test checking what happened). */
 export function adminApi(baseUrl: string) {
-  const call = async <T = unknown>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> => {
+  const call = async <T = unknown>(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${baseUrl}${url}`, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -100,7 +117,12 @@ export function adminApi(baseUrl: string) {
 }
 
 /** What every e2e file starts with: the UI built, a server, the admin API and a browser page. */
-export async function startSuite(): Promise<{ server: Server; api: ReturnType<typeof adminApi>; browser: Awaited<ReturnType<typeof launchBrowser>>; page: Page }> {
+export async function startSuite(): Promise<{
+  server: Server;
+  api: ReturnType<typeof adminApi>;
+  browser: Awaited<ReturnType<typeof launchBrowser>>;
+  page: Page;
+}> {
   await ensureBuilt();
   const server = await startServer();
   const browser = await launchBrowser();

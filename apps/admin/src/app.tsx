@@ -97,7 +97,11 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
     const off = live.subscribe((events) => {
       if (events.some((e) => e.action.startsWith('environment.'))) void reloadEnvironments();
       const others = events.filter((e) => !api.isOwnWrite(e.requestId));
-      if (others.length > 2) toast('info', `${others.length} changes by others, latest: ${others[others.length - 1]!.actor} ${describeEvent(others[others.length - 1]!)}`);
+      if (others.length > 2)
+        toast(
+          'info',
+          `${others.length} changes by others, latest: ${others[others.length - 1]!.actor} ${describeEvent(others[others.length - 1]!)}`,
+        );
       else for (const e of others) toast('info', `${e.actor} ${describeEvent(e)}`);
     });
     return () => {
@@ -107,7 +111,9 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   }, [live, api, toast, reloadEnvironments]);
 
   // Fall back to an environment that exists.
-  const current = environments.some((e) => e.key === environment) ? environment : (environments.find((e) => e.key === 'production') ?? environments[0])?.key ?? environment;
+  const current = environments.some((e) => e.key === environment)
+    ? environment
+    : ((environments.find((e) => e.key === 'production') ?? environments[0])?.key ?? environment);
   const setEnvironment = useCallback((env: string) => {
     saveEnvironment(env);
     setEnvironmentState(env);
@@ -140,7 +146,12 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   else if (location.path === '/api-keys') page = <ApiKeysPage />;
   else if (location.path === '/audit') page = <AuditPage />;
   else if (location.path === '/compare') page = <ComparePage />;
-  else page = <Empty>There is no page here. <Link to="/flags">Go to flags</Link>.</Empty>;
+  else
+    page = (
+      <Empty>
+        There is no page here. <Link to="/flags">Go to flags</Link>.
+      </Empty>
+    );
 
   return (
     <AppContext.Provider value={value}>
@@ -220,4 +231,3 @@ function LiveIndicator({ live }: { live: LiveFeed }) {
     </span>
   );
 }
-

@@ -43,21 +43,23 @@ export function useResource<T>(key: string, load: (signal: AbortSignal) => Promi
   });
   const controller = useRef<AbortController | null>(null);
 
-  const run = useCallback(
-    async (forKey: string) => {
-      controller.current?.abort();
-      const ac = new AbortController();
-      controller.current = ac;
-      setState((s) => ({ ...s, key: forKey, loading: true, ...(s.key !== forKey && !keepRef.current ? { data: undefined, error: undefined } : {}) }));
-      try {
-        const data = await loadRef.current(ac.signal);
-        if (!ac.signal.aborted) setState({ key: forKey, data, error: undefined, loading: false });
-      } catch (error) {
-        if (!ac.signal.aborted) setState((s) => ({ ...s, key: forKey, error, loading: false }));
-      }
-    },
-    [],
-  );
+  const run = useCallback(async (forKey: string) => {
+    controller.current?.abort();
+    const ac = new AbortController();
+    controller.current = ac;
+    setState((s) => ({
+      ...s,
+      key: forKey,
+      loading: true,
+      ...(s.key !== forKey && !keepRef.current ? { data: undefined, error: undefined } : {}),
+    }));
+    try {
+      const data = await loadRef.current(ac.signal);
+      if (!ac.signal.aborted) setState({ key: forKey, data, error: undefined, loading: false });
+    } catch (error) {
+      if (!ac.signal.aborted) setState((s) => ({ ...s, key: forKey, error, loading: false }));
+    }
+  }, []);
 
   const skip = options.skip === true;
   useEffect(() => {

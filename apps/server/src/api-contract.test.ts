@@ -45,14 +45,14 @@ afterAll(async () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('shows the contract\'s schemas as named components, never def-N', async () => {
+  it("shows the contract's schemas as named components, never def-N", async () => {
     const doc = (await api.get('/docs/json', { key: null })).json() as OpenApi;
     const names = Object.keys(doc.components.schemas);
     expect(names).toEqual(expect.arrayContaining(NAMED_SCHEMAS.map((s) => s.$id)));
     expect(names.filter((n) => n.startsWith('def-'))).toEqual([]);
   });
 
-  it('declares every API route\'s success answer: a named JSON schema, an event stream, or no body', async () => {
+  it("declares every API route's success answer: a named JSON schema, an event stream, or no body", async () => {
     const doc = (await api.get('/docs/json', { key: null })).json() as OpenApi;
     const seen: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {

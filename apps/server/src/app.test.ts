@@ -23,7 +23,10 @@ describe('logging', () => {
       await app.close();
     }
     const trusted: string[] = [];
-    const behind = await testApp({ logLevel: 'warn', trustProxy: ['127.0.0.1'] }, { logger: undefined, logStream: { write: (line) => void trusted.push(line) } });
+    const behind = await testApp(
+      { logLevel: 'warn', trustProxy: ['127.0.0.1'] },
+      { logger: undefined, logStream: { write: (line) => void trusted.push(line) } },
+    );
     try {
       await http(behind).get('/health/live', { key: null, headers: { 'x-forwarded-for': '203.0.113.9' } });
       expect(trusted.join('')).not.toContain('TRUST_PROXY');
@@ -156,7 +159,10 @@ describe('errors raised before routing', () => {
   });
 });
 
-/** A slowloris client: request headers one byte at a time, never finishing them. Resolves with what the server answered once it hangs up. */
+/**
+ * A slowloris client: request headers one byte at a time, never finishing them. Resolves
+ * with what the server answered once it hangs up.
+ */
 function dribbleHeaders(port: number): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -178,19 +184,23 @@ function dribbleHeaders(port: number): Promise<RawResponse> {
 
 describe('slow clients', () => {
   // The bound is the point: with Node's defaults these sockets stay open 30 to 60 s.
-  it('answers clients still sending headers past headersTimeoutMs with 408 and hangs up, serving others meanwhile', { timeout: 20_000 }, async () => {
-    const app = await testApp({ headersTimeoutMs: 400 });
-    try {
-      const base = await app.listen({ port: 0, host: '127.0.0.1' });
-      const slow = Array.from({ length: 50 }, () => dribbleHeaders(Number(new URL(base).port)));
-      for (let i = 0; i < 5; i++) expect((await fetch(`${base}/health/live`)).status).toBe(200);
-      for (const res of await Promise.all(slow)) {
-        expect(res.status).toBe(408);
-        expect(res.json()).toMatchObject({ error: { code: 'REQUEST_TIMEOUT', requestId: expect.any(String) } });
+  it(
+    'answers clients still sending headers past headersTimeoutMs with 408 and hangs up, serving others meanwhile',
+    { timeout: 20_000 },
+    async () => {
+      const app = await testApp({ headersTimeoutMs: 400 });
+      try {
+        const base = await app.listen({ port: 0, host: '127.0.0.1' });
+        const slow = Array.from({ length: 50 }, () => dribbleHeaders(Number(new URL(base).port)));
+        for (let i = 0; i < 5; i++) expect((await fetch(`${base}/health/live`)).status).toBe(200);
+        for (const res of await Promise.all(slow)) {
+          expect(res.status).toBe(408);
+          expect(res.json()).toMatchObject({ error: { code: 'REQUEST_TIMEOUT', requestId: expect.any(String) } });
+        }
+        expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      } finally {
+        await app.close();
       }
-      expect((await fetch(`${base}/health/live`)).status).toBe(200);
-    } finally {
-      await app.close();
-    }
-  });
+    },
+  );
 });

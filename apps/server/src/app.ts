@@ -70,7 +70,13 @@ export interface BuildOptions extends LoggingOptions {
 }
 
 /** The built server; what its plugins decorate it with (`database`, `delivery`, `watcher`…) is declared by each plugin. */
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** Every admin service writes through one ChangeWriter; all routes need an admin key. */
 const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config }) => {
@@ -119,7 +125,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ...(options.pglite ? { pglite: options.pglite } : {}),
   });
   await app.register(redisPlugin, { url: config.redisUrl });
-  await app.register(authPlugin, { adminToken: config.adminToken, failuresPerMinute: config.authFailuresPerMinute, keyCacheMaxAgeMs: config.keyCacheMaxAgeMs });
+  await app.register(authPlugin, {
+    adminToken: config.adminToken,
+    failuresPerMinute: config.authFailuresPerMinute,
+    keyCacheMaxAgeMs: config.keyCacheMaxAgeMs,
+  });
   await app.register(docsPlugin);
   await app.register(deliveryPlugin, {
     instanceId: options.instanceId,
@@ -146,7 +156,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Lifecycle. Registering the revision check runs its first round (cached snapshots,
   // then migrations and snapshots from the database if it answers) before anything listens.
-  await app.register(migrationsPlugin, { adminTokenConfigured: config.adminToken !== undefined, onBootstrapAdminKey: options.onBootstrapAdminKey });
+  await app.register(migrationsPlugin, {
+    adminTokenConfigured: config.adminToken !== undefined,
+    onBootstrapAdminKey: options.onBootstrapAdminKey,
+  });
   await app.register(aggregatePruningPlugin);
   await app.register(revisionCheckPlugin, { intervalMs: config.revisionCheckIntervalMs });
   await app.register(shutdownPlugin);

@@ -6,7 +6,14 @@ import { ConfigError, DEFAULT_ADMIN_UI_DIR, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('has working defaults: port 4242, embedded database in ./.data, no Redis, no CORS', () => {
     const config = loadConfig({}, '/srv/app');
-    expect(config).toMatchObject({ port: 4242, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, dataDir: '/srv/app/.data', corsOrigins: [] });
+    expect(config).toMatchObject({
+      port: 4242,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      dataDir: '/srv/app/.data',
+      corsOrigins: [],
+    });
     expect(config).toMatchObject({ metricsRetentionDays: 90, adminUiDir: DEFAULT_ADMIN_UI_DIR });
   });
 
@@ -47,7 +54,15 @@ describe('loadConfig', () => {
 
   it('lists every problem at once', () => {
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', REDIS_URL: 'http://x', ADMIN_TOKEN: 'short', CORS_ORIGINS: 'https://ok.com/path', LOG_LEVEL: 'loud', METRICS_RETENTION_DAYS: '0' });
+      loadConfig({
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'http://x',
+        ADMIN_TOKEN: 'short',
+        CORS_ORIGINS: 'https://ok.com/path',
+        LOG_LEVEL: 'loud',
+        METRICS_RETENTION_DAYS: '0',
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -94,7 +109,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(() => loadConfig({ TRUST_PROXY: 'proxy.example.com', METRICS_TOKEN: 'short', SSE_MAX_CONNECTIONS_PER_IP: '0' })).toThrow(
-      expect.objectContaining({ problems: expect.arrayContaining([expect.stringMatching(/TRUST_PROXY/), expect.stringMatching(/METRICS_TOKEN/), expect.stringMatching(/SSE_MAX_CONNECTIONS_PER_IP/)]) }),
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          expect.stringMatching(/TRUST_PROXY/),
+          expect.stringMatching(/METRICS_TOKEN/),
+          expect.stringMatching(/SSE_MAX_CONNECTIONS_PER_IP/),
+        ]),
+      }),
     );
   });
 
@@ -102,11 +123,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
   });
 
-  it('documents every variable it reads in the server README, and nothing it doesn\'t', () => {
+  it("documents every variable it reads in the server README, and nothing it doesn't", () => {
     const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
-    const read = new Set([...source.matchAll(/\b(?:str|int)\('([A-Z_]+)'/g)].map((m) => m[1]));
+    const read = new Set([...source.matchAll(/\b(?:str|int)\(\s*'([A-Z_]+)'/g)].map((m) => m[1]));
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('### Environment variables'), readme.indexOf('\n## ', readme.indexOf('### Environment variables')));
+    const section = readme.slice(
+      readme.indexOf('### Environment variables'),
+      readme.indexOf('\n## ', readme.indexOf('### Environment variables')),
+    );
     const documented = new Set([...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
     expect(read.size).toBeGreaterThan(20);
     expect([...documented].sort()).toEqual([...read].sort());

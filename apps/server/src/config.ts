@@ -225,7 +225,10 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): boolean |
     if (hops < 1 || hops > 32) problems.push('TRUST_PROXY as a hop count must be between 1 and 32');
     return hops;
   }
-  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const entry of entries) {
     if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry)) {
       problems.push(`TRUST_PROXY entry "${entry}" must be an IP address, a CIDR, loopback, linklocal or uniquelocal`);

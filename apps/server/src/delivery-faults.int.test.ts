@@ -164,7 +164,7 @@ describe('fault matrix', () => {
     expect(await appliedVia(b, 'redis')).toBeGreaterThan(viaRedis);
   });
 
-  it('F9: Redis drops B\'s subscriber when B stops reading; B resubscribes and converges within 5 s of resuming', async () => {
+  it("F9: Redis drops B's subscriber when B stops reading; B resubscribes and converges within 5 s of resuming", async () => {
     await probe.config('SET', 'client-output-buffer-limit', 'pubsub 1mb 256kb 10');
     try {
       proxy!.blackhole(); // B stops reading, like a process under SIGSTOP
@@ -182,7 +182,7 @@ describe('fault matrix', () => {
     }
   });
 
-  it('F8: a stalled reader is dropped at the buffer cap, a revoked key\'s stalled stream is closed, fast readers miss nothing', async () => {
+  it("F8: a stalled reader is dropped at the buffer cap, a revoked key's stalled stream is closed, fast readers miss nothing", async () => {
     const members = Array.from({ length: 8000 }, (_, i) => `member-${String(i).padStart(6, '0')}-${'m'.repeat(80)}`);
     expect((await api.post('/api/admin/segments', { key: 'big-seg', conditions: [], included: members })).statusCode).toBe(201);
     expect((await api.post('/api/admin/segments', { key: 'tick', conditions: [] })).statusCode).toBe(201);
@@ -201,7 +201,7 @@ describe('fault matrix', () => {
     expect(await dropped(c, 'slow')).toBe(slowDrops);
     expect((await api.del(`/api/admin/api-keys/${revoked.id}`)).statusCode).toBe(204);
     // Its reader never drains the end of the stream; the server must hang up anyway.
-    await until(async () => (await connections(c)) === before + 1, 5000, 'the revoked key\'s stalled stream to close');
+    await until(async () => (await connections(c)) === before + 1, 5000, "the revoked key's stalled stream to close");
 
     // The other stalled reader passes the cap and is dropped; nothing waits on it.
     for (let i = 0; i < 20 && (await dropped(c, 'slow')) === slowDrops; i++) await sendPuts(1);
@@ -225,7 +225,11 @@ describe('fault matrix', () => {
     const onC = await stream(urlC, serverKey);
     const stalledKey = (await createKey(api, 'server', 'production')).key;
     const stalled = await stalledStream(urlC, stalledKey);
-    await until(() => c.metrics.sseConnections.get().then((m) => m.values.reduce((n, v) => n + v.value, 0) >= 2), 5000, 'the stalled stream to register');
+    await until(
+      () => c.metrics.sseConnections.get().then((m) => m.values.reduce((n, v) => n + v.value, 0) >= 2),
+      5000,
+      'the stalled stream to register',
+    );
     await sendPuts(7); // unsent data behind the stalled reader
     const lastSeen = Math.max(...onC.events.map(revisionOf));
 
@@ -257,7 +261,10 @@ describe('fault matrix', () => {
     expect((await api.get('/api/admin/flags/kill/environments/production')).json().enabled).toBe(enabled);
     const resumed = await openStream(`${urlB}/api/sdk/stream`, serverKey);
     streams.push(resumed);
-    const put = await resumed.next((e) => e.event === 'put' && (e.json as { flags: Record<string, { enabled: boolean }> }).flags.kill!.enabled === enabled, 5000);
+    const put = await resumed.next(
+      (e) => e.event === 'put' && (e.json as { flags: Record<string, { enabled: boolean }> }).flags.kill!.enabled === enabled,
+      5000,
+    );
     expect(revisionOf(put)).toBeGreaterThan(lastSeen);
   });
 });

@@ -73,7 +73,11 @@ export class PreconditionFailedError extends AppError {
 }
 export class PreconditionRequiredError extends AppError {
   constructor() {
-    super('PRECONDITION_REQUIRED', 'This write must carry the version it edits: send If-Match: "<version>" or a "version" field', 'If-Match');
+    super(
+      'PRECONDITION_REQUIRED',
+      'This write must carry the version it edits: send If-Match: "<version>" or a "version" field',
+      'If-Match',
+    );
   }
 }
 export class UnavailableError extends AppError {

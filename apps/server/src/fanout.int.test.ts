@@ -71,7 +71,15 @@ describe('two instances', () => {
     const admin = { key: adminKey };
     const res = await apiA.post('/api/admin/flags', { key: 'checkout', type: 'boolean' }, admin);
     expect(res.statusCode).toBe(201);
-    expect((await apiA.patch('/api/admin/flags/checkout/environments/production', { enabled: true }, { ...admin, headers: { 'if-match': '"1"' } })).statusCode).toBe(200);
+    expect(
+      (
+        await apiA.patch(
+          '/api/admin/flags/checkout/environments/production',
+          { enabled: true },
+          { ...admin, headers: { 'if-match': '"1"' } },
+        )
+      ).statusCode,
+    ).toBe(200);
     serverKey = (await createKeyAs(apiA, 'server', 'production')).key;
     stream = await openStream(`${urlB}/api/sdk/stream`, serverKey);
     streams.push(stream);
@@ -145,8 +153,14 @@ describe('two instances', () => {
         etag = changed.headers.etag as string;
         expect((await read({ 'if-none-match': etag })).statusCode).toBe(304);
       }
-      expect((await apiA.post('/api/admin/flags', { key: 'during-redis-outage', type: 'boolean' }, { key: adminKey })).statusCode).toBe(201);
-      await until(async () => (await read()).json().flags['during-redis-outage'] !== undefined, 2000, 'B to serve the flag created during the outage');
+      expect((await apiA.post('/api/admin/flags', { key: 'during-redis-outage', type: 'boolean' }, { key: adminKey })).statusCode).toBe(
+        201,
+      );
+      await until(
+        async () => (await read()).json().flags['during-redis-outage'] !== undefined,
+        2000,
+        'B to serve the flag created during the outage',
+      );
     } finally {
       polling = false;
       await poller;
@@ -198,6 +212,9 @@ describe('two instances', () => {
   }
   async function patchAs(api: Http, flag: string, env: string, body: Record<string, unknown>) {
     const current = await api.get(`/api/admin/flags/${flag}/environments/${env}`, { key: adminKey });
-    return api.patch(`/api/admin/flags/${flag}/environments/${env}`, body, { key: adminKey, headers: { 'if-match': current.headers.etag as string } });
+    return api.patch(`/api/admin/flags/${flag}/environments/${env}`, body, {
+      key: adminKey,
+      headers: { 'if-match': current.headers.etag as string },
+    });
   }
 });

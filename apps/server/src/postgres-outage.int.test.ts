@@ -180,7 +180,11 @@ describe('Postgres outage', () => {
     acknowledged.set('durable-0', 3);
     const l = late!;
     for (const instance of [app, l]) {
-      await until(async () => (await http(instance).get('/health/ready', { key: null })).statusCode === 200, Math.max(0, 5000 - sinceUp()), 'readiness within 5 s of Postgres being up');
+      await until(
+        async () => (await http(instance).get('/health/ready', { key: null })).statusCode === 200,
+        Math.max(0, 5000 - sinceUp()),
+        'readiness within 5 s of Postgres being up',
+      );
     }
 
     for (const [key, version] of acknowledged) {
@@ -191,6 +195,10 @@ describe('Postgres outage', () => {
     const metrics = await api.get(`/api/admin/flags/durable-0/environments/production/metrics?from=${from}`);
     expect(metrics.statusCode, metrics.body).toBe(200);
     expect(metrics.json().total).toBe(7);
-    await until(async () => (await http(l).get('/api/sdk/flags', { key: serverKey })).json().flags['durable-0'].enabled === false, 5000, 'the late instance to see the new write');
+    await until(
+      async () => (await http(l).get('/api/sdk/flags', { key: serverKey })).json().flags['durable-0'].enabled === false,
+      5000,
+      'the late instance to see the new write',
+    );
   });
 });

@@ -28,7 +28,9 @@ export async function seed(db: Database, adminTokenConfigured: boolean): Promise
     }
     if (!adminTokenConfigured && (await countActiveAdminKeys(t)) === 0) {
       const created = await insertKey(t, { kind: 'admin', environmentId: null, name: 'bootstrap', createdBy: 'system' });
-      await t.insert(auditEvents).values({ actor: 'system', action: 'api-key.create', subject: created.id, after: { kind: 'admin', name: 'bootstrap' } });
+      await t
+        .insert(auditEvents)
+        .values({ actor: 'system', action: 'api-key.create', subject: created.id, after: { kind: 'admin', name: 'bootstrap' } });
       result.bootstrapAdminKey = created.secret;
     }
     return result;

@@ -42,7 +42,11 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
-    { driver: app.database.driver, fanOut: config.redisUrl ? 'redis' : 'in-process', dataDir: config.databaseUrl ? undefined : config.dataDir },
+    {
+      driver: app.database.driver,
+      fanOut: config.redisUrl ? 'redis' : 'in-process',
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+    },
     'switchboard server ready',
   );
 }

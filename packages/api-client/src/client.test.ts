@@ -69,7 +69,9 @@ describe('requests', () => {
   });
 
   it('sends the key as a bearer token, the version as If-Match and JSON bodies', async () => {
-    const { api, sent } = client(() => json(200, {}), { headers: (method): Record<string, string> => (method === 'GET' ? {} : { 'x-request-id': 'ui-1' }) });
+    const { api, sent } = client(() => json(200, {}), {
+      headers: (method): Record<string, string> => (method === 'GET' ? {} : { 'x-request-id': 'ui-1' }),
+    });
     await api.configs.patch('checkout', 'production', { enabled: false }, { ifMatch: 7 });
     await api.configs.restore('checkout', 'production', 3, { ifMatch: 8 });
     await api.flags.create({ key: 'checkout', type: 'boolean', variants: { on: true, off: false } }, { idempotencyKey: 'k-1' });
@@ -77,16 +79,29 @@ describe('requests', () => {
     expect(sent[0]).toEqual({
       url: 'http://flags.test/api/admin/flags/checkout/environments/production',
       method: 'PATCH',
-      headers: { authorization: 'Bearer sb_admin_x', accept: 'application/json', 'content-type': 'application/json', 'if-match': '"7"', 'x-request-id': 'ui-1' },
+      headers: {
+        authorization: 'Bearer sb_admin_x',
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'if-match': '"7"',
+        'x-request-id': 'ui-1',
+      },
       body: { enabled: false },
     });
-    expect(sent[1]).toMatchObject({ method: 'POST', url: expect.stringMatching(/\/restore$/), body: { version: 3 }, headers: { 'if-match': '"8"' } });
+    expect(sent[1]).toMatchObject({
+      method: 'POST',
+      url: expect.stringMatching(/\/restore$/),
+      body: { version: 3 },
+      headers: { 'if-match': '"8"' },
+    });
     expect(sent[2]!.headers['idempotency-key']).toBe('k-1');
     expect(sent[3]!.headers).toEqual({ authorization: 'Bearer sb_admin_x', accept: 'application/json' });
   });
 
   it('answers the server JSON as is, and nothing for a 204', async () => {
-    const { api } = client((s) => (s.method === 'DELETE' ? new Response(null, { status: 204 }) : json(200, { environments: [{ key: 'qa' }] })));
+    const { api } = client((s) =>
+      s.method === 'DELETE' ? new Response(null, { status: 204 }) : json(200, { environments: [{ key: 'qa' }] }),
+    );
     expect(await api.environments.list()).toEqual({ environments: [{ key: 'qa' }] });
     expect(await api.environments.delete('qa')).toBeUndefined();
   });
@@ -101,19 +116,33 @@ describe('requests', () => {
     const ids: number[] = [];
     for await (const page of api.audit.pages({ flag: 'checkout', limit: 2 })) ids.push(...page.events.map((e) => e.id));
     expect(ids).toEqual([5, 4, 3, 2, 1]);
-    expect(sent.map((s) => new URL(s.url).search)).toEqual(['?flag=checkout&limit=2', '?flag=checkout&limit=2&cursor=4', '?flag=checkout&limit=2&cursor=2']);
+    expect(sent.map((s) => new URL(s.url).search)).toEqual([
+      '?flag=checkout&limit=2',
+      '?flag=checkout&limit=2&cursor=4',
+      '?flag=checkout&limit=2&cursor=2',
+    ]);
   });
 });
 
 describe('errors', () => {
   it('surfaces the error body with status, code, field and request id', async () => {
     const errors: [ApiError, string][] = [];
-    const { api } = client(() => json(400, { error: { code: 'VALIDATION_FAILED', message: 'name is too long', field: 'name', requestId: 'req-1' } }), {
-      onError: (err, method) => errors.push([err, method]),
-    });
+    const { api } = client(
+      () => json(400, { error: { code: 'VALIDATION_FAILED', message: 'name is too long', field: 'name', requestId: 'req-1' } }),
+      {
+        onError: (err, method) => errors.push([err, method]),
+      },
+    );
     const err = await caught(api.environments.rename('qa', 'x'.repeat(300)));
     expect(isApiError(err)).toBe(true);
-    expect(err).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', message: 'name is too long', field: 'name', requestId: 'req-1', retryAfter: undefined });
+    expect(err).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'name is too long',
+      field: 'name',
+      requestId: 'req-1',
+      retryAfter: undefined,
+    });
     expect(errors).toEqual([[err, 'PATCH']]);
   });
 
@@ -123,7 +152,9 @@ describe('errors', () => {
   });
 
   it('gives Retry-After in seconds', async () => {
-    const { api } = client(() => json(429, { error: { code: 'RATE_LIMITED', message: 'slow down', requestId: 'r' } }, { 'retry-after': '30' }));
+    const { api } = client(() =>
+      json(429, { error: { code: 'RATE_LIMITED', message: 'slow down', requestId: 'r' } }, { 'retry-after': '30' }),
+    );
     expect(await caught(api.flags.list())).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfter: 30 });
     expect(retryAfterSeconds('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30);
     expect(retryAfterSeconds('soon')).toBeUndefined();
@@ -145,7 +176,10 @@ describe('errors', () => {
     expect(err).toMatchObject({ status: 0, code: 'NETWORK', message: 'cannot connect to http://flags.test: connection refused' });
     expect((err as Error).cause).toBe(cause);
     const offline = client(() => Promise.reject(new TypeError('Failed to fetch')));
-    expect(await caught(offline.api.flags.list())).toMatchObject({ code: 'NETWORK', message: 'cannot reach http://flags.test: Failed to fetch' });
+    expect(await caught(offline.api.flags.list())).toMatchObject({
+      code: 'NETWORK',
+      message: 'cannot reach http://flags.test: Failed to fetch',
+    });
   });
 
   it('turns a timeout into TIMEOUT', async () => {
@@ -157,7 +191,11 @@ describe('errors', () => {
       timeoutMs: 10,
       fetch: ((url: string, init: RequestInit) => hang({} as Sent, init.signal!)) as unknown as typeof fetch,
     });
-    expect(await caught(api.flags.list())).toMatchObject({ status: 0, code: 'TIMEOUT', message: 'no answer from http://flags.test within 0.01 s' });
+    expect(await caught(api.flags.list())).toMatchObject({
+      status: 0,
+      code: 'TIMEOUT',
+      message: 'no answer from http://flags.test within 0.01 s',
+    });
   });
 
   it("rethrows the caller's own abort untouched, without calling onError", async () => {
@@ -167,7 +205,9 @@ describe('errors', () => {
       token: 't',
       onError: () => (called = true),
       fetch: ((_url: string, init: RequestInit) =>
-        new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))) as unknown as typeof fetch,
+        new Promise((_, reject) =>
+          init.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        )) as unknown as typeof fetch,
     });
     const controller = new AbortController();
     const pending = caught(api.flags.get('f', { signal: controller.signal }));
@@ -178,8 +218,14 @@ describe('errors', () => {
   });
 
   it('refuses a redirect when redirects are not followed', async () => {
-    const { api } = client(() => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/' } }), { followRedirects: false });
-    expect(await caught(api.flags.list())).toMatchObject({ status: 302, code: 'REDIRECT', message: 'http://flags.test answered a redirect (302) to https://elsewhere.test/' });
+    const { api } = client(() => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/' } }), {
+      followRedirects: false,
+    });
+    expect(await caught(api.flags.list())).toMatchObject({
+      status: 302,
+      code: 'REDIRECT',
+      message: 'http://flags.test answered a redirect (302) to https://elsewhere.test/',
+    });
   });
 
   it('recognises an ApiError by name and status, not by class identity', () => {

@@ -100,8 +100,12 @@ export interface AdminClient {
  */
 export function createAdminClient(options: AdminClientOptions): AdminClient {
   const transport = createTransport(options);
-  const call = <T>(method: HttpMethod, path: string, request: RequestOptions = {}): Promise<T> => transport.request<T>(method, path, request);
-  const query = (q: object | undefined, o: CallOptions | undefined): RequestOptions => ({ ...o, query: q as Record<string, QueryValue> | undefined });
+  const call = <T>(method: HttpMethod, path: string, request: RequestOptions = {}): Promise<T> =>
+    transport.request<T>(method, path, request);
+  const query = (q: object | undefined, o: CallOptions | undefined): RequestOptions => ({
+    ...o,
+    query: q as Record<string, QueryValue> | undefined,
+  });
   const auditList = (q: C.AuditQuery | undefined, o: CallOptions | undefined): Promise<C.AuditPage> => call('GET', '/audit', query(q, o));
 
   return {

@@ -1,4 +1,11 @@
-export { createAdminClient, type AdminClient, type AdminClientOptions, type CallOptions, type CreateOptions, type WriteOptions } from './client.js';
+export {
+  createAdminClient,
+  type AdminClient,
+  type AdminClientOptions,
+  type CallOptions,
+  type CreateOptions,
+  type WriteOptions,
+} from './client.js';
 export { ApiError, isApiError, type ApiErrorInit, type ClientErrorCode } from './errors.js';
 export type { HttpMethod } from './transport.js';
 // The types the client answers with and takes, so an app needs only this package.

@@ -82,13 +82,24 @@ export function createTransport(options: TransportOptions): Transport {
         if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
           await res.body?.cancel();
           const location = res.headers.get('location') ?? 'nowhere';
-          return fail(new ApiError({ status: res.status, code: 'REDIRECT', message: `${where} answered a redirect (${res.status}) to ${location}` }), method);
+          return fail(
+            new ApiError({ status: res.status, code: 'REDIRECT', message: `${where} answered a redirect (${res.status}) to ${location}` }),
+            method,
+          );
         }
         text = res.status === 204 ? '' : await res.text();
       } catch (err) {
         if (err instanceof ApiError || request.signal?.aborted) throw err;
         if (timeout?.aborted) {
-          return fail(new ApiError({ status: 0, code: 'TIMEOUT', message: `no answer from ${where} within ${options.timeoutMs! / 1000} s`, cause: err }), method);
+          return fail(
+            new ApiError({
+              status: 0,
+              code: 'TIMEOUT',
+              message: `no answer from ${where} within ${options.timeoutMs! / 1000} s`,
+              cause: err,
+            }),
+            method,
+          );
         }
         return fail(new ApiError({ status: 0, code: 'NETWORK', message: describeNoAnswer(err, where), cause: err }), method);
       }

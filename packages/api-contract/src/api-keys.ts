@@ -40,10 +40,17 @@ export const ApiKeyCreated = Type.Object(
   {
     ...apiKeyProperties,
     key: Type.Optional(
-      Type.String({ description: 'the secret; absent when an Idempotency-Key replays an earlier create (it is never stored)', examples: ['sb_server_3k9QpW7vZr2mXn8tYb4cLd6fHj'] }),
+      Type.String({
+        description: 'the secret; absent when an Idempotency-Key replays an earlier create (it is never stored)',
+        examples: ['sb_server_3k9QpW7vZr2mXn8tYb4cLd6fHj'],
+      }),
     ),
   },
-  { $id: 'ApiKeyCreated', additionalProperties: false, examples: [{ ...API_KEY_EXAMPLE, lastUsedAt: null, key: 'sb_server_3k9QpW7vZr2mXn8tYb4cLd6fHj' }] },
+  {
+    $id: 'ApiKeyCreated',
+    additionalProperties: false,
+    examples: [{ ...API_KEY_EXAMPLE, lastUsedAt: null, key: 'sb_server_3k9QpW7vZr2mXn8tYb4cLd6fHj' }],
+  },
 );
 export type ApiKeyCreated = Static<typeof ApiKeyCreated>;
 
@@ -56,7 +63,10 @@ export const CreateApiKeyBody = Type.Object(
 );
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 
-export const ApiKeyListQuery = Type.Object({ revoked: Type.Optional(Type.Boolean({ description: 'include revoked keys' })) }, { additionalProperties: false });
+export const ApiKeyListQuery = Type.Object(
+  { revoked: Type.Optional(Type.Boolean({ description: 'include revoked keys' })) },
+  { additionalProperties: false },
+);
 export type ApiKeyListQuery = Static<typeof ApiKeyListQuery>;
 
 export const ApiKeyParams = Type.Object({ id: Type.String({ pattern: UUID }) });

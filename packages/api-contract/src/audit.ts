@@ -9,17 +9,17 @@ export const AuditEvent = Type.Object(
   {
     id: Type.Integer({ minimum: 1 }),
     at: Timestamp(),
-    actor: Type.String({ description: 'who: an admin key\'s name, or the admin token', examples: ['alice (admin key)'] }),
+    actor: Type.String({ description: "who: an admin key's name, or the admin token", examples: ['alice (admin key)'] }),
     keyId: Nullable(Type.String(), 'the admin key used; null for the admin token'),
     action: Type.String({ examples: ['config.kill'] }),
     flagKey: Nullable(Type.String()),
     environment: Nullable(Type.String()),
     subject: Nullable(Type.String(), 'another subject of the action: a segment key, an API key id…'),
-    revision: Nullable(Type.Integer(), 'the environment\'s revision after this change, when it changed one'),
+    revision: Nullable(Type.Integer(), "the environment's revision after this change, when it changed one"),
     before: Type.Unknown({ description: 'the resource before the change (null for a create)' }),
     after: Type.Unknown({ description: 'the resource after the change (null for a delete)' }),
     requestId: Nullable(Type.String()),
-    clientRequestId: Nullable(Type.String(), 'the caller\'s own X-Request-Id, kept apart from ours'),
+    clientRequestId: Nullable(Type.String(), "the caller's own X-Request-Id, kept apart from ours"),
   },
   {
     $id: 'AuditEvent',
@@ -48,7 +48,10 @@ export type AuditEvent = Static<typeof AuditEvent>;
 export const AuditPage = Type.Object(
   {
     events: Type.Array(ref(AuditEvent), { description: 'newest first' }),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page; null on the last one', examples: ['5071'] }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'pass as `cursor` for the next page; null on the last one',
+      examples: ['5071'],
+    }),
   },
   { $id: 'AuditPage', additionalProperties: false },
 );

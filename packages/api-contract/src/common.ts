@@ -30,7 +30,10 @@ export const ErrorBody = Type.Object(
   {
     error: Type.Object(
       {
-        code: Type.String({ description: 'stable, machine-readable: VALIDATION_FAILED, NOT_FOUND, PRECONDITION_FAILED…', examples: ['PRECONDITION_FAILED'] }),
+        code: Type.String({
+          description: 'stable, machine-readable: VALIDATION_FAILED, NOT_FOUND, PRECONDITION_FAILED…',
+          examples: ['PRECONDITION_FAILED'],
+        }),
         message: Type.String({ examples: ['Version 3 is not the current version (4)'] }),
         field: Type.Optional(Type.String({ description: 'the request field at fault, when there is one', examples: ['version'] })),
         requestId: Type.String({ examples: ['5f0c7a8e-2d4b-4d0e-9a57-0b6f7c1e2a93'] }),
@@ -38,7 +41,11 @@ export const ErrorBody = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { $id: 'Error', additionalProperties: false, description: 'Every error answer: a code, a message, the field at fault and the request id' },
+  {
+    $id: 'Error',
+    additionalProperties: false,
+    description: 'Every error answer: a code, a message, the field at fault and the request id',
+  },
 );
 export type ErrorBody = Static<typeof ErrorBody>;
 
@@ -55,5 +62,7 @@ export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ maxLength: 64, description: 'the version edited, as its ETag', examples: ['"4"'] })),
 });
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', examples: ['create-new-checkout-7f3a'] })),
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$', examples: ['create-new-checkout-7f3a'] }),
+  ),
 });

@@ -15,12 +15,28 @@ describe('the contract', () => {
   it('names every schema once', () => {
     const ids = contract.NAMED_SCHEMAS.map((s) => s.$id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(expect.arrayContaining(['Flag', 'FlagConfig', 'FlagSummary', 'ConfigVersion', 'Segment', 'Environment', 'ApiKey', 'ApiKeyCreated', 'AuditEvent', 'AuditPage', 'Error']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'Flag',
+        'FlagConfig',
+        'FlagSummary',
+        'ConfigVersion',
+        'Segment',
+        'Environment',
+        'ApiKey',
+        'ApiKeyCreated',
+        'AuditEvent',
+        'AuditPage',
+        'Error',
+      ]),
+    );
   });
 
   it('lists every exported schema with a $id among the named ones', () => {
     const named = new Set<unknown>(contract.NAMED_SCHEMAS);
-    const withId = Object.entries(contract).filter(([, v]) => typeof v === 'object' && v !== null && typeof (v as { $id?: unknown }).$id === 'string');
+    const withId = Object.entries(contract).filter(
+      ([, v]) => typeof v === 'object' && v !== null && typeof (v as { $id?: unknown }).$id === 'string',
+    );
     expect(withId.filter(([, v]) => !named.has(v)).map(([k]) => k)).toEqual([]);
   });
 
@@ -36,7 +52,18 @@ describe('the contract', () => {
 
   it('accepts the request examples it shows', () => {
     const ajv = ajvWithNamedSchemas();
-    const requests = { CreateFlagBody: contract.CreateFlagBody, UpdateFlagBody: contract.UpdateFlagBody, PutConfigBody: contract.PutConfigBody, PatchConfigBody: contract.PatchConfigBody, RolloutBody: contract.RolloutBody, RestoreBody: contract.RestoreBody, CreateSegmentBody: contract.CreateSegmentBody, UpdateSegmentBody: contract.UpdateSegmentBody, CreateEnvironmentBody: contract.CreateEnvironmentBody, CreateApiKeyBody: contract.CreateApiKeyBody };
+    const requests = {
+      CreateFlagBody: contract.CreateFlagBody,
+      UpdateFlagBody: contract.UpdateFlagBody,
+      PutConfigBody: contract.PutConfigBody,
+      PatchConfigBody: contract.PatchConfigBody,
+      RolloutBody: contract.RolloutBody,
+      RestoreBody: contract.RestoreBody,
+      CreateSegmentBody: contract.CreateSegmentBody,
+      UpdateSegmentBody: contract.UpdateSegmentBody,
+      CreateEnvironmentBody: contract.CreateEnvironmentBody,
+      CreateApiKeyBody: contract.CreateApiKeyBody,
+    };
     for (const [name, schema] of Object.entries(requests)) {
       const examples = (schema as { examples?: unknown[] }).examples ?? [];
       expect(examples.length, name).toBeGreaterThan(0);
@@ -49,6 +76,8 @@ describe('the contract', () => {
     const ajv = ajvWithNamedSchemas();
     const flag = (contract.Flag as unknown as { examples: Record<string, unknown>[] }).examples[0]!;
     expect(ajv.getSchema('Flag')!({ ...flag, rolloutPlan: 'soon' })).toBe(false);
-    expect(ajv.getSchema('Error')!({ error: { code: 'NOT_FOUND', message: 'Flag "x" does not exist', requestId: 'r', stack: 'at …' } })).toBe(false);
+    expect(
+      ajv.getSchema('Error')!({ error: { code: 'NOT_FOUND', message: 'Flag "x" does not exist', requestId: 'r', stack: 'at …' } }),
+    ).toBe(false);
   });
 });

@@ -8,17 +8,27 @@ export const Environment = Type.Object(
   {
     key: Key,
     name: Name,
-    revision: Type.Integer({ minimum: 0, description: 'bumps on every committed change; the SDK snapshot\'s ETag' }),
+    revision: Type.Integer({ minimum: 0, description: "bumps on every committed change; the SDK snapshot's ETag" }),
     createdAt: Timestamp(),
   },
-  { $id: 'Environment', additionalProperties: false, examples: [{ key: 'production', name: 'Production', revision: 128, createdAt: '2026-01-05T10:00:00.000Z' }] },
+  {
+    $id: 'Environment',
+    additionalProperties: false,
+    examples: [{ key: 'production', name: 'Production', revision: 128, createdAt: '2026-01-05T10:00:00.000Z' }],
+  },
 );
 export type Environment = Static<typeof Environment>;
 
-export const EnvironmentList = Type.Object({ environments: Type.Array(ref(Environment)) }, { $id: 'EnvironmentList', additionalProperties: false });
+export const EnvironmentList = Type.Object(
+  { environments: Type.Array(ref(Environment)) },
+  { $id: 'EnvironmentList', additionalProperties: false },
+);
 export type EnvironmentList = Static<typeof EnvironmentList>;
 
-export const CreateEnvironmentBody = Type.Object({ key: Key, name: Type.Optional(Name) }, { additionalProperties: false, examples: [{ key: 'qa', name: 'QA' }] });
+export const CreateEnvironmentBody = Type.Object(
+  { key: Key, name: Type.Optional(Name) },
+  { additionalProperties: false, examples: [{ key: 'qa', name: 'QA' }] },
+);
 export type CreateEnvironmentBody = Static<typeof CreateEnvironmentBody>;
 
 export const RenameEnvironmentBody = Type.Object({ name: Name }, { additionalProperties: false });

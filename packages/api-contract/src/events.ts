@@ -33,16 +33,25 @@ export const EVENT_INGEST_LIMITS = {
 
 /** Printable text: no control characters (NUL can't be stored in Postgres text). */
 const Text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
-const Timestamp = Type.Integer({ minimum: EVENT_INGEST_LIMITS.minTimestamp, maximum: EVENT_INGEST_LIMITS.maxTimestamp, description: 'epoch milliseconds' });
+const Timestamp = Type.Integer({
+  minimum: EVENT_INGEST_LIMITS.minTimestamp,
+  maximum: EVENT_INGEST_LIMITS.maxTimestamp,
+  description: 'epoch milliseconds',
+});
 const Count = Type.Integer({ minimum: 0, maximum: EVENT_INGEST_LIMITS.maxCount });
 
-const ContextScalar = Type.Union([Type.String({ maxLength: EVENT_INGEST_LIMITS.maxContextString }), Type.Number(), Type.Boolean(), Type.Null()]);
+const ContextScalar = Type.Union([
+  Type.String({ maxLength: EVENT_INGEST_LIMITS.maxContextString }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+]);
 const ContextValue = Type.Union([ContextScalar, Type.Array(ContextScalar, { maxItems: EVENT_INGEST_LIMITS.maxContextArray })]);
 
 export const EvaluationSummary = Type.Object(
   {
     flag: Text(EVENT_LIMITS.flag),
-    variant: Type.Union([Key, Type.Null()], { description: 'the served variant; null when the caller\'s default was returned' }),
+    variant: Type.Union([Key, Type.Null()], { description: "the served variant; null when the caller's default was returned" }),
     count: Count,
     windowStart: Timestamp,
     windowEnd: Timestamp,
@@ -71,8 +80,12 @@ export const TrackedEvent = Type.Object(
 export const EventsBody = Type.Object(
   {
     sdk: Type.Object({ name: Text(100), version: Text(50) }, { additionalProperties: false }),
-    evaluations: Type.Array(Type.Unknown({ description: 'an EvaluationSummary; checked one by one (see `rejected`)' }), { maxItems: EVENT_INGEST_LIMITS.maxEvaluations }),
-    events: Type.Array(Type.Unknown({ description: 'a TrackedEvent; checked one by one (see `rejected`)' }), { maxItems: EVENT_INGEST_LIMITS.maxEvents }),
+    evaluations: Type.Array(Type.Unknown({ description: 'an EvaluationSummary; checked one by one (see `rejected`)' }), {
+      maxItems: EVENT_INGEST_LIMITS.maxEvaluations,
+    }),
+    events: Type.Array(Type.Unknown({ description: 'a TrackedEvent; checked one by one (see `rejected`)' }), {
+      maxItems: EVENT_INGEST_LIMITS.maxEvents,
+    }),
     dropped: Type.Optional(Type.Object({ events: Count, evaluations: Count }, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -82,41 +95,57 @@ export type EvaluationSummary = Static<typeof EvaluationSummary>;
 export type TrackedEvent = Static<typeof TrackedEvent>;
 
 const Tally = (description: string) =>
-  Type.Object({ evaluations: Type.Integer({ minimum: 0 }), events: Type.Integer({ minimum: 0 }) }, { description, additionalProperties: false });
+  Type.Object(
+    { evaluations: Type.Integer({ minimum: 0 }), events: Type.Integer({ minimum: 0 }) },
+    { description, additionalProperties: false },
+  );
 
-export const EventsAccepted = Type.Object({
-  accepted: Tally('entries stored'),
-  expired: Tally('older than the retention: not stored'),
-  dropped: Tally('valid, but not stored: a flag or variant the environment doesn\'t have or the key can\'t see, or an event name past the environment\'s limit; added to the environment\'s dropped count'),
-  invalid: Tally('refused entries (see `rejected`); added to the environment\'s dropped count'),
-  rejected: Type.Array(
-    Type.Object({
-      path: Type.String({ description: 'JSON pointer to what is wrong, e.g. `/evaluations/3/flag`' }),
-      reason: Type.String({ examples: ['must be an integer'] }),
-    }, { additionalProperties: false }),
-    { maxItems: EVENT_INGEST_LIMITS.maxRejections, description: `the first ${EVENT_INGEST_LIMITS.maxRejections} refused entries` },
-  ),
-}, {
-  $id: 'EventsAccepted',
-  additionalProperties: false,
-  examples: [
-    {
-      accepted: { evaluations: 12, events: 40 },
-      expired: { evaluations: 0, events: 0 },
-      dropped: { evaluations: 1, events: 0 },
-      invalid: { evaluations: 0, events: 1 },
-      rejected: [{ path: '/events/7/timestamp', reason: 'must be an integer' }],
-    },
-  ],
-});
+export const EventsAccepted = Type.Object(
+  {
+    accepted: Tally('entries stored'),
+    expired: Tally('older than the retention: not stored'),
+    dropped: Tally(
+      "valid, but not stored: a flag or variant the environment doesn't have or the key can't see, or an event name past the environment's limit; added to the environment's dropped count",
+    ),
+    invalid: Tally("refused entries (see `rejected`); added to the environment's dropped count"),
+    rejected: Type.Array(
+      Type.Object(
+        {
+          path: Type.String({ description: 'JSON pointer to what is wrong, e.g. `/evaluations/3/flag`' }),
+          reason: Type.String({ examples: ['must be an integer'] }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: EVENT_INGEST_LIMITS.maxRejections, description: `the first ${EVENT_INGEST_LIMITS.maxRejections} refused entries` },
+    ),
+  },
+  {
+    $id: 'EventsAccepted',
+    additionalProperties: false,
+    examples: [
+      {
+        accepted: { evaluations: 12, events: 40 },
+        expired: { evaluations: 0, events: 0 },
+        dropped: { evaluations: 1, events: 0 },
+        invalid: { evaluations: 0, events: 1 },
+        rejected: [{ path: '/events/7/timestamp', reason: 'must be an integer' }],
+      },
+    ],
+  },
+);
 export type EventsAccepted = Static<typeof EventsAccepted>;
-
 
 export const MetricsQuery = Type.Object(
   {
     from: Type.Optional(DateTime('ISO-8601, inclusive; default `to` minus 24 hours; rounded down to `step`')),
     to: Type.Optional(DateTime('ISO-8601, exclusive; default now; rounded up to `step`')),
-    step: Type.Optional(Type.Integer({ minimum: 1, maximum: 44_640, description: 'minutes per point; default: the smallest of 1, 5, 15, 30, 60, 180, 360, 720, 1440 giving at most 500 points' })),
+    step: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 44_640,
+        description: 'minutes per point; default: the smallest of 1, 5, 15, 30, 60, 180, 360, 720, 1440 giving at most 500 points',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -126,7 +155,9 @@ export const EventsQuery = Type.Object(
   {
     from: Type.Optional(DateTime('ISO-8601, inclusive; default `to` minus 24 hours; rounded down to the minute')),
     to: Type.Optional(DateTime('ISO-8601, exclusive; default now; rounded up to the minute')),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'most event names, the most frequent first' })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'most event names, the most frequent first' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -149,7 +180,7 @@ export const EvaluationMetrics = Type.Object(
     series: Type.Array(
       Type.Object(
         {
-          variant: Type.Union([Type.String(), Type.Null()], { description: 'null: the caller\'s default was returned' }),
+          variant: Type.Union([Type.String(), Type.Null()], { description: "null: the caller's default was returned" }),
           total: Type.Integer({ minimum: 0 }),
           counts: Type.Array(Type.Integer({ minimum: 0 })),
         },

@@ -12,10 +12,9 @@ export const Condition = Type.Object(
   {
     attribute: Type.Optional(Attribute),
     operator: Type.Unsafe<Operator>({ type: 'string', enum: [...OPERATORS] }),
-    values: Type.Array(
-      Type.Unsafe<ConditionValue>({ type: ['string', 'number', 'boolean'], maxLength: LIMITS.maxStringValueLength }),
-      { maxItems: LIMITS.maxValuesPerCondition },
-    ),
+    values: Type.Array(Type.Unsafe<ConditionValue>({ type: ['string', 'number', 'boolean'], maxLength: LIMITS.maxStringValueLength }), {
+      maxItems: LIMITS.maxValuesPerCondition,
+    }),
     negate: Type.Optional(Type.Boolean()),
     caseInsensitive: Type.Optional(Type.Boolean()),
   },
@@ -38,7 +37,15 @@ export const Serve = Type.Object(
   {
     additionalProperties: false,
     description: '{ "variant": "on" } or { "rollout": [{ "variant", "weight" }], "bucketBy"? } with weights out of 100000',
-    examples: [{ rollout: [{ variant: 'on', weight: 25_000 }, { variant: 'off', weight: 75_000 }], bucketBy: 'userId' }],
+    examples: [
+      {
+        rollout: [
+          { variant: 'on', weight: 25_000 },
+          { variant: 'off', weight: 75_000 },
+        ],
+        bucketBy: 'userId',
+      },
+    ],
   },
 );
 export type Serve = Static<typeof Serve>;
@@ -53,7 +60,10 @@ export const Rule = Type.Object(
 );
 export type Rule = Static<typeof Rule>;
 
-export const Prerequisite = Type.Object({ flag: Key, variant: Key }, { additionalProperties: false, examples: [{ flag: 'new-cart', variant: 'on' }] });
+export const Prerequisite = Type.Object(
+  { flag: Key, variant: Key },
+  { additionalProperties: false, examples: [{ flag: 'new-cart', variant: 'on' }] },
+);
 export type Prerequisite = Static<typeof Prerequisite>;
 
 export const Variants = Type.Record(Key, Type.Unsafe<FlagValue>({}), {
@@ -63,7 +73,10 @@ export const Variants = Type.Record(Key, Type.Unsafe<FlagValue>({}), {
   examples: [{ on: true, off: false }],
 });
 
-export const FlagType = Type.Unsafe<'boolean' | 'string' | 'number' | 'json'>({ type: 'string', enum: ['boolean', 'string', 'number', 'json'] });
+export const FlagType = Type.Unsafe<'boolean' | 'string' | 'number' | 'json'>({
+  type: 'string',
+  enum: ['boolean', 'string', 'number', 'json'],
+});
 export type FlagType = Static<typeof FlagType>;
 
 const Name = Type.String({ minLength: 1, maxLength: 200, examples: ['New checkout'] });
@@ -75,7 +88,11 @@ const PrivateAttributes = Type.Array(Attribute, {
   description: 'context attributes whose targeting values browsers receive only as salted SHA-256 hashes',
   examples: [['email']],
 });
-const Tags = Type.Array(Type.String({ pattern: KEY_PATTERN, maxLength: 64 }), { maxItems: 50, uniqueItems: true, examples: [['checkout', 'q2']] });
+const Tags = Type.Array(Type.String({ pattern: KEY_PATTERN, maxLength: 64 }), {
+  maxItems: 50,
+  uniqueItems: true,
+  examples: [['checkout', 'q2']],
+});
 
 const configProperties = {
   enabled: Type.Boolean({ description: '`false` is the kill switch: everyone gets the off variant' }),
@@ -92,7 +109,12 @@ const CONFIG_EXAMPLE = {
   version: 4,
   enabled: true,
   offVariant: 'off',
-  fallthrough: { rollout: [{ variant: 'on', weight: 25_000 }, { variant: 'off', weight: 75_000 }] },
+  fallthrough: {
+    rollout: [
+      { variant: 'on', weight: 25_000 },
+      { variant: 'off', weight: 75_000 },
+    ],
+  },
   rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }],
   prerequisites: [],
   salt: 'new-checkout',
@@ -122,7 +144,10 @@ export const FlagSummary = Type.Object(
     fallthrough: Serve,
     rollout: Type.Union(
       [Type.Object({ variant: Key, percentage: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }), Type.Null()],
-      { description: 'set when the fallthrough is a two-way rollout: the share of users served `variant` (the one that isn\'t the off variant)' },
+      {
+        description:
+          "set when the fallthrough is a two-way rollout: the share of users served `variant` (the one that isn't the off variant)",
+      },
     ),
     ruleCount: Type.Integer({ minimum: 0 }),
     updatedAt: Timestamp(),
@@ -140,7 +165,12 @@ export const FlagSummary = Type.Object(
         enabled: true,
         version: 4,
         offVariant: 'off',
-        fallthrough: { rollout: [{ variant: 'on', weight: 25_000 }, { variant: 'off', weight: 75_000 }] },
+        fallthrough: {
+          rollout: [
+            { variant: 'on', weight: 25_000 },
+            { variant: 'off', weight: 75_000 },
+          ],
+        },
         rollout: { variant: 'on', percentage: 25 },
         ruleCount: 1,
         updatedAt: '2026-03-14T09:26:53.589Z',
@@ -168,7 +198,9 @@ export const Flag = Type.Object(
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
     environments: Type.Optional(
-      Type.Record(Type.String(), ref(FlagConfig), { description: 'the config in every environment, by environment key (single-flag answers)' }),
+      Type.Record(Type.String(), ref(FlagConfig), {
+        description: 'the config in every environment, by environment key (single-flag answers)',
+      }),
     ),
     summary: Type.Optional(ref(FlagSummary)),
   },
@@ -230,7 +262,10 @@ export const ConfigVersion = Type.Object(
 );
 export type ConfigVersion = Static<typeof ConfigVersion>;
 
-export const ConfigVersionList = Type.Object({ versions: Type.Array(ref(ConfigVersion), { description: 'newest first' }) }, { $id: 'ConfigVersionList', additionalProperties: false });
+export const ConfigVersionList = Type.Object(
+  { versions: Type.Array(ref(ConfigVersion), { description: 'newest first' }) },
+  { $id: 'ConfigVersionList', additionalProperties: false },
+);
 export type ConfigVersionList = Static<typeof ConfigVersionList>;
 
 // Requests
@@ -302,7 +337,12 @@ export type PatchConfigBody = Static<typeof PatchConfigBody>;
 export const RolloutBody = Type.Object(
   {
     version: Type.Optional(Version),
-    percentage: Type.Number({ minimum: 0, maximum: 100, multipleOf: 0.001, description: 'share of users served `variant`, in 0.001 % steps' }),
+    percentage: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      multipleOf: 0.001,
+      description: 'share of users served `variant`, in 0.001 % steps',
+    }),
     variant: Type.Optional(Key),
     bucketBy: Type.Optional(Attribute),
   },
@@ -325,7 +365,10 @@ export const FlagListQuery = Type.Object(
 );
 export type FlagListQuery = Static<typeof FlagListQuery>;
 
-export const ConfigVersionsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) }, { additionalProperties: false });
+export const ConfigVersionsQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) },
+  { additionalProperties: false },
+);
 export type ConfigVersionsQuery = Static<typeof ConfigVersionsQuery>;
 
 export const FlagParams = Type.Object({ key: Key });

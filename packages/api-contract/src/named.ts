@@ -13,7 +13,8 @@ import { Snapshot } from './sdk.js';
 type Named = TSchema & { $id: string };
 
 function withIds(schemas: TSchema[]): readonly Named[] {
-  for (const schema of schemas) if (typeof (schema as { $id?: unknown }).$id !== 'string') throw new TypeError('a named schema needs a $id');
+  for (const schema of schemas)
+    if (typeof (schema as { $id?: unknown }).$id !== 'string') throw new TypeError('a named schema needs a $id');
   return schemas as Named[];
 }
 

@@ -9,9 +9,15 @@ export const Snapshot = Type.Object(
     schemaVersion: Type.Integer({ minimum: 1 }),
     environment: Key,
     revision: Type.Integer({ minimum: 0, description: 'the ETag; bumps on every committed change' }),
-    flags: Type.Record(Type.String(), Type.Unsafe<FlagDocument>({ type: 'object', description: 'a flag document (@switchboard/core `Flag`)' })),
+    flags: Type.Record(
+      Type.String(),
+      Type.Unsafe<FlagDocument>({ type: 'object', description: 'a flag document (@switchboard/core `Flag`)' }),
+    ),
     segments: Type.Optional(
-      Type.Record(Type.String(), Type.Unsafe<SegmentDocument>({ type: 'object', description: 'a segment document (@switchboard/core `Segment`)' })),
+      Type.Record(
+        Type.String(),
+        Type.Unsafe<SegmentDocument>({ type: 'object', description: 'a segment document (@switchboard/core `Segment`)' }),
+      ),
     ),
   },
   {
@@ -47,5 +53,12 @@ export const SnapshotHeaders = Type.Object({ 'if-none-match': Type.Optional(Type
 /** OpenAPI's description of the stream's answer: events, not a JSON body. */
 export const EventStream = {
   description: '`put` (the whole snapshot as JSON) on connect, `patch` per flag change, `: ping` heartbeats',
-  content: { 'text/event-stream': { schema: { type: 'string', examples: ['retry: 1000\n\nevent: put\ndata: {"schemaVersion":1,"environment":"production","revision":129,"flags":{}}\n\n'] } } },
+  content: {
+    'text/event-stream': {
+      schema: {
+        type: 'string',
+        examples: ['retry: 1000\n\nevent: put\ndata: {"schemaVersion":1,"environment":"production","revision":129,"flags":{}}\n\n'],
+      },
+    },
+  },
 } as const;

@@ -4,7 +4,10 @@ import { LIMITS } from '@switchboard/core/validate';
 import { Key, Timestamp, Version, ref } from './common.js';
 import { Condition } from './flags.js';
 
-const Members = Type.Array(Type.String({ maxLength: LIMITS.maxStringValueLength }), { maxItems: LIMITS.maxSegmentMembers, examples: [['user-1842', 'user-977']] });
+const Members = Type.Array(Type.String({ maxLength: LIMITS.maxStringValueLength }), {
+  maxItems: LIMITS.maxSegmentMembers,
+  examples: [['user-1842', 'user-977']],
+});
 const Conditions = Type.Array(Condition, { maxItems: LIMITS.maxConditionsPerRule });
 const Name = Type.String({ minLength: 1, maxLength: 200, examples: ['Beta testers'] });
 const Description = Type.String({ maxLength: 2000, examples: ['Customers who opted into early features'] });
@@ -24,7 +27,8 @@ export const Segment = Type.Object(
   {
     $id: 'Segment',
     additionalProperties: false,
-    description: 'Members in `included` always match, those in `excluded` never; anyone else matches when every condition does. ETag: its version',
+    description:
+      'Members in `included` always match, those in `excluded` never; anyone else matches when every condition does. ETag: its version',
     examples: [
       {
         key: 'beta-testers',

@@ -39,7 +39,12 @@ function rulesFor(i: number): RuleSpec[] {
     const kind = (i + r) % 3;
     if (kind === 0) {
       const start = (i + r) % COUNTRY_POOL.length;
-      rules.push({ id: `countries-${r}`, attribute: 'country', operator: 'in', values: [0, 1, 2].map((k) => COUNTRY_POOL[(start + k) % COUNTRY_POOL.length]!) });
+      rules.push({
+        id: `countries-${r}`,
+        attribute: 'country',
+        operator: 'in',
+        values: [0, 1, 2].map((k) => COUNTRY_POOL[(start + k) % COUNTRY_POOL.length]!),
+      });
     } else if (kind === 1) {
       rules.push({ id: `plan-${r}`, attribute: 'plan', operator: 'in', values: [PLANS[(i + r) % PLANS.length]!] });
     } else {
@@ -73,7 +78,9 @@ export interface ProbeUser {
 /** Which rule of a spec a user matches first (-1: none): the oracle for verifying every SDK. */
 export function matchingRule(spec: FlagSpec, user: ProbeUser): number {
   if (spec.kind !== 'rules') return -1;
-  return spec.rules.findIndex((r) => (r.operator === 'in' ? r.values.includes(user[r.attribute]) : user[r.attribute].endsWith(r.values[0]!)));
+  return spec.rules.findIndex((r) =>
+    r.operator === 'in' ? r.values.includes(user[r.attribute]) : user[r.attribute].endsWith(r.values[0]!),
+  );
 }
 
 /** What a spec serves a user, or undefined where it depends on the SDK's own bucketing. */
@@ -99,7 +106,13 @@ export function probeUsers(count: number): ProbeUser[] {
 
 function percentRollout(percent: number) {
   const on = Math.round(percent * 1000);
-  return { rollout: [{ variant: 'on', weight: on }, { variant: 'off', weight: 100_000 - on }], bucketBy: 'userId' };
+  return {
+    rollout: [
+      { variant: 'on', weight: on },
+      { variant: 'off', weight: 100_000 - on },
+    ],
+    bucketBy: 'userId',
+  };
 }
 
 /** The per-environment config of a spec as the admin API takes it (PUT body without version). */
@@ -113,7 +126,11 @@ export function switchboardConfig(spec: FlagSpec): Pick<Flag, 'enabled' | 'offVa
       return {
         enabled: true,
         offVariant: 'off',
-        rules: spec.rules.map((r) => ({ id: r.id, conditions: [{ attribute: r.attribute, operator: r.operator, values: r.values }], serve: { variant: 'on' } })),
+        rules: spec.rules.map((r) => ({
+          id: r.id,
+          conditions: [{ attribute: r.attribute, operator: r.operator, values: r.values }],
+          serve: { variant: 'on' },
+        })),
         fallthrough: percentRollout(spec.percent),
       };
   }
@@ -123,7 +140,14 @@ export function switchboardConfig(spec: FlagSpec): Pick<Flag, 'enabled' | 'offVa
 export function switchboardSnapshot(specs: readonly FlagSpec[], environment = 'production'): Snapshot {
   const flags: Record<string, Flag> = {};
   for (const spec of specs) {
-    flags[spec.key] = { key: spec.key, version: 2, type: 'boolean', variants: { on: true, off: false }, salt: spec.key, ...switchboardConfig(spec) };
+    flags[spec.key] = {
+      key: spec.key,
+      version: 2,
+      type: 'boolean',
+      variants: { on: true, off: false },
+      salt: spec.key,
+      ...switchboardConfig(spec),
+    };
   }
   return { schemaVersion: 1, environment, revision: specs.length * 2, flags, segments: {} };
 }

@@ -16,7 +16,7 @@ export function headerLines(
   machine: Machine,
   source: string,
   method: string,
-  busyAdvice = 'The load average also counts this benchmark\'s own processes (servers, Postgres, Redis, load generator, clients); whatever else ran on the machine (other engineers\' test runs share it) could only make these figures worse.',
+  busyAdvice = "The load average also counts this benchmark's own processes (servers, Postgres, Redis, load generator, clients); whatever else ran on the machine (other engineers' test runs share it) could only make these figures worse.",
 ): string[] {
   return [
     `- **Machine:** ${machineLine(machine)}`,

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     // One child process per module (see MODULES); each writes its own section.
     const passOn = process.argv.slice(2).filter((arg) => !arg.startsWith('--only='));
     for (const { id } of selected) {
-      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, `--only=${id}`], { stdio: 'inherit' });
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, `--only=${id}`], {
+        stdio: 'inherit',
+      });
       if (child.status !== 0) throw new Error(`benchmark "${id}" failed (exit ${child.status ?? child.signal})`);
     }
     return;

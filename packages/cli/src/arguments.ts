@@ -18,7 +18,10 @@ export function requiredOption(values: Values, name: string, command: string): s
 /** A flag, variant or environment key, as the server accepts them (also keeps `/` and `..` out of URLs). */
 export function key(value: string, what: string, command: string): string {
   if (!LIMITS.keyPattern.test(value)) {
-    throw new UsageError(`${what} "${value}" is not a key: letters, digits, ".", "_" or "-", starting with a letter or digit, at most 128`, command);
+    throw new UsageError(
+      `${what} "${value}" is not a key: letters, digits, ".", "_" or "-", starting with a letter or digit, at most 128`,
+      command,
+    );
   }
   return value;
 }

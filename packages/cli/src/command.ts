@@ -27,7 +27,11 @@ export interface Command {
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   url: { type: 'string', placeholder: '<url>', description: 'server URL (default: $SWITCHBOARD_URL, else http://localhost:4242)' },
-  token: { type: 'string', placeholder: '<key>', description: 'admin key; prefer $SWITCHBOARD_TOKEN (an argument stays in shell history and ps)' },
+  token: {
+    type: 'string',
+    placeholder: '<key>',
+    description: 'admin key; prefer $SWITCHBOARD_TOKEN (an argument stays in shell history and ps)',
+  },
   timeout: { type: 'string', placeholder: '<seconds>', description: 'per request, 0 < s ≤ 600 (default: $SWITCHBOARD_TIMEOUT, else 10)' },
   json: { type: 'boolean', description: "print the server's JSON on stdout, for scripts" },
   help: { type: 'boolean', short: 'h', description: 'show help' },

@@ -50,8 +50,10 @@ function createClient(io: Io, values: Values, command: string): AdminClient {
   } catch {
     throw new UsageError(`--url "${rawUrl}" is not a URL (like ${DEFAULT_URL})`, command);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be http:// or https://, not "${url.protocol}"`, command);
-  if (url.username || url.password) throw new UsageError('--url must not carry credentials; the admin key goes in SWITCHBOARD_TOKEN', command);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url must be http:// or https://, not "${url.protocol}"`, command);
+  if (url.username || url.password)
+    throw new UsageError('--url must not carry credentials; the admin key goes in SWITCHBOARD_TOKEN', command);
   if (url.search || url.hash) throw new UsageError('--url must not have a query or fragment', command);
 
   const token = (typeof values.token === 'string' ? values.token : undefined) ?? nonEmpty(io.env.SWITCHBOARD_TOKEN);
@@ -70,7 +72,13 @@ function createClient(io: Io, values: Values, command: string): AdminClient {
     }
   }
   // A redirect is a misconfigured URL; following it could move the key to another origin.
-  return createAdminClient({ baseUrl: url.href, token, timeoutMs: Math.ceil(seconds * 1000), followRedirects: false, fetch: io.fetch ?? fetch });
+  return createAdminClient({
+    baseUrl: url.href,
+    token,
+    timeoutMs: Math.ceil(seconds * 1000),
+    followRedirects: false,
+    fetch: io.fetch ?? fetch,
+  });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

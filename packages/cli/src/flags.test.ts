@@ -28,7 +28,12 @@ describe('flags list and flags get', () => {
     await admin.patchConfig('list-me', 'staging', {
       enabled: true,
       rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }],
-      fallthrough: { rollout: [{ variant: 'on', weight: 12_500 }, { variant: 'off', weight: 87_500 }] },
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 12_500 },
+          { variant: 'off', weight: 87_500 },
+        ],
+      },
     });
 
     const all = await run(url, ['flags', 'list']);
@@ -123,7 +128,11 @@ describe('kill and enable', () => {
     ]);
     expect(r.stderr).toContain(`racy in production changed after version ${start.version}; reading it again (attempt 2 of 5)`);
     expect(r.stdout).toContain(`killed racy in production (version ${start.version + 1} → ${start.version + 2})`);
-    expect(await admin.config('racy', 'production')).toMatchObject({ enabled: false, version: start.version + 2, fallthrough: { variant: 'on' } });
+    expect(await admin.config('racy', 'production')).toMatchObject({
+      enabled: false,
+      version: start.version + 2,
+      fallthrough: { variant: 'on' },
+    });
     expect((await admin.sdkFlags(productionKey)).flags.racy?.enabled).toBe(false);
   });
 
@@ -183,7 +192,14 @@ describe('production confirmation', () => {
 
   it('on a terminal it shows what will be served and writes only on "y"', async () => {
     await admin.createFlag('asked');
-    await admin.patchConfig('asked', 'production', { fallthrough: { rollout: [{ variant: 'on', weight: 10_000 }, { variant: 'off', weight: 90_000 }] } });
+    await admin.patchConfig('asked', 'production', {
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 10_000 },
+          { variant: 'off', weight: 90_000 },
+        ],
+      },
+    });
 
     const declined = await run(url, ['enable', 'asked', '--env', 'production'], { isTTY: true, input: 'n\n' });
     expect(declined.code).toBe(2);
@@ -228,7 +244,9 @@ describe('rollout', () => {
 
     const asked = await run(url, ['rollout', 'gradual', '0.001', '--env', 'production'], { isTTY: true, input: 'y\n' });
     expect(asked.code).toBe(0);
-    expect(asked.stderr).toContain('Roll gradual out to 0.001% in production? Its fallthrough is on 100% / off 0% now (the flag is off) (version 2). [y/N] ');
+    expect(asked.stderr).toContain(
+      'Roll gradual out to 0.001% in production? Its fallthrough is on 100% / off 0% now (the flag is off) (version 2). [y/N] ',
+    );
     expect((await admin.config('gradual', 'production')).fallthrough).toEqual({
       rollout: [
         { variant: 'on', weight: 1 },
@@ -254,7 +272,9 @@ describe('rollout', () => {
     await admin.createFlag('variants-only');
     const r = await run(url, ['rollout', 'variants-only', '20', '--env', 'staging', '--variant', 'nope']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: field "variant": "nope" is not a variant of this flag\n {2}\(HTTP 400 VALIDATION_FAILED, request \S+\)\n$/);
+    expect(r.stderr).toMatch(
+      /^error: field "variant": "nope" is not a variant of this flag\n {2}\(HTTP 400 VALIDATION_FAILED, request \S+\)\n$/,
+    );
     expect((await admin.config('variants-only', 'staging')).version).toBe(1);
   });
 });
@@ -300,7 +320,9 @@ describe('history and restore', () => {
       },
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('contested in staging was changed by someone else after it was read at version 2 (now version 3); nothing was written');
+    expect(r.stderr).toContain(
+      'contested in staging was changed by someone else after it was read at version 2 (now version 3); nothing was written',
+    );
     expect(await admin.config('contested', 'staging')).toMatchObject({ enabled: true, version: 3, fallthrough: { variant: 'on' } });
   });
 

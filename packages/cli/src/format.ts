@@ -43,7 +43,8 @@ export function changes(before: ConfigFields, after: ConfigFields): string[] {
   const serveAfter = describeServe(after.fallthrough);
   if (serveBefore !== serveAfter) lines.push(`serves    ${serveBefore} → ${serveAfter}`);
   if (before.offVariant !== after.offVariant) lines.push(`off       ${before.offVariant} → ${after.offVariant}`);
-  if (JSON.stringify(before.rules) !== JSON.stringify(after.rules)) lines.push(`rules     ${before.rules.length} → ${after.rules.length}${before.rules.length === after.rules.length ? ' (edited)' : ''}`);
+  if (JSON.stringify(before.rules) !== JSON.stringify(after.rules))
+    lines.push(`rules     ${before.rules.length} → ${after.rules.length}${before.rules.length === after.rules.length ? ' (edited)' : ''}`);
   if (JSON.stringify(before.prerequisites) !== JSON.stringify(after.prerequisites)) {
     lines.push(`requires  ${prerequisites(before)} → ${prerequisites(after)}`);
   }

@@ -113,7 +113,12 @@ describe('audit', () => {
     expect(byAction.stdout).toContain('audited');
     expect(byAction.stdout).not.toContain('config.enable');
 
-    for (const bad of [['--limit', '0'], ['--limit', '501'], ['--limit', 'ten'], ['--flag', '../x']]) {
+    for (const bad of [
+      ['--limit', '0'],
+      ['--limit', '501'],
+      ['--limit', 'ten'],
+      ['--flag', '../x'],
+    ]) {
       const refused = await run(url, ['audit', ...bad]);
       expect(refused.code, bad.join(' ')).toBe(2);
       expect(refused.requests).toEqual([]);

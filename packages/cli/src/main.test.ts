@@ -57,7 +57,9 @@ describe('help and usage', () => {
       expect(r.stdout).toBe('');
     }
     const kill = await run(server.url, ['kill', 'checkout']);
-    expect(kill.stderr).toBe('error: --env is required\nusage: switchboard kill <flag> --env <env>\n(switchboard kill --help for details)\n');
+    expect(kill.stderr).toBe(
+      'error: --env is required\nusage: switchboard kill <flag> --env <env>\n(switchboard kill --help for details)\n',
+    );
   });
 
   it('without an admin key it says where to put one, exit 2', async () => {
@@ -70,7 +72,9 @@ describe('help and usage', () => {
 
 describe('answers from the server', () => {
   it('--url and --token override the environment', async () => {
-    const r = await run('http://127.0.0.1:1', ['envs', 'list', '--url', server.url, '--token', 'cli-test-admin-token-0123456789abcdef'], { env: { SWITCHBOARD_TOKEN: 'wrong-token-0123456789' } });
+    const r = await run('http://127.0.0.1:1', ['envs', 'list', '--url', server.url, '--token', 'cli-test-admin-token-0123456789abcdef'], {
+      env: { SWITCHBOARD_TOKEN: 'wrong-token-0123456789' },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('production');
   });
@@ -114,7 +118,9 @@ describe('no usable answer: exit 3', () => {
 
     const r = await run(`http://127.0.0.1:${port}`, ['kill', 'checkout', '--env', 'production']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`error: cannot connect to http://127.0.0.1:${port}: connection refused (is the server running? set --url or SWITCHBOARD_URL)\n`);
+    expect(r.stderr).toBe(
+      `error: cannot connect to http://127.0.0.1:${port}: connection refused (is the server running? set --url or SWITCHBOARD_URL)\n`,
+    );
   });
 
   it('a server that accepts the connection and never answers hits the timeout', async () => {
@@ -140,7 +146,9 @@ describe('no usable answer: exit 3', () => {
     try {
       const r = await run(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, ['kill', 'checkout', '--env', 'production']);
       expect(r.code).toBe(3);
-      expect(r.stderr).toBe(`error: http://127.0.0.1:${(proxy.address() as AddressInfo).port} answered HTTP 502 Bad Gateway, not a Switchboard error\n`);
+      expect(r.stderr).toBe(
+        `error: http://127.0.0.1:${(proxy.address() as AddressInfo).port} answered HTTP 502 Bad Gateway, not a Switchboard error\n`,
+      );
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }

@@ -19,7 +19,20 @@ import { EXIT, UsageError, exitCodeOf, isUsageError, type ExitCode } from './err
 import { commandHelp, groupHelp, mainHelp, usageLine } from './help.js';
 import type { Io } from './io.js';
 
-export const COMMANDS: readonly Command[] = [flagsList, flagsGet, kill, enable, rollout, history, restore, envsList, keysList, keysCreate, keysRevoke, audit];
+export const COMMANDS: readonly Command[] = [
+  flagsList,
+  flagsGet,
+  kill,
+  enable,
+  rollout,
+  history,
+  restore,
+  envsList,
+  keysList,
+  keysCreate,
+  keysRevoke,
+  audit,
+];
 
 const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
 
@@ -47,7 +60,12 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
     const extra = args[command.arguments.length];
     const hint = extra !== undefined && 'env' in command.options && values.env === undefined ? ` (did you mean --env ${extra}?)` : '';
     throw new UsageError(
-      args.length > command.arguments.length ? `unexpected argument "${extra}"${hint}; expected ${expected}` : `missing ${command.arguments.slice(args.length).map((a) => `<${a}>`).join(' ')}`,
+      args.length > command.arguments.length
+        ? `unexpected argument "${extra}"${hint}; expected ${expected}`
+        : `missing ${command.arguments
+            .slice(args.length)
+            .map((a) => `<${a}>`)
+            .join(' ')}`,
       command.name,
     );
   }
@@ -109,7 +127,11 @@ function commandWords(argv: readonly string[]): string[] {
   return parseArgs({ args: [...argv], options: toParseArgs(options), strict: false, allowPositionals: true }).positionals;
 }
 
-function strictParse(argv: readonly string[], options: Record<string, OptionSpec>, command: string | undefined): { values: Values; positionals: string[] } {
+function strictParse(
+  argv: readonly string[],
+  options: Record<string, OptionSpec>,
+  command: string | undefined,
+): { values: Values; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...argv], options: toParseArgs(options), strict: true, allowPositionals: true });
     return { values: parsed.values as Values, positionals: parsed.positionals };
@@ -125,7 +147,9 @@ function strictParse(argv: readonly string[], options: Record<string, OptionSpec
 }
 
 function toParseArgs(options: Record<string, OptionSpec>): NonNullable<ParseArgsConfig['options']> {
-  return Object.fromEntries(Object.entries(options).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]));
+  return Object.fromEntries(
+    Object.entries(options).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]),
+  );
 }
 
 function version(): string {
@@ -153,7 +177,8 @@ function describeUsage(err: UsageError): string {
 
 function describeApiError(api: ApiError): string {
   // No answer, or not the server's: the client's message says what happened and where.
-  if (api.status === 0 && systemCode(api.cause) === 'ECONNREFUSED') return `error: ${api.message} (is the server running? set --url or SWITCHBOARD_URL)\n`;
+  if (api.status === 0 && systemCode(api.cause) === 'ECONNREFUSED')
+    return `error: ${api.message} (is the server running? set --url or SWITCHBOARD_URL)\n`;
   if (api.code === 'REDIRECT') return `error: ${api.message}; point --url at the server itself\n`;
   if (api.status === 0 || api.code.startsWith('HTTP_')) return `error: ${api.message}\n`;
   const field = api.field === undefined ? '' : `field "${api.field}": `;
@@ -163,7 +188,9 @@ function describeApiError(api: ApiError): string {
       : api.status === 403
         ? '\nhint: this is not an admin key (server and client keys only read flags)'
         : '';
-  const meta = [`HTTP ${api.status} ${api.code}`, api.requestId === undefined ? undefined : `request ${api.requestId}`].filter(Boolean).join(', ');
+  const meta = [`HTTP ${api.status} ${api.code}`, api.requestId === undefined ? undefined : `request ${api.requestId}`]
+    .filter(Boolean)
+    .join(', ');
   return `error: ${field}${api.message}${hint}\n  (${meta})\n`;
 }
 

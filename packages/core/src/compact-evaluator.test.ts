@@ -46,9 +46,18 @@ function expectAgreement(got: EvaluationResult<unknown>, want: EvaluationResult<
 /** Every spec case as evaluate's arguments. */
 function specArgs(): { name: string; args: Args }[] {
   return [
-    ...bucketing.cases.map((c) => ({ name: `bucketing ${c.salt}/${c.value}`, args: [bucketingSnapshot(c) as Snapshot, 'f', { userId: String(c.value) }, ''] as Args })),
-    ...operators.cases.map((c) => ({ name: c.name, args: [operatorSnapshot(c) as Snapshot, 'f', c.context as EvaluationContext, false] as Args })),
-    ...evaluation.cases.map((c) => ({ name: c.name, args: [c.snapshot as unknown as Snapshot, c.flag, c.context as EvaluationContext, c.default] as Args })),
+    ...bucketing.cases.map((c) => ({
+      name: `bucketing ${c.salt}/${c.value}`,
+      args: [bucketingSnapshot(c) as Snapshot, 'f', { userId: String(c.value) }, ''] as Args,
+    })),
+    ...operators.cases.map((c) => ({
+      name: c.name,
+      args: [operatorSnapshot(c) as Snapshot, 'f', c.context as EvaluationContext, false] as Args,
+    })),
+    ...evaluation.cases.map((c) => ({
+      name: c.name,
+      args: [c.snapshot as unknown as Snapshot, c.flag, c.context as EvaluationContext, c.default] as Args,
+    })),
   ];
 }
 
@@ -81,27 +90,41 @@ describe('the compact evaluator agrees with evaluate', () => {
     const chain = (n: number): Snapshot =>
       snapshotOf(
         ...Array.from({ length: n + 1 }, (_, i) =>
-          booleanFlag(`f${i}`, { fallthrough: { variant: 'on' }, prerequisites: i < n ? [{ flag: `f${i + 1}`, variant: 'on' }] : undefined }),
+          booleanFlag(`f${i}`, {
+            fallthrough: { variant: 'on' },
+            prerequisites: i < n ? [{ flag: `f${i + 1}`, variant: 'on' }] : undefined,
+          }),
         ),
       );
     for (const n of [MAX_PREREQUISITE_DEPTH, MAX_PREREQUISITE_DEPTH + 1]) {
       const s = chain(n);
       expect(compact(s, 'f0', {}, false)).toEqual(evaluate(s, 'f0', {}, false));
     }
-    expect(compact(chain(MAX_PREREQUISITE_DEPTH + 1), 'f0', {}, false)).toEqual({ value: false, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+    expect(compact(chain(MAX_PREREQUISITE_DEPTH + 1), 'f0', {}, false)).toEqual({
+      value: false,
+      reason: 'ERROR',
+      errorCode: 'PARSE_ERROR',
+    });
     expect(compact(chain(MAX_PREREQUISITE_DEPTH), 'f0', {}, false)).toEqual({ value: true, variant: 'on', reason: 'DEFAULT' });
   });
 
   it('returns the default with PARSE_ERROR instead of throwing on hostile input (the compiled engine says GENERAL)', () => {
     const flag = booleanFlag('f');
-    Object.defineProperty(flag, 'enabled', { get: () => { throw new Error('hostile'); } });
+    Object.defineProperty(flag, 'enabled', {
+      get: () => {
+        throw new Error('hostile');
+      },
+    });
     expect(compact(snapshotOf(flag), 'f', {}, false)).toEqual({ value: false, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
     expect(evaluate(snapshotOf(flag), 'f', {}, false)).toEqual({ value: false, reason: 'ERROR', errorCode: 'GENERAL' });
   });
 
   it('agrees on edges by name: JS-only inputs, odd operators, Unicode case folding', () => {
     const on = (conditions: unknown[], context: EvaluationContext, segments: unknown = {}): Args => [
-      { ...snapshotOf(booleanFlag('f', { rules: [{ id: 'r', conditions: conditions as never, serve: { variant: 'on' } }] })), segments: segments as never },
+      {
+        ...snapshotOf(booleanFlag('f', { rules: [{ id: 'r', conditions: conditions as never, serve: { variant: 'on' } }] })),
+        segments: segments as never,
+      },
       'f',
       context,
       false,
@@ -114,7 +137,14 @@ describe('the compact evaluator agrees with evaluate', () => {
       ['sparse attribute', on([{ attribute: 'tags', operator: 'neq', values: [0] }], { tags: hole('a') })],
       ['sparse values', on([{ attribute: 'tags', operator: 'notIn', values: hole('b') }], { tags: 'a' })],
       ['sparse conditions', on(hole({ attribute: 'a', operator: 'exists', values: [] }), { a: 1 })],
-      ['sparse segment keys', on([{ attribute: 'a', operator: 'inSegment', values: hole('s') }], { userId: 'u' }, { s: { key: 's', conditions: [], included: ['u'] } })],
+      [
+        'sparse segment keys',
+        on(
+          [{ attribute: 'a', operator: 'inSegment', values: hole('s') }],
+          { userId: 'u' },
+          { s: { key: 's', conditions: [], included: ['u'] } },
+        ),
+      ],
       // An operator that isn't a string: the ordering table converts it to its key (and
       // then compares numbers), the other operators don't.
       ['operator ["lt"]', on([{ attribute: 'n', operator: ['lt'], values: [2] }], { n: 1 })],
@@ -134,14 +164,104 @@ describe('the compact evaluator agrees with evaluate', () => {
       ['segments empty string', on([{ attribute: 'a', operator: 'inSegment', values: ['length'], negate: true }], {}, '')],
       // An own property holding undefined, where only JS can put one.
       ['flag undefined', [{ ...snapshotOf(), flags: { f: undefined } } as never, 'f', {}, false]],
-      ['prerequisite undefined', [{ ...snapshotOf(booleanFlag('f', { prerequisites: [{ flag: 'g', variant: 'on' }] })), flags: { f: booleanFlag('f', { prerequisites: [{ flag: 'g', variant: 'on' }] }), g: undefined } } as never, 'f', {}, false]],
+      [
+        'prerequisite undefined',
+        [
+          {
+            ...snapshotOf(booleanFlag('f', { prerequisites: [{ flag: 'g', variant: 'on' }] })),
+            flags: { f: booleanFlag('f', { prerequisites: [{ flag: 'g', variant: 'on' }] }), g: undefined },
+          } as never,
+          'f',
+          {},
+          false,
+        ],
+      ],
       // A prerequisite without a flag name looks up "undefined", as the compiled engine does.
-      ['prerequisite without flag', [snapshotOf(booleanFlag('f', { prerequisites: [{ variant: 'on' } as never] }), booleanFlag('undefined', { fallthrough: { variant: 'on' } })), 'f', {}, false]],
+      [
+        'prerequisite without flag',
+        [
+          snapshotOf(
+            booleanFlag('f', { prerequisites: [{ variant: 'on' } as never] }),
+            booleanFlag('undefined', { fallthrough: { variant: 'on' } }),
+          ),
+          'f',
+          {},
+          false,
+        ],
+      ],
       ['prerequisite 5', [snapshotOf(booleanFlag('f', { prerequisites: [5 as never] }), { key: 'undefined' } as never), 'f', {}, false]],
-      ['weights past 2^32', [snapshotOf(booleanFlag('f', { fallthrough: { rollout: [{ variant: 'on', weight: 2 ** 32 - 1 }, { variant: 'off', weight: 6 }] } })), 'f', { userId: 'u' }, false]],
-      ['weight -0', [snapshotOf(booleanFlag('f', { fallthrough: { rollout: [{ variant: 'on', weight: -0 }, { variant: 'off', weight: 6 }] } })), 'f', { userId: 'u' }, false]],
-      ['total 2^31 − 1', [snapshotOf(booleanFlag('f', { fallthrough: { rollout: [{ variant: 'on', weight: 2 ** 31 - 2 }, { variant: 'off', weight: 1 }] } })), 'f', { userId: 'u' }, false]],
-      ['total 2^31', [snapshotOf(booleanFlag('f', { fallthrough: { rollout: [{ variant: 'on', weight: 2 ** 31 - 1 }, { variant: 'off', weight: 1 }] } })), 'f', { userId: 'u' }, false]],
+      [
+        'weights past 2^32',
+        [
+          snapshotOf(
+            booleanFlag('f', {
+              fallthrough: {
+                rollout: [
+                  { variant: 'on', weight: 2 ** 32 - 1 },
+                  { variant: 'off', weight: 6 },
+                ],
+              },
+            }),
+          ),
+          'f',
+          { userId: 'u' },
+          false,
+        ],
+      ],
+      [
+        'weight -0',
+        [
+          snapshotOf(
+            booleanFlag('f', {
+              fallthrough: {
+                rollout: [
+                  { variant: 'on', weight: -0 },
+                  { variant: 'off', weight: 6 },
+                ],
+              },
+            }),
+          ),
+          'f',
+          { userId: 'u' },
+          false,
+        ],
+      ],
+      [
+        'total 2^31 − 1',
+        [
+          snapshotOf(
+            booleanFlag('f', {
+              fallthrough: {
+                rollout: [
+                  { variant: 'on', weight: 2 ** 31 - 2 },
+                  { variant: 'off', weight: 1 },
+                ],
+              },
+            }),
+          ),
+          'f',
+          { userId: 'u' },
+          false,
+        ],
+      ],
+      [
+        'total 2^31',
+        [
+          snapshotOf(
+            booleanFlag('f', {
+              fallthrough: {
+                rollout: [
+                  { variant: 'on', weight: 2 ** 31 - 1 },
+                  { variant: 'off', weight: 1 },
+                ],
+              },
+            }),
+          ),
+          'f',
+          { userId: 'u' },
+          false,
+        ],
+      ],
       ['flag type ["json"]', [snapshotOf({ ...booleanFlag('f'), type: ['json'] as never, variants: { on: {}, off: {} } }), 'f', {}, {}]],
     ];
     for (const [name, args] of cases) {
@@ -161,15 +281,44 @@ const condition = fc.record(
   {
     attribute: maybe(attribute),
     operator: maybe(
-      fc.constantFrom('in', 'notIn', 'eq', 'neq', 'contains', 'startsWith', 'endsWith', 'matches', 'lt', 'lte', 'gt', 'gte', 'before', 'after', 'semverEq', 'semverLt', 'semverGt', 'exists', 'inSegment', 'constructor', 'bogus'),
+      fc.constantFrom(
+        'in',
+        'notIn',
+        'eq',
+        'neq',
+        'contains',
+        'startsWith',
+        'endsWith',
+        'matches',
+        'lt',
+        'lte',
+        'gt',
+        'gte',
+        'before',
+        'after',
+        'semverEq',
+        'semverLt',
+        'semverGt',
+        'exists',
+        'inSegment',
+        'constructor',
+        'bogus',
+      ),
     ),
-    values: maybe(fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constantFrom('DE', '1.2.3', '2024-01-01', '^a', 'seg', 'other')), { maxLength: 4 })),
+    values: maybe(
+      fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constantFrom('DE', '1.2.3', '2024-01-01', '^a', 'seg', 'other')), {
+        maxLength: 4,
+      }),
+    ),
     negate: maybe(fc.boolean()),
     caseInsensitive: maybe(fc.boolean()),
   },
   { requiredKeys: ['attribute', 'operator', 'values'] },
 );
-const variantName = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('on', 'off', 'x') }, { weight: 1, arbitrary: fc.constantFrom('missing', 'toString', '__proto__') });
+const variantName = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('on', 'off', 'x') },
+  { weight: 1, arbitrary: fc.constantFrom('missing', 'toString', '__proto__') },
+);
 const weight = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 100_000 }) },
   { weight: 1, arbitrary: fc.constantFrom(-1, 0, 0.5, 2 ** 31 - 1, 2 ** 31, 2 ** 53, Number.NaN, '50', null) },
@@ -197,16 +346,31 @@ const flagArb = (key: string) =>
         version: maybe(fc.nat()),
         type: fc.constant(type),
         enabled: maybe(fc.boolean()),
-        variants: maybe(fc.dictionary(fc.constantFrom('on', 'off', 'x'), fc.oneof({ weight: 6, arbitrary: valueOf(type) }, { weight: 1, arbitrary: anyJson }))),
+        variants: maybe(
+          fc.dictionary(
+            fc.constantFrom('on', 'off', 'x'),
+            fc.oneof({ weight: 6, arbitrary: valueOf(type) }, { weight: 1, arbitrary: anyJson }),
+          ),
+        ),
         offVariant: maybe(variantName),
         salt: maybe(fc.string()),
         prerequisites: maybe(
-          fc.array(maybe(fc.record({ flag: maybe(fc.constantFrom('a', 'b', 'c', 'nope', 'toString')), variant: maybe(variantName) })), { maxLength: 2 }),
+          fc.array(maybe(fc.record({ flag: maybe(fc.constantFrom('a', 'b', 'c', 'nope', 'toString')), variant: maybe(variantName) })), {
+            maxLength: 2,
+          }),
         ),
         rules: maybe(
-          fc.array(maybe(fc.record({ id: maybe(fc.string()), conditions: maybe(fc.array(condition, { maxLength: 2 })), serve }, { requiredKeys: ['conditions', 'serve'] })), {
-            maxLength: 3,
-          }),
+          fc.array(
+            maybe(
+              fc.record(
+                { id: maybe(fc.string()), conditions: maybe(fc.array(condition, { maxLength: 2 })), serve },
+                { requiredKeys: ['conditions', 'serve'] },
+              ),
+            ),
+            {
+              maxLength: 3,
+            },
+          ),
         ),
         fallthrough: serve,
       },
@@ -250,19 +414,25 @@ const keyArb = fc.constantFrom('a', 'b', 'c', 'zzz', '__proto__', 'toString');
 describe('the compact evaluator, on random flags valid and malformed', () => {
   it('agrees with evaluate, with and without the extended operators, and never throws', () => {
     fc.assert(
-      fc.property(fc.oneof({ weight: 1, arbitrary: anyJson }, { weight: 9, arbitrary: snapshotArb }), keyArb, contextArb, defaultArb, (snap, key, ctx, def) => {
-        // The generated default, and one of each flag type so evaluation gets past the type check.
-        const before = JSON.stringify([snap, ctx]);
-        for (const d of [def, false, '', 0, {}]) {
-          const args = [snap as unknown as Snapshot, key, ctx as EvaluationContext, d] as const;
-          let got: EvaluationResult<unknown> | undefined;
-          expect(() => (got = compact(...args))).not.toThrow();
-          expectAgreement(got!, evaluate(...args), d);
-          expectAgreement(compactBase(...args), compiledBase(...args), d);
-        }
-        // Evaluation reads its inputs and never changes them.
-        expect(JSON.stringify([snap, ctx])).toBe(before);
-      }),
+      fc.property(
+        fc.oneof({ weight: 1, arbitrary: anyJson }, { weight: 9, arbitrary: snapshotArb }),
+        keyArb,
+        contextArb,
+        defaultArb,
+        (snap, key, ctx, def) => {
+          // The generated default, and one of each flag type so evaluation gets past the type check.
+          const before = JSON.stringify([snap, ctx]);
+          for (const d of [def, false, '', 0, {}]) {
+            const args = [snap as unknown as Snapshot, key, ctx as EvaluationContext, d] as const;
+            let got: EvaluationResult<unknown> | undefined;
+            expect(() => (got = compact(...args))).not.toThrow();
+            expectAgreement(got!, evaluate(...args), d);
+            expectAgreement(compactBase(...args), compiledBase(...args), d);
+          }
+          // Evaluation reads its inputs and never changes them.
+          expect(JSON.stringify([snap, ctx])).toBe(before);
+        },
+      ),
       { numRuns: 6_000 },
     );
   });
@@ -291,8 +461,17 @@ describe('the compact evaluator, on random flags valid and malformed', () => {
       { numRuns: 5_000, seed: 42 },
     );
     expect([...seen].sort()).toEqual(
-      ['DEFAULT', 'DISABLED', 'FLAG_NOT_FOUND', 'PARSE_ERROR', 'PREREQUISITE_FAILED', 'SPLIT', 'STATIC', 'TARGETING_MATCH', 'TYPE_MISMATCH'].sort(),
+      [
+        'DEFAULT',
+        'DISABLED',
+        'FLAG_NOT_FOUND',
+        'PARSE_ERROR',
+        'PREREQUISITE_FAILED',
+        'SPLIT',
+        'STATIC',
+        'TARGETING_MATCH',
+        'TYPE_MISMATCH',
+      ].sort(),
     );
   });
 });
-

@@ -90,7 +90,13 @@ export function compile(flag: Flag, share: Share = same): CompiledFlag {
     if (typeof target !== 'object' || target === null) return BROKEN;
     const rollout = (target as { rollout?: unknown }).rollout;
     if (rollout === undefined) {
-      return share({ results: [result((target as { variant?: unknown }).variant, fixedReason, ruleId)], cumulative: NONE, total: 0, bucketBy: null, broken: false });
+      return share({
+        results: [result((target as { variant?: unknown }).variant, fixedReason, ruleId)],
+        cumulative: NONE,
+        total: 0,
+        bucketBy: null,
+        broken: false,
+      });
     }
     if (!Array.isArray(rollout)) return BROKEN;
     const results: Served[] = [];
@@ -108,7 +114,13 @@ export function compile(flag: Flag, share: Share = same): CompiledFlag {
     if (total <= 0 || total > 0x7fffffff) return BROKEN;
     const by = (target as { bucketBy?: unknown }).bucketBy;
     // A bucketBy that isn't a string can never be found in a context: always unbucketed.
-    return share({ results, cumulative, total, bucketBy: by === undefined ? 'userId' : typeof by === 'string' ? by : false, broken: false });
+    return share({
+      results,
+      cumulative,
+      total,
+      bucketBy: by === undefined ? 'userId' : typeof by === 'string' ? by : false,
+      broken: false,
+    });
   };
   const salt = typeof flag.salt === 'string' ? flag.salt : typeof flag.key === 'string' ? flag.key : '';
   const prerequisites = Array.isArray(flag.prerequisites) ? flag.prerequisites : NONE;

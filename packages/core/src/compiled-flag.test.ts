@@ -29,15 +29,21 @@ describe('compileFlag: compiled flags evaluate exactly like their documents', ()
   it('on every operator and bucketing spec case', () => {
     for (const c of operators.cases) {
       const snapshot = operatorSnapshot(c) as Snapshot;
-      for (const s of compiledForms(snapshot)) expect(evaluate(s, 'f', c.context as EvaluationContext, false).value, c.name).toBe(c.expected);
+      for (const s of compiledForms(snapshot))
+        expect(evaluate(s, 'f', c.context as EvaluationContext, false).value, c.name).toBe(c.expected);
     }
     for (const c of bucketing.cases) {
-      for (const s of compiledForms(bucketingSnapshot(c) as Snapshot)) expect(evaluate(s, 'f', { userId: c.value as string }, '').variant).toBe(c.variant);
+      for (const s of compiledForms(bucketingSnapshot(c) as Snapshot))
+        expect(evaluate(s, 'f', { userId: c.value as string }, '').variant).toBe(c.variant);
     }
   });
 
   it('compiles well-formed flags and returns malformed ones as they are', () => {
-    const good = booleanFlag('good', { salt: 's', prerequisites: [{ flag: 'x', variant: 'on' }], rules: [{ id: 'r', conditions: [], serve: percentRollout(20, 'orgId') }] });
+    const good = booleanFlag('good', {
+      salt: 's',
+      prerequisites: [{ flag: 'x', variant: 'on' }],
+      rules: [{ id: 'r', conditions: [], serve: percentRollout(20, 'orgId') }],
+    });
     expect(compileFlag(good)).not.toBe(good);
     const bad: Flag[] = [
       booleanFlag('a', { offVariant: 'missing' }),
@@ -52,7 +58,12 @@ describe('compileFlag: compiled flags evaluate exactly like their documents', ()
   });
 
   it('reads back as the document: fields, and JSON with a salt equal to the key and empty lists left out', () => {
-    const flag = booleanFlag('f', { salt: 'f', prerequisites: [], rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'eq', values: [1] }], serve: percentRollout(10) }], clientSide: true });
+    const flag = booleanFlag('f', {
+      salt: 'f',
+      prerequisites: [],
+      rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'eq', values: [1] }], serve: percentRollout(10) }],
+      clientSide: true,
+    });
     const compiled = compileFlag(flag);
     expect(JSON.parse(JSON.stringify(compiled))).toEqual({
       key: 'f',
@@ -68,7 +79,7 @@ describe('compileFlag: compiled flags evaluate exactly like their documents', ()
     expect(compileFlag(compiled)).toBe(compiled);
   });
 
-  it('shares equal parts, frozen, without freezing or keeping the caller\'s objects', () => {
+  it("shares equal parts, frozen, without freezing or keeping the caller's objects", () => {
     const a = booleanFlag('a', { fallthrough: percentRollout(25) });
     const b = booleanFlag('b', { fallthrough: percentRollout(25) });
     const flags = compileFlags({ a, b });
@@ -84,8 +95,14 @@ describe('compileFlag: compiled flags evaluate exactly like their documents', ()
   });
 
   it('shares results carrying a rule id within one snapshot only (rule ids are often unique)', () => {
-    const rule = { id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith' as const, values: ['@acme.com'] }], serve: { variant: 'on' } };
-    const one = snapshotOf(...Object.values(compileFlags({ a: booleanFlag('a', { rules: [rule] }), b: booleanFlag('b', { rules: [rule] }) })));
+    const rule = {
+      id: 'staff',
+      conditions: [{ attribute: 'email', operator: 'endsWith' as const, values: ['@acme.com'] }],
+      serve: { variant: 'on' },
+    };
+    const one = snapshotOf(
+      ...Object.values(compileFlags({ a: booleanFlag('a', { rules: [rule] }), b: booleanFlag('b', { rules: [rule] }) })),
+    );
     const other = snapshotOf(...Object.values(compileFlags({ c: booleanFlag('c', { rules: [rule] }) })));
     const staff = { email: 'ann@acme.com' };
     expect(evaluate(one, 'a', staff, false)).toBe(evaluate(one, 'b', staff, false));
@@ -94,7 +111,15 @@ describe('compileFlag: compiled flags evaluate exactly like their documents', ()
   });
 
   it('never shares a result whose value JSON would write differently (-0)', () => {
-    const zero: Flag = { key: 'z', version: 1, type: 'number', enabled: true, variants: { a: 0, b: -0 }, offVariant: 'a', fallthrough: { variant: 'b' } };
+    const zero: Flag = {
+      key: 'z',
+      version: 1,
+      type: 'number',
+      enabled: true,
+      variants: { a: 0, b: -0 },
+      offVariant: 'a',
+      fallthrough: { variant: 'b' },
+    };
     const other: Flag = { ...zero, key: 'y', fallthrough: { variant: 'a' } };
     const flags = compileFlags({ y: other, z: zero });
     const s = snapshotOf(flags.y!, flags.z!);

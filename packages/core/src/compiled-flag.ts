@@ -60,10 +60,12 @@ const isRule = (v: object): v is CompiledRule => 'serve' in v;
  */
 function internKey(v: object): string | undefined {
   if (isResult(v)) return v.ruleId === undefined && plain(v.value) ? `r${JSON.stringify([v.value, v.variant, v.reason])}` : undefined;
-  if (isServe(v)) return v.results.every((r) => r === null || (r.ruleId === undefined && plain(r.value))) ? `s${JSON.stringify(v)}` : undefined;
+  if (isServe(v))
+    return v.results.every((r) => r === null || (r.ruleId === undefined && plain(r.value))) ? `s${JSON.stringify(v)}` : undefined;
   if (isOutcomes(v)) {
     const variants = v.variants;
-    if (typeof variants !== 'object' || variants === null || Array.isArray(variants) || !Object.values(variants).every(plain)) return undefined;
+    if (typeof variants !== 'object' || variants === null || Array.isArray(variants) || !Object.values(variants).every(plain))
+      return undefined;
     return `o${JSON.stringify(v)}`;
   }
   return undefined;
@@ -72,7 +74,8 @@ function internKey(v: object): string | undefined {
 /** The pool key of a part shared per snapshot: a rule, its conditions, its results and serve. */
 function poolKey(v: object): string | undefined {
   if (Array.isArray(v)) return `c${JSON.stringify(v)}`;
-  if (isResult(v)) return plain(v.value) && typeof v.ruleId === 'string' ? `r${JSON.stringify([v.value, v.variant, v.reason, v.ruleId])}` : undefined;
+  if (isResult(v))
+    return plain(v.value) && typeof v.ruleId === 'string' ? `r${JSON.stringify([v.value, v.variant, v.reason, v.ruleId])}` : undefined;
   if (isServe(v)) return v.results.every(plainResult) ? `s${JSON.stringify(v)}` : undefined;
   if (isRule(v)) return v.serve.results.every(plainResult) ? `u${JSON.stringify(v)}` : undefined;
   return undefined;
@@ -221,7 +224,9 @@ function representable(flag: Flag, c: CompiledFlag): boolean {
     (rules === undefined || Array.isArray(rules)) &&
     c.disabled !== null &&
     servable(c.fallback) &&
-    c.targets.every((r, i) => r.conditions !== null && servable(r.serve) && (rules![i]!.id === undefined || typeof rules![i]!.id === 'string'))
+    c.targets.every(
+      (r, i) => r.conditions !== null && servable(r.serve) && (rules![i]!.id === undefined || typeof rules![i]!.id === 'string'),
+    )
   );
 }
 
@@ -250,7 +255,13 @@ function hold(flag: Flag, pool: FlagPool | undefined, key: string | undefined): 
     const share = sharing(pool);
     const c = compile(flag, share);
     if (!representable(flag, c)) return flag;
-    const outcomes = share<Outcomes>({ type: c.type, variants: flag.variants, disabled: c.disabled, unmet: c.unmet, unbucketed: c.unbucketed });
+    const outcomes = share<Outcomes>({
+      type: c.type,
+      variants: flag.variants,
+      disabled: c.disabled,
+      unmet: c.unmet,
+      unbucketed: c.unbucketed,
+    });
     const k = key === flag.key ? key : flag.key;
     if (c.salt === flag.key) c.salt = k;
     // Flags with the same rules (the same ids, conditions and serves) hold one list.

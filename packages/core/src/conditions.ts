@@ -64,7 +64,9 @@ function compareOne(condition: Condition, op: string, a: unknown, b: ConditionVa
   if (op === 'in' || op === 'eq' || op === 'notIn' || op === 'neq') {
     // Different primitive kinds simply differ: there is no coercion of "1" to 1.
     return typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean'
-      ? outcome(a === b || (ci && typeof a === 'string' && typeof b === 'string' && a.length === b.length && a.toLowerCase() === b.toLowerCase()))
+      ? outcome(
+          a === b || (ci && typeof a === 'string' && typeof b === 'string' && a.length === b.length && a.toLowerCase() === b.toLowerCase()),
+        )
       : INVALID;
   }
   if (op === 'contains' || op === 'startsWith' || op === 'endsWith') {
@@ -79,7 +81,16 @@ function compareOne(condition: Condition, op: string, a: unknown, b: ConditionVa
   const accepted = ORDER[op];
   if (accepted === undefined) return op === 'matches' && typeof a === 'string' && x ? outcome(x.matches(condition, index, a)) : INVALID;
   // lt/lte/gt/gte compare numbers; before/after dates and semver* versions need `x`.
-  const d = op.length < 4 ? (finite(a) && finite(b) ? a - b : NaN) : !x ? NaN : op[0] === 's' ? x.compareSemver(a, b) : x.toInstant(a) - x.toInstant(b);
+  const d =
+    op.length < 4
+      ? finite(a) && finite(b)
+        ? a - b
+        : NaN
+      : !x
+        ? NaN
+        : op[0] === 's'
+          ? x.compareSemver(a, b)
+          : x.toInstant(a) - x.toInstant(b);
   return Number.isNaN(d) ? INVALID : outcome((accepted & (d < 0 ? 1 : d > 0 ? 4 : 2)) > 0);
 }
 

@@ -32,7 +32,12 @@ describe('evaluate', () => {
     expect(evaluate(plain, 'f', {}, false).reason).toBe('STATIC');
     const targeted = snapshotOf(booleanFlag('f', { rules: [staffRule] }));
     expect(evaluate(targeted, 'f', { email: 'x@other.org' }, true)).toEqual({ value: false, variant: 'off', reason: 'DEFAULT' });
-    expect(evaluate(targeted, 'f', { email: 'x@acme.com' }, false)).toEqual({ value: true, variant: 'on', reason: 'TARGETING_MATCH', ruleId: 'staff' });
+    expect(evaluate(targeted, 'f', { email: 'x@acme.com' }, false)).toEqual({
+      value: true,
+      variant: 'on',
+      reason: 'TARGETING_MATCH',
+      ruleId: 'staff',
+    });
   });
 
   it('serves the first matching rule', () => {
@@ -50,7 +55,12 @@ describe('evaluate', () => {
 
   it('reports SPLIT with the rule id for a rule-level rollout, bucketing by the chosen attribute', () => {
     const snap = snapshotOf(booleanFlag('f', { rules: [{ id: 'r', conditions: [], serve: percentRollout(100, 'orgId') }] }));
-    expect(evaluate(snap, 'f', { userId: 'u', orgId: 'org-1' }, false)).toEqual({ value: true, variant: 'on', reason: 'SPLIT', ruleId: 'r' });
+    expect(evaluate(snap, 'f', { userId: 'u', orgId: 'org-1' }, false)).toEqual({
+      value: true,
+      variant: 'on',
+      reason: 'SPLIT',
+      ruleId: 'r',
+    });
     // Without the bucketing attribute there is no stable bucket: off variant, never a random one.
     expect(evaluate(snap, 'f', { userId: 'u' }, true)).toEqual({ value: false, variant: 'off', reason: 'DEFAULT' });
   });
@@ -99,9 +109,33 @@ describe('evaluate', () => {
   });
 
   it('serves typed values for string, number and json flags', () => {
-    const theme: Flag = { key: 'theme', version: 1, type: 'string', enabled: true, variants: { dark: 'dark', light: 'light' }, offVariant: 'light', fallthrough: { variant: 'dark' } };
-    const limit: Flag = { key: 'limit', version: 1, type: 'number', enabled: true, variants: { low: 10, high: 100 }, offVariant: 'low', fallthrough: { variant: 'high' } };
-    const config: Flag = { key: 'config', version: 1, type: 'json', enabled: true, variants: { v1: { retries: 3 } }, offVariant: 'v1', fallthrough: { variant: 'v1' } };
+    const theme: Flag = {
+      key: 'theme',
+      version: 1,
+      type: 'string',
+      enabled: true,
+      variants: { dark: 'dark', light: 'light' },
+      offVariant: 'light',
+      fallthrough: { variant: 'dark' },
+    };
+    const limit: Flag = {
+      key: 'limit',
+      version: 1,
+      type: 'number',
+      enabled: true,
+      variants: { low: 10, high: 100 },
+      offVariant: 'low',
+      fallthrough: { variant: 'high' },
+    };
+    const config: Flag = {
+      key: 'config',
+      version: 1,
+      type: 'json',
+      enabled: true,
+      variants: { v1: { retries: 3 } },
+      offVariant: 'v1',
+      fallthrough: { variant: 'v1' },
+    };
     const snap = snapshotOf(theme, limit, config);
     expect(evaluate(snap, 'theme', {}, 'light').value).toBe('dark');
     expect(evaluate(snap, 'limit', {}, 0).value).toBe(100);

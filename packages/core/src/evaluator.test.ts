@@ -8,7 +8,8 @@ import { evaluate } from './evaluate.js';
 import type { Condition, EvaluationContext, Snapshot } from './snapshot.js';
 
 const EXTENDED = new Set(['matches', 'before', 'after', 'semverEq', 'semverLt', 'semverGt']);
-const uses = (c: { condition: unknown; segments?: unknown }): boolean => /"operator":"(matches|before|after|semver(Eq|Lt|Gt))"/.test(JSON.stringify(c));
+const uses = (c: { condition: unknown; segments?: unknown }): boolean =>
+  /"operator":"(matches|before|after|semver(Eq|Lt|Gt))"/.test(JSON.stringify(c));
 
 describe('createEvaluator', () => {
   const full = createEvaluator(extendedOperators);
@@ -21,7 +22,9 @@ describe('createEvaluator', () => {
     }
     for (const c of operators.cases) {
       const snapshot = operatorSnapshot(c) as Snapshot;
-      expect(full(snapshot, 'f', c.context as EvaluationContext, false)).toStrictEqual(evaluate(snapshot, 'f', c.context as EvaluationContext, false));
+      expect(full(snapshot, 'f', c.context as EvaluationContext, false)).toStrictEqual(
+        evaluate(snapshot, 'f', c.context as EvaluationContext, false),
+      );
     }
   });
 

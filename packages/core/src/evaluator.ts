@@ -172,7 +172,12 @@ export function createEvaluator(extended?: ExtendedOperators, options?: Evaluato
         // What serving `variant` gives, or undefined when the flag can't serve it.
         const serve = (variant: unknown, reason: Reason, ruleId?: unknown): Served => {
           const variants = flag.variants;
-          if (typeof variant == 'string' && isObject(variants) && hasOwn.call(variants, variant) && valueMatchesType(variants[variant], flag.type)) {
+          if (
+            typeof variant == 'string' &&
+            isObject(variants) &&
+            hasOwn.call(variants, variant) &&
+            valueMatchesType(variants[variant], flag.type)
+          ) {
             return { value: variants[variant] as FlagValue, variant, reason, ...(ruleId !== undefined && { ruleId: ruleId as string }) };
           }
         };

@@ -79,7 +79,8 @@ describe('murmur3Compact', () => {
     for (const c of bucketing.cases) {
       const total = c.weights.reduce((sum, w) => sum + w.weight, 0);
       const hash = murmur3Compact(c.salt, String(c.value));
-      if (hash !== c.hash || bucketOf(hash, total) !== c.bucket) failures.push(`${JSON.stringify(c.salt)} + ${JSON.stringify(c.value)}: got ${hash}, want ${c.hash}`);
+      if (hash !== c.hash || bucketOf(hash, total) !== c.bucket)
+        failures.push(`${JSON.stringify(c.salt)} + ${JSON.stringify(c.value)}: got ${hash}, want ${c.hash}`);
     }
     expect(failures).toEqual([]);
   });

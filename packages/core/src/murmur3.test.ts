@@ -12,13 +12,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-const ALPHABETS = [
-  'abcdefghijklmnopqrstuvwxyz0123456789-_@.',
-  'éüßçñøåæœ',
-  '日本語中文한국어',
-  'עבריתالعربية',
-  '😀🚀👩‍💻🏳️‍🌈',
-];
+const ALPHABETS = ['abcdefghijklmnopqrstuvwxyz0123456789-_@.', 'éüßçñøåæœ', '日本語中文한국어', 'עבריתالعربية', '😀🚀👩‍💻🏳️‍🌈'];
 
 function randomString(next: () => number): string {
   const len = Math.floor(next() * 40);

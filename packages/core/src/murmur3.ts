@@ -67,22 +67,18 @@ function murmur3Utf8(a: string, b: string, seed: number): number {
       let packed: number;
       let n: number;
       if (c < 0x800) {
-        packed = (0xc0 | (c >> 6)) | ((0x80 | (c & 63)) << 8);
+        packed = 0xc0 | (c >> 6) | ((0x80 | (c & 63)) << 8);
         n = 2;
       } else {
         const next = i + 1 < len ? charCodeAt.call(s, i + 1) : 0;
         if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
           i++;
-          packed =
-            (0xf0 | (cp >> 18)) |
-            ((0x80 | ((cp >> 12) & 63)) << 8) |
-            ((0x80 | ((cp >> 6) & 63)) << 16) |
-            ((0x80 | (cp & 63)) << 24);
+          packed = 0xf0 | (cp >> 18) | ((0x80 | ((cp >> 12) & 63)) << 8) | ((0x80 | ((cp >> 6) & 63)) << 16) | ((0x80 | (cp & 63)) << 24);
           n = 4;
         } else {
           if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-          packed = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 63)) << 8) | ((0x80 | (c & 63)) << 16);
+          packed = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 63)) << 8) | ((0x80 | (c & 63)) << 16);
           n = 3;
         }
       }

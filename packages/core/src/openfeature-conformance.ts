@@ -76,7 +76,15 @@ const CHANGED = 'PROVIDER_CONFIGURATION_CHANGED';
 
 /** `checkout` as the backend starts with it, at `version`, on or off. */
 export function checkoutFlag(version = 1, enabled = true): Flag {
-  return { key: 'checkout', version, type: 'boolean', enabled, variants: { on: true, off: false }, offVariant: 'off', fallthrough: { variant: 'on' } };
+  return {
+    key: 'checkout',
+    version,
+    type: 'boolean',
+    enabled,
+    variants: { on: true, off: false },
+    offVariant: 'off',
+    fallthrough: { variant: 'on' },
+  };
 }
 
 const timers = globalThis as unknown as { setTimeout(callback: () => void, ms: number): unknown };
@@ -90,20 +98,26 @@ async function until(check: () => boolean, what: string, ms = 3_000): Promise<vo
 }
 
 function expectEqual(actual: unknown, expected: unknown, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 /** The provider's events as `PROVIDER_READY`, …, `PROVIDER_CONFIGURATION_CHANGED:key,key`. */
 function record(provider: ConformanceProvider): string[] {
   const seen: string[] = [];
   for (const event of [READY, STALE, ERROR, CHANGED]) {
-    provider.events.addHandler(event as never, (details) => seen.push(event === CHANGED ? `${event}:${((details?.flagsChanged as string[] | undefined) ?? []).join(',')}` : event));
+    provider.events.addHandler(event as never, (details) =>
+      seen.push(event === CHANGED ? `${event}:${((details?.flagsChanged as string[] | undefined) ?? []).join(',')}` : event),
+    );
   }
   return seen;
 }
 
 /** Runs `body` with a fresh backend, closing it (and whatever `body` registered) after. */
-async function withBackend(body: (backend: ConformanceBackend, cleanup: (close: () => Promise<unknown>) => void) => Promise<void>, start: () => Promise<ConformanceBackend>): Promise<void> {
+async function withBackend(
+  body: (backend: ConformanceBackend, cleanup: (close: () => Promise<unknown>) => void) => Promise<void>,
+  start: () => Promise<ConformanceBackend>,
+): Promise<void> {
   const backend = await start();
   const closers: (() => Promise<unknown>)[] = [];
   try {
@@ -191,7 +205,11 @@ export const providerConformanceCases: readonly ConformanceCase[] = [
         const seen = record(provider);
         await rejects(provider.initialize({}), 'initialize');
         const details = await h.resolveBoolean(provider, 'checkout', false);
-        expectEqual([details.value, details.reason, details.errorCode], [false, 'ERROR', 'PROVIDER_NOT_READY'], 'details before any snapshot');
+        expectEqual(
+          [details.value, details.reason, details.errorCode],
+          [false, 'ERROR', 'PROVIDER_NOT_READY'],
+          'details before any snapshot',
+        );
         await backend.comeBack();
         await until(() => seen.includes(READY), 'READY');
         expectEqual(seen, [READY], 'events');

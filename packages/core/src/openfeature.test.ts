@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { createProviderLifecycle, fromOpenFeatureContext, toResolutionDetails, type ProviderClient, type ProviderClientEvents, type ProviderEventDetails, type ProviderTimers } from './openfeature.js';
+import {
+  createProviderLifecycle,
+  fromOpenFeatureContext,
+  toResolutionDetails,
+  type ProviderClient,
+  type ProviderClientEvents,
+  type ProviderEventDetails,
+  type ProviderTimers,
+} from './openfeature.js';
 
 describe('OpenFeature mapping shared by the providers', () => {
   it('maps targetingKey to userId unless userId is set, and valid Dates to ISO strings', () => {
-    expect(fromOpenFeatureContext({ targetingKey: 't', plan: 'pro', at: new Date(0) })).toEqual({ userId: 't', plan: 'pro', at: '1970-01-01T00:00:00.000Z' });
+    expect(fromOpenFeatureContext({ targetingKey: 't', plan: 'pro', at: new Date(0) })).toEqual({
+      userId: 't',
+      plan: 'pro',
+      at: '1970-01-01T00:00:00.000Z',
+    });
     expect(fromOpenFeatureContext({ targetingKey: 't', userId: 'u' })).toEqual({ userId: 'u' });
     expect(fromOpenFeatureContext({ targetingKey: 42 })).toEqual({});
     const invalid = new Date(Number.NaN);
@@ -11,7 +23,11 @@ describe('OpenFeature mapping shared by the providers', () => {
   });
 
   it('turns results into resolution details: variant, rule id as metadata, error code and message', () => {
-    expect(toResolutionDetails('f', { value: true, variant: 'on', reason: 'STATIC' })).toEqual({ value: true, variant: 'on', reason: 'STATIC' });
+    expect(toResolutionDetails('f', { value: true, variant: 'on', reason: 'STATIC' })).toEqual({
+      value: true,
+      variant: 'on',
+      reason: 'STATIC',
+    });
     expect(toResolutionDetails('f', { value: 'b', variant: 'b', reason: 'TARGETING_MATCH', ruleId: 'r1' })).toEqual({
       value: 'b',
       variant: 'b',
@@ -25,13 +41,21 @@ describe('OpenFeature mapping shared by the providers', () => {
       ['GENERAL', 'flag "f" could not be evaluated'],
       ['PROVIDER_NOT_READY', 'flag "f" not evaluated: no flag snapshot has been received yet'],
     ] as const) {
-      expect(toResolutionDetails('f', { value: 0, reason: 'ERROR', errorCode: code })).toEqual({ value: 0, reason: 'ERROR', errorCode: code, errorMessage: message });
+      expect(toResolutionDetails('f', { value: 0, reason: 'ERROR', errorCode: code })).toEqual({
+        value: 0,
+        reason: 'ERROR',
+        errorCode: code,
+        errorMessage: message,
+      });
     }
   });
 
   it('passes an SDK-reported PROVIDER_NOT_READY through, and turns a code OpenFeature lacks into GENERAL', () => {
     expect(toResolutionDetails('f', { value: 1, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' }).errorCode).toBe('PROVIDER_NOT_READY');
-    expect(toResolutionDetails('f', { value: 1, reason: 'ERROR', errorCode: 'SOMETHING_NEW' })).toMatchObject({ errorCode: 'GENERAL', errorMessage: 'flag "f" could not be evaluated' });
+    expect(toResolutionDetails('f', { value: 1, reason: 'ERROR', errorCode: 'SOMETHING_NEW' })).toMatchObject({
+      errorCode: 'GENERAL',
+      errorMessage: 'flag "f" could not be evaluated',
+    });
     expect(toResolutionDetails('f', { value: 1, reason: 'ERROR', errorCode: 'toString' }).errorCode).toBe('GENERAL');
   });
 });
@@ -105,7 +129,12 @@ class ManualTimers implements ProviderTimers {
 
 const names = { Ready: 'READY', Stale: 'STALE', Error: 'ERROR', ConfigurationChanged: 'CHANGED' } as const;
 
-function setup(ownsClient = true): { client: ScriptedClient; timers: ManualTimers; seen: string[]; lifecycle: ReturnType<typeof createProviderLifecycle> } {
+function setup(ownsClient = true): {
+  client: ScriptedClient;
+  timers: ManualTimers;
+  seen: string[];
+  lifecycle: ReturnType<typeof createProviderLifecycle>;
+} {
   const client = new ScriptedClient();
   const timers = new ManualTimers();
   const seen: string[] = [];
@@ -219,9 +248,17 @@ describe('the provider lifecycle both providers share', () => {
 
   it('resolve: PROVIDER_NOT_READY before any snapshot, GENERAL when evaluation throws, never an exception', async () => {
     const { client, lifecycle } = setup();
-    expect(lifecycle.resolve('f', true, () => ({ value: false, reason: 'STATIC' }))).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    expect(lifecycle.resolve('f', true, () => ({ value: false, reason: 'STATIC' }))).toMatchObject({
+      value: true,
+      reason: 'ERROR',
+      errorCode: 'PROVIDER_NOT_READY',
+    });
     client.serve();
-    expect(lifecycle.resolve('f', true, () => ({ value: false, variant: 'off', reason: 'STATIC' }))).toEqual({ value: false, variant: 'off', reason: 'STATIC' });
+    expect(lifecycle.resolve('f', true, () => ({ value: false, variant: 'off', reason: 'STATIC' }))).toEqual({
+      value: false,
+      variant: 'off',
+      reason: 'STATIC',
+    });
     const thrown = lifecycle.resolve('f', true, () => {
       throw new Error('hostile context');
     });

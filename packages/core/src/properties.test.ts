@@ -19,9 +19,32 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: arb 
 const condition = fc.record({
   attribute: maybe(fc.constantFrom('userId', 'country', 'plan', 'version', 'age', 'when', 'tags')),
   operator: maybe(
-    fc.constantFrom('in', 'notIn', 'eq', 'neq', 'contains', 'startsWith', 'endsWith', 'matches', 'lt', 'lte', 'gt', 'gte', 'before', 'after', 'semverEq', 'semverLt', 'semverGt', 'exists', 'inSegment', 'bogus'),
+    fc.constantFrom(
+      'in',
+      'notIn',
+      'eq',
+      'neq',
+      'contains',
+      'startsWith',
+      'endsWith',
+      'matches',
+      'lt',
+      'lte',
+      'gt',
+      'gte',
+      'before',
+      'after',
+      'semverEq',
+      'semverLt',
+      'semverGt',
+      'exists',
+      'inSegment',
+      'bogus',
+    ),
   ),
-  values: maybe(fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constantFrom('1.2.3', '2024-01-01', '(a+)+$', 'seg')), { maxLength: 4 })),
+  values: maybe(
+    fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constantFrom('1.2.3', '2024-01-01', '(a+)+$', 'seg')), { maxLength: 4 }),
+  ),
   negate: maybe(fc.boolean()),
   caseInsensitive: maybe(fc.boolean()),
 });
@@ -29,7 +52,11 @@ const serveArb = maybe(
   fc.oneof(
     fc.record({ variant: maybe(fc.constantFrom('on', 'off', 'missing')) }),
     fc.record({
-      rollout: maybe(fc.array(fc.record({ variant: maybe(fc.constantFrom('on', 'off')), weight: maybe(fc.integer({ min: -5, max: 100_000 })) }), { maxLength: 3 })),
+      rollout: maybe(
+        fc.array(fc.record({ variant: maybe(fc.constantFrom('on', 'off')), weight: maybe(fc.integer({ min: -5, max: 100_000 })) }), {
+          maxLength: 3,
+        }),
+      ),
       bucketBy: maybe(fc.constantFrom('userId', 'country', 'age')),
     }),
   ),
@@ -43,8 +70,14 @@ const flagArb = (key: string) =>
     variants: maybe(fc.dictionary(fc.constantFrom('on', 'off', 'x'), anyJson)),
     offVariant: maybe(fc.constantFrom('on', 'off', 'nope')),
     salt: maybe(fc.string()),
-    prerequisites: maybe(fc.array(fc.record({ flag: maybe(fc.constantFrom('a', 'b', 'c')), variant: maybe(fc.constantFrom('on', 'off')) }), { maxLength: 2 })),
-    rules: maybe(fc.array(fc.record({ id: maybe(fc.string()), conditions: maybe(fc.array(condition, { maxLength: 3 })), serve: serveArb }), { maxLength: 3 })),
+    prerequisites: maybe(
+      fc.array(fc.record({ flag: maybe(fc.constantFrom('a', 'b', 'c')), variant: maybe(fc.constantFrom('on', 'off')) }), { maxLength: 2 }),
+    ),
+    rules: maybe(
+      fc.array(fc.record({ id: maybe(fc.string()), conditions: maybe(fc.array(condition, { maxLength: 3 })), serve: serveArb }), {
+        maxLength: 3,
+      }),
+    ),
     fallthrough: serveArb,
   });
 const snapshotArb = fc.record({
@@ -54,7 +87,14 @@ const snapshotArb = fc.record({
   flags: maybe(fc.record({ a: maybe(flagArb('a')), b: maybe(flagArb('b')), c: maybe(flagArb('c')) })),
   segments: maybe(
     fc.record({
-      seg: maybe(fc.record({ key: fc.constant('seg'), included: maybe(fc.array(fc.string())), excluded: maybe(fc.array(fc.string())), conditions: maybe(fc.array(condition, { maxLength: 2 })) })),
+      seg: maybe(
+        fc.record({
+          key: fc.constant('seg'),
+          included: maybe(fc.array(fc.string())),
+          excluded: maybe(fc.array(fc.string())),
+          conditions: maybe(fc.array(condition, { maxLength: 2 })),
+        }),
+      ),
     }),
   ),
 });
@@ -76,13 +116,19 @@ const contextArb = fc.oneof(
 describe('evaluate properties', () => {
   it('never throws, whatever JSON-shaped snapshot, context and default it gets', () => {
     fc.assert(
-      fc.property(fc.oneof(anyJson, snapshotArb), fc.constantFrom('a', 'b', 'c', 'zzz', '__proto__', 'toString'), contextArb, anyJson, (snap, key, ctx, def) => {
-        const result = evaluate(snap as unknown as Snapshot, key, ctx as never, def);
-        expect(['STATIC', 'DEFAULT', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'PREREQUISITE_FAILED', 'ERROR']).toContain(result.reason);
-        if (result.reason === 'ERROR') expect(result.value).toBe(def);
-        // GENERAL would mean the last-resort catch fired: JSON input must be handled on purpose.
-        expect(result.errorCode).not.toBe('GENERAL');
-      }),
+      fc.property(
+        fc.oneof(anyJson, snapshotArb),
+        fc.constantFrom('a', 'b', 'c', 'zzz', '__proto__', 'toString'),
+        contextArb,
+        anyJson,
+        (snap, key, ctx, def) => {
+          const result = evaluate(snap as unknown as Snapshot, key, ctx as never, def);
+          expect(['STATIC', 'DEFAULT', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'PREREQUISITE_FAILED', 'ERROR']).toContain(result.reason);
+          if (result.reason === 'ERROR') expect(result.value).toBe(def);
+          // GENERAL would mean the last-resort catch fired: JSON input must be handled on purpose.
+          expect(result.errorCode).not.toBe('GENERAL');
+        },
+      ),
       { numRuns: 10_000 },
     );
   });
@@ -98,7 +144,17 @@ describe('evaluate properties', () => {
       fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), fc.string(), (a, b, salt) => {
         const [p, q] = a <= b ? [a, b] : [b, a];
         const flag = (w: number) =>
-          snapshotOf(booleanFlag('grow', { salt, fallthrough: { rollout: [{ variant: 'on', weight: w }, { variant: 'off', weight: 100_000 - w }] } }));
+          snapshotOf(
+            booleanFlag('grow', {
+              salt,
+              fallthrough: {
+                rollout: [
+                  { variant: 'on', weight: w },
+                  { variant: 'off', weight: 100_000 - w },
+                ],
+              },
+            }),
+          );
         const subset = ids.slice(0, 2000);
         const before = share(flag(p), 'grow', subset);
         const after = share(flag(q), 'grow', subset);

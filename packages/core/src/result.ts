@@ -2,14 +2,7 @@
  * Evaluation outcomes use OpenFeature's vocabulary so providers pass them through
  * unchanged. `PREREQUISITE_FAILED` is ours (OpenFeature allows custom reasons).
  */
-export type Reason =
-  | 'STATIC'
-  | 'DEFAULT'
-  | 'TARGETING_MATCH'
-  | 'SPLIT'
-  | 'DISABLED'
-  | 'PREREQUISITE_FAILED'
-  | 'ERROR';
+export type Reason = 'STATIC' | 'DEFAULT' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'PREREQUISITE_FAILED' | 'ERROR';
 
 /**
  * `PROVIDER_NOT_READY`: an SDK was asked before it had any snapshot (`evaluate` itself

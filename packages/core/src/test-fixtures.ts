@@ -17,7 +17,12 @@ export function booleanFlag(key: string, overrides: Partial<Flag> = {}): Flag {
 /** A two-way rollout serving `on` to `percent`% of users (weights out of 100,000). */
 export function percentRollout(percent: number, bucketBy?: string): Serve {
   const on = Math.round(percent * 1000);
-  const serve: Serve = { rollout: [{ variant: 'on', weight: on }, { variant: 'off', weight: 100_000 - on }] };
+  const serve: Serve = {
+    rollout: [
+      { variant: 'on', weight: on },
+      { variant: 'off', weight: 100_000 - on },
+    ],
+  };
   return bucketBy === undefined ? serve : { ...serve, bucketBy };
 }
 

@@ -1,5 +1,10 @@
 import { describe, it } from 'vitest';
-import { checkoutFlag, providerConformanceCases, type ConformanceBackend, type ConformanceHarness } from '@switchboard/core/openfeature-conformance';
+import {
+  checkoutFlag,
+  providerConformanceCases,
+  type ConformanceBackend,
+  type ConformanceHarness,
+} from '@switchboard/core/openfeature-conformance';
 import type { Snapshot } from '@switchboard/core';
 import { createClient, type ClientOptions, type SwitchboardClient } from '@switchboard/node';
 import { startProtocolServer, type ProtocolServer } from '@switchboard/node/testing';
@@ -8,7 +13,13 @@ import { SwitchboardProvider } from './index.js';
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const servers = new WeakMap<ConformanceBackend, ProtocolServer>();
 // A new one each time: the protocol server changes the snapshot it is given in place.
-const snapshot = (): Snapshot => ({ schemaVersion: 1, environment: 'production', revision: 1, flags: { checkout: checkoutFlag() }, segments: {} });
+const snapshot = (): Snapshot => ({
+  schemaVersion: 1,
+  environment: 'production',
+  revision: 1,
+  flags: { checkout: checkoutFlag() },
+  segments: {},
+});
 
 function clientOptions(backend: ConformanceBackend, bootstrap = false): ClientOptions {
   const server = servers.get(backend)!;
@@ -41,7 +52,9 @@ const harness: ConformanceHarness<SwitchboardProvider, SwitchboardClient> = {
   createClient: (backend, options = {}) => createClient(clientOptions(backend, options.bootstrap)),
   createProvider(target, options = {}) {
     const { bootstrap, ...settings } = options;
-    return new SwitchboardProvider('client' in target ? { client: target.client, ...settings } : { ...clientOptions(target.backend, bootstrap), ...settings });
+    return new SwitchboardProvider(
+      'client' in target ? { client: target.client, ...settings } : { ...clientOptions(target.backend, bootstrap), ...settings },
+    );
   },
   clientOf: (provider) => provider.client,
   resolveBoolean: (provider, flagKey, defaultValue) => provider.resolveBooleanEvaluation(flagKey, defaultValue, {}),

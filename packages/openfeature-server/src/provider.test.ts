@@ -8,7 +8,16 @@ import { SwitchboardProvider, type SwitchboardProviderOptions } from './index.js
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function flag(key: string, overrides: Partial<Flag> = {}): Flag {
-  return { key, version: 1, type: 'boolean', enabled: true, variants: { on: true, off: false }, offVariant: 'off', fallthrough: { variant: 'on' }, ...overrides };
+  return {
+    key,
+    version: 1,
+    type: 'boolean',
+    enabled: true,
+    variants: { on: true, off: false },
+    offVariant: 'off',
+    fallthrough: { variant: 'on' },
+    ...overrides,
+  };
 }
 
 function snapshotOf(revision: number, ...flags: Flag[]): Snapshot {
@@ -18,15 +27,54 @@ function snapshotOf(revision: number, ...flags: Flag[]): Snapshot {
 const catalogue = snapshotOf(
   1,
   flag('static'),
-  flag('targeted', { rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } }),
-  flag('split', { fallthrough: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] } }),
+  flag('targeted', {
+    rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }],
+    fallthrough: { variant: 'off' },
+  }),
+  flag('split', {
+    fallthrough: {
+      rollout: [
+        { variant: 'on', weight: 50_000 },
+        { variant: 'off', weight: 50_000 },
+      ],
+    },
+  }),
   flag('killed', { enabled: false }),
   flag('child', { prerequisites: [{ flag: 'killed', variant: 'on' }] }),
   flag('broken', { fallthrough: { variant: 'nope' } }),
-  flag('launch', { rules: [{ id: 'after', conditions: [{ attribute: 'signup', operator: 'after', values: ['2024-01-01T00:00:00Z'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } }),
-  { key: 'theme', version: 1, type: 'string', enabled: true, variants: { dark: 'dark', light: 'light' }, offVariant: 'light', fallthrough: { variant: 'dark' } },
-  { key: 'limit', version: 1, type: 'number', enabled: true, variants: { high: 100 }, offVariant: 'high', fallthrough: { variant: 'high' } },
-  { key: 'layout', version: 1, type: 'json', enabled: true, variants: { v2: { columns: 3 } }, offVariant: 'v2', fallthrough: { variant: 'v2' } },
+  flag('launch', {
+    rules: [
+      { id: 'after', conditions: [{ attribute: 'signup', operator: 'after', values: ['2024-01-01T00:00:00Z'] }], serve: { variant: 'on' } },
+    ],
+    fallthrough: { variant: 'off' },
+  }),
+  {
+    key: 'theme',
+    version: 1,
+    type: 'string',
+    enabled: true,
+    variants: { dark: 'dark', light: 'light' },
+    offVariant: 'light',
+    fallthrough: { variant: 'dark' },
+  },
+  {
+    key: 'limit',
+    version: 1,
+    type: 'number',
+    enabled: true,
+    variants: { high: 100 },
+    offVariant: 'high',
+    fallthrough: { variant: 'high' },
+  },
+  {
+    key: 'layout',
+    version: 1,
+    type: 'json',
+    enabled: true,
+    variants: { v2: { columns: 3 } },
+    offVariant: 'v2',
+    fallthrough: { variant: 'v2' },
+  },
 );
 
 let domainCount = 0;
@@ -51,7 +99,15 @@ async function server(snapshot: Snapshot = snapshotOf(1, flag('checkout'))): Pro
 }
 
 function onlineProvider(s: ProtocolServer, options: Partial<SwitchboardProviderOptions> = {}): SwitchboardProvider {
-  return new SwitchboardProvider({ url: s.url, key: s.key, logger: silentLogger, backoff: { initial: 20, max: 100 }, errorGracePeriod: 150, events: false, ...options });
+  return new SwitchboardProvider({
+    url: s.url,
+    key: s.key,
+    logger: silentLogger,
+    backoff: { initial: 20, max: 100 },
+    errorGracePeriod: 150,
+    events: false,
+    ...options,
+  });
 }
 
 function recordEvents(client: Client): string[] {
@@ -76,13 +132,38 @@ async function until(check: () => boolean, ms = 3_000, what = 'condition'): Prom
 describe('resolution details through @openfeature/server-sdk', () => {
   it.each([
     ['STATIC', 'static', {}, { value: true, variant: 'on', reason: 'STATIC' }],
-    ['DEFAULT (no rule matched)', 'targeted', { targetingKey: 'u1', email: 'a@other.org' }, { value: false, variant: 'off', reason: 'DEFAULT' }],
-    ['TARGETING_MATCH with the rule id', 'targeted', { targetingKey: 'u1', email: 'a@acme.com' }, { value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { ruleId: 'staff' } }],
+    [
+      'DEFAULT (no rule matched)',
+      'targeted',
+      { targetingKey: 'u1', email: 'a@other.org' },
+      { value: false, variant: 'off', reason: 'DEFAULT' },
+    ],
+    [
+      'TARGETING_MATCH with the rule id',
+      'targeted',
+      { targetingKey: 'u1', email: 'a@acme.com' },
+      { value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { ruleId: 'staff' } },
+    ],
     ['SPLIT, bucketed by targetingKey', 'split', { targetingKey: 'user-42' }, { reason: 'SPLIT' }],
-    ['DEFAULT for a rollout without a targeting key (off variant, never a random bucket)', 'split', {}, { value: false, variant: 'off', reason: 'DEFAULT' }],
+    [
+      'DEFAULT for a rollout without a targeting key (off variant, never a random bucket)',
+      'split',
+      {},
+      { value: false, variant: 'off', reason: 'DEFAULT' },
+    ],
     ['DISABLED (kill switch)', 'killed', { targetingKey: 'u1' }, { value: false, variant: 'off', reason: 'DISABLED' }],
-    ['PREREQUISITE_FAILED (custom reason)', 'child', { targetingKey: 'u1' }, { value: false, variant: 'off', reason: 'PREREQUISITE_FAILED' }],
-    ['TARGETING_MATCH on a Date context value', 'launch', { targetingKey: 'u1', signup: new Date('2025-05-01T00:00:00Z') }, { value: true, reason: 'TARGETING_MATCH' }],
+    [
+      'PREREQUISITE_FAILED (custom reason)',
+      'child',
+      { targetingKey: 'u1' },
+      { value: false, variant: 'off', reason: 'PREREQUISITE_FAILED' },
+    ],
+    [
+      'TARGETING_MATCH on a Date context value',
+      'launch',
+      { targetingKey: 'u1', signup: new Date('2025-05-01T00:00:00Z') },
+      { value: true, reason: 'TARGETING_MATCH' },
+    ],
   ])('%s', async (_name, key, context, expected) => {
     const { client } = await offlineClient();
     const details = await client.getBooleanDetails(key, true, context);
@@ -133,12 +214,19 @@ describe('resolution details through @openfeature/server-sdk', () => {
         throw new Error('hostile getter');
       },
     };
-    expect(provider.resolve('static', false, hostile as never)).toMatchObject({ value: false, reason: 'ERROR', errorCode: ErrorCode.GENERAL });
+    expect(provider.resolve('static', false, hostile as never)).toMatchObject({
+      value: false,
+      reason: 'ERROR',
+      errorCode: ErrorCode.GENERAL,
+    });
   });
 
   it('an invalid Date in the context makes its condition false, not an error', async () => {
     const { client } = await offlineClient();
-    expect(await client.getBooleanDetails('launch', true, { targetingKey: 'u1', signup: new Date(NaN) })).toMatchObject({ value: false, reason: 'DEFAULT' });
+    expect(await client.getBooleanDetails('launch', true, { targetingKey: 'u1', signup: new Date(NaN) })).toMatchObject({
+      value: false,
+      reason: 'DEFAULT',
+    });
   });
 
   it('PROVIDER_NOT_READY: before any snapshot, after a failed initialize', async () => {
@@ -149,14 +237,21 @@ describe('resolution details through @openfeature/server-sdk', () => {
     await expect(OpenFeature.setProviderAndWait(domain, provider)).rejects.toMatchObject({ code: 'TIMEOUT' });
     const client = OpenFeature.getClient(domain);
     expect(client.providerStatus).toBe(ProviderStatus.ERROR);
-    expect(await client.getBooleanDetails('checkout', true)).toMatchObject({ value: true, reason: 'ERROR', errorCode: ErrorCode.PROVIDER_NOT_READY });
+    expect(await client.getBooleanDetails('checkout', true)).toMatchObject({
+      value: true,
+      reason: 'ERROR',
+      errorCode: ErrorCode.PROVIDER_NOT_READY,
+    });
   });
 
   it('FLAG_NOT_FOUND (not PROVIDER_NOT_READY) from an offline provider without a bootstrap', async () => {
     const provider = new SwitchboardProvider({ offline: true });
     const domain = `d${++domainCount}`;
     await OpenFeature.setProviderAndWait(domain, provider);
-    expect(await OpenFeature.getClient(domain).getBooleanDetails('any', true)).toMatchObject({ value: true, errorCode: ErrorCode.FLAG_NOT_FOUND });
+    expect(await OpenFeature.getClient(domain).getBooleanDetails('any', true)).toMatchObject({
+      value: true,
+      errorCode: ErrorCode.FLAG_NOT_FOUND,
+    });
   });
 });
 
@@ -196,7 +291,13 @@ describe('provider events', () => {
     await s.restart();
     await until(() => client.providerStatus === ProviderStatus.READY, 3_000, 'READY again');
     await until(() => seen.length === 5, 3_000, 'CONFIGURATION_CHANGED');
-    expect(seen).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.Ready, `${ProviderEvents.ConfigurationChanged}:checkout`]);
+    expect(seen).toEqual([
+      ProviderEvents.Ready,
+      ProviderEvents.Stale,
+      ProviderEvents.Error,
+      ProviderEvents.Ready,
+      `${ProviderEvents.ConfigurationChanged}:checkout`,
+    ]);
     expect(await client.getBooleanValue('checkout', true)).toBe(false);
   });
 
@@ -313,7 +414,7 @@ describe('tracking and lifecycle', () => {
     }
   });
 
-  it('registered again after OpenFeature closed it, a provider over a caller\'s client listens again', async () => {
+  it("registered again after OpenFeature closed it, a provider over a caller's client listens again", async () => {
     const s = await server();
     const inner = onlineProvider(s).client;
     try {

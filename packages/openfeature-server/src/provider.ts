@@ -18,8 +18,19 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { createProviderLifecycle, fromOpenFeatureContext, type ProviderLifecycle, type ProviderSettings } from '@switchboard/core/openfeature';
-import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/node';
+import {
+  createProviderLifecycle,
+  fromOpenFeatureContext,
+  type ProviderLifecycle,
+  type ProviderSettings,
+} from '@switchboard/core/openfeature';
+import {
+  createClient,
+  type ClientOptions,
+  type EvaluationContext as SwitchboardContext,
+  type FlagValue,
+  type SwitchboardClient,
+} from '@switchboard/node';
 
 export interface SwitchboardProviderOptions extends ClientOptions, ProviderSettings {
   /** Wrap this client instead of creating one from the options (the caller then owns closing it). */
@@ -83,13 +94,19 @@ export class SwitchboardProvider implements Provider {
     return Promise.resolve(this.resolve(flagKey, defaultValue, context));
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
+  resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
     return Promise.resolve(this.resolve(flagKey, defaultValue, context));
   }
 
   /** Synchronous resolution; never throws. */
   resolve<T extends FlagValue | JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): ResolutionDetails<T> {
-    const details = this.lifecycle.resolve(flagKey, defaultValue, () => this.client.variant(flagKey, toSwitchboardContext(context ?? {}), defaultValue as FlagValue));
+    const details = this.lifecycle.resolve(flagKey, defaultValue, () =>
+      this.client.variant(flagKey, toSwitchboardContext(context ?? {}), defaultValue as FlagValue),
+    );
     return details as ResolutionDetails<T>;
   }
 }

@@ -1,9 +1,20 @@
 import { describe, it } from 'vitest';
-import { checkoutFlag, providerConformanceCases, type ConformanceBackend, type ConformanceHarness } from '@switchboard/core/openfeature-conformance';
+import {
+  checkoutFlag,
+  providerConformanceCases,
+  type ConformanceBackend,
+  type ConformanceHarness,
+} from '@switchboard/core/openfeature-conformance';
 import { createClient, type ClientOptions, type ClientSnapshot, type SwitchboardClient } from '@switchboard/browser';
 import { SwitchboardWebProvider } from './index.js';
 
-const snapshot = (): ClientSnapshot => ({ schemaVersion: 1, environment: 'production', revision: 1, flags: { checkout: checkoutFlag() }, segments: {} });
+const snapshot = (): ClientSnapshot => ({
+  schemaVersion: 1,
+  environment: 'production',
+  revision: 1,
+  flags: { checkout: checkoutFlag() },
+  segments: {},
+});
 
 /**
  * The SDK protocol from memory, as a `fetch`: `GET /api/sdk/stream` (SSE), `GET
@@ -97,7 +108,9 @@ const harness: ConformanceHarness<SwitchboardWebProvider, SwitchboardClient> = {
   createClient: (backend, options = {}) => createClient(clientOptions(backend, options.bootstrap)),
   createProvider(target, options = {}) {
     const { bootstrap, ...settings } = options;
-    return new SwitchboardWebProvider('client' in target ? { client: target.client, ...settings } : { ...clientOptions(target.backend, bootstrap), ...settings });
+    return new SwitchboardWebProvider(
+      'client' in target ? { client: target.client, ...settings } : { ...clientOptions(target.backend, bootstrap), ...settings },
+    );
   },
   clientOf: (provider) => provider.client,
   resolveBoolean: (provider, flagKey, defaultValue) => provider.resolveBooleanEvaluation(flagKey, defaultValue),

@@ -22,11 +22,40 @@ const projection: ClientSnapshot = {
   flags: {
     'new-checkout': flag('new-checkout', {
       rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }],
-      fallthrough: { rollout: [{ variant: 'on', weight: 0 }, { variant: 'off', weight: 100_000 }] },
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 0 },
+          { variant: 'off', weight: 100_000 },
+        ],
+      },
     }),
-    theme: { key: 'theme', version: 1, type: 'string', enabled: true, variants: { light: 'light', dark: 'dark' }, offVariant: 'light', fallthrough: { variant: 'dark' } },
-    limits: { key: 'limits', version: 1, type: 'json', enabled: false, variants: { a: { max: 5 } }, offVariant: 'a', fallthrough: { variant: 'a' } },
-    'max-items': { key: 'max-items', version: 1, type: 'number', enabled: true, variants: { few: 3 }, offVariant: 'few', fallthrough: { variant: 'few' } },
+    theme: {
+      key: 'theme',
+      version: 1,
+      type: 'string',
+      enabled: true,
+      variants: { light: 'light', dark: 'dark' },
+      offVariant: 'light',
+      fallthrough: { variant: 'dark' },
+    },
+    limits: {
+      key: 'limits',
+      version: 1,
+      type: 'json',
+      enabled: false,
+      variants: { a: { max: 5 } },
+      offVariant: 'a',
+      fallthrough: { variant: 'a' },
+    },
+    'max-items': {
+      key: 'max-items',
+      version: 1,
+      type: 'number',
+      enabled: true,
+      variants: { few: 3 },
+      offVariant: 'few',
+      fallthrough: { variant: 'few' },
+    },
   },
   segments: {},
 };
@@ -75,10 +104,19 @@ afterEach(async () => {
 
 describe('OpenFeature web provider', () => {
   it('resolves values, variants and reasons synchronously for the static context', async () => {
-    await OpenFeature.setProviderAndWait(new SwitchboardWebProvider({ offline: true, bootstrap: projection }), { targetingKey: 'u1', country: 'DE' });
+    await OpenFeature.setProviderAndWait(new SwitchboardWebProvider({ offline: true, bootstrap: projection }), {
+      targetingKey: 'u1',
+      country: 'DE',
+    });
     const client = OpenFeature.getClient();
     expect(client.providerStatus).toBe(ProviderStatus.READY);
-    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ flagKey: 'new-checkout', value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { ruleId: 'de' } });
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({
+      flagKey: 'new-checkout',
+      value: true,
+      variant: 'on',
+      reason: 'TARGETING_MATCH',
+      flagMetadata: { ruleId: 'de' },
+    });
     expect(client.getStringDetails('theme', 'x')).toMatchObject({ value: 'dark', variant: 'dark', reason: 'STATIC' });
     expect(client.getObjectDetails('limits', {})).toMatchObject({ value: { max: 5 }, variant: 'a', reason: 'DISABLED' });
     expect(client.getNumberValue('max-items', 10)).toBe(3);
@@ -87,7 +125,10 @@ describe('OpenFeature web provider', () => {
   });
 
   it('reconciles a context change: RECONCILING, then CONTEXT_CHANGED, with the new values in use', async () => {
-    await OpenFeature.setProviderAndWait(new SwitchboardWebProvider({ offline: true, bootstrap: projection }), { targetingKey: 'u1', country: 'DE' });
+    await OpenFeature.setProviderAndWait(new SwitchboardWebProvider({ offline: true, bootstrap: projection }), {
+      targetingKey: 'u1',
+      country: 'DE',
+    });
     const client = OpenFeature.getClient();
     const seen: string[] = [];
     client.addHandler(ProviderEvents.Reconciling, () => seen.push('reconciling'));
@@ -100,7 +141,15 @@ describe('OpenFeature web provider', () => {
 
   it('emits CONFIGURATION_CHANGED with the changed flags, STALE when the connection drops and READY when it is back', async () => {
     const stream = streamingFetch(projection);
-    const provider = new SwitchboardWebProvider({ url: 'http://flags.test', key: 'k', fetch: stream.fetch, storage: false, events: false, backoff: { initial: 20, max: 40 }, errorGracePeriod: 60_000 });
+    const provider = new SwitchboardWebProvider({
+      url: 'http://flags.test',
+      key: 'k',
+      fetch: stream.fetch,
+      storage: false,
+      events: false,
+      backoff: { initial: 20, max: 40 },
+      errorGracePeriod: 60_000,
+    });
     await OpenFeature.setProviderAndWait(provider, { targetingKey: 'u1', country: 'DE' });
     const client = OpenFeature.getClient();
     const seen: unknown[] = [];
@@ -108,7 +157,9 @@ describe('OpenFeature web provider', () => {
     client.addHandler(ProviderEvents.Stale, () => seen.push('stale'));
     client.addHandler(ProviderEvents.Ready, () => seen.push('ready'));
     seen.length = 0; // READY for the initial registration ran at once
-    stream.push(`event: patch\ndata: ${JSON.stringify({ revision: 2, key: 'theme', flag: { ...projection.flags.theme, version: 2, enabled: false } })}\n\n`);
+    stream.push(
+      `event: patch\ndata: ${JSON.stringify({ revision: 2, key: 'theme', flag: { ...projection.flags.theme, version: 2, enabled: false } })}\n\n`,
+    );
     await new Promise((r) => setTimeout(r, 30));
     expect(client.getStringValue('theme', 'x')).toBe('light');
     stream.fail();
@@ -124,11 +175,20 @@ describe('OpenFeature web provider', () => {
 
   it('through OpenFeature: STALE, then ERROR once errorGracePeriod passes, then READY when the connection is back', async () => {
     const stream = streamingFetch(projection);
-    const provider = new SwitchboardWebProvider({ url: 'http://flags.test', key: 'k', fetch: stream.fetch, storage: false, events: false, backoff: { initial: 20, max: 40 }, errorGracePeriod: 50 });
+    const provider = new SwitchboardWebProvider({
+      url: 'http://flags.test',
+      key: 'k',
+      fetch: stream.fetch,
+      storage: false,
+      events: false,
+      backoff: { initial: 20, max: 40 },
+      errorGracePeriod: 50,
+    });
     await OpenFeature.setProviderAndWait(provider, { targetingKey: 'u1', country: 'DE' });
     const client = OpenFeature.getClient();
     const seen: string[] = [];
-    for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error]) client.addHandler(event, () => seen.push(event));
+    for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error])
+      client.addHandler(event, () => seen.push(event));
     seen.length = 0; // READY for the initial registration ran at once
     stream.fail();
     await until(() => client.providerStatus === ProviderStatus.ERROR);
@@ -141,19 +201,38 @@ describe('OpenFeature web provider', () => {
   it('through OpenFeature: a failed initialize is ERROR, evaluations report PROVIDER_NOT_READY, and the first projection makes it READY', async () => {
     let up = false;
     const stream = streamingFetch(projection);
-    const fetchWhenUp = ((...args: Parameters<typeof fetch>) => (up ? stream.fetch(...args) : Promise.reject(new TypeError('connection refused')))) as typeof fetch;
-    const provider = new SwitchboardWebProvider({ url: 'http://flags.test', key: 'k', fetch: fetchWhenUp, storage: false, events: false, backoff: { initial: 20, max: 40 }, initTimeout: 50 });
-    await expect(OpenFeature.setProviderAndWait(provider, { targetingKey: 'u1', country: 'DE' })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const fetchWhenUp = ((...args: Parameters<typeof fetch>) =>
+      up ? stream.fetch(...args) : Promise.reject(new TypeError('connection refused'))) as typeof fetch;
+    const provider = new SwitchboardWebProvider({
+      url: 'http://flags.test',
+      key: 'k',
+      fetch: fetchWhenUp,
+      storage: false,
+      events: false,
+      backoff: { initial: 20, max: 40 },
+      initTimeout: 50,
+    });
+    await expect(OpenFeature.setProviderAndWait(provider, { targetingKey: 'u1', country: 'DE' })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
     const client = OpenFeature.getClient();
     expect(client.providerStatus).toBe(ProviderStatus.ERROR);
-    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({
+      value: false,
+      reason: 'ERROR',
+      errorCode: 'PROVIDER_NOT_READY',
+    });
     up = true;
     await until(() => client.providerStatus === ProviderStatus.READY);
     expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
   });
 
   it('maps targetingKey to userId and dates to ISO strings', () => {
-    expect(toSwitchboardContext({ targetingKey: 't', plan: 'pro', at: new Date(0) })).toEqual({ userId: 't', plan: 'pro', at: '1970-01-01T00:00:00.000Z' });
+    expect(toSwitchboardContext({ targetingKey: 't', plan: 'pro', at: new Date(0) })).toEqual({
+      userId: 't',
+      plan: 'pro',
+      at: '1970-01-01T00:00:00.000Z',
+    });
     expect(toSwitchboardContext({ targetingKey: 't', userId: 'u' })).toEqual({ userId: 'u' });
   });
 

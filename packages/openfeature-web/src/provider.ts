@@ -23,8 +23,19 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/web-sdk';
-import { createProviderLifecycle, fromOpenFeatureContext, type ProviderLifecycle, type ProviderSettings } from '@switchboard/core/openfeature';
-import { createClient, type ClientOptions, type EvaluationContext as SwitchboardContext, type FlagValue, type SwitchboardClient } from '@switchboard/browser';
+import {
+  createProviderLifecycle,
+  fromOpenFeatureContext,
+  type ProviderLifecycle,
+  type ProviderSettings,
+} from '@switchboard/core/openfeature';
+import {
+  createClient,
+  type ClientOptions,
+  type EvaluationContext as SwitchboardContext,
+  type FlagValue,
+  type SwitchboardClient,
+} from '@switchboard/browser';
 
 export interface SwitchboardWebProviderOptions extends Omit<ClientOptions, 'context'>, ProviderSettings {
   /** Wrap this client instead of creating one from the options (the caller then owns closing it). */

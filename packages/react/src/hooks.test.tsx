@@ -29,9 +29,20 @@ const snapshot = (revision: number, ...flags: Flag[]): ClientSnapshot => ({
 
 const projection = snapshot(
   1,
-  flag('eu-banner', { rules: [{ id: 'eu', conditions: [{ attribute: 'country', operator: 'in', values: ['DE', 'FR'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } }),
+  flag('eu-banner', {
+    rules: [{ id: 'eu', conditions: [{ attribute: 'country', operator: 'in', values: ['DE', 'FR'] }], serve: { variant: 'on' } }],
+    fallthrough: { variant: 'off' },
+  }),
   flag('dark-mode'),
-  { key: 'theme', version: 1, type: 'json', enabled: true, variants: { a: { accent: 'blue' } }, offVariant: 'a', fallthrough: { variant: 'a' } },
+  {
+    key: 'theme',
+    version: 1,
+    type: 'json',
+    enabled: true,
+    variants: { a: { accent: 'blue' } },
+    offVariant: 'a',
+    fallthrough: { variant: 'a' },
+  },
 );
 
 /** A client fed by a stream the test writes patches to. */
@@ -48,7 +59,14 @@ function streamingClient(initial: ClientSnapshot): { client: SwitchboardClient; 
       }),
       { headers: { 'content-type': 'text/event-stream' } },
     )) as typeof fetch;
-  const client = createClient({ url: 'http://flags.test', key: 'k', fetch: fetchStub, storage: false, events: false, context: { userId: 'u1', country: 'US' } });
+  const client = createClient({
+    url: 'http://flags.test',
+    key: 'k',
+    fetch: fetchStub,
+    storage: false,
+    events: false,
+    context: { userId: 'u1', country: 'US' },
+  });
   return { client, patch: (f, revision) => push(`event: patch\ndata: ${JSON.stringify({ revision, key: f.key, flag: f })}\n\n`) };
 }
 
@@ -153,7 +171,15 @@ describe('React bindings', () => {
     container.innerHTML = html;
     document.body.appendChild(container);
     const never = (() => new Promise<Response>(() => {})) as typeof fetch;
-    const browserClient = createClient({ url: 'http://flags.test', key: 'k', fetch: never, storage: false, events: false, bootstrap: projection, context: { userId: 'u1', country: 'FR' } });
+    const browserClient = createClient({
+      url: 'http://flags.test',
+      key: 'k',
+      fetch: never,
+      storage: false,
+      events: false,
+      bootstrap: projection,
+      context: { userId: 'u1', country: 'FR' },
+    });
     const errors: unknown[] = [];
     await act(async () => {
       hydrateRoot(container, app(browserClient), { onRecoverableError: (e) => errors.push(e) });

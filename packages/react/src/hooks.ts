@@ -67,7 +67,10 @@ export function useFlagsClient(): SwitchboardClient {
 
 /** Same outcome: every field equal (a JSON value is the same object from the snapshot). */
 function sameResult<T>(a: VariantResult<T>, b: VariantResult<T>): boolean {
-  return a === b || (a.value === b.value && a.variant === b.variant && a.reason === b.reason && a.ruleId === b.ruleId && a.errorCode === b.errorCode);
+  return (
+    a === b ||
+    (a.value === b.value && a.variant === b.variant && a.reason === b.reason && a.ruleId === b.ruleId && a.errorCode === b.errorCode)
+  );
 }
 
 /**

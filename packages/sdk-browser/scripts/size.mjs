@@ -132,7 +132,9 @@ export async function measure(subject) {
     .map((o) => ({ chunk: basename(o).replace(/-[A-Z0-9]+\.js$/, ''), ...sum([o]) }))
     .sort((a, b) => b.gzip - a.gzip);
   // Source modules in the main chunk, relative to the workspace (what every page loads).
-  const modules = [...main].flatMap((o) => Object.keys(outputs[o].inputs)).map((i) => relative(join(pkgDir, '..', '..'), join(process.cwd(), i)));
+  const modules = [...main]
+    .flatMap((o) => Object.keys(outputs[o].inputs))
+    .map((i) => relative(join(pkgDir, '..', '..'), join(process.cwd(), i)));
   return { id: subject.id, name: subject.name, main: { ...sum([...main]), modules }, lazy };
 }
 
@@ -149,13 +151,16 @@ function section(rows, date) {
     '',
     `- **Machine:** ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores · Node ${process.version} · esbuild ${version('esbuild')} · ${date}`,
     '- **Command:** `pnpm bench` from the repository root (this section: `packages/sdk-browser/scripts/size.mjs`; `pnpm --filter @switchboard/browser bench` alone)',
-    '- **Main** is the entry chunk and every chunk it imports statically: what every page loads. **Loaded on demand** is what only a dynamic `import()` reaches. Sizes are deterministic for given versions: the machine\'s load doesn\'t change them.',
+    "- **Main** is the entry chunk and every chunk it imports statically: what every page loads. **Loaded on demand** is what only a dynamic `import()` reaches. Sizes are deterministic for given versions: the machine's load doesn't change them.",
     '',
     '| SDK | version | main, min | main, min+gzip | loaded on demand, min+gzip |',
     '| --- | --- | ---: | ---: | --- |',
   ];
   for (const r of rows) {
-    const v = r.id === 'switchboard' ? JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version : [r.pkgs].flat().map(version).join(' + ');
+    const v =
+      r.id === 'switchboard'
+        ? JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version
+        : [r.pkgs].flat().map(version).join(' + ');
     const name = r.id === 'switchboard' ? `**${r.name}**` : r.name;
     const main = r.id === 'switchboard' ? `**${kB(r.main.gzip)} kB** (${r.main.gzip} B)` : `${kB(r.main.gzip)} kB (${r.main.gzip} B)`;
     const lazy = r.lazy.length ? r.lazy.map((l) => `${l.chunk}: ${kB(l.gzip)} kB (${l.gzip} B)`).join('; ') : '—';
@@ -177,7 +182,10 @@ function section(rows, date) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
   const rows = [];
   for (const s of SUBJECTS) {
     if (only && !only.includes(s.id)) continue;

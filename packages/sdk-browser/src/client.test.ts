@@ -31,8 +31,19 @@ afterEach(async () => {
   delete (globalThis as { document?: unknown }).document;
 });
 
-function online(server: FakeServer, options: Partial<ClientOptions> = {}): { client: SwitchboardClient; errors: SwitchboardError[]; changes: string[][] } {
-  const client = createClient({ url: 'http://flags.test/', key: 'good-key', fetch: server.fetch, storage: false, events: false, backoff: { initial: 20, max: 100 }, ...options });
+function online(
+  server: FakeServer,
+  options: Partial<ClientOptions> = {},
+): { client: SwitchboardClient; errors: SwitchboardError[]; changes: string[][] } {
+  const client = createClient({
+    url: 'http://flags.test/',
+    key: 'good-key',
+    fetch: server.fetch,
+    storage: false,
+    events: false,
+    backoff: { initial: 20, max: 100 },
+    ...options,
+  });
   const errors: SwitchboardError[] = [];
   const changes: string[][] = [];
   client.on('error', (e) => errors.push(e));
@@ -181,7 +192,15 @@ describe('browser client, streaming', () => {
     // A server that never answers: the request only ends when the client aborts it.
     const hanging: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
-    const client = createClient({ url: 'http://flags.test', key: 'good-key', fetch: hanging, storage: false, events: false, timeout: 30, backoff: { initial: 1_000 } });
+    const client = createClient({
+      url: 'http://flags.test',
+      key: 'good-key',
+      fetch: hanging,
+      storage: false,
+      events: false,
+      timeout: 30,
+      backoff: { initial: 1_000 },
+    });
     clients.push(client);
     const errors: SwitchboardError[] = [];
     client.on('error', (e) => errors.push(e));
@@ -216,10 +235,12 @@ describe('browser client, close', () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     const { client } = online(server);
     const seen: string[] = [];
-    client.on('ready', () => seen.push('ready')).on('change', () => {
-      seen.push('change');
-      void client.close();
-    });
+    client
+      .on('ready', () => seen.push('ready'))
+      .on('change', () => {
+        seen.push('change');
+        void client.close();
+      });
     await until(() => seen.length > 0, 2_000, 'first snapshot');
     await new Promise((r) => setTimeout(r, 20));
     expect([client.status, seen]).toEqual(['closed', ['change']]);
@@ -253,9 +274,16 @@ describe('browser client, close', () => {
   });
 
   it('applies a context set while, or after, closing: evaluation keeps answering', async () => {
-    const beta = flag('beta', { rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } });
+    const beta = flag('beta', {
+      rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }],
+      fallthrough: { variant: 'off' },
+    });
     // With private attributes the context is hashed first: close() comes while it is.
-    const client = createClient({ offline: true, bootstrap: { ...snapshotOf(1, beta), privateAttributes: { salt: 's', attributes: ['email'] } }, context: { userId: 'u0' } });
+    const client = createClient({
+      offline: true,
+      bootstrap: { ...snapshotOf(1, beta), privateAttributes: { salt: 's', attributes: ['email'] } },
+      context: { userId: 'u0' },
+    });
     await client.ready();
     const pending = client.setContext({ userId: 'u1', country: 'DE', email: 'ann@acme.com' });
     await client.close();
@@ -311,7 +339,10 @@ describe('browser client, instant start', () => {
     server.streamStatus = 503;
     const { client } = online(server, { storage });
     const events: string[] = [];
-    client.on('ready', () => events.push('ready')).on('stale', () => events.push('stale')).on('recovered', () => events.push('recovered'));
+    client
+      .on('ready', () => events.push('ready'))
+      .on('stale', () => events.push('stale'))
+      .on('recovered', () => events.push('recovered'));
     await client.ready();
     expect([client.status, client.source, client.isEnabled('a')]).toEqual(['stale', 'persisted', true]);
     server.streamStatus = 200;
@@ -390,9 +421,20 @@ describe('browser client, instant start', () => {
 describe('browser client, evaluation', () => {
   const targeted = snapshotOf(
     1,
-    flag('beta', { rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }], fallthrough: { variant: 'off' } }),
+    flag('beta', {
+      rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'on' } }],
+      fallthrough: { variant: 'off' },
+    }),
     flag('plain'),
-    { key: 'limit', version: 1, type: 'number', enabled: true, variants: { low: 5, high: 50 }, offVariant: 'low', fallthrough: { variant: 'high' } },
+    {
+      key: 'limit',
+      version: 1,
+      type: 'number',
+      enabled: true,
+      variants: { low: 5, high: 50 },
+      offVariant: 'low',
+      fallthrough: { variant: 'high' },
+    },
   );
 
   it('evaluates the client context by default, a user id or a context when given, and never throws', async () => {
@@ -479,11 +521,19 @@ describe('browser client, private attributes', () => {
     ...snapshotOf(
       1,
       flag('staff', {
-        rules: [{ id: 'staff', conditions: [{ attribute: '#email', operator: 'in', values: [hex(salt + 'ann@acme.com')] }], serve: { variant: 'on' } }],
+        rules: [
+          {
+            id: 'staff',
+            conditions: [{ attribute: '#email', operator: 'in', values: [hex(salt + 'ann@acme.com')] }],
+            serve: { variant: 'on' },
+          },
+        ],
         fallthrough: { variant: 'off' },
       }),
       flag('not-de', {
-        rules: [{ id: 'x', conditions: [{ attribute: '#country', operator: 'notIn', values: [hex(salt + 'DE')] }], serve: { variant: 'on' } }],
+        rules: [
+          { id: 'x', conditions: [{ attribute: '#country', operator: 'notIn', values: [hex(salt + 'DE')] }], serve: { variant: 'on' } },
+        ],
         fallthrough: { variant: 'off' },
       }),
     ),
@@ -527,7 +577,11 @@ describe('browser client, events', () => {
     client.track('signup', 'u2');
     await client.close();
     expect(server.events).toHaveLength(1);
-    const body = server.events[0] as { sdk: unknown; evaluations: { flag: string; variant: string | null; count: number }[]; events: unknown[] };
+    const body = server.events[0] as {
+      sdk: unknown;
+      evaluations: { flag: string; variant: string | null; count: number }[];
+      events: unknown[];
+    };
     expect(body.sdk).toEqual({ name: '@switchboard/browser', version: '0.1.0' });
     expect(body.evaluations.map(({ flag, variant, count }) => ({ flag, variant, count }))).toEqual([
       { flag: 'a', variant: 'on', count: 2 },
@@ -543,20 +597,34 @@ describe('browser client, events', () => {
   it('counts nothing evaluated before the first snapshot: those evaluations say nothing about a flag', async () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     const { client } = online(server, { events: { flushInterval: 60_000 } });
-    expect([client.status, client.source, client.isEnabled('a'), client.value('a', null, true)]).toEqual(['initializing', 'none', false, true]);
+    expect([client.status, client.source, client.isEnabled('a'), client.value('a', null, true)]).toEqual([
+      'initializing',
+      'none',
+      false,
+      true,
+    ]);
     await client.ready();
     client.isEnabled('a');
     await client.close();
     const body = server.events[0] as { evaluations: { flag: string; variant: string | null; count: number }[]; dropped?: unknown };
-    expect(body.evaluations.map(({ flag, variant, count }) => ({ flag, variant, count }))).toEqual([{ flag: 'a', variant: 'on', count: 1 }]);
+    expect(body.evaluations.map(({ flag, variant, count }) => ({ flag, variant, count }))).toEqual([
+      { flag: 'a', variant: 'on', count: 1 },
+    ]);
     // Not counted as dropped either: nothing the page asked to record was lost.
     expect(body.dropped).toEqual({ events: 0, evaluations: 0 });
   });
 
   it('attributes a tracked event to the variant its user gets of each flag that rolls out', async () => {
-    const half = { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] };
+    const half = {
+      rollout: [
+        { variant: 'on', weight: 50_000 },
+        { variant: 'off', weight: 50_000 },
+      ],
+    };
     const ramp = flag('ramp', { fallthrough: half });
-    const ruled = flag('ruled', { rules: [{ id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], serve: half }] });
+    const ruled = flag('ruled', {
+      rules: [{ id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], serve: half }],
+    });
     const server = createFakeServer(snapshotOf(1, flag('plain'), ramp, ruled));
     const { client } = online(server, { events: { flushInterval: 60_000 }, context: { userId: 'u1', plan: 'pro' } });
     await client.ready();
@@ -609,7 +677,11 @@ describe('browser client, events', () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     let answer: 'refuse' | 'fail' | undefined = 'refuse';
     const fetcher: typeof fetch = (input, init) =>
-      String(input).endsWith('/events') && answer ? (answer == 'refuse' ? Promise.resolve(new Response('{}', { status: 400 })) : Promise.reject(TypeError('offline'))) : server.fetch(input, init);
+      String(input).endsWith('/events') && answer
+        ? answer == 'refuse'
+          ? Promise.resolve(new Response('{}', { status: 400 }))
+          : Promise.reject(TypeError('offline'))
+        : server.fetch(input, init);
     const { client } = online(server, { fetch: fetcher, events: { flushInterval: 60_000 } });
     await client.ready();
     for (let i = 0; i < 3; i++) client.isEnabled('a');
@@ -632,7 +704,8 @@ describe('browser client, events', () => {
   it('keeps a batch whose upload failed with no reason, and reports it', async () => {
     const server = createFakeServer(snapshotOf(1, flag('a')));
     let down = true;
-    const flaky: typeof fetch = (input, init) => (down && String(input).endsWith('/events') ? Promise.reject(undefined) : server.fetch(input, init));
+    const flaky: typeof fetch = (input, init) =>
+      down && String(input).endsWith('/events') ? Promise.reject(undefined) : server.fetch(input, init);
     const { client, errors } = online(server, { fetch: flaky, events: { flushInterval: 60_000 } });
     await client.ready();
     client.track('kept', 'u1');

@@ -128,7 +128,6 @@ export interface SwitchboardClient {
   readonly revision: number;
 }
 
-
 type Listener = (arg?: never) => void;
 
 const SDK = { name: '@switchboard/browser', version: '0.1.0' };
@@ -203,9 +202,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     settle();
     emit(event);
   };
-  const contextOf = (u: UserOrContext, fallback: EvaluationContext): EvaluationContext => (typeof u == 'string' ? { userId: u } : u || fallback);
+  const contextOf = (u: UserOrContext, fallback: EvaluationContext): EvaluationContext =>
+    typeof u == 'string' ? { userId: u } : u || fallback;
   // A default of the flag's own type (json: null), so the result is never TYPE_MISMATCH.
-  const placeholder = (s: ClientSnapshot, flag: string): FlagValue => ({ boolean: false, string: '', number: 0 } as Record<string, FlagValue>)[s.flags[flag]?.type as string] ?? null;
+  const placeholder = (s: ClientSnapshot, flag: string): FlagValue =>
+    (({ boolean: false, string: '', number: 0 }) as Record<string, FlagValue>)[s.flags[flag]?.type as string] ?? null;
 
   // Evaluation counts, by flag and variant, and tracked events, until the next batch.
   let counts: Record<string, { flag: string; variant: string | null; count: number }> = {};
@@ -220,7 +221,8 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     // snapshot (an offline client, which may have none, doesn't record).
     if (!recording || source == 'none') return r;
     // A key the server would refuse is counted as dropped instead.
-    if (eventText(flag, EVENT_FLAG_LENGTH)) (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
+    if (eventText(flag, EVENT_FLAG_LENGTH))
+      (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
     else droppedEvaluations++;
     return r;
   };
@@ -236,7 +238,15 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       droppedEvents = droppedEvaluations = 0;
       windowStart = windowEnd;
       try {
-        const res = await get('events', { method: 'POST', body: JSON.stringify({ sdk: SDK, evaluations, events: batch, dropped: { events, evaluations: evaluated } }), keepalive }, { 'content-type': 'application/json' });
+        const res = await get(
+          'events',
+          {
+            method: 'POST',
+            body: JSON.stringify({ sdk: SDK, evaluations, events: batch, dropped: { events, evaluations: evaluated } }),
+            keepalive,
+          },
+          { 'content-type': 'application/json' },
+        );
         if (!res.ok) throw error('EVENTS', 'HTTP ' + res.status, res.status);
       } catch (e) {
         // (A custom fetch may reject with nothing.)
@@ -244,7 +254,9 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         // The counts go; retrying can't fix a 3xx, nor a 4xx other than 401/403/408/429:
         // those events go too. (The status as text: one short regex instead of five comparisons.)
         droppedEvaluations += evaluations.reduce((n, c) => n + c.count, evaluated);
-        droppedEvents += events + (/^(3|4(?!0[138]|29))/.test(s as never) ? batch : (queue = batch.concat(queue)).splice(0, queue.length - MAX_QUEUE)).length;
+        droppedEvents +=
+          events +
+          (/^(3|4(?!0[138]|29))/.test(s as never) ? batch : (queue = batch.concat(queue)).splice(0, queue.length - MAX_QUEUE)).length;
         report(s ? (e as SwitchboardError) : error('EVENTS', e));
       }
     }
@@ -299,7 +311,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
    * snapshot keeps serving until both are done; otherwise, with nothing queued, it
    * applies at once (an async function runs synchronously up to its first await).
    */
-  const update = async (make: (current: ClientSnapshot) => ClientSnapshot | undefined | void, from?: SnapshotSource, newContext?: EvaluationContext): Promise<void> => {
+  const update = async (
+    make: (current: ClientSnapshot) => ClientSnapshot | undefined | void,
+    from?: SnapshotSource,
+    newContext?: EvaluationContext,
+  ): Promise<void> => {
     const go = (): Promise<void> | void => {
       const next = make(snapshot);
       // Without a new context, the one in use when this update's turn comes.
@@ -339,11 +355,9 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       malformed(e);
     }
     // Never rejects, so one failed update can't stall the ones queued after it.
-    const t = (tail = p
-      ?.catch(malformed)
-      .then(() => {
-        if (tail == t) tail = undefined;
-      }));
+    const t = (tail = p?.catch(malformed).then(() => {
+      if (tail == t) tail = undefined;
+    }));
     await t;
   };
 
@@ -418,7 +432,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     const since = Date.now();
     arm(timeout);
     try {
-      const res = await get(stream ? 'stream' : 'flags', { signal: c.signal, cache: 'no-store' }, etag ? { 'if-none-match': etag } : undefined);
+      const res = await get(
+        stream ? 'stream' : 'flags',
+        { signal: c.signal, cache: 'no-store' },
+        etag ? { 'if-none-match': etag } : undefined,
+      );
       const s = res.status;
       if (!stream && (s == 304 || s == 200)) {
         // Unchanged: committed again from the server, which confirms we're connected.
@@ -431,7 +449,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       } else if (s == 200 && /^text\/event-stream/i.test(res.headers.get('content-type')!)) {
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
         const feed = createSseParser(receive, (ms) => (base = Math.min(Math.max(ms, 100), max)));
-        for (let chunk; arm(idleTimeout), !(chunk = await reader.read()).done; ) feed(chunk.value);
+        for (let chunk; arm(idleTimeout), !(chunk = await reader.read()).done;) feed(chunk.value);
         throw error('NETWORK', 'stream ended');
       } else if (stream && (s == 200 || s == 404 || s == 405 || s == 501)) {
         // No stream here (404/405/501, or not an event stream): poll instead, at once.
@@ -541,7 +559,15 @@ export function createClient(options: ClientOptions): SwitchboardClient {
         if (v) (variants ??= {})[k] = v;
       }
       // (The id isn't stored: one the server can't take is left out, and the event stays.)
-      if (queue.push({ name, userId: typeof userId == 'string' && userId.length <= EVENT_USER_ID_LENGTH ? userId : undefined, value: Number.isFinite(value) ? value : undefined, timestamp: Date.now(), variants }) > MAX_QUEUE) {
+      if (
+        queue.push({
+          name,
+          userId: typeof userId == 'string' && userId.length <= EVENT_USER_ID_LENGTH ? userId : undefined,
+          value: Number.isFinite(value) ? value : undefined,
+          timestamp: Date.now(),
+          variants,
+        }) > MAX_QUEUE
+      ) {
         queue.shift();
         droppedEvents++;
       }

@@ -13,4 +13,14 @@ export type {
 export type { SwitchboardError, SwitchboardErrorCode } from './errors.js';
 export type { ClientSnapshot, PrivateAttributes } from './snapshot.js';
 export type { Patch } from '@switchboard/sdk-client';
-export type { EvaluationContext, EvaluationResult, FlagValue, JsonValue, Reason, ErrorCode, Snapshot, Flag, TrackedEvent } from '@switchboard/core';
+export type {
+  EvaluationContext,
+  EvaluationResult,
+  FlagValue,
+  JsonValue,
+  Reason,
+  ErrorCode,
+  Snapshot,
+  Flag,
+  TrackedEvent,
+} from '@switchboard/core';

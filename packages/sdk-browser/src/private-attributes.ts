@@ -9,7 +9,9 @@ import type { EvaluationContext } from '@switchboard/core';
 import type { PrivateAttributes } from './snapshot.js';
 
 const sha256 = async (text: string): Promise<string> =>
-  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) => b.toString(16).padStart(2, '0')).join('');
+  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
 
 /** The context with the hashed attributes added; the original is not changed. */
 export async function hashContext(context: EvaluationContext, p: PrivateAttributes): Promise<EvaluationContext> {

@@ -35,7 +35,9 @@ export function check(doc: unknown, type = 'put'): ClientSnapshot | Patch | unde
   return isObject(doc) &&
     Number.isSafeInteger(doc.revision) &&
     (doc.revision as number) >= 0 &&
-    (type == 'put' ? doc.schemaVersion === 1 && isObject(doc.flags) : typeof doc.key == 'string' && (doc.flag === null || isObject(doc.flag)))
+    (type == 'put'
+      ? doc.schemaVersion === 1 && isObject(doc.flags)
+      : typeof doc.key == 'string' && (doc.flag === null || isObject(doc.flag)))
     ? (doc as unknown as ClientSnapshot | Patch)
     : undefined;
 }
@@ -46,4 +48,5 @@ export function check(doc: unknown, type = 'put'): ClientSnapshot | Patch | unde
  * JSON text: compact, and a false positive (a JSON variant value shaped like a condition,
  * an unknown operator starting with "semver") only loads that code without need.
  */
-export const usesExtended = (snapshot: ClientSnapshot): boolean => /"operator":"(matches|before|after|semver)/.test(JSON.stringify(snapshot));
+export const usesExtended = (snapshot: ClientSnapshot): boolean =>
+  /"operator":"(matches|before|after|semver)/.test(JSON.stringify(snapshot));

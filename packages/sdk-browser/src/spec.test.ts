@@ -28,7 +28,8 @@ describe(`spec ${bucketing.specVersion}: bucketing through the browser SDK`, () 
       await client.ready();
       const viaClientContext = client.variant('f', undefined, '').variant;
       const viaId = client.variant('f', String(c.value), '').variant;
-      if (viaId !== c.variant || viaClientContext !== c.variant) failures.push(`${JSON.stringify(c.salt)} + ${JSON.stringify(c.value)}: ${viaId}/${viaClientContext}, want ${c.variant}`);
+      if (viaId !== c.variant || viaClientContext !== c.variant)
+        failures.push(`${JSON.stringify(c.salt)} + ${JSON.stringify(c.value)}: ${viaId}/${viaClientContext}, want ${c.variant}`);
     }
     expect(failures).toEqual([]);
   });

@@ -12,7 +12,8 @@ function parse(chunks: string[]): { events: [string, string][]; retries: number[
   return { events, retries };
 }
 
-const STREAM = 'retry: 1000\r\nevent: put\r\nid: 4\r\ndata: {"a":1}\r\n\r\n: ping\r\n\r\nevent: patch\rdata: x\rdata:  y\r\rdata\ndata:z\n\nevent: lonely\n\n';
+const STREAM =
+  'retry: 1000\r\nevent: put\r\nid: 4\r\ndata: {"a":1}\r\n\r\n: ping\r\n\r\nevent: patch\rdata: x\rdata:  y\r\rdata\ndata:z\n\nevent: lonely\n\n';
 const EXPECTED: [string, string][] = [
   ['put', '{"a":1}'],
   ['patch', 'x\n y'],
@@ -34,14 +35,20 @@ describe('SSE parser', () => {
   });
 
   it('ignores unknown fields and bad retry values, and never dispatches an unterminated event', () => {
-    expect(parse(['foo: bar\nretry: 1s\nretry: -5\ndata: kept\n\ndata: unterminated\n'])).toEqual({ events: [['message', 'kept']], retries: [] });
+    expect(parse(['foo: bar\nretry: 1s\nretry: -5\ndata: kept\n\ndata: unterminated\n'])).toEqual({
+      events: [['message', 'kept']],
+      retries: [],
+    });
   });
 
   it('reads a long event fed in small chunks in linear work (a large put over a slow link)', () => {
     const size = 1_000_000;
     const text = `event: put\ndata: ${'x'.repeat(size)}\n\n`;
     const events: string[] = [];
-    const feed = createSseParser((_type, data) => events.push(data), () => {});
+    const feed = createSseParser(
+      (_type, data) => events.push(data),
+      () => {},
+    );
     // Counts the characters the parser hands to split(): re-splitting everything buffered on
     // every chunk is quadratic (~360 M characters here); splitting only new text is linear.
     const split = String.prototype.split;

@@ -55,7 +55,12 @@ describe('applyPatch', () => {
   });
 
   it('merges the segments a patch brings', () => {
-    const after = applyPatch(snapshot(), { revision: 6, key: 'a', flag: flag('a', 2), segments: { beta: { key: 'beta', conditions: [] } } });
+    const after = applyPatch(snapshot(), {
+      revision: 6,
+      key: 'a',
+      flag: flag('a', 2),
+      segments: { beta: { key: 'beta', conditions: [] } },
+    });
     expect(Object.keys(after.segments!).sort()).toEqual(['beta', 'staff']);
   });
 });

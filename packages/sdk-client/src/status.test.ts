@@ -26,12 +26,24 @@ describe('status transitions', () => {
 
 describe('results before the first snapshot', () => {
   it('answer the default with PROVIDER_NOT_READY', () => {
-    expect(notReadyResult({ value: 7, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' })).toEqual({ value: 7, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    expect(notReadyResult({ value: 7, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' })).toEqual({
+      value: 7,
+      reason: 'ERROR',
+      errorCode: 'PROVIDER_NOT_READY',
+    });
   });
 
   it('placeholders have the flag type', () => {
     const flags = Object.fromEntries(['boolean', 'string', 'number', 'json', 'other'].map((type) => [type, { type } as unknown as Flag]));
-    expect(['boolean', 'string', 'number', 'json', 'other', 'missing', 'toString'].map((k) => placeholder(flags, k))).toEqual([false, '', 0, null, null, null, null]);
+    expect(['boolean', 'string', 'number', 'json', 'other', 'missing', 'toString'].map((k) => placeholder(flags, k))).toEqual([
+      false,
+      '',
+      0,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });
 
@@ -50,6 +62,12 @@ describe('rollout flags for tracked events', () => {
 
 describe('key kinds', () => {
   it('reads the kind off the prefix', () => {
-    expect(['sb_client_abcd', 'sb_server_abcd', 'sb_admin_abcd', 'sb_other_x', 'whatever'].map(keyKind)).toEqual(['client', 'server', 'admin', undefined, undefined]);
+    expect(['sb_client_abcd', 'sb_server_abcd', 'sb_admin_abcd', 'sb_other_x', 'whatever'].map(keyKind)).toEqual([
+      'client',
+      'server',
+      'admin',
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -18,7 +18,9 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-async function server(snapshot = snapshotOf(1, booleanFlag('checkout'), booleanFlag('other', { enabled: false }))): Promise<ProtocolServer> {
+async function server(
+  snapshot = snapshotOf(1, booleanFlag('checkout'), booleanFlag('other', { enabled: false })),
+): Promise<ProtocolServer> {
   const s = await startProtocolServer({ snapshot });
   servers.push(s);
   return s;
@@ -81,7 +83,14 @@ describe('server faults', () => {
     expect(saved.revision).toBe(7);
 
     await s.kill();
-    const client = createClient({ url: s.url, key: s.key, events: false, logger: memoryLogger(), persistPath: path, backoff: { initial: 20, max: 100 } });
+    const client = createClient({
+      url: s.url,
+      key: s.key,
+      events: false,
+      logger: memoryLogger(),
+      persistPath: path,
+      backoff: { initial: 20, max: 100 },
+    });
     clients.push(client);
     const seen = track(client);
     await client.ready(2_000);
@@ -117,7 +126,14 @@ describe('server faults', () => {
     await writeFile(path, '{ not json');
     const s = await server();
     await s.kill();
-    const client = createClient({ url: s.url, key: s.key, events: false, logger: memoryLogger(), persistPath: path, backoff: { initial: 20, max: 50 } });
+    const client = createClient({
+      url: s.url,
+      key: s.key,
+      events: false,
+      logger: memoryLogger(),
+      persistPath: path,
+      backoff: { initial: 20, max: 50 },
+    });
     clients.push(client);
     const seen = track(client);
     await expect(client.ready(300)).rejects.toMatchObject({ code: 'TIMEOUT' });
@@ -133,13 +149,17 @@ describe('server faults', () => {
     await client.ready(2_000);
     s.setFlag(booleanFlag('checkout', { enabled: false }));
     await until(() => !client.isEnabled('checkout', 'u'));
-    await until(() => {
-      try {
-        return (JSON.parse(readFileSync(path, 'utf8')) as { revision: number }).revision === 2;
-      } catch {
-        return false;
-      }
-    }, 3_000, 'persisted revision 2');
+    await until(
+      () => {
+        try {
+          return (JSON.parse(readFileSync(path, 'utf8')) as { revision: number }).revision === 2;
+        } catch {
+          return false;
+        }
+      },
+      3_000,
+      'persisted revision 2',
+    );
   });
 });
 

@@ -13,10 +13,28 @@ const theme = {
   rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in' as const, values: ['DE'] }], serve: { variant: 'dark' } }],
   fallthrough: { variant: 'light' },
 };
-const limit = { key: 'limit', version: 1, type: 'number' as const, enabled: true, variants: { low: 10, high: 100 }, offVariant: 'low', fallthrough: { variant: 'high' } };
-const config = { key: 'config', version: 1, type: 'json' as const, enabled: true, variants: { v1: { a: 1 } }, offVariant: 'v1', fallthrough: { variant: 'v1' } };
+const limit = {
+  key: 'limit',
+  version: 1,
+  type: 'number' as const,
+  enabled: true,
+  variants: { low: 10, high: 100 },
+  offVariant: 'low',
+  fallthrough: { variant: 'high' },
+};
+const config = {
+  key: 'config',
+  version: 1,
+  type: 'json' as const,
+  enabled: true,
+  variants: { v1: { a: 1 } },
+  offVariant: 'v1',
+  fallthrough: { variant: 'v1' },
+};
 
-function offlineClient(snapshot: Snapshot = snapshotOf(1, booleanFlag('on'), booleanFlag('killed', { enabled: false }), theme, limit, config)) {
+function offlineClient(
+  snapshot: Snapshot = snapshotOf(1, booleanFlag('on'), booleanFlag('killed', { enabled: false }), theme, limit, config),
+) {
   return createClient({ offline: true, bootstrap: snapshot });
 }
 
@@ -57,7 +75,12 @@ describe('offline client', () => {
 
   it('returns the full outcome from variant(), with or without a default', () => {
     const client = offlineClient();
-    expect(client.variant('theme', { country: 'DE' }, 'x')).toEqual({ value: 'dark', variant: 'dark', reason: 'TARGETING_MATCH', ruleId: 'de' });
+    expect(client.variant('theme', { country: 'DE' }, 'x')).toEqual({
+      value: 'dark',
+      variant: 'dark',
+      reason: 'TARGETING_MATCH',
+      ruleId: 'de',
+    });
     expect(client.variant('theme', { country: 'DE' })).toEqual({ value: 'dark', variant: 'dark', reason: 'TARGETING_MATCH', ruleId: 'de' });
     expect(client.variant('limit', 'u')).toEqual({ value: 100, variant: 'high', reason: 'STATIC' });
     expect(client.variant('killed', 'u')).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
@@ -75,7 +98,26 @@ describe('offline client', () => {
 
   it('never throws on hostile input', () => {
     const client = offlineClient();
-    const hostile = [null, undefined, 42, {}, [], { get userId(): string { throw new Error('boom'); } }, new Proxy({}, { get() { throw new Error('trap'); } })];
+    const hostile = [
+      null,
+      undefined,
+      42,
+      {},
+      [],
+      {
+        get userId(): string {
+          throw new Error('boom');
+        },
+      },
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ];
     for (const ctx of hostile) {
       expect(() => client.isEnabled('on', ctx as never)).not.toThrow();
       expect(() => client.variant('theme', ctx as never)).not.toThrow();

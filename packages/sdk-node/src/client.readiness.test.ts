@@ -54,7 +54,14 @@ describe('evaluations before the first snapshot', () => {
   it('report PROVIDER_NOT_READY (not FLAG_NOT_FOUND) and are not counted; once ready, FLAG_NOT_FOUND is back for missing flags', async () => {
     const s = await server();
     s.overrides.flags = { status: 503 };
-    const client = createClient({ url: s.url, key: s.key, stream: false, pollInterval: 50, logger: memoryLogger(), events: { flushInterval: 60_000 } });
+    const client = createClient({
+      url: s.url,
+      key: s.key,
+      stream: false,
+      pollInterval: 50,
+      logger: memoryLogger(),
+      events: { flushInterval: 60_000 },
+    });
     clients.push(client);
     expect(client.variant('checkout', 'u1')).toEqual({ value: undefined, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
     expect(client.variant('checkout', 'u1', true)).toEqual({ value: true, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
@@ -69,7 +76,9 @@ describe('evaluations before the first snapshot', () => {
     expect(client.variant('missing', 'u1', false)).toMatchObject({ reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
     expect(client.isEnabled('checkout', 'u1')).toBe(true);
     await client.flush();
-    const counted = (s.eventBodies as { evaluations: { flagKey?: string; flag?: string; variant: string | null; count: number }[] }[]).flatMap((b) => b.evaluations);
+    const counted = (
+      s.eventBodies as { evaluations: { flagKey?: string; flag?: string; variant: string | null; count: number }[] }[]
+    ).flatMap((b) => b.evaluations);
     expect(counted.map((c) => [c.flag ?? c.flagKey, c.variant, c.count]).sort()).toEqual([
       ['checkout', 'on', 1],
       ['missing', null, 1],
@@ -77,7 +86,13 @@ describe('evaluations before the first snapshot', () => {
   });
 
   it('a bootstrap or an offline client is not "before the first snapshot"', () => {
-    const bootstrapped = createClient({ url: 'http://127.0.0.1:9', key: 'sb_server_abcdefgh', bootstrap: snapshotOf(1, booleanFlag('checkout')), events: false, logger: memoryLogger() });
+    const bootstrapped = createClient({
+      url: 'http://127.0.0.1:9',
+      key: 'sb_server_abcdefgh',
+      bootstrap: snapshotOf(1, booleanFlag('checkout')),
+      events: false,
+      logger: memoryLogger(),
+    });
     clients.push(bootstrapped);
     expect(bootstrapped.variant('checkout', 'u1', false)).toMatchObject({ value: true });
     expect(bootstrapped.variant('missing', 'u1', false)).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' });

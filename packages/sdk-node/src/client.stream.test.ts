@@ -72,9 +72,15 @@ describe.each([
       const changes: string[][] = [];
       client.on('change', (keys) => changes.push(keys));
       // Same flag version, newer revision: ignored.
-      server.broadcast('patch', JSON.stringify({ revision: 11, key: 'checkout', flag: booleanFlag('checkout', { version: 5, enabled: false }) }));
+      server.broadcast(
+        'patch',
+        JSON.stringify({ revision: 11, key: 'checkout', flag: booleanFlag('checkout', { version: 5, enabled: false }) }),
+      );
       // Older revision: ignored.
-      server.broadcast('patch', JSON.stringify({ revision: 9, key: 'checkout', flag: booleanFlag('checkout', { version: 9, enabled: false }) }));
+      server.broadcast(
+        'patch',
+        JSON.stringify({ revision: 9, key: 'checkout', flag: booleanFlag('checkout', { version: 9, enabled: false }) }),
+      );
       // A put with an older revision: ignored.
       server.broadcast('put', JSON.stringify(snapshotOf(8)));
       // A marker that does apply, so we know the earlier ones were processed.
@@ -95,7 +101,15 @@ describe.each([
       await client.ready(2_000);
       server.broadcastRaw('event: something-new\ndata: {"x":1}\n\n');
       server.broadcastRaw('event: message\ndata: not json at all\n\n');
-      server.broadcast('patch', JSON.stringify({ revision: 2, key: 'checkout', flag: { ...booleanFlag('checkout', { version: 2, enabled: false }), futureField: [1] }, alsoNew: true }));
+      server.broadcast(
+        'patch',
+        JSON.stringify({
+          revision: 2,
+          key: 'checkout',
+          flag: { ...booleanFlag('checkout', { version: 2, enabled: false }), futureField: [1] },
+          alsoNew: true,
+        }),
+      );
       await until(() => !client.isEnabled('checkout', 'u'));
       expect(server.requests.stream).toBe(1);
       expect(errors).toEqual([]);
@@ -107,8 +121,14 @@ describe.each([
       ['a patch without a revision', 'event: patch\ndata: {"key":"checkout","flag":null}\n\n'],
       // JSON.parse reads any depth, but walking such a document overflows the stack: that
       // must cost the stream, not the process (node:http runs the parser in a socket callback).
-      ['a put nested too deeply to read', `event: put\ndata: ${JSON.stringify(snapshotOf(9, booleanFlag('checkout'))).replace('{"variant":"on"}', '['.repeat(200_000) + ']'.repeat(200_000))}\n\n`],
-      ['a patch whose segment is nested too deeply to compare', `event: patch\ndata: {"revision":9,"key":"gone","flag":null,"segments":{"s":{"key":"s","conditions":${'['.repeat(200_000) + ']'.repeat(200_000)}}}}\n\n`],
+      [
+        'a put nested too deeply to read',
+        `event: put\ndata: ${JSON.stringify(snapshotOf(9, booleanFlag('checkout'))).replace('{"variant":"on"}', '['.repeat(200_000) + ']'.repeat(200_000))}\n\n`,
+      ],
+      [
+        'a patch whose segment is nested too deeply to compare',
+        `event: patch\ndata: {"revision":9,"key":"gone","flag":null,"segments":{"s":{"key":"s","conditions":${'['.repeat(200_000) + ']'.repeat(200_000)}}}}\n\n`,
+      ],
     ])('drops the stream on %s, keeps serving the last good snapshot, and reconnects', async (_name, raw) => {
       const { server, client, errors } = await setup();
       await client.ready(2_000);
@@ -123,7 +143,8 @@ describe.each([
     });
 
     // A snapshot (revision 3, checkout off) that would be applied but for its size.
-    const oversized = (): string => JSON.stringify({ ...snapshotOf(3, booleanFlag('checkout', { enabled: false })), padding: 'x'.repeat(MAX_PAYLOAD_SIZE) });
+    const oversized = (): string =>
+      JSON.stringify({ ...snapshotOf(3, booleanFlag('checkout', { enabled: false })), padding: 'x'.repeat(MAX_PAYLOAD_SIZE) });
 
     it.each([
       // A misbehaving proxy streaming bytes without a line break: the line would grow forever.
@@ -296,7 +317,13 @@ describe.each([
     it('serves the online bootstrap before the first snapshot, then the server', async () => {
       server = await startProtocolServer({ snapshot: snapshotOf(5, booleanFlag('checkout', { enabled: false })) });
       server.withholdPut = true;
-      const client = createClient({ url: server.url, key: server.key, events: false, logger: memoryLogger(), bootstrap: snapshotOf(1, booleanFlag('checkout')) });
+      const client = createClient({
+        url: server.url,
+        key: server.key,
+        events: false,
+        logger: memoryLogger(),
+        bootstrap: snapshotOf(1, booleanFlag('checkout')),
+      });
       clients.push(client);
       expect(client.isEnabled('checkout', 'u')).toBe(true);
       expect(client.source).toBe('bootstrap');

@@ -15,7 +15,17 @@ import { Poller } from './delivery/poller.js';
 import type { Failure } from './delivery/http.js';
 import { EventRecorder } from './events/recorder.js';
 import type { TrackedEvent } from '@switchboard/core';
-import { delivered, keyKind, lost, notReady, notReadyResult, placeholder, rolloutFlags, type ClientStatus, type SnapshotSource } from '@switchboard/sdk-client';
+import {
+  delivered,
+  keyKind,
+  lost,
+  notReady,
+  notReadyResult,
+  placeholder,
+  rolloutFlags,
+  type ClientStatus,
+  type SnapshotSource,
+} from '@switchboard/sdk-client';
 
 export type { ClientStatus, SnapshotSource };
 
@@ -115,7 +125,10 @@ export class SwitchboardClient {
     if (keyKind(this.o.key) === 'client') {
       // A client key is served the client projection (client-side flags only): every other
       // flag would silently answer its default. Refused before any request.
-      this.refused = new SwitchboardError('WRONG_KEY_KIND', 'the key is a client key (sb_client_…); the Node SDK needs a server key (sb_server_…) for this environment');
+      this.refused = new SwitchboardError(
+        'WRONG_KEY_KIND',
+        'the key is a client key (sb_client_…); the Node SDK needs a server key (sb_server_…) for this environment',
+      );
       this.persistedLoad = Promise.resolve();
       queueMicrotask(() => this.reportError(this.refused!));
       return;
@@ -481,7 +494,11 @@ export class SwitchboardClient {
       if (typeof checked === 'string') throw new Error(checked);
       this.persisted = checked;
     } catch (e) {
-      this.reportError(new SwitchboardError('PERSISTENCE', `could not read the persisted snapshot: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      this.reportError(
+        new SwitchboardError('PERSISTENCE', `could not read the persisted snapshot: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        }),
+      );
     }
   }
 
@@ -515,7 +532,9 @@ export class SwitchboardClient {
       // Still unsaved: the next change or close() tries again, rather than leaving the
       // last saved snapshot behind until a flag happens to change.
       this.persistDirty = true;
-      this.reportError(new SwitchboardError('PERSISTENCE', `could not save the snapshot: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      this.reportError(
+        new SwitchboardError('PERSISTENCE', `could not save the snapshot: ${e instanceof Error ? e.message : String(e)}`, { cause: e }),
+      );
     }
   }
 }

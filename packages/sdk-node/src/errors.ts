@@ -39,5 +39,10 @@ export class SwitchboardError extends Error {
 
 /** True for a SwitchboardError from any copy of this package. */
 export function isSwitchboardError(e: unknown): e is SwitchboardError {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'SwitchboardError' && typeof (e as { code?: unknown }).code === 'string';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    (e as { name?: unknown }).name === 'SwitchboardError' &&
+    typeof (e as { code?: unknown }).code === 'string'
+  );
 }

@@ -126,7 +126,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 function count(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`switchboard: option ${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new TypeError(`switchboard: option ${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -139,8 +140,10 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   let url = '';
   let key = options.key ?? '';
   if (!offline) {
-    if (typeof options.url !== 'string' || options.url.length === 0) throw new TypeError('switchboard: option url is required unless offline is true');
-    if (typeof options.key !== 'string' || options.key.trim().length === 0) throw new TypeError('switchboard: option key is required unless offline is true');
+    if (typeof options.url !== 'string' || options.url.length === 0)
+      throw new TypeError('switchboard: option url is required unless offline is true');
+    if (typeof options.key !== 'string' || options.key.trim().length === 0)
+      throw new TypeError('switchboard: option key is required unless offline is true');
     // node:http throws (in the stream's connect, beyond any handler) on a header value
     // fetch would accept: fetch trims surrounding whitespace, so a key read from a file
     // with its trailing newline works for polls. Trim it for every transport, and refuse
@@ -181,7 +184,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     persistPath: options.persistPath,
     store: options.store,
     timeout: positive('timeout', options.timeout, DEFAULTS.timeout),
-    idleTimeout: positive(options.idleTimeout === undefined && options.streamIdleTimeout !== undefined ? 'streamIdleTimeout' : 'idleTimeout', options.idleTimeout ?? options.streamIdleTimeout, DEFAULTS.idleTimeout),
+    idleTimeout: positive(
+      options.idleTimeout === undefined && options.streamIdleTimeout !== undefined ? 'streamIdleTimeout' : 'idleTimeout',
+      options.idleTimeout ?? options.streamIdleTimeout,
+      DEFAULTS.idleTimeout,
+    ),
     backoff,
     events,
     logger: options.logger ?? createConsoleLogger(),

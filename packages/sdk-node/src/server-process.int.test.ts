@@ -59,7 +59,9 @@ describe('server process killed and restarted', () => {
       // The new stream delivers changes again.
       await server.admin.patchConfig('banner', 'production', { fallthrough: { variant: 'a' } });
       await until(() => flags.value('banner', 'u', 'default') === 'A', 5_000, 'change after restart');
-      const served = await (await fetch(`${server.url}/api/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).json() as { revision: number };
+      const served = (await (await fetch(`${server.url}/api/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        revision: number;
+      };
       expect(flags.revision).toBe(served.revision);
     } finally {
       await flags.close();

@@ -62,11 +62,21 @@ describe('Node SDK against the real server', () => {
     await server.admin.patchConfig('theme', 'production', {
       enabled: true,
       rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { variant: 'dark' } }],
-      fallthrough: { rollout: [{ variant: 'dark', weight: 50_000 }, { variant: 'light', weight: 50_000 }] },
+      fallthrough: {
+        rollout: [
+          { variant: 'dark', weight: 50_000 },
+          { variant: 'light', weight: 50_000 },
+        ],
+      },
     });
     const { client: flags } = client();
     await flags.ready(10_000);
-    expect(flags.variant('theme', { userId: 'u1', country: 'DE' }, 'none')).toEqual({ value: 'dark', variant: 'dark', reason: 'TARGETING_MATCH', ruleId: 'de' });
+    expect(flags.variant('theme', { userId: 'u1', country: 'DE' }, 'none')).toEqual({
+      value: 'dark',
+      variant: 'dark',
+      reason: 'TARGETING_MATCH',
+      ruleId: 'de',
+    });
     expect(flags.variant('theme', { userId: 'u1', country: 'FR' }, 'none')).toMatchObject({ reason: 'SPLIT' });
     expect(flags.value('theme', {}, 'none')).toBe('light'); // no userId: the off variant, never a random bucket
     expect(flags.value('theme', 'u1', 7)).toBe(7); // wrong type: the default
@@ -83,7 +93,8 @@ describe('Node SDK against the real server', () => {
     const start = flags.revision;
     const changes: string[][] = [];
     flags.on('change', (keys) => changes.push(keys));
-    for (const enabled of [true, false, true]) await server.admin.patchConfig('ordered', 'production', { enabled, fallthrough: { variant: 'on' } });
+    for (const enabled of [true, false, true])
+      await server.admin.patchConfig('ordered', 'production', { enabled, fallthrough: { variant: 'on' } });
     await until(() => changes.length === 3, 5_000, 'three changes');
     expect(changes).toEqual([['ordered'], ['ordered'], ['ordered']]);
     expect(flags.isEnabled('ordered', 'u')).toBe(true);
@@ -92,7 +103,15 @@ describe('Node SDK against the real server', () => {
 
   it('delivers tracked events whose context holds what the server refuses, without losing the batch', async () => {
     await server.admin.createFlag('ev-ramp');
-    await server.admin.patchConfig('ev-ramp', 'production', { enabled: true, fallthrough: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] } });
+    await server.admin.patchConfig('ev-ramp', 'production', {
+      enabled: true,
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 50_000 },
+          { variant: 'off', weight: 50_000 },
+        ],
+      },
+    });
     const since = new Date(Date.now() - 60_000).toISOString();
     const { client: flags, errors } = client({ events: { flushInterval: 60_000 } });
     await flags.ready(10_000);
@@ -102,8 +121,13 @@ describe('Node SDK against the real server', () => {
     flags.track('purchase', { userId: 'buyer-1', plan: 'pro', address: { city: 'Berlin' }, note: 'x'.repeat(5_000) }, 30);
     await flags.flush();
     expect(errors).toEqual([]);
-    const report = await server.admin.call('GET', `/api/admin/flags/ev-ramp/environments/production/events?from=${encodeURIComponent(since)}`);
-    const purchase = (report.body as { events: { name: string; total: { count: number; sum: number } }[] }).events.find((e) => e.name === 'purchase');
+    const report = await server.admin.call(
+      'GET',
+      `/api/admin/flags/ev-ramp/environments/production/events?from=${encodeURIComponent(since)}`,
+    );
+    const purchase = (report.body as { events: { name: string; total: { count: number; sum: number } }[] }).events.find(
+      (e) => e.name === 'purchase',
+    );
     expect(purchase?.total).toMatchObject({ count: 1, sum: 30 });
   });
 

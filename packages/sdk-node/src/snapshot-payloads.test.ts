@@ -24,12 +24,22 @@ describe('checkSnapshot', () => {
   });
 
   it('holds flags compiled, reading back as the evaluation fields in one order, empty lists and a salt equal to the key dropped', () => {
-    const checked = checkSnapshot(snapshotOf(1, booleanFlag('a', { salt: 'a', rules: [], prerequisites: [], clientSide: true }), booleanFlag('b', { salt: '' })));
+    const checked = checkSnapshot(
+      snapshotOf(1, booleanFlag('a', { salt: 'a', rules: [], prerequisites: [], clientSide: true }), booleanFlag('b', { salt: '' })),
+    );
     if (typeof checked === 'string') throw new Error(checked);
     const a = checked.flags.a!;
     expect(Object.hasOwn(a, 'fallthrough')).toBe(false); // compiled: read back through a getter
     expect(a.fallthrough).toEqual({ variant: 'on' });
-    expect(Object.keys(JSON.parse(JSON.stringify(a)))).toEqual(['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'fallthrough']);
+    expect(Object.keys(JSON.parse(JSON.stringify(a)))).toEqual([
+      'key',
+      'version',
+      'type',
+      'enabled',
+      'variants',
+      'offVariant',
+      'fallthrough',
+    ]);
     expect([a.rules, a.prerequisites, a.clientSide]).toEqual([undefined, [], undefined]);
     expect(JSON.parse(JSON.stringify(checked.flags.b)).salt).toBe(''); // an empty salt is meaningful: it is kept
   });
@@ -38,7 +48,14 @@ describe('checkSnapshot', () => {
     const rule = { id: 'r', conditions: [{ attribute: 'country', operator: 'in' as const, values: ['DE'] }], serve: { variant: 'on' } };
     const checked = checkSnapshot(
       JSON.parse(
-        JSON.stringify(snapshotOf(1, booleanFlag('a', { rules: [rule] }), booleanFlag('b', { rules: [{ ...rule, id: 's' }] }), booleanFlag('c', { rules: [rule, 'junk' as never] }))),
+        JSON.stringify(
+          snapshotOf(
+            1,
+            booleanFlag('a', { rules: [rule] }),
+            booleanFlag('b', { rules: [{ ...rule, id: 's' }] }),
+            booleanFlag('c', { rules: [rule, 'junk' as never] }),
+          ),
+        ),
       ) as unknown,
     );
     if (typeof checked === 'string') throw new Error(checked);
@@ -46,7 +63,18 @@ describe('checkSnapshot', () => {
     expect(a.variants).toBe(b.variants);
     expect(a.rules![0]!.conditions).toBe(b.rules![0]!.conditions);
     expect(b.rules![0]!.id).toBe('s');
-    expect(Object.keys(c)).toEqual(['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough']);
+    expect(Object.keys(c)).toEqual([
+      'key',
+      'version',
+      'type',
+      'enabled',
+      'variants',
+      'offVariant',
+      'salt',
+      'prerequisites',
+      'rules',
+      'fallthrough',
+    ]);
     expect(c.rules![1]).toBe('junk');
   });
 
@@ -77,7 +105,9 @@ describe('checkSnapshot', () => {
 
   it('refuses, rather than throws on, a document nested deeper than the stack can walk', () => {
     const depth = 200_000;
-    const doc = JSON.parse(JSON.stringify(snapshotOf(1, booleanFlag('a'))).replace('{"variant":"on"}', '['.repeat(depth) + ']'.repeat(depth))) as unknown;
+    const doc = JSON.parse(
+      JSON.stringify(snapshotOf(1, booleanFlag('a'))).replace('{"variant":"on"}', '['.repeat(depth) + ']'.repeat(depth)),
+    ) as unknown;
     expect(checkSnapshot(doc)).toMatch(/^snapshot could not be read/);
   });
 
@@ -91,10 +121,30 @@ describe('checkSnapshot', () => {
       1,
       booleanFlag('plain'),
       booleanFlag('off', { enabled: false }),
-      booleanFlag('rollout', { salt: 'shared', fallthrough: { rollout: [{ variant: 'on', weight: 30 }, { variant: 'off', weight: 70 }], bucketBy: 'orgId' } }),
+      booleanFlag('rollout', {
+        salt: 'shared',
+        fallthrough: {
+          rollout: [
+            { variant: 'on', weight: 30 },
+            { variant: 'off', weight: 70 },
+          ],
+          bucketBy: 'orgId',
+        },
+      }),
       booleanFlag('targeted', {
         prerequisites: [{ flag: 'plain', variant: 'on' }],
-        rules: [{ id: 'de', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { rollout: [{ variant: 'on', weight: 1 }, { variant: 'off', weight: 1 }] } }],
+        rules: [
+          {
+            id: 'de',
+            conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }],
+            serve: {
+              rollout: [
+                { variant: 'on', weight: 1 },
+                { variant: 'off', weight: 1 },
+              ],
+            },
+          },
+        ],
       }),
     );
     const checked = checkSnapshot(doc);
@@ -169,22 +219,31 @@ describe('patchSnapshot', () => {
   });
 
   it('merges segments carried by a patch and reports flags that use them', () => {
-    const user = booleanFlag('uses', { rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] });
+    const user = booleanFlag('uses', {
+      rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }],
+    });
     const { ref, apply } = patcher(snapshotOf(1, user, booleanFlag('other')));
     const changed = apply({ revision: 2, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } });
     expect(changed.sort()).toEqual(['other', 'uses']);
     expect(ref.s.segments!.beta!.included).toEqual(['u1']);
     // The same segment again changes nothing.
-    expect(apply({ revision: 3, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } })).toEqual([]);
+    expect(apply({ revision: 3, key: 'other', flag: null, segments: { beta: { key: 'beta', included: ['u1'], conditions: [] } } })).toEqual(
+      [],
+    );
   });
 });
 
 describe('diffSnapshots', () => {
   it('reports added, removed and re-versioned flags, and flags using a changed segment', () => {
     const seg = (included: string[]) => ({ beta: { key: 'beta', included, conditions: [] } });
-    const uses = booleanFlag('uses', { rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] });
+    const uses = booleanFlag('uses', {
+      rules: [{ id: 'r', conditions: [{ attribute: '', operator: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }],
+    });
     const before = { ...snapshotOf(1, booleanFlag('same'), booleanFlag('gone'), booleanFlag('bumped'), uses), segments: seg(['a']) };
-    const after = { ...snapshotOf(2, booleanFlag('same'), booleanFlag('bumped', { version: 2 }), booleanFlag('new'), uses), segments: seg(['a', 'b']) };
+    const after = {
+      ...snapshotOf(2, booleanFlag('same'), booleanFlag('bumped', { version: 2 }), booleanFlag('new'), uses),
+      segments: seg(['a', 'b']),
+    };
     expect(diffSnapshots(before, after).sort()).toEqual(['bumped', 'gone', 'new', 'uses']);
     expect(diffSnapshots(after, after)).toEqual([]);
   });

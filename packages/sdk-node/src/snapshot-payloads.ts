@@ -92,7 +92,8 @@ export function checkSnapshot(doc: unknown): Snapshot | string {
 
 function readSnapshot(doc: unknown): Snapshot | string {
   if (!isObject(doc)) return 'snapshot is not an object';
-  if (doc.schemaVersion !== SCHEMA_VERSION) return `unsupported schemaVersion ${JSON.stringify(doc.schemaVersion)} (this SDK reads ${SCHEMA_VERSION})`;
+  if (doc.schemaVersion !== SCHEMA_VERSION)
+    return `unsupported schemaVersion ${JSON.stringify(doc.schemaVersion)} (this SDK reads ${SCHEMA_VERSION})`;
   if (!isRevision(doc.revision)) return 'snapshot revision is not a non-negative integer';
   if (!isObject(doc.flags)) return 'snapshot flags is not an object';
   if (doc.segments !== undefined && !isObject(doc.segments)) return 'snapshot segments is not an object';
@@ -167,7 +168,9 @@ export function patchSnapshot(snapshot: Snapshot, patch: Patch): { next: Snapsho
   const holders = prerequisiteHolders.get(snapshot);
   if (holders !== undefined && !hasPrerequisites(before) && !hasPrerequisites(after)) prerequisiteHolders.set(next, holders);
   if (patch.segments) {
-    const touched = Object.keys(patch.segments).filter((key) => JSON.stringify(own(snapshot.segments, key)) !== JSON.stringify(own(next.segments, key)));
+    const touched = Object.keys(patch.segments).filter(
+      (key) => JSON.stringify(own(snapshot.segments, key)) !== JSON.stringify(own(next.segments, key)),
+    );
     if (touched.length > 0) changed.push(...flagsUsingSegments(next, new Set(touched)));
   }
   return { next, changed: withDependents(next, changed) };
@@ -211,7 +214,8 @@ function flagsUsingSegments(snapshot: Snapshot, segmentKeys: Set<string>): strin
   const out: string[] = [];
   for (const [key, flag] of Object.entries(snapshot.flags)) {
     const rules = isObject(flag) && Array.isArray(flag.rules) ? flag.rules : [];
-    if (rules.some((r) => isObject(r) && Array.isArray(r.conditions) && r.conditions.some((c) => referencesSegment(c, segmentKeys)))) out.push(key);
+    if (rules.some((r) => isObject(r) && Array.isArray(r.conditions) && r.conditions.some((c) => referencesSegment(c, segmentKeys))))
+      out.push(key);
   }
   return out;
 }

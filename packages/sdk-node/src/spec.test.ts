@@ -29,7 +29,8 @@ describe(`spec ${bucketing.specVersion}: bucketing through the Node SDK`, () => 
       // Both the user-id shorthand and a context (numbers bucket by their decimal string).
       const viaId = client.variant('f', String(c.value), '').variant;
       const viaContext = client.variant('f', { userId: c.value as string }, '').variant;
-      if (viaId !== c.variant || viaContext !== c.variant) failures.push(`${JSON.stringify(c.salt)} + ${JSON.stringify(c.value)}: ${viaId}/${viaContext}, want ${c.variant}`);
+      if (viaId !== c.variant || viaContext !== c.variant)
+        failures.push(`${JSON.stringify(c.salt)} + ${JSON.stringify(c.value)}: ${viaId}/${viaContext}, want ${c.variant}`);
     }
     expect(failures).toEqual([]);
   });

@@ -69,7 +69,13 @@ describe('stream over https (node:https)', () => {
     server = createServer({ key: KEY, cert: CERT }, (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`event: put\ndata: ${JSON.stringify(snapshotOf(1, booleanFlag('checkout', { enabled: false })))}\n\n`);
-      setTimeout(() => res.write(`event: patch\ndata: ${JSON.stringify({ revision: 2, key: 'checkout', flag: booleanFlag('checkout', { version: 2 }) })}\n\n`), 20);
+      setTimeout(
+        () =>
+          res.write(
+            `event: patch\ndata: ${JSON.stringify({ revision: 2, key: 'checkout', flag: booleanFlag('checkout', { version: 2 }) })}\n\n`,
+          ),
+        20,
+      );
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -79,7 +85,13 @@ describe('stream over https (node:https)', () => {
     globalAgent.options.ca = CERT;
     try {
       const errors: SwitchboardError[] = [];
-      const client = createClient({ url: `https://127.0.0.1:${port}`, key: 'sdk-test-key', events: false, stream: true, logger: memoryLogger() });
+      const client = createClient({
+        url: `https://127.0.0.1:${port}`,
+        key: 'sdk-test-key',
+        events: false,
+        stream: true,
+        logger: memoryLogger(),
+      });
       clients.push(client);
       client.on('error', (e) => errors.push(e));
       await client.ready();

@@ -4,8 +4,25 @@
 import { readCaseFile, readSpecVersion } from './case-file.mjs';
 
 const OPERATORS = new Set([
-  'in', 'notIn', 'eq', 'neq', 'contains', 'startsWith', 'endsWith', 'matches', 'lt', 'lte', 'gt', 'gte',
-  'before', 'after', 'semverEq', 'semverLt', 'semverGt', 'exists', 'inSegment',
+  'in',
+  'notIn',
+  'eq',
+  'neq',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'matches',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'before',
+  'after',
+  'semverEq',
+  'semverLt',
+  'semverGt',
+  'exists',
+  'inSegment',
 ]);
 const FLAG_TYPES = new Set(['boolean', 'string', 'number', 'json']);
 const REASONS = new Set(['STATIC', 'DEFAULT', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'PREREQUISITE_FAILED', 'ERROR']);
@@ -119,7 +136,11 @@ function checkServe(r, serve, where, strict) {
 
 function checkFlag(r, key, f, where, malformed) {
   if (!r.need(isObject(f), `${where} must be an object`)) return;
-  r.onlyKeys(f, ['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough', 'clientSide'], where);
+  r.onlyKeys(
+    f,
+    ['key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough', 'clientSide'],
+    where,
+  );
   r.need(f.key === key, `${where}.key must equal its map key`);
   r.need(isInteger(f.version), `${where}.version must be an integer`);
   r.need(FLAG_TYPES.has(f.type), `${where}.type must be one of ${[...FLAG_TYPES].join(', ')}`);
@@ -216,7 +237,10 @@ function checkEvaluationCase(c, i) {
   r.need(isString(c.name) && c.name.length > 0, 'name must be a non-empty string');
   const malformedFlags = c.malformedFlags ?? [];
   if (c.malformedFlags !== undefined) {
-    r.need(Array.isArray(c.malformedFlags) && c.malformedFlags.every((k) => isString(k) && Object.hasOwn(c.snapshot?.flags ?? {}, k)), 'malformedFlags must name flags of the snapshot');
+    r.need(
+      Array.isArray(c.malformedFlags) && c.malformedFlags.every((k) => isString(k) && Object.hasOwn(c.snapshot?.flags ?? {}, k)),
+      'malformedFlags must name flags of the snapshot',
+    );
   }
   checkSnapshot(r, c.snapshot, malformedFlags);
   r.need(isString(c.flag), 'flag must be a string');
@@ -238,12 +262,18 @@ function checkEvaluationCase(c, i) {
   }
   r.need(e.errorCode === undefined, 'only an ERROR has an errorCode');
   if (!r.need(f !== undefined, `flag "${c.flag}" is not in the snapshot`)) return r.problems;
-  if (r.need(isString(e.variant) && Object.hasOwn(f.variants ?? {}, e.variant), `expected.variant "${e.variant}" is not a variant of the flag`)) {
+  if (
+    r.need(
+      isString(e.variant) && Object.hasOwn(f.variants ?? {}, e.variant),
+      `expected.variant "${e.variant}" is not a variant of the flag`,
+    )
+  ) {
     r.need(deepEqual(e.value, f.variants[e.variant]), 'expected.value must be the value of expected.variant');
   }
   const ruleIds = (f.rules ?? []).map((rule) => rule.id);
-  if (e.reason === 'TARGETING_MATCH') r.need(ruleIds.includes(e.ruleId), 'TARGETING_MATCH needs the id of one of the flag\'s rules');
-  else if (e.reason === 'SPLIT') r.need(e.ruleId === undefined || ruleIds.includes(e.ruleId), 'a SPLIT ruleId must be one of the flag\'s rules');
+  if (e.reason === 'TARGETING_MATCH') r.need(ruleIds.includes(e.ruleId), "TARGETING_MATCH needs the id of one of the flag's rules");
+  else if (e.reason === 'SPLIT')
+    r.need(e.ruleId === undefined || ruleIds.includes(e.ruleId), "a SPLIT ruleId must be one of the flag's rules");
   else r.need(e.ruleId === undefined, `${e.reason} has no ruleId`);
   if (['DISABLED', 'PREREQUISITE_FAILED'].includes(e.reason)) r.need(e.variant === f.offVariant, `${e.reason} serves the off variant`);
   if (e.reason === 'DISABLED') r.need(f.enabled === false, 'DISABLED needs a disabled flag');

@@ -62,8 +62,30 @@ function asciiValue() {
 // Pieces that need more than one UTF-8 byte: Latin, Cyrillic, Greek, CJK, Hangul, RTL scripts,
 // Devanagari, Thai, and a decomposed "é" (e + combining acute) next to the precomposed one.
 const NON_ASCII_PIECES = [
-  'é', 'ü', 'ñ', 'ß', 'ø', 'Å', 'ç', 'e\u0301', 'Жанна', 'дом', 'Ωμέγα', '用户', '测试',
-  '日本語', 'ユーザー', '한국어', 'שלום', 'משתמש', 'مرحبا', 'مستخدم', 'नमस्ते', 'ทดสอบ', '€', '№',
+  'é',
+  'ü',
+  'ñ',
+  'ß',
+  'ø',
+  'Å',
+  'ç',
+  'e\u0301',
+  'Жанна',
+  'дом',
+  'Ωμέγα',
+  '用户',
+  '测试',
+  '日本語',
+  'ユーザー',
+  '한국어',
+  'שלום',
+  'משתמש',
+  'مرحبا',
+  'مستخدم',
+  'नमस्ते',
+  'ทดสอบ',
+  '€',
+  '№',
 ];
 
 // Astral-plane code points (surrogate pairs in UTF-16), skin tones, ZWJ sequences, flags,
@@ -103,9 +125,8 @@ function longValue() {
 // Numbers are stored as JSON numbers and hashed as ECMAScript String(n):
 // 1e21 -> "1e+21", 1e-7 -> "1e-7", 0.1 -> "0.1", 100 -> "100".
 const SPECIAL_NUMBERS = [
-  0, 1, 42, -1, -42, 7, 100, 1000, 123456789, 2147483647, 2147483648, 4294967295, 4294967296,
-  9007199254740991, -9007199254740991, 1.5, 0.1, 0.5, -2.25, 3.14159, 12.34, 0.001, 1e21, 1.5e300,
-  1e-7, 1.23e-18, 5e-324,
+  0, 1, 42, -1, -42, 7, 100, 1000, 123456789, 2147483647, 2147483648, 4294967295, 4294967296, 9007199254740991, -9007199254740991, 1.5, 0.1,
+  0.5, -2.25, 3.14159, 12.34, 0.001, 1e21, 1.5e300, 1e-7, 1.23e-18, 5e-324,
 ];
 
 function numberValue() {
@@ -123,8 +144,14 @@ function numberValue() {
 }
 
 const FLAG_KEYS = [
-  'new-checkout', 'checkout-theme', 'max-items', 'search-ranking-v2', 'pricing.experiment',
-  'onboarding_flow', 'ünïcode-flag', '旗標-beta',
+  'new-checkout',
+  'checkout-theme',
+  'max-items',
+  'search-ranking-v2',
+  'pricing.experiment',
+  'onboarding_flow',
+  'ünïcode-flag',
+  '旗標-beta',
 ];
 
 function saltFor(index) {
@@ -245,7 +272,7 @@ for (let n = 0; traps < 12 && n < 10_000; n += 1) {
   if ((hash & 1n) === 0n || hash < 2n ** 31n) continue;
   const inverse = modularInverse(hash);
   for (let gap = 1n; gap < 256n; gap += 1n) {
-    const total = ((-gap * inverse) % 2n ** 32n + 2n ** 32n) % 2n ** 32n;
+    const total = (((-gap * inverse) % 2n ** 32n) + 2n ** 32n) % 2n ** 32n;
     if (total < 2n ** 30n || total >= 2n ** 31n) continue;
     const m = (hash * total + gap) / 2n ** 32n;
     const naive = Math.floor((Number(hash) * Number(total)) / 2 ** 32);
@@ -270,8 +297,22 @@ const TESTBED = [
   ['fractional-flag', 'fractional-flag', 'ten', suits, 'clubs'],
   ['fractional-flag', 'fractional-flag', 'nine', suits, 'diamonds'],
   ['fractional-flag', 'fractional-flag', '3', suits, 'clubs'],
-  ['fractional-flag-shorthand', 'fractional-flag-shorthand', 'jon@company.com', w(['heads', 1], ['tails', 1]), 'heads', 'weight omitted for heads; flagd defaults it to 1'],
-  ['fractional-flag-shorthand', 'fractional-flag-shorthand', 'jane@company.com', w(['heads', 1], ['tails', 1]), 'tails', 'weight omitted for heads; flagd defaults it to 1'],
+  [
+    'fractional-flag-shorthand',
+    'fractional-flag-shorthand',
+    'jon@company.com',
+    w(['heads', 1], ['tails', 1]),
+    'heads',
+    'weight omitted for heads; flagd defaults it to 1',
+  ],
+  [
+    'fractional-flag-shorthand',
+    'fractional-flag-shorthand',
+    'jane@company.com',
+    w(['heads', 1], ['tails', 1]),
+    'tails',
+    'weight omitted for heads; flagd defaults it to 1',
+  ],
   ['fractional-flag-A-shared-seed', 'shared-seed', 'seven', suits, 'hearts'],
   ['fractional-flag-A-shared-seed', 'shared-seed', 'eight', suits, 'diamonds'],
   ['fractional-flag-A-shared-seed', 'shared-seed', 'nine', suits, 'clubs'],
@@ -285,10 +326,31 @@ const TESTBED = [
   ['fractional-hash-edge-flag', '', 'SI7p-', w(['lower', 50], ['upper', 50]), 'lower', 'hash 2^31-1'],
   ['fractional-hash-edge-flag', '', '6LvT0', w(['lower', 50], ['upper', 50]), 'upper', 'hash 2^31'],
   ['fractional-hash-edge-flag', '', 'ceQdGm', w(['lower', 50], ['upper', 50]), 'upper', 'hash 2^32-1'],
-  ['fractional-nested-var-flag', '', 'jon@company.com', w(['red', 50], ['blue', 50]), 'red', 'first bucket variant comes from context color=red'],
+  [
+    'fractional-nested-var-flag',
+    '',
+    'jon@company.com',
+    w(['red', 50], ['blue', 50]),
+    'red',
+    'first bucket variant comes from context color=red',
+  ],
   ['fractional-nested-var-flag', '', 'user1', w(['red', 50], ['blue', 50]), 'blue', 'first bucket variant comes from context color=red'],
-  ['fractional-nested-if-flag', '', 'jon@company.com', w(['premium', 50], ['standard', 50]), 'premium', 'first bucket variant comes from tier=premium'],
-  ['fractional-nested-if-flag', '', 'user1', w(['premium', 50], ['standard', 50]), 'standard', 'first bucket variant comes from tier=premium'],
+  [
+    'fractional-nested-if-flag',
+    '',
+    'jon@company.com',
+    w(['premium', 50], ['standard', 50]),
+    'premium',
+    'first bucket variant comes from tier=premium',
+  ],
+  [
+    'fractional-nested-if-flag',
+    '',
+    'user1',
+    w(['premium', 50], ['standard', 50]),
+    'standard',
+    'first bucket variant comes from tier=premium',
+  ],
   ['fractional-nested-weight-flag', '', 'jon@company.com', w(['red', 100], ['blue', 10]), 'red', 'red weight comes from tier=premium'],
   ['fractional-nested-weight-flag', '', 'jon@company.com', w(['red', 0], ['blue', 10]), 'blue', 'red weight comes from tier=basic'],
   ['fractional-nested-weight-flag', '', 'user1', w(['red', 100], ['blue', 10]), 'red', 'red weight comes from tier=premium'],

@@ -125,7 +125,12 @@ definite('contains: caseInsensitive', cond('email', 'contains', ['@acme.'], CI),
 definite('contains: empty value is contained in any string', cond('email', 'contains', ['']), { email: 'alice@acme.com' }, true);
 definite('contains: non-ASCII substring', cond('name', 'contains', ['ünch']), { name: 'München' }, true);
 definite('contains: emoji substring', cond('bio', 'contains', ['🚀']), { bio: 'ship it 🚀 now' }, true);
-definite('contains: array attribute, one element', cond('emails', 'contains', ['@acme.']), { emails: ['a@globex.com', 'b@acme.com'] }, true);
+definite(
+  'contains: array attribute, one element',
+  cond('emails', 'contains', ['@acme.']),
+  { emails: ['a@globex.com', 'b@acme.com'] },
+  true,
+);
 definite('contains: missing attribute', cond('email', 'contains', ['@acme.']), {}, false);
 definite('contains: bad value beside a matching value', cond('email', 'contains', [5, '@acme.']), { email: 'alice@acme.com' }, true);
 definite('contains: number element beside a matching string element', cond('ids', 'contains', ['x']), { ids: [123, 'box'] }, true);
@@ -228,7 +233,12 @@ rx('case-sensitive by default', '^HELLO$', 'hello', false);
 rx('caseInsensitive with non-ASCII letter', '^é$', 'É', true, CI);
 rx('non-ASCII literal', 'ünch', 'München', true);
 
-definite('matches: array attribute, one element matches', cond('hosts', 'matches', ['\\.acme\\.com$']), { hosts: ['a.globex.io', 'b.acme.com'] }, true);
+definite(
+  'matches: array attribute, one element matches',
+  cond('hosts', 'matches', ['\\.acme\\.com$']),
+  { hosts: ['a.globex.io', 'b.acme.com'] },
+  true,
+);
 definite('matches: array attribute, no element matches', cond('hosts', 'matches', ['\\.acme\\.com$']), { hosts: ['a.globex.io'] }, false);
 definite('matches: any of several patterns', cond('text', 'matches', ['^x', 'y$']), { text: 'ay' }, true);
 definite('matches: missing attribute', cond('text', 'matches', ['.*']), {}, false);
@@ -315,8 +325,18 @@ definite('before: later date', at('before', '2024-01-02'), { time: '2024-01-03' 
 definite('before: same date is not before', at('before', '2024-01-02'), { time: '2024-01-02' }, false);
 definite('before: UTC date-times one second apart', at('before', '2024-01-02T03:04:06Z'), { time: '2024-01-02T03:04:05Z' }, true);
 definite('before: milliseconds count', at('before', '2024-01-02T00:00:00.501Z'), { time: '2024-01-02T00:00:00.500Z' }, true);
-definite('before: offset is applied (03:00+02:00 is 01:00Z)', at('before', '2024-01-02T02:00:00Z'), { time: '2024-01-02T03:00:00+02:00' }, true);
-definite('before: same instant written with different offsets', at('before', '2024-01-02T00:00:00Z'), { time: '2024-01-02T02:00:00+02:00' }, false);
+definite(
+  'before: offset is applied (03:00+02:00 is 01:00Z)',
+  at('before', '2024-01-02T02:00:00Z'),
+  { time: '2024-01-02T03:00:00+02:00' },
+  true,
+);
+definite(
+  'before: same instant written with different offsets',
+  at('before', '2024-01-02T00:00:00Z'),
+  { time: '2024-01-02T02:00:00+02:00' },
+  false,
+);
 definite('before: a date is midnight UTC', at('before', '2024-01-02T00:00:01Z'), { time: '2024-01-02' }, true);
 definite('before: a date equals midnight UTC of that day', at('before', '2024-01-02T00:00:00Z'), { time: '2024-01-02' }, false);
 definite('before: epoch milliseconds attribute vs date', at('before', '2024-01-03'), { time: 1704153600000 }, true);
@@ -346,7 +366,12 @@ invalid('before: value date-time without offset', at('before', '2024-01-03T00:00
 definite('after: later date', at('after', '2024-01-02'), { time: '2024-01-03' }, true);
 definite('after: earlier date', at('after', '2024-01-02'), { time: '2024-01-01' }, false);
 definite('after: same instant is not after', at('after', '2024-01-02T00:00:00Z'), { time: '2024-01-02' }, false);
-definite('after: negative offset (20:00-05:00 is 01:00Z next day)', at('after', '2024-01-02T00:30:00Z'), { time: '2024-01-01T20:00:00-05:00' }, true);
+definite(
+  'after: negative offset (20:00-05:00 is 01:00Z next day)',
+  at('after', '2024-01-02T00:30:00Z'),
+  { time: '2024-01-01T20:00:00-05:00' },
+  true,
+);
 definite('after: +00:00 offset equals Z', at('after', '2024-01-02T00:00:00Z'), { time: '2024-01-02T00:00:00+00:00' }, false);
 definite('after: milliseconds', at('after', '2024-01-02T00:00:00Z'), { time: '2024-01-02T00:00:00.500Z' }, true);
 definite('after: epoch milliseconds attribute', at('after', '2023-12-31T23:59:59Z'), { time: 1704067200000 }, true);
@@ -391,7 +416,12 @@ definite('semverLt: patch compared numerically', sv('semverLt', '1.0.10'), { ver
 definite('semverLt: numeric pre-release below alphanumeric', sv('semverLt', '1.0.0-alpha'), { version: '1.0.0-1' }, true);
 definite('semverLt: numeric pre-release identifiers compared numerically', sv('semverLt', '1.0.0-10'), { version: '1.0.0-2' }, true);
 definite('semverLt: alphanumeric identifiers compared in ASCII order', sv('semverLt', '1.0.0-alpha'), { version: '1.0.0-Beta' }, true);
-definite('semverLt: pre-release of the next version is above the current release', sv('semverLt', '1.0.1-alpha'), { version: '1.0.0' }, true);
+definite(
+  'semverLt: pre-release of the next version is above the current release',
+  sv('semverLt', '1.0.1-alpha'),
+  { version: '1.0.0' },
+  true,
+);
 definite('semverLt: build metadata is ignored', sv('semverLt', '1.0.0'), { version: '1.0.0-rc.1+build.9' }, true);
 definite('semverLt: build metadata alone does not order', sv('semverLt', '1.0.0+10'), { version: '1.0.0+2' }, false);
 definite('semverGt: build metadata alone does not order', sv('semverGt', '1.0.0+2'), { version: '1.0.0+10' }, false);
@@ -511,7 +541,13 @@ memberInvalid('segment that references itself', ['loop-self'], { userId: 'u-1' }
 memberInvalid('two segments that reference each other', ['loop-a'], { userId: 'u-1' });
 memberInvalid('two segments that reference each other, entered from the other side', ['loop-b'], { userId: 'u-1' });
 memberInvalid('cyclic segment behind a matching condition', ['loop-guarded'], { userId: 'u-1', country: 'DE' });
-definite('inSegment: the attribute is ignored', cond('email', 'inSegment', ['hand-picked']), { userId: 'u-zoe' }, true, reachable(['hand-picked']));
+definite(
+  'inSegment: the attribute is ignored',
+  cond('email', 'inSegment', ['hand-picked']),
+  { userId: 'u-zoe' },
+  true,
+  reachable(['hand-picked']),
+);
 
 // ---------------------------------------------------------------------------------------------
 

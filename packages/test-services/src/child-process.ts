@@ -72,11 +72,7 @@ function startWatchdog(pid: number, tempDir: string | undefined): ChildProcess {
   return watchdog;
 }
 
-export function spawnService(
-  command: string,
-  args: readonly string[],
-  options: SpawnOptions & { tempDir?: string },
-): ServiceProcess {
+export function spawnService(command: string, args: readonly string[], options: SpawnOptions & { tempDir?: string }): ServiceProcess {
   installExitHook();
   const { tempDir, ...spawnOptions } = options;
   const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

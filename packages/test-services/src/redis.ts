@@ -41,12 +41,18 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServi
   const port = options.port ?? (await findFreePort());
   const url = `redis://127.0.0.1:${port}`;
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--dir', tempDir,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--dir',
+    tempDir,
     ...(options.args ?? []),
   ];
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;

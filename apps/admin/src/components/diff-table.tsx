@@ -1,7 +1,17 @@
 import { diff, show, type Change } from '../model/diff';
 
 /** Before/after of every changed field. */
-export function DiffTable({ before, after, ignore = ['updatedAt', 'createdAt'], caption }: { before: unknown; after: unknown; ignore?: string[]; caption?: string }) {
+export function DiffTable({
+  before,
+  after,
+  ignore = ['updatedAt', 'createdAt'],
+  caption,
+}: {
+  before: unknown;
+  after: unknown;
+  ignore?: string[];
+  caption?: string;
+}) {
   const changes: Change[] = diff(before, after, { ignore });
   if (changes.length === 0) return <p className="muted">No differences.</p>;
   return (

@@ -82,7 +82,11 @@ export function ConditionEditor({ value, onChange, onRemove, path, index, errors
                 )}
               </Field>
             ) : (
-              <Field label="Value" errors={valueErrors} hint={value.extra.length > 0 ? `${value.extra.length} more value(s) kept as they are` : undefined}>
+              <Field
+                label="Value"
+                errors={valueErrors}
+                hint={value.extra.length > 0 ? `${value.extra.length} more value(s) kept as they are` : undefined}
+              >
                 {(p) => (
                   <input
                     {...p}
@@ -105,7 +109,16 @@ export function ConditionEditor({ value, onChange, onRemove, path, index, errors
             </Field>
           ) : info.input === 'semver' ? (
             <Field label="Version" errors={valueErrors}>
-              {(p) => <input {...p} type="text" spellCheck={false} placeholder="1.2.3" value={value.text} onChange={(e) => set({ text: e.target.value })} />}
+              {(p) => (
+                <input
+                  {...p}
+                  type="text"
+                  spellCheck={false}
+                  placeholder="1.2.3"
+                  value={value.text}
+                  onChange={(e) => set({ text: e.target.value })}
+                />
+              )}
             </Field>
           ) : info.input === 'segments' ? (
             <fieldset className="checklist" aria-describedby={valueErrors.length > 0 ? `${groupId}-err` : undefined}>

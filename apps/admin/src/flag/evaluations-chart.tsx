@@ -97,7 +97,9 @@ const PAD = { l: 48, r: 12, t: 12, b: 28 };
 
 function Chart({ data, variants, rangeMs }: { data: EvaluationMetrics; variants: string[]; rangeMs: number }) {
   if (data.total === 0 || data.times.length === 0) {
-    return <p className="muted">No evaluations reported in this range. SDKs report counts about every minute once they evaluate this flag.</p>;
+    return (
+      <p className="muted">No evaluations reported in this range. SDKs report counts about every minute once they evaluate this flag.</p>
+    );
   }
   const n = data.times.length;
   const max = niceMax(Math.max(...data.series.flatMap((s) => s.counts)));
@@ -116,7 +118,12 @@ function Chart({ data, variants, rangeMs }: { data: EvaluationMetrics; variants:
           </li>
         ))}
       </ul>
-      <svg viewBox={`0 0 ${W} ${H}`} className="chart__svg" role="img" aria-label={`Evaluations per variant, ${data.step}-minute steps: ${data.series.map((s) => `${name(s.variant)} ${s.total}`).join(', ')}`}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        className="chart__svg"
+        role="img"
+        aria-label={`Evaluations per variant, ${data.step}-minute steps: ${data.series.map((s) => `${name(s.variant)} ${s.total}`).join(', ')}`}
+      >
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.l} x2={W - PAD.r} y1={y(t)} y2={y(t)} className="chart__grid" />

@@ -159,7 +159,12 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
           <p>
             Someone saved version {stale.version} of this flag&apos;s settings while you were editing version {base.version}. Their changes:
           </p>
-          <DiffTable before={base} after={stale} ignore={['updatedAt', 'createdAt', 'environments', 'version', 'summary']} caption="Changes in the newer version" />
+          <DiffTable
+            before={base}
+            after={stale}
+            ignore={['updatedAt', 'createdAt', 'environments', 'version', 'summary']}
+            caption="Changes in the newer version"
+          />
           <div className="notice__actions">
             <button type="button" className="button button--primary" onClick={reapply}>
               Reload and reapply my changes
@@ -205,8 +210,14 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
             <span>Temporary: a release flag to remove once fully rolled out</span>
           </label>
           {flag.privateAttributes !== undefined ? (
-            <Field label="Private attributes" hint="Context attributes used for targeting but never sent back in SDK events. Separated by commas." errors={errors.privateAttributes}>
-              {(p) => <input {...p} type="text" value={draft.privateAttributes} onChange={(e) => set({ privateAttributes: e.target.value })} />}
+            <Field
+              label="Private attributes"
+              hint="Context attributes used for targeting but never sent back in SDK events. Separated by commas."
+              errors={errors.privateAttributes}
+            >
+              {(p) => (
+                <input {...p} type="text" value={draft.privateAttributes} onChange={(e) => set({ privateAttributes: e.target.value })} />
+              )}
             </Field>
           ) : (
             <div className="field">

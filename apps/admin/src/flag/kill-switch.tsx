@@ -59,9 +59,7 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
           {on ? 'On' : 'Off'} in {environment.name}
         </h2>
         <p className="muted">
-          {on
-            ? 'Rules and the default rule decide what each user gets.'
-            : `Kill switch engaged: everyone gets ${config.offVariant}.`}{' '}
+          {on ? 'Rules and the default rule decide what each user gets.' : `Kill switch engaged: everyone gets ${config.offVariant}.`}{' '}
           Version {config.version}, changed {timeAgo(config.updatedAt)}.
         </p>
       </div>
@@ -88,7 +86,11 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
             Dismiss
           </button>{' '}
           {config.enabled !== stale.wanted ? (
-            <button type="button" className={`button ${stale.wanted ? 'button--primary' : 'button--danger'}`} onClick={() => request(stale.wanted)}>
+            <button
+              type="button"
+              className={`button ${stale.wanted ? 'button--primary' : 'button--danger'}`}
+              onClick={() => request(stale.wanted)}
+            >
               {stale.wanted ? 'Turn on' : 'Turn off'} at version {config.version}
             </button>
           ) : (

@@ -28,7 +28,11 @@ export function PrerequisitesEditor({ value, onChange, flags, flagKey, errors, d
           <li key={i} className="prerequisites__row">
             <Field label={`Prerequisite ${i + 1}: flag`} errors={errorsAt(errors, `prerequisites[${i}].flag`)}>
               {(props) => (
-                <select {...props} value={p.flag} onChange={(e) => set(i, { flag: e.target.value, variant: flags[e.target.value]?.[0] ?? '' })}>
+                <select
+                  {...props}
+                  value={p.flag}
+                  onChange={(e) => set(i, { flag: e.target.value, variant: flags[e.target.value]?.[0] ?? '' })}
+                >
                   <option value="">Choose a flag…</option>
                   {p.flag && !others.includes(p.flag) ? <option value={p.flag}>{p.flag}</option> : null}
                   {others.map((k) => (
@@ -62,7 +66,12 @@ export function PrerequisitesEditor({ value, onChange, flags, flagKey, errors, d
           {errorsAt(errors, 'prerequisites').join(' · ')}
         </p>
       ) : null}
-      <button type="button" className="button" onClick={() => onChange([...value, { flag: '', variant: '' }])} disabled={others.length === 0}>
+      <button
+        type="button"
+        className="button"
+        onClick={() => onChange([...value, { flag: '', variant: '' }])}
+        disabled={others.length === 0}
+      >
         Add prerequisite
       </button>
     </fieldset>

@@ -20,7 +20,15 @@ interface Result {
 }
 
 /** The editor with its state, and a Validate button doing what the page's Save does first. */
-function Harness({ initial = [], serverErrors, onResult }: { initial?: Rule[]; serverErrors?: FieldErrors; onResult?: (r: Result) => void }) {
+function Harness({
+  initial = [],
+  serverErrors,
+  onResult,
+}: {
+  initial?: Rule[];
+  serverErrors?: FieldErrors;
+  onResult?: (r: Result) => void;
+}) {
   const [rules, setRules] = useState<RuleDraft[]>(() => initial.map((r) => ruleToDraft(r, VARIANTS)));
   const [errors, setErrors] = useState<FieldErrors>(serverErrors ?? {});
   return (
@@ -67,14 +75,44 @@ const CASES: {
   enter: (c: HTMLElement, user: ReturnType<typeof userEvent.setup>) => Promise<void>;
   values: unknown[];
 }[] = [
-  { operator: 'in', input: 'Values, one per line', enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'DE{enter}FR'), values: ['DE', 'FR'] },
-  { operator: 'notIn', input: 'Values, one per line', enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'gold'), values: ['gold'] },
+  {
+    operator: 'in',
+    input: 'Values, one per line',
+    enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'DE{enter}FR'),
+    values: ['DE', 'FR'],
+  },
+  {
+    operator: 'notIn',
+    input: 'Values, one per line',
+    enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'gold'),
+    values: ['gold'],
+  },
   { operator: 'eq', input: 'Value', enter: (c, u) => u.type(within(c).getByLabelText('Value'), 'alice'), values: ['alice'] },
   { operator: 'neq', input: 'Value', enter: (c, u) => u.type(within(c).getByLabelText('Value'), 'bob'), values: ['bob'] },
-  { operator: 'contains', input: 'Values, one per line', enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'beta'), values: ['beta'] },
-  { operator: 'startsWith', input: 'Values, one per line', enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'admin-'), values: ['admin-'] },
-  { operator: 'endsWith', input: 'Values, one per line', enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), '@acme.com'), values: ['@acme.com'] },
-  { operator: 'matches', input: 'Values, one per line', enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), '^a+b$'), values: ['^a+b$'] },
+  {
+    operator: 'contains',
+    input: 'Values, one per line',
+    enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'beta'),
+    values: ['beta'],
+  },
+  {
+    operator: 'startsWith',
+    input: 'Values, one per line',
+    enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), 'admin-'),
+    values: ['admin-'],
+  },
+  {
+    operator: 'endsWith',
+    input: 'Values, one per line',
+    enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), '@acme.com'),
+    values: ['@acme.com'],
+  },
+  {
+    operator: 'matches',
+    input: 'Values, one per line',
+    enter: (c, u) => u.type(within(c).getByLabelText('Values, one per line'), '^a+b$'),
+    values: ['^a+b$'],
+  },
   { operator: 'lt', input: 'Number', enter: (c, u) => u.type(within(c).getByLabelText('Number'), '10'), values: [10] },
   { operator: 'lte', input: 'Number', enter: (c, u) => u.type(within(c).getByLabelText('Number'), '10.5'), values: [10.5] },
   { operator: 'gt', input: 'Number', enter: (c, u) => u.type(within(c).getByLabelText('Number'), '-3'), values: [-3] },
@@ -97,7 +135,12 @@ const CASES: {
   },
   { operator: 'semverEq', input: 'Version', enter: (c, u) => u.type(within(c).getByLabelText('Version'), '1.2.3'), values: ['1.2.3'] },
   { operator: 'semverLt', input: 'Version', enter: (c, u) => u.type(within(c).getByLabelText('Version'), '2.0.0'), values: ['2.0.0'] },
-  { operator: 'semverGt', input: 'Version', enter: (c, u) => u.type(within(c).getByLabelText('Version'), '1.10.0-beta.1'), values: ['1.10.0-beta.1'] },
+  {
+    operator: 'semverGt',
+    input: 'Version',
+    enter: (c, u) => u.type(within(c).getByLabelText('Version'), '1.10.0-beta.1'),
+    values: ['1.10.0-beta.1'],
+  },
   { operator: 'exists', input: null, enter: async () => {}, values: [] },
   { operator: 'inSegment', input: 'staff', enter: (c, u) => u.click(within(c).getByLabelText('staff')), values: ['staff'] },
 ];
@@ -165,12 +208,19 @@ describe('rules editor: a value input for every operator', () => {
     expect(result.rules[0]).toEqual({
       id: 'rule-1',
       conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@ACME.com'], negate: true, caseInsensitive: true }],
-      serve: { rollout: [{ variant: 'on', weight: 12_345 }, { variant: 'off', weight: 87_655 }] },
+      serve: {
+        rollout: [
+          { variant: 'on', weight: 12_345 },
+          { variant: 'off', weight: 87_655 },
+        ],
+      },
     });
   });
 
   it('edits existing rules without losing values it shows no input for', async () => {
-    const initial: Rule[] = [{ id: 'many', conditions: [{ attribute: 'plan', operator: 'eq', values: ['gold', 'silver'] }], serve: { variant: 'on' } }];
+    const initial: Rule[] = [
+      { id: 'many', conditions: [{ attribute: 'plan', operator: 'eq', values: ['gold', 'silver'] }], serve: { variant: 'on' } },
+    ];
     const { user, validate } = setup({ initial });
     expect(within(condition1()).getByText('1 more value(s) kept as they are')).toBeTruthy();
     await user.clear(within(condition1()).getByLabelText('Value'));
@@ -221,10 +271,21 @@ describe('rules editor: validation messages beside their fields', () => {
 
   const MESSAGES: { operator: Operator; label: string; text?: string; value?: string; type?: string; message: string }[] = [
     { operator: 'in', label: 'Values, one per line', message: 'Enter at least one value' },
-    { operator: 'in', label: 'Values, one per line', type: 'number', text: '12{enter}twelve', message: 'Value 2: "twelve" is not a number' },
+    {
+      operator: 'in',
+      label: 'Values, one per line',
+      type: 'number',
+      text: '12{enter}twelve',
+      message: 'Value 2: "twelve" is not a number',
+    },
     { operator: 'eq', label: 'Value', message: 'Enter a value' },
     { operator: 'contains', label: 'Values, one per line', text: '   ', message: 'Enter at least one value' },
-    { operator: 'matches', label: 'Values, one per line', text: '(a)\\1', message: 'Value 1: Must be a supported regular expression (no backreferences or lookaround)' },
+    {
+      operator: 'matches',
+      label: 'Values, one per line',
+      text: '(a)\\1',
+      message: 'Value 1: Must be a supported regular expression (no backreferences or lookaround)',
+    },
     { operator: 'lt', label: 'Number', message: 'Enter a number' },
     { operator: 'gte', label: 'Number', text: 'ten', message: 'Value 1: "ten" is not a number' },
     { operator: 'before', label: 'Date and time', message: 'Enter a date and time' },
@@ -277,7 +338,18 @@ describe('rules editor: validation messages beside their fields', () => {
 
   it('rollout percentages: 0-100 in 0.001 steps, adding up to 100', async () => {
     const { user, validate } = setup({
-      initial: [{ id: 'split', conditions: [], serve: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] } }],
+      initial: [
+        {
+          id: 'split',
+          conditions: [],
+          serve: {
+            rollout: [
+              { variant: 'on', weight: 50_000 },
+              { variant: 'off', weight: 50_000 },
+            ],
+          },
+        },
+      ],
     });
     const serve = within(rule1()).getByRole('group', { name: 'Then serve (rule 1)' });
     const pct = within(serve).getByLabelText('Percentage of users served on');
@@ -285,11 +357,15 @@ describe('rules editor: validation messages beside their fields', () => {
     await user.clear(pct);
     await user.type(pct, '12.3456');
     await validate();
-    expect(await messageFor('Percentage of users served on', serve as unknown as HTMLElement)).toBe('Enter a percentage from 0 to 100, at most 3 decimals');
+    expect(await messageFor('Percentage of users served on', serve as unknown as HTMLElement)).toBe(
+      'Enter a percentage from 0 to 100, at most 3 decimals',
+    );
     await user.clear(pct);
     await user.type(pct, '150');
     await validate();
-    expect(await messageFor('Percentage of users served on', serve as unknown as HTMLElement)).toBe('Enter a percentage from 0 to 100, at most 3 decimals');
+    expect(await messageFor('Percentage of users served on', serve as unknown as HTMLElement)).toBe(
+      'Enter a percentage from 0 to 100, at most 3 decimals',
+    );
     await user.clear(pct);
     await user.type(pct, '99.999');
     expect((await validate()).errors).toEqual({});
@@ -298,7 +374,10 @@ describe('rules editor: validation messages beside their fields', () => {
   it('rollouts over more variants: one input each, adding up to 100', () => {
     const variants = ['a', 'b', 'c'];
     // Weights out of any total read as percentages that add up to exactly 100.
-    const thirds = ruleToDraft({ id: 'abc', conditions: [], serve: { rollout: variants.map((variant) => ({ variant, weight: 1 })) } }, variants);
+    const thirds = ruleToDraft(
+      { id: 'abc', conditions: [], serve: { rollout: variants.map((variant) => ({ variant, weight: 1 })) } },
+      variants,
+    );
     expect(thirds.serve.weights).toEqual({ a: '33.334', b: '33.333', c: '33.333' });
     expect(draftsToRules([thirds], { variants }).errors).toEqual({});
     const edited = { ...thirds, serve: { ...thirds.serve, weights: { a: '50', b: '40', c: '0' } } };
@@ -309,7 +388,9 @@ describe('rules editor: validation messages beside their fields', () => {
     const variants = ['a', 'b', 'c'];
     let errors: FieldErrors = {};
     function Three() {
-      const [rules, setRules] = useState([ruleToDraft({ id: 'abc', conditions: [], serve: { rollout: [{ variant: 'a', weight: 1 }] } }, variants)]);
+      const [rules, setRules] = useState([
+        ruleToDraft({ id: 'abc', conditions: [], serve: { rollout: [{ variant: 'a', weight: 1 }] } }, variants),
+      ]);
       const [shown, setShown] = useState<FieldErrors>({});
       return (
         <>
@@ -344,7 +425,9 @@ describe('rules editor: validation messages beside their fields', () => {
         serverErrors: { 'rules[0].conditions[0].values[0]': 'must be a supported regular expression (no backreferences or lookaround)' },
       });
     });
-    expect(await messageFor('Values, one per line')).toBe('Value 1: must be a supported regular expression (no backreferences or lookaround)');
+    expect(await messageFor('Values, one per line')).toBe(
+      'Value 1: must be a supported regular expression (no backreferences or lookaround)',
+    );
     expect(await messageFor('Attribute')).toBeNull();
   });
 });

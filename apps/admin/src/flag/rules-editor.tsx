@@ -49,7 +49,15 @@ export function RulesEditor({ rules, onChange, variants, offVariant, segments, e
                 </legend>
                 <div className="rule__head">
                   <Field label="Rule id" errors={errorsAt(errors, `${path}.id`)} className="field--narrow">
-                    {(p) => <input {...p} type="text" spellCheck={false} value={rule.id} onChange={(e) => update(i, { ...rule, id: e.target.value })} />}
+                    {(p) => (
+                      <input
+                        {...p}
+                        type="text"
+                        spellCheck={false}
+                        value={rule.id}
+                        onChange={(e) => update(i, { ...rule, id: e.target.value })}
+                      />
+                    )}
                   </Field>
                   <div className="rule__actions">
                     <button type="button" className="button button--quiet" onClick={() => move(i, -1)} disabled={i === 0}>
@@ -58,7 +66,11 @@ export function RulesEditor({ rules, onChange, variants, offVariant, segments, e
                     <button type="button" className="button button--quiet" onClick={() => move(i, 1)} disabled={i === rules.length - 1}>
                       Move rule {i + 1} down
                     </button>
-                    <button type="button" className="button button--quiet button--danger-text" onClick={() => onChange(rules.filter((_, j) => j !== i))}>
+                    <button
+                      type="button"
+                      className="button button--quiet button--danger-text"
+                      onClick={() => onChange(rules.filter((_, j) => j !== i))}
+                    >
                       Delete rule {i + 1}
                     </button>
                   </div>
@@ -77,7 +89,11 @@ export function RulesEditor({ rules, onChange, variants, offVariant, segments, e
                     onRemove={() => update(i, { ...rule, conditions: rule.conditions.filter((_, k) => k !== j) })}
                   />
                 ))}
-                <button type="button" className="button" onClick={() => update(i, { ...rule, conditions: [...rule.conditions, emptyCondition()] })}>
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => update(i, { ...rule, conditions: [...rule.conditions, emptyCondition()] })}
+                >
                   Add condition to rule {i + 1}
                 </button>
                 <ServeEditor
@@ -95,7 +111,12 @@ export function RulesEditor({ rules, onChange, variants, offVariant, segments, e
           );
         })}
       </ol>
-      <button type="button" className="button" disabled={disabled} onClick={() => onChange([...rules, newRule(rules, variants, offVariant)])}>
+      <button
+        type="button"
+        className="button"
+        disabled={disabled}
+        onClick={() => onChange([...rules, newRule(rules, variants, offVariant)])}
+      >
         Add rule
       </button>
     </div>

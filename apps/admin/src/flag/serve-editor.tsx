@@ -29,10 +29,10 @@ export function ServeEditor({ value, onChange, variants, offVariant, path, error
   const setPrimaryPercent = (text: string) => {
     if (!primary) return;
     const w = percentToWeight(text);
-    const rest = w === undefined ? value.weights[offVariant] ?? '' : formatPercent((100_000 - w) / 1000);
+    const rest = w === undefined ? (value.weights[offVariant] ?? '') : formatPercent((100_000 - w) / 1000);
     set({ weights: { ...value.weights, [primary]: text, [offVariant]: rest } });
   };
-  const primaryText = primary ? value.weights[primary] ?? '0' : '0';
+  const primaryText = primary ? (value.weights[primary] ?? '0') : '0';
   const primaryNumber = Number(primaryText);
   return (
     <fieldset className="serve" disabled={disabled}>
@@ -119,14 +119,24 @@ export function ServeEditor({ value, onChange, variants, offVariant, path, error
           ))}
           <GroupError
             errors={Object.entries(errors)
-              .filter(([k]) => (k === `${path}.rollout` || k.startsWith(`${path}.rollout[`)) && !variants.some((v) => k === `${path}.rollout.${v}`))
+              .filter(
+                ([k]) =>
+                  (k === `${path}.rollout` || k.startsWith(`${path}.rollout[`)) && !variants.some((v) => k === `${path}.rollout.${v}`),
+              )
               .map(([, m]) => m)}
           />
         </div>
       )}
       {value.mode === 'rollout' ? (
-        <Field label="Bucket by attribute" hint="Users are bucketed by this context attribute; userId when empty." errors={errorsAt(errors, `${path}.bucketBy`)} className="field--narrow">
-          {(p) => <input {...p} type="text" value={value.bucketBy} placeholder="userId" onChange={(e) => set({ bucketBy: e.target.value })} />}
+        <Field
+          label="Bucket by attribute"
+          hint="Users are bucketed by this context attribute; userId when empty."
+          errors={errorsAt(errors, `${path}.bucketBy`)}
+          className="field--narrow"
+        >
+          {(p) => (
+            <input {...p} type="text" value={value.bucketBy} placeholder="userId" onChange={(e) => set({ bucketBy: e.target.value })} />
+          )}
         </Field>
       ) : null}
     </fieldset>

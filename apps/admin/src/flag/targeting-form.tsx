@@ -132,7 +132,9 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
     });
     setErrors(found);
     if (Object.keys(found).length > 0) {
-      setFormError(`Not saved: ${Object.keys(found).length === 1 ? 'one field needs' : `${Object.keys(found).length} fields need`} attention.`);
+      setFormError(
+        `Not saved: ${Object.keys(found).length === 1 ? 'one field needs' : `${Object.keys(found).length} fields need`} attention.`,
+      );
       focusFirstInvalid();
       return;
     }
@@ -140,7 +142,9 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
     setBusy(true);
     try {
       const ifMatch = { ifMatch: edit.base.version };
-      const next = simple ? await api.configs.rollout(flag.key, environment.key, simple, ifMatch) : await api.configs.put(flag.key, environment.key, fields, ifMatch);
+      const next = simple
+        ? await api.configs.rollout(flag.key, environment.key, simple, ifMatch)
+        : await api.configs.put(flag.key, environment.key, fields, ifMatch);
       setEdit(init(next));
       setMerge(null);
       onSaved(next);
@@ -182,7 +186,9 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
             </strong>{' '}
             {merge.to.version === merge.from.version ? 'Reading the newest version…' : 'Here is what changed:'}
           </p>
-          {merge.to.version !== merge.from.version ? <DiffTable before={fieldsOf(merge.from)} after={fieldsOf(merge.to)} caption="Changes in the newer version" /> : null}
+          {merge.to.version !== merge.from.version ? (
+            <DiffTable before={fieldsOf(merge.from)} after={fieldsOf(merge.to)} caption="Changes in the newer version" />
+          ) : null}
           <p>
             {merge.conflicts.length > 0
               ? `You changed the same part: ${merge.conflicts.map((f) => FIELD_LABELS[f]).join(', ')}. Reapplying keeps your version of it.`
@@ -200,9 +206,7 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
       ) : null}
       {merge && merge.auto ? (
         <div className="notice notice--info merge" role="status">
-          <p>
-            Version {merge.to.version} was saved while you were editing; your unsaved changes are kept on top of it. What changed:
-          </p>
+          <p>Version {merge.to.version} was saved while you were editing; your unsaved changes are kept on top of it. What changed:</p>
           <DiffTable before={fieldsOf(merge.from)} after={fieldsOf(merge.to)} caption="Changes in the newer version" />
           <div className="notice__actions">
             <button type="button" className="button" onClick={() => setMerge(null)}>
@@ -246,7 +250,11 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
         <details className="advanced">
           <summary>Off variant and bucketing salt</summary>
           <div className="grid-2">
-            <Field label="Off variant" hint="Served when the flag is off or a prerequisite fails" errors={errorsAt(draftErrors, 'offVariant')}>
+            <Field
+              label="Off variant"
+              hint="Served when the flag is off or a prerequisite fails"
+              errors={errorsAt(draftErrors, 'offVariant')}
+            >
               {(p) => (
                 <select {...p} value={edit.draft.offVariant} onChange={(e) => setDraft({ offVariant: e.target.value })}>
                   {variants.map((v) => (
@@ -257,8 +265,14 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
                 </select>
               )}
             </Field>
-            <Field label="Bucketing salt" hint="Flags with the same salt put each user in the same bucket" errors={errorsAt(draftErrors, 'salt')}>
-              {(p) => <input {...p} type="text" spellCheck={false} value={edit.draft.salt} onChange={(e) => setDraft({ salt: e.target.value })} />}
+            <Field
+              label="Bucketing salt"
+              hint="Flags with the same salt put each user in the same bucket"
+              errors={errorsAt(draftErrors, 'salt')}
+            >
+              {(p) => (
+                <input {...p} type="text" spellCheck={false} value={edit.draft.salt} onChange={(e) => setDraft({ salt: e.target.value })} />
+              )}
             </Field>
           </div>
         </details>

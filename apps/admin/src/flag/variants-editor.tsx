@@ -39,7 +39,10 @@ export function defaultVariants(type: FlagType): VariantDraft[] {
 }
 
 /** Variants for the API; errors keyed `variants.<key>` (as the API names them) or `variants#<row>.key`. */
-export function draftsToVariants(drafts: readonly VariantDraft[], type: FlagType): { variants: Record<string, FlagValue>; errors: FieldErrors } {
+export function draftsToVariants(
+  drafts: readonly VariantDraft[],
+  type: FlagType,
+): { variants: Record<string, FlagValue>; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const variants: Record<string, FlagValue> = {};
   if (drafts.length === 0) errors.variants = 'Add at least one variant';
@@ -47,7 +50,8 @@ export function draftsToVariants(drafts: readonly VariantDraft[], type: FlagType
   drafts.forEach((d, i) => {
     const key = d.key.trim();
     if (!LIMITS.keyPattern.test(key)) {
-      errors[`variants#${i}.key`] = key === '' ? 'Enter a variant key' : 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
+      errors[`variants#${i}.key`] =
+        key === '' ? 'Enter a variant key' : 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
       return;
     }
     if (Object.hasOwn(variants, key)) {
@@ -102,7 +106,10 @@ export function VariantsEditor({ type, value, onChange, errors, disabled }: Vari
                 <>
                   Key<span className="visually-hidden"> of variant {i + 1}</span>
                 </>
-              } errors={errorsAt(errors, `variants#${i}.key`)} className="field--narrow">
+              }
+              errors={errorsAt(errors, `variants#${i}.key`)}
+              className="field--narrow"
+            >
               {(p) => <input {...p} type="text" spellCheck={false} value={v.key} onChange={(e) => set(i, { key: e.target.value })} />}
             </Field>
             <Field
@@ -110,7 +117,10 @@ export function VariantsEditor({ type, value, onChange, errors, disabled }: Vari
                 <>
                   Value<span className="visually-hidden"> of variant {i + 1}</span>
                 </>
-              } errors={errorsAt(errors, `variants.${v.key.trim()}`)} className="variants__value">
+              }
+              errors={errorsAt(errors, `variants.${v.key.trim()}`)}
+              className="variants__value"
+            >
               {(p) =>
                 type === 'boolean' ? (
                   <select {...p} value={v.value} onChange={(e) => set(i, { value: e.target.value })}>
@@ -118,7 +128,14 @@ export function VariantsEditor({ type, value, onChange, errors, disabled }: Vari
                     <option value="false">false</option>
                   </select>
                 ) : type === 'json' ? (
-                  <textarea {...p} rows={2} spellCheck={false} className="mono" value={v.value} onChange={(e) => set(i, { value: e.target.value })} />
+                  <textarea
+                    {...p}
+                    rows={2}
+                    spellCheck={false}
+                    className="mono"
+                    value={v.value}
+                    onChange={(e) => set(i, { value: e.target.value })}
+                  />
                 ) : (
                   <input
                     {...p}
@@ -130,7 +147,12 @@ export function VariantsEditor({ type, value, onChange, errors, disabled }: Vari
                 )
               }
             </Field>
-            <button type="button" className="button button--quiet" onClick={() => onChange(value.filter((_, j) => j !== i))} disabled={value.length <= 1}>
+            <button
+              type="button"
+              className="button button--quiet"
+              onClick={() => onChange(value.filter((_, j) => j !== i))}
+              disabled={value.length <= 1}
+            >
               Remove variant {i + 1}
             </button>
           </li>
@@ -141,7 +163,11 @@ export function VariantsEditor({ type, value, onChange, errors, disabled }: Vari
           {errors.variants}
         </p>
       ) : null}
-      <button type="button" className="button" onClick={() => onChange([...value, { key: '', value: type === 'boolean' ? 'false' : type === 'json' ? '{}' : '' }])}>
+      <button
+        type="button"
+        className="button"
+        onClick={() => onChange([...value, { key: '', value: type === 'boolean' ? 'false' : type === 'json' ? '{}' : '' }])}
+      >
         Add variant
       </button>
     </fieldset>

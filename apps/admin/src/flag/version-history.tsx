@@ -22,7 +22,17 @@ export async function restoreVersion(api: AdminApi, flagKey: string, env: string
   return api.configs.restore(flagKey, env, version, { ifMatch: over });
 }
 
-export function VersionHistory({ flagKey, environment, config, onRestored }: { flagKey: string; environment: { key: string; name: string }; config: FlagConfig; onRestored(c: FlagConfig): void }) {
+export function VersionHistory({
+  flagKey,
+  environment,
+  config,
+  onRestored,
+}: {
+  flagKey: string;
+  environment: { key: string; name: string };
+  config: FlagConfig;
+  onRestored(c: FlagConfig): void;
+}) {
   const { api, toast } = useApp();
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | undefined>();

@@ -37,7 +37,10 @@ export interface ConfigFields {
   salt: string;
 }
 
-export function configToDraft(config: Pick<FlagConfig, 'offVariant' | 'fallthrough' | 'rules' | 'prerequisites' | 'salt'>, variants: string[]): ConfigDraft {
+export function configToDraft(
+  config: Pick<FlagConfig, 'offVariant' | 'fallthrough' | 'rules' | 'prerequisites' | 'salt'>,
+  variants: string[],
+): ConfigDraft {
   return {
     offVariant: config.offVariant,
     fallthrough: serveToDraft(config.fallthrough, variants),
@@ -53,7 +56,11 @@ function canonical(draft: ConfigDraft, field: DraftField): string {
   if (field === 'fallthrough') {
     const f = draft.fallthrough;
     // Weights of a fixed serve are derived; only the variant matters then.
-    return JSON.stringify(f.mode === 'variant' ? { mode: f.mode, variant: f.variant } : { mode: f.mode, weights: normalizeWeights(f.weights), bucketBy: f.bucketBy.trim() });
+    return JSON.stringify(
+      f.mode === 'variant'
+        ? { mode: f.mode, variant: f.variant }
+        : { mode: f.mode, weights: normalizeWeights(f.weights), bucketBy: f.bucketBy.trim() },
+    );
   }
   return JSON.stringify(draft[field]);
 }
@@ -109,7 +116,8 @@ export function draftToFields(draft: ConfigDraft, enabled: boolean, ctx: DraftCo
     else if (p.flag === ctx.flagKey) errors[`prerequisites[${i}].flag`] = 'A flag cannot require itself';
     else if (ctx.flags && !ctx.flags[p.flag]) errors[`prerequisites[${i}].flag`] = `Flag "${p.flag}" does not exist`;
     if (!p.variant) errors[`prerequisites[${i}].variant`] = 'Choose a variant';
-    else if (ctx.flags?.[p.flag] && !ctx.flags[p.flag]!.includes(p.variant)) errors[`prerequisites[${i}].variant`] = `"${p.variant}" is not a variant of ${p.flag}`;
+    else if (ctx.flags?.[p.flag] && !ctx.flags[p.flag]!.includes(p.variant))
+      errors[`prerequisites[${i}].variant`] = `"${p.variant}" is not a variant of ${p.flag}`;
   });
   const seen = new Set<string>();
   draft.prerequisites.forEach((p, i) => {
@@ -127,7 +135,11 @@ export function draftToFields(draft: ConfigDraft, enabled: boolean, ctx: DraftCo
  * When only the default rule changed to "variant X to n %, the rest the off variant",
  * the rollout route says it best (and the audit log reads "rollout").
  */
-export function asSimpleRollout(base: ConfigDraft, draft: ConfigDraft, fields: ConfigFields): { variant: string; percentage: number; bucketBy?: string } | undefined {
+export function asSimpleRollout(
+  base: ConfigDraft,
+  draft: ConfigDraft,
+  fields: ConfigFields,
+): { variant: string; percentage: number; bucketBy?: string } | undefined {
   const changed = changedFields(base, draft);
   if (changed.length !== 1 || changed[0] !== 'fallthrough') return undefined;
   const f = fields.fallthrough;

@@ -32,16 +32,38 @@ describe('status at a glance', () => {
     expect(status(config({ enabled: false })).label).toBe('Off');
     expect(status(config({ fallthrough: { variant: 'on' } })).label).toBe('On');
     expect(status(config({ fallthrough: { variant: 'off' } })).label).toBe('On · off');
-    const rollout = config({ fallthrough: { rollout: [{ variant: 'on', weight: 12_345 }, { variant: 'off', weight: 87_655 }] } });
+    const rollout = config({
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 12_345 },
+          { variant: 'off', weight: 87_655 },
+        ],
+      },
+    });
     expect(status(rollout)).toMatchObject({ kind: 'rollout', label: 'Rolling out 12.345%', detail: '12.345% on, rest off' });
     const targeted = config({ rules: [{ id: 'r', conditions: [], serve: { variant: 'on' } }] });
     expect(status(targeted)).toMatchObject({ kind: 'targeted', label: 'Targeted · 1 rule', detail: 'else serves off' });
-    const split = config({ fallthrough: { rollout: [{ variant: 'a', weight: 1 }, { variant: 'b', weight: 1 }, { variant: 'off', weight: 1 }] } });
+    const split = config({
+      fallthrough: {
+        rollout: [
+          { variant: 'a', weight: 1 },
+          { variant: 'b', weight: 1 },
+          { variant: 'off', weight: 1 },
+        ],
+      },
+    });
     expect(status(split).label).toBe('Split 3 ways');
   });
 
   it('a 100 % rollout of one variant is fully rolled out', () => {
-    const full = config({ fallthrough: { rollout: [{ variant: 'on', weight: 100_000 }, { variant: 'off', weight: 0 }] } });
+    const full = config({
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 100_000 },
+          { variant: 'off', weight: 0 },
+        ],
+      },
+    });
     expect(status(full)).toMatchObject({ kind: 'on', fullyRolledOut: true });
     expect(status(config({ fallthrough: { variant: 'on' }, prerequisites: [{ flag: 'x', variant: 'on' }] })).fullyRolledOut).toBe(false);
   });
@@ -52,14 +74,22 @@ describe('clean-up candidates', () => {
   it('flags fully rolled out for two weeks or unchanged for two months', () => {
     const full = status(config({ fallthrough: { variant: 'on' } }));
     expect(cleanupHint({ temporary: true, status: full, lastChangeAt: at(13) }, NOW)).toBeUndefined();
-    expect(cleanupHint({ temporary: true, status: full, lastChangeAt: at(15) }, NOW)).toMatchObject({ reason: 'rolled-out', text: 'Fully rolled out for 15 days' });
+    expect(cleanupHint({ temporary: true, status: full, lastChangeAt: at(15) }, NOW)).toMatchObject({
+      reason: 'rolled-out',
+      text: 'Fully rolled out for 15 days',
+    });
     const off = status(config({ enabled: false }));
     expect(cleanupHint({ temporary: true, status: off, lastChangeAt: at(59) }, NOW)).toBeUndefined();
-    expect(cleanupHint({ temporary: true, status: off, lastChangeAt: at(61) }, NOW)).toMatchObject({ reason: 'stale', text: 'Unchanged for 61 days' });
+    expect(cleanupHint({ temporary: true, status: off, lastChangeAt: at(61) }, NOW)).toMatchObject({
+      reason: 'stale',
+      text: 'Unchanged for 61 days',
+    });
   });
 
   it('never permanent flags', () => {
-    expect(cleanupHint({ temporary: false, status: status(config({ fallthrough: { variant: 'on' } })), lastChangeAt: at(400) }, NOW)).toBeUndefined();
+    expect(
+      cleanupHint({ temporary: false, status: status(config({ fallthrough: { variant: 'on' } })), lastChangeAt: at(400) }, NOW),
+    ).toBeUndefined();
   });
 
   it('says when, briefly', () => {
@@ -74,7 +104,10 @@ describe('editing a config while others save', () => {
   const base = configToDraft(config(), variants);
 
   it('keeps our edits on top of their changes to other fields', () => {
-    const mine = { ...base, rules: configToDraft(config({ rules: [{ id: 'x', conditions: [], serve: { variant: 'on' } }] }), variants).rules };
+    const mine = {
+      ...base,
+      rules: configToDraft(config({ rules: [{ id: 'x', conditions: [], serve: { variant: 'on' } }] }), variants).rules,
+    };
     const latest = configToDraft(config({ version: 4, fallthrough: { variant: 'on' } }), variants);
     const r = rebase(base, mine, latest);
     expect(r).toMatchObject({ conflicts: [], ours: ['rules'], theirs: ['fallthrough'] });
@@ -86,7 +119,18 @@ describe('editing a config while others save', () => {
 
   it('reports a field both changed as a conflict, and keeps ours', () => {
     const mine = { ...base, fallthrough: { ...base.fallthrough, mode: 'variant' as const, variant: 'on' } };
-    const latest = configToDraft(config({ version: 4, fallthrough: { rollout: [{ variant: 'on', weight: 40_000 }, { variant: 'off', weight: 60_000 }] } }), variants);
+    const latest = configToDraft(
+      config({
+        version: 4,
+        fallthrough: {
+          rollout: [
+            { variant: 'on', weight: 40_000 },
+            { variant: 'off', weight: 60_000 },
+          ],
+        },
+      }),
+      variants,
+    );
     const r = rebase(base, mine, latest);
     expect(r.conflicts).toEqual(['fallthrough']);
     expect(r.draft.fallthrough.variant).toBe('on');
@@ -103,12 +147,22 @@ describe('editing a config while others save', () => {
     const draft = { ...base, fallthrough: { mode: 'rollout' as const, variant: 'on', weights: { on: '25', off: '75' }, bucketBy: '' } };
     const { fields } = draftToFields(draft, true, { variants });
     expect(asSimpleRollout(base, draft, fields)).toEqual({ variant: 'on', percentage: 25 });
-    const withRule = { ...draft, rules: configToDraft(config({ rules: [{ id: 'x', conditions: [], serve: { variant: 'on' } }] }), variants).rules };
+    const withRule = {
+      ...draft,
+      rules: configToDraft(config({ rules: [{ id: 'x', conditions: [], serve: { variant: 'on' } }] }), variants).rules,
+    };
     expect(asSimpleRollout(base, withRule, draftToFields(withRule, true, { variants }).fields)).toBeUndefined();
   });
 
   it('checks prerequisites against the flags that exist', () => {
-    const draft = { ...base, prerequisites: [{ flag: 'f', variant: 'on' }, { flag: 'other', variant: 'maybe' }, { flag: 'gone', variant: 'on' }] };
+    const draft = {
+      ...base,
+      prerequisites: [
+        { flag: 'f', variant: 'on' },
+        { flag: 'other', variant: 'maybe' },
+        { flag: 'gone', variant: 'on' },
+      ],
+    };
     const { errors } = draftToFields(draft, true, { variants, flags: { f: variants, other: ['on', 'off'] }, flagKey: 'f' });
     expect(errors).toEqual({
       'prerequisites[0].flag': 'A flag cannot require itself',
@@ -141,7 +195,12 @@ describe('diffs and descriptions', () => {
             { attribute: 'country', operator: 'in', values: ['DE', 'FR'] },
             { attribute: 'email', operator: 'endsWith', values: ['@acme.com'], negate: true, caseInsensitive: true },
           ],
-          serve: { rollout: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] },
+          serve: {
+            rollout: [
+              { variant: 'on', weight: 50_000 },
+              { variant: 'off', weight: 50_000 },
+            ],
+          },
         },
         'off',
       ),
@@ -169,7 +228,9 @@ describe('rollouts keep their variant order (bucketing depends on it)', () => {
       { variant: 'off', weight: 75_000 },
       { variant: 'on', weight: 25_000 },
     ];
-    const c = config({ rules: [{ id: 'eu', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { rollout, bucketBy: 'userId' } }] });
+    const c = config({
+      rules: [{ id: 'eu', conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve: { rollout, bucketBy: 'userId' } }],
+    });
     const { fields } = draftToFields(configToDraft(c, ['on', 'off']), true, { variants: ['on', 'off'] });
     expect(fields.rules[0]!.serve).toEqual({ rollout, bucketBy: 'userId' });
   });

@@ -38,7 +38,12 @@ export const OPERATOR_INFO: Record<Operator, OperatorInfo> = {
   contains: { label: 'contains', input: 'list', text: true },
   startsWith: { label: 'starts with', input: 'list', text: true },
   endsWith: { label: 'ends with', input: 'list', text: true },
-  matches: { label: 'matches pattern', input: 'list', text: true, hint: 'Regular expressions, one per line; no backreferences or lookaround' },
+  matches: {
+    label: 'matches pattern',
+    input: 'list',
+    text: true,
+    hint: 'Regular expressions, one per line; no backreferences or lookaround',
+  },
   lt: { label: 'is less than', input: 'number' },
   lte: { label: 'is at most', input: 'number' },
   gt: { label: 'is greater than', input: 'number' },
@@ -121,7 +126,16 @@ export function fromLocalInput(text: string): string | undefined {
 }
 
 export function emptyCondition(operator: Operator = 'in'): ConditionDraft {
-  return { attribute: operator === 'inSegment' ? '' : '', operator, negate: false, caseInsensitive: false, valueType: 'string', text: '', segments: [], extra: [] };
+  return {
+    attribute: operator === 'inSegment' ? '' : '',
+    operator,
+    negate: false,
+    caseInsensitive: false,
+    valueType: 'string',
+    text: '',
+    segments: [],
+    extra: [],
+  };
 }
 
 export function conditionToDraft(c: Condition): ConditionDraft {
@@ -165,7 +179,8 @@ export function withOperator(d: ConditionDraft, operator: Operator): ConditionDr
   if (from !== to) {
     if (to === 'list' && (from === 'single' || from === 'semver' || from === 'number')) next.text = d.text;
     else if ((to === 'single' || to === 'semver' || to === 'number') && from === 'list') next.text = d.text.split('\n')[0] ?? '';
-    else if (!((to === 'single' || to === 'semver' || to === 'number') && (from === 'single' || from === 'semver' || from === 'number'))) next.text = '';
+    else if (!((to === 'single' || to === 'semver' || to === 'number') && (from === 'single' || from === 'semver' || from === 'number')))
+      next.text = '';
     next.extra = [];
   }
   if (to === 'number') next.valueType = 'number';
@@ -204,7 +219,10 @@ export function draftToCondition(d: ConditionDraft, path: string, errors: FieldE
   };
   switch (info.input) {
     case 'list': {
-      const lines = d.text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const lines = d.text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
       if (lines.length === 0) errors[valuesPath] = 'Enter at least one value';
       else if (lines.length > LIMITS.maxValuesPerCondition) errors[valuesPath] = `At most ${LIMITS.maxValuesPerCondition} values`;
       lines.forEach((l, i) => add(l, info.typed ? d.valueType : 'string', i));
@@ -214,7 +232,9 @@ export function draftToCondition(d: ConditionDraft, path: string, errors: FieldE
     case 'semver':
     case 'number': {
       const type: ValueType = info.input === 'number' ? 'number' : info.input === 'semver' ? 'string' : d.valueType;
-      if (d.text.trim() === '') errors[valuesPath] = info.input === 'number' ? 'Enter a number' : info.input === 'semver' ? 'Enter a version like 1.2.3' : 'Enter a value';
+      if (d.text.trim() === '')
+        errors[valuesPath] =
+          info.input === 'number' ? 'Enter a number' : info.input === 'semver' ? 'Enter a version like 1.2.3' : 'Enter a value';
       else add(type === 'string' ? d.text.trim() : d.text, type, 0);
       values.push(...d.extra);
       break;
@@ -255,7 +275,8 @@ export function serveToDraft(serve: Serve, variants: string[]): ServeDraft {
     for (const v of variants) weights[v] = '0';
     // In 0.001 % units; rounding is settled on the largest share so the draft adds up to 100.
     const units = new Map<string, number>();
-    for (const w of serve.rollout) units.set(w.variant, (units.get(w.variant) ?? 0) + (total > 0 ? Math.round((w.weight * WEIGHT_TOTAL) / total) : 0));
+    for (const w of serve.rollout)
+      units.set(w.variant, (units.get(w.variant) ?? 0) + (total > 0 ? Math.round((w.weight * WEIGHT_TOTAL) / total) : 0));
     const sum = [...units.values()].reduce((n, u) => n + u, 0);
     if (total > 0 && sum !== WEIGHT_TOTAL && units.size > 0) {
       const largest = [...units.entries()].sort((a, b) => b[1] - a[1])[0]![0];
@@ -311,7 +332,8 @@ export function draftToServe(d: ServeDraft, variants: string[], path: string, er
   const serve: Serve = { rollout: rollout.length > 0 ? rollout : [{ variant: variants[0] ?? '', weight: WEIGHT_TOTAL }] };
   const bucketBy = d.bucketBy.trim();
   if (bucketBy !== '') {
-    if (!LIMITS.attributePattern.test(bucketBy)) errors[`${path}.bucketBy`] = 'Attributes start with a letter, _ or $ and use letters, digits, _ $ . or -';
+    if (!LIMITS.attributePattern.test(bucketBy))
+      errors[`${path}.bucketBy`] = 'Attributes start with a letter, _ or $ and use letters, digits, _ $ . or -';
     serve.bucketBy = bucketBy;
   }
   return serve;
@@ -355,7 +377,8 @@ export function draftsToRules(drafts: readonly RuleDraft[], ctx: RulesContext): 
     else if (!LIMITS.keyPattern.test(id)) errors[`${path}.id`] = 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
     else if (seen.has(id)) errors[`${path}.id`] = `Rule ${seen.get(id)! + 1} already uses this id`;
     else seen.set(id, i);
-    if (d.conditions.length > LIMITS.maxConditionsPerRule) errors[`${path}.conditions`] = `At most ${LIMITS.maxConditionsPerRule} conditions`;
+    if (d.conditions.length > LIMITS.maxConditionsPerRule)
+      errors[`${path}.conditions`] = `At most ${LIMITS.maxConditionsPerRule} conditions`;
     const conditions = d.conditions.map((c, j) => draftToCondition(c, `${path}.conditions[${j}]`, errors));
     conditions.forEach((c, j) => {
       if (c.operator !== 'inSegment' || !ctx.segments) return;
@@ -398,7 +421,11 @@ export function errorsUnder(errors: FieldErrors, path: string): string[] {
 }
 
 /** A segment's (or any standalone) condition list, with problems keyed under `path`. */
-export function draftsToConditions(drafts: readonly ConditionDraft[], path: string, segments?: string[]): { conditions: Condition[]; errors: FieldErrors } {
+export function draftsToConditions(
+  drafts: readonly ConditionDraft[],
+  path: string,
+  segments?: string[],
+): { conditions: Condition[]; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const conditions = drafts.map((c, j) => draftToCondition(c, `${path}[${j}]`, errors));
   conditions.forEach((c, j) => {

@@ -59,7 +59,12 @@ export function flagStatus(c: StatusInput): FlagStatus {
   const fullyRolledOut = c.enabled && c.ruleCount === 0 && (c.prerequisiteCount ?? 0) === 0 && only !== undefined && only !== c.offVariant;
   if (!c.enabled) return { kind: 'off', label: 'Off', detail, fullyRolledOut };
   if (c.ruleCount > 0) {
-    return { kind: 'targeted', label: `Targeted · ${c.ruleCount} ${c.ruleCount === 1 ? 'rule' : 'rules'}`, detail: `else ${detail}`, fullyRolledOut };
+    return {
+      kind: 'targeted',
+      label: `Targeted · ${c.ruleCount} ${c.ruleCount === 1 ? 'rule' : 'rules'}`,
+      detail: `else ${detail}`,
+      fullyRolledOut,
+    };
   }
   if (only === undefined) {
     const shares = rolloutShares(c.fallthrough).filter((s) => s.percent > 0);
@@ -84,7 +89,10 @@ export interface CleanupHint {
 }
 
 /** Why this flag may be ready to remove, or undefined. Permanent flags are never candidates. */
-export function cleanupHint(input: { temporary: boolean; status: FlagStatus; lastChangeAt: string | undefined }, now = Date.now()): CleanupHint | undefined {
+export function cleanupHint(
+  input: { temporary: boolean; status: FlagStatus; lastChangeAt: string | undefined },
+  now = Date.now(),
+): CleanupHint | undefined {
   if (!input.temporary || !input.lastChangeAt) return undefined;
   const at = Date.parse(input.lastChangeAt);
   if (Number.isNaN(at)) return undefined;

@@ -198,7 +198,9 @@ export function ApiKeysPage() {
         onConfirm={() => void revoke(revoking!)}
         onClose={() => setRevoking(null)}
       >
-        <p>Requests with this key are refused from now on and its SDK streams close. SDKs keep their last flags until they get a new key.</p>
+        <p>
+          Requests with this key are refused from now on and its SDK streams close. SDKs keep their last flags until they get a new key.
+        </p>
       </ConfirmDialog>
     </>
   );

@@ -13,11 +13,25 @@ import { useResource } from '../use-resource';
 import { restoreVersion } from '../flag/version-history';
 
 const ACTIONS = [
-  'flag.create', 'flag.update', 'flag.archive', 'flag.unarchive', 'flag.delete',
-  'config.kill', 'config.enable', 'config.rollout', 'config.replace', 'config.update', 'config.restore',
-  'segment.create', 'segment.update', 'segment.delete',
-  'environment.create', 'environment.update', 'environment.delete',
-  'api-key.create', 'api-key.revoke',
+  'flag.create',
+  'flag.update',
+  'flag.archive',
+  'flag.unarchive',
+  'flag.delete',
+  'config.kill',
+  'config.enable',
+  'config.rollout',
+  'config.replace',
+  'config.update',
+  'config.restore',
+  'segment.create',
+  'segment.update',
+  'segment.delete',
+  'environment.create',
+  'environment.update',
+  'environment.delete',
+  'api-key.create',
+  'api-key.revoke',
 ];
 
 const PAGE = 50;
@@ -43,7 +57,7 @@ export function AuditPage() {
   const first = useResource<AuditPageData>(key, (signal) => api.audit.list(filters, { signal }), { keepPrevious: true });
   const extra = older?.key === key ? older : null;
   const events = [...(first.data?.events ?? []), ...(extra?.events ?? [])];
-  const cursor = extra ? extra.cursor : first.data?.nextCursor ?? null;
+  const cursor = extra ? extra.cursor : (first.data?.nextCursor ?? null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [restoring, setRestoring] = useState<number | null>(null);
   const [restoreError, setRestoreError] = useState<{ id: number; message: string } | null>(null);
@@ -69,7 +83,10 @@ export function AuditPage() {
       toast('success', `Restored version ${version} of ${e.flagKey} in ${e.environment}: now version ${next.version}.`);
       void first.reload();
     } catch (err) {
-      setRestoreError({ id: e.id, message: isApiError(err) && err.status === 412 ? 'The flag changed at that very moment; try again.' : errorMessage(err) });
+      setRestoreError({
+        id: e.id,
+        message: isApiError(err) && err.status === 412 ? 'The flag changed at that very moment; try again.' : errorMessage(err),
+      });
     } finally {
       setRestoring(null);
     }
@@ -89,7 +106,15 @@ export function AuditPage() {
         }}
       >
         <Field label="Flag key">
-          {(p) => <input {...p} type="search" value={flagText} onChange={(e) => setFlagText(e.target.value)} onBlur={() => setQuery({ flag: flagText.trim() })} />}
+          {(p) => (
+            <input
+              {...p}
+              type="search"
+              value={flagText}
+              onChange={(e) => setFlagText(e.target.value)}
+              onBlur={() => setQuery({ flag: flagText.trim() })}
+            />
+          )}
         </Field>
         <Field label="Environment">
           {(p) => (
@@ -141,7 +166,10 @@ export function AuditPage() {
                   {version !== undefined ? (
                     <button type="button" className="button" disabled={restoring !== null} onClick={() => void restore(e, version)}>
                       {restoring === e.id ? 'Restoring…' : `Restore v${version}`}
-                      <span className="visually-hidden"> of {e.flagKey} in {e.environment}</span>
+                      <span className="visually-hidden">
+                        {' '}
+                        of {e.flagKey} in {e.environment}
+                      </span>
                     </button>
                   ) : null}
                 </div>

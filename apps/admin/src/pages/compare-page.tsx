@@ -58,8 +58,8 @@ export function ComparePage() {
   const { api, environments } = useApp();
   const { query } = useLocation();
   const keys = environments.map((e) => e.key);
-  const a = query.get('a') ?? (keys.includes('staging') ? 'staging' : keys[0] ?? '');
-  const b = query.get('b') ?? (keys.includes('production') ? 'production' : keys[1] ?? '');
+  const a = query.get('a') ?? (keys.includes('staging') ? 'staging' : (keys[0] ?? ''));
+  const b = query.get('b') ?? (keys.includes('production') ? 'production' : (keys[1] ?? ''));
   const onlyDiff = query.get('all') !== '1';
   const name = (k: string) => environments.find((e) => e.key === k)?.name ?? k;
 
@@ -120,7 +120,9 @@ export function ComparePage() {
           {differing.length} of {rows.length} flags differ between {name(a)} and {name(b)}.
         </p>
       ) : null}
-      {flags.data && shown.length === 0 ? <Empty>{a === b ? 'Pick two different environments.' : 'Every flag is the same in both.'}</Empty> : null}
+      {flags.data && shown.length === 0 ? (
+        <Empty>{a === b ? 'Pick two different environments.' : 'Every flag is the same in both.'}</Empty>
+      ) : null}
       {shown.length > 0 ? (
         <div className="table-wrap">
           <table className="table compare">
@@ -139,8 +141,20 @@ export function ComparePage() {
                     <Link to={`/flags/${enc(flag.key)}?env=${enc(b)}`}>{flag.name}</Link>
                     {flag.name !== flag.key ? <code className="small block">{flag.key}</code> : null}
                   </td>
-                  <td data-label={name(a)}>{ca ? <StatusBadge status={flagStatus({ ...ca, ruleCount: ca.rules.length, prerequisiteCount: ca.prerequisites.length })} /> : '—'}</td>
-                  <td data-label={name(b)}>{cb ? <StatusBadge status={flagStatus({ ...cb, ruleCount: cb.rules.length, prerequisiteCount: cb.prerequisites.length })} /> : '—'}</td>
+                  <td data-label={name(a)}>
+                    {ca ? (
+                      <StatusBadge status={flagStatus({ ...ca, ruleCount: ca.rules.length, prerequisiteCount: ca.prerequisites.length })} />
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td data-label={name(b)}>
+                    {cb ? (
+                      <StatusBadge status={flagStatus({ ...cb, ruleCount: cb.rules.length, prerequisiteCount: cb.prerequisites.length })} />
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   <td data-label="Differences">
                     {changes.length === 0 ? (
                       <span className="muted">Same</span>

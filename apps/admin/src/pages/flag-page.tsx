@@ -53,7 +53,10 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
     );
   }
   const f = flag.data;
-  const envs = environments.length > 0 ? environments : Object.keys(f.environments ?? {}).map((key) => ({ key, name: key, revision: 0, createdAt: '' }));
+  const envs =
+    environments.length > 0
+      ? environments
+      : Object.keys(f.environments ?? {}).map((key) => ({ key, name: key, revision: 0, createdAt: '' }));
   const envView = envs.find((e) => e.key === env) ?? { key: env, name: env };
   const config = f.environments?.[env];
 
@@ -98,7 +101,9 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
                   onNavigate={() => setEnvironment(e.key)}
                 >
                   <span className="env-tab__name">{e.name}</span>
-                  {c ? <StatusBadge status={flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length })} /> : null}
+                  {c ? (
+                    <StatusBadge status={flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length })} />
+                  ) : null}
                 </Link>
               </li>
             );
@@ -110,7 +115,14 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
       ) : (
         <div className="flag-layout">
           <div className="flag-layout__main">
-            <KillSwitch key={`ks-${env}`} flagKey={flagKey} config={config} environment={envView} onSaved={setConfig} reload={reloadConfig} />
+            <KillSwitch
+              key={`ks-${env}`}
+              flagKey={flagKey}
+              config={config}
+              environment={envView}
+              onSaved={setConfig}
+              reload={reloadConfig}
+            />
             <TargetingForm
               key={`tf-${env}-${Object.keys(f.variants).join(',')}`}
               flag={f}
@@ -125,7 +137,11 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
           <div className="flag-layout__side">
             <EvaluationsChart flagKey={flagKey} environment={env} variants={Object.keys(f.variants)} />
             <VersionHistory flagKey={flagKey} environment={envView} config={config} onRestored={setConfig} />
-            <FlagSettings flag={f} onSaved={(next) => flag.set({ ...next, environments: next.environments ?? f.environments })} reload={reloadFlag} />
+            <FlagSettings
+              flag={f}
+              onSaved={(next) => flag.set({ ...next, environments: next.environments ?? f.environments })}
+              reload={reloadFlag}
+            />
           </div>
         </div>
       )}

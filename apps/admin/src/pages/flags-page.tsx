@@ -49,37 +49,47 @@ export function FlagsPage() {
   const [creating, setCreating] = useState(false);
   const envName = environments.find((e) => e.key === environment)?.name ?? environment;
 
-  const rows = useResource<FlagRow[]>(`flags:${environment}:${archived}`, async (signal) => {
-    const res = await api.flags.list({ environment: environment || undefined, archived: archived || undefined }, { signal });
-    if (res.flags.every((f) => f.summary)) {
-      return res.flags.map((f) => ({
-        flag: f,
-        status: flagStatus({ ...f.summary!, ruleCount: f.summary!.ruleCount }),
-        lastChange: f.summary!.lastChange ?? { at: f.summary!.updatedAt, actor: '', action: '' },
-      }));
-    }
-    // A server without list summaries: read each flag, and recent audit events for "last change".
-    const [full, audit] = await Promise.all([
-      mapLimit(res.flags, 6, (f) => api.flags.get(f.key, { signal })),
-      api.audit.list({ limit: 500 }, { signal }).catch(() => ({ events: [], nextCursor: null }) as AuditPage),
-    ]);
-    return full.map((f) => {
-      const c = f.environments?.[environment];
-      const last = audit.events.find((e) => e.flagKey === f.key && (e.environment === environment || e.environment === null));
-      return {
-        flag: f,
-        status: c ? flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length }) : undefined,
-        lastChange: last ? { at: last.at, actor: last.actor, action: last.action } : c ? { at: c.updatedAt, actor: '', action: '' } : null,
-      };
-    });
-  }, { refreshOn: (events) => events.some((e) => e.flagKey !== null || e.action.startsWith('environment.')), keepPrevious: true });
+  const rows = useResource<FlagRow[]>(
+    `flags:${environment}:${archived}`,
+    async (signal) => {
+      const res = await api.flags.list({ environment: environment || undefined, archived: archived || undefined }, { signal });
+      if (res.flags.every((f) => f.summary)) {
+        return res.flags.map((f) => ({
+          flag: f,
+          status: flagStatus({ ...f.summary!, ruleCount: f.summary!.ruleCount }),
+          lastChange: f.summary!.lastChange ?? { at: f.summary!.updatedAt, actor: '', action: '' },
+        }));
+      }
+      // A server without list summaries: read each flag, and recent audit events for "last change".
+      const [full, audit] = await Promise.all([
+        mapLimit(res.flags, 6, (f) => api.flags.get(f.key, { signal })),
+        api.audit.list({ limit: 500 }, { signal }).catch(() => ({ events: [], nextCursor: null }) as AuditPage),
+      ]);
+      return full.map((f) => {
+        const c = f.environments?.[environment];
+        const last = audit.events.find((e) => e.flagKey === f.key && (e.environment === environment || e.environment === null));
+        return {
+          flag: f,
+          status: c ? flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length }) : undefined,
+          lastChange: last
+            ? { at: last.at, actor: last.actor, action: last.action }
+            : c
+              ? { at: c.updatedAt, actor: '', action: '' }
+              : null,
+        };
+      });
+    },
+    { refreshOn: (events) => events.some((e) => e.flagKey !== null || e.action.startsWith('environment.')), keepPrevious: true },
+  );
 
   const allTags = useMemo(() => [...new Set((rows.data ?? []).flatMap((r) => r.flag.tags))].sort(), [rows.data]);
   const needle = search.trim().toLowerCase();
   const visible = (rows.data ?? []).filter((r) => {
-    if (needle && ![r.flag.key, r.flag.name, r.flag.description, ...r.flag.tags].some((s) => s.toLowerCase().includes(needle))) return false;
+    if (needle && ![r.flag.key, r.flag.name, r.flag.description, ...r.flag.tags].some((s) => s.toLowerCase().includes(needle)))
+      return false;
     if (tag && !r.flag.tags.includes(tag)) return false;
-    if (statusFilter === 'cleanup') return cleanupHint({ temporary: r.flag.temporary, status: r.status!, lastChangeAt: r.lastChange?.at }) !== undefined;
+    if (statusFilter === 'cleanup')
+      return cleanupHint({ temporary: r.flag.temporary, status: r.status!, lastChangeAt: r.lastChange?.at }) !== undefined;
     if (statusFilter && r.status?.kind !== statusFilter) return false;
     return true;
   });
@@ -100,7 +110,15 @@ export function FlagsPage() {
       </PageHeader>
       <div className="filters" role="search">
         <Field label="Search flags" className="filters__search">
-          {(p) => <input {...p} type="search" value={search} placeholder="Key, name, description or tag" onChange={(e) => setQuery({ q: e.target.value })} />}
+          {(p) => (
+            <input
+              {...p}
+              type="search"
+              value={search}
+              placeholder="Key, name, description or tag"
+              onChange={(e) => setQuery({ q: e.target.value })}
+            />
+          )}
         </Field>
         <Field label="Tag">
           {(p) => (
@@ -157,7 +175,9 @@ export function FlagsPage() {
             </thead>
             <tbody>
               {visible.map((r) => {
-                const hint = r.status ? cleanupHint({ temporary: r.flag.temporary, status: r.status, lastChangeAt: r.lastChange?.at }) : undefined;
+                const hint = r.status
+                  ? cleanupHint({ temporary: r.flag.temporary, status: r.status, lastChangeAt: r.lastChange?.at })
+                  : undefined;
                 return (
                   <tr key={r.flag.key}>
                     <td data-label="Flag">
@@ -188,7 +208,12 @@ export function FlagsPage() {
                       <ul className="tags">
                         {r.flag.tags.map((t) => (
                           <li key={t}>
-                            <button type="button" className="chip chip--button" onClick={() => setQuery({ tag: t })} aria-label={`Filter by tag ${t}`}>
+                            <button
+                              type="button"
+                              className="chip chip--button"
+                              onClick={() => setQuery({ tag: t })}
+                              aria-label={`Filter by tag ${t}`}
+                            >
                               {t}
                             </button>
                           </li>

@@ -12,7 +12,14 @@ import type { FieldErrors } from '../model/rules';
 import { enc, navigate } from '../router';
 
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(/[,\s]+/).map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[,\s]+/)
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** The input a server error's field names: a list's items (`tags[0]`) are entered in one input (`tags`). */
@@ -51,7 +58,8 @@ export function NewFlagDialog({ open, onClose }: { open: boolean; onClose(): voi
     e.preventDefault();
     const found: FieldErrors = {};
     const k = key.trim();
-    if (!LIMITS.keyPattern.test(k)) found.key = k === '' ? 'Enter a key, like new-checkout' : 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
+    if (!LIMITS.keyPattern.test(k))
+      found.key = k === '' ? 'Enter a key, like new-checkout' : 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
     const v = draftsToVariants(variants, type);
     Object.assign(found, v.errors);
     const tagList = parseTags(tags);
@@ -82,7 +90,17 @@ export function NewFlagDialog({ open, onClose }: { open: boolean; onClose(): voi
     <Dialog open={open} title="New flag" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)} noValidate className="form">
         <Field label="Key" hint="Used in code: isEnabled('new-checkout'). It never changes." errors={errors.key}>
-          {(p) => <input {...p} type="text" spellCheck={false} autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} data-autofocus />}
+          {(p) => (
+            <input
+              {...p}
+              type="text"
+              spellCheck={false}
+              autoComplete="off"
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              data-autofocus
+            />
+          )}
         </Field>
         <Field label="Name" hint="Optional; the key when empty" errors={errors.name}>
           {(p) => <input {...p} type="text" value={name} onChange={(e) => setName(e.target.value)} />}

@@ -23,7 +23,14 @@ interface SegmentDraft {
   conditions: ConditionDraft[];
 }
 
-const lines = (text: string) => [...new Set(text.split('\n').map((l) => l.trim()).filter(Boolean))];
+const lines = (text: string) => [
+  ...new Set(
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  ),
+];
 
 function toDraft(s?: Segment): SegmentDraft {
   return {
@@ -75,7 +82,8 @@ export function SegmentsPage() {
                     <span className="picker__title">{s.name}</span>
                     <code className="small">{s.key}</code>
                     <span className="muted small">
-                      {s.included.length} included · {s.excluded.length} excluded · {s.conditions.length} conditions · {timeAgo(s.updatedAt)}
+                      {s.included.length} included · {s.excluded.length} excluded · {s.conditions.length} conditions ·{' '}
+                      {timeAgo(s.updatedAt)}
                     </span>
                   </button>
                 </li>
@@ -85,7 +93,12 @@ export function SegmentsPage() {
         </div>
         <div className="split__detail">
           {selected === 'new' ? (
-            <SegmentEditor key="new" segments={list.data ?? []} onDone={(key) => setQuery({ segment: key })} onStale={() => void list.reload()} />
+            <SegmentEditor
+              key="new"
+              segments={list.data ?? []}
+              onDone={(key) => setQuery({ segment: key })}
+              onStale={() => void list.reload()}
+            />
           ) : current ? (
             <SegmentEditor
               key={`${current.key}`}
@@ -139,7 +152,11 @@ function SegmentEditor({
     e.preventDefault();
     setFormError(undefined);
     const found: FieldErrors = {};
-    if (creating && !LIMITS.keyPattern.test(draft.key.trim())) found.key = draft.key.trim() === '' ? 'Enter a key, like beta-testers' : 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
+    if (creating && !LIMITS.keyPattern.test(draft.key.trim()))
+      found.key =
+        draft.key.trim() === ''
+          ? 'Enter a key, like beta-testers'
+          : 'Use letters, digits, ".", "_" or "-", starting with a letter or digit';
     const { conditions, errors: condErrors } = draftsToConditions(draft.conditions, 'conditions', keys);
     Object.assign(found, condErrors);
     setErrors(found);
@@ -164,8 +181,7 @@ function SegmentEditor({
       if (isApiError(err) && err.status === 412) {
         setFormError('Someone saved a newer version of this segment. Reload it (above) and reapply your changes.');
         onStale();
-      }
-      else {
+      } else {
         if (isApiError(err) && err.field) setErrors({ [err.field]: err.message });
         setFormError(`Not saved: ${errorMessage(err)}`);
       }
@@ -228,10 +244,18 @@ function SegmentEditor({
       </div>
       <div className="grid-2">
         <Field label="Always included (user ids, one per line)" errors={errorsAt(errors, 'included')}>
-          {(p) => <textarea {...p} rows={4} spellCheck={false} value={draft.included} onChange={(e) => set({ included: e.target.value })} />}
+          {(p) => (
+            <textarea {...p} rows={4} spellCheck={false} value={draft.included} onChange={(e) => set({ included: e.target.value })} />
+          )}
         </Field>
-        <Field label="Always excluded (user ids, one per line)" hint="Wins over included and conditions" errors={errorsAt(errors, 'excluded')}>
-          {(p) => <textarea {...p} rows={4} spellCheck={false} value={draft.excluded} onChange={(e) => set({ excluded: e.target.value })} />}
+        <Field
+          label="Always excluded (user ids, one per line)"
+          hint="Wins over included and conditions"
+          errors={errorsAt(errors, 'excluded')}
+        >
+          {(p) => (
+            <textarea {...p} rows={4} spellCheck={false} value={draft.excluded} onChange={(e) => set({ excluded: e.target.value })} />
+          )}
         </Field>
       </div>
       <fieldset>

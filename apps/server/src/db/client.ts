@@ -90,7 +90,13 @@ function createPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     async migrate(seed) {
       // A dedicated single connection: the session-level advisory lock, the migrations
       // and the seed all run on it.
-      const one = postgres(url, { max: 1, connect_timeout: options.connectTimeoutMs / 1000, idle_timeout: 0, connection, onnotice: () => {} });
+      const one = postgres(url, {
+        max: 1,
+        connect_timeout: options.connectTimeoutMs / 1000,
+        idle_timeout: 0,
+        connection,
+        onnotice: () => {},
+      });
       try {
         const lockDb = drizzlePostgres({ client: one, schema });
         await one`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;

@@ -69,7 +69,8 @@ afterAll(async () => {
 
 /** How many times any instance looked a key up by its hash. */
 async function keyLookups(): Promise<number> {
-  const rows = await sqlClient!`select coalesce(sum(calls), 0)::int as n from pg_stat_statements where query like '%"api_keys"."secret_hash" = $1%'`;
+  const rows =
+    await sqlClient!`select coalesce(sum(calls), 0)::int as n from pg_stat_statements where query like '%"api_keys"."secret_hash" = $1%'`;
   return rows[0]!.n as number;
 }
 
@@ -118,7 +119,8 @@ describe('item 8: failed authentication is throttled and visible', () => {
   it('wrong SDK keys are throttled too; the same wrong key repeated counts once', async () => {
     const attacker = from('203.0.113.8');
     const statuses: number[] = [];
-    for (let i = 0; i < LIMIT + 5; i++) statuses.push((await api.get('/api/sdk/flags', { key: randomToken('client', i), headers: attacker })).statusCode);
+    for (let i = 0; i < LIMIT + 5; i++)
+      statuses.push((await api.get('/api/sdk/flags', { key: randomToken('client', i), headers: attacker })).statusCode);
     expect(statuses).toEqual([...Array(LIMIT).fill(401), ...Array(5).fill(429)]);
     expect((await api.get('/api/sdk/stream', { key: randomToken('client', 1), headers: attacker })).statusCode).toBe(429);
 

@@ -68,7 +68,13 @@ interface Evaluation {
   windowEnd: number;
 }
 
-const evaluation = (flag: string, variant: string | null, count = 1, at = Date.now() - 1000): Evaluation => ({ flag, variant, count, windowStart: at - 10_000, windowEnd: at });
+const evaluation = (flag: string, variant: string | null, count = 1, at = Date.now() - 1000): Evaluation => ({
+  flag,
+  variant,
+  count,
+  windowStart: at - 10_000,
+  windowEnd: at,
+});
 const batch = (parts: { evaluations?: unknown[]; events?: unknown[]; dropped?: { events: number; evaluations: number } }) => ({
   sdk: SDK,
   evaluations: parts.evaluations ?? [],
@@ -96,7 +102,9 @@ async function rowCounts(environment: string): Promise<{ evaluations: number; ev
 
 async function droppedIn(environment: string): Promise<{ events: number; evaluations: number }> {
   const now = Date.now();
-  const res = await api.get(`/api/admin/flags/any/environments/${environment}/metrics?from=${new Date(now - 60 * MINUTE).toISOString()}&to=${new Date(now + 2 * MINUTE).toISOString()}`);
+  const res = await api.get(
+    `/api/admin/flags/any/environments/${environment}/metrics?from=${new Date(now - 60 * MINUTE).toISOString()}&to=${new Date(now + 2 * MINUTE).toISOString()}`,
+  );
   expect(res.statusCode).toBe(200);
   return res.json().dropped;
 }
@@ -117,7 +125,11 @@ describe('made-up flags, variants and event names', () => {
     const { key } = await environment('ev-made-up');
     const madeUp = Array.from({ length: 2000 }, (_, i) => evaluation(`fake-${i}`, 'on', 3));
     const fakeVariants = Array.from({ length: 2000 }, (_, i) => evaluation('ev-made-up-web', `v${i}`, 2));
-    const res = await api.post(EVENTS, batch({ evaluations: [evaluation('ev-made-up-web', 'on', 5), evaluation('ev-made-up-web', null, 1), ...madeUp, ...fakeVariants] }), { key });
+    const res = await api.post(
+      EVENTS,
+      batch({ evaluations: [evaluation('ev-made-up-web', 'on', 5), evaluation('ev-made-up-web', null, 1), ...madeUp, ...fakeVariants] }),
+      { key },
+    );
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ accepted: { evaluations: 2, events: 0 }, dropped: { evaluations: 4000, events: 0 } });
     expect(await rowCounts('ev-made-up')).toEqual({ evaluations: 2, events: 0 });
@@ -125,20 +137,28 @@ describe('made-up flags, variants and event names', () => {
     expect(await droppedIn('ev-made-up')).toEqual({ events: 0, evaluations: 2000 * 3 + 2000 * 2 });
   });
 
-  it('a client key can\'t report a server-only flag, in counts or in the variants an event is attributed to', async () => {
+  it("a client key can't report a server-only flag, in counts or in the variants an event is attributed to", async () => {
     const { key } = await environment('ev-server-only');
     const now = Date.now() - 1000;
     const res = await api.post(
       EVENTS,
       batch({
         evaluations: [evaluation('ev-server-only-backend', 'on', 7), evaluation('ev-server-only-web', 'off', 4)],
-        events: [{ name: 'checkout', timestamp: now, variants: { 'ev-server-only-backend': 'on', 'ev-server-only-web': 'off', 'no-such-flag': 'on' } }],
+        events: [
+          {
+            name: 'checkout',
+            timestamp: now,
+            variants: { 'ev-server-only-backend': 'on', 'ev-server-only-web': 'off', 'no-such-flag': 'on' },
+          },
+        ],
       }),
       { key },
     );
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ accepted: { evaluations: 1, events: 1 }, dropped: { evaluations: 1, events: 0 } });
-    const flagsInRows = await rows(sql`select distinct flag_key from evaluation_counts where environment_id = ${await environmentId('ev-server-only')} union select distinct flag_key from event_counts where environment_id = ${await environmentId('ev-server-only')} order by 1`);
+    const flagsInRows = await rows(
+      sql`select distinct flag_key from evaluation_counts where environment_id = ${await environmentId('ev-server-only')} union select distinct flag_key from event_counts where environment_id = ${await environmentId('ev-server-only')} order by 1`,
+    );
     expect(flagsInRows.map((r) => r.flag_key)).toEqual(['', 'ev-server-only-web']);
     expect(await droppedIn('ev-server-only')).toEqual({ events: 0, evaluations: 7 });
   });
@@ -155,7 +175,9 @@ describe('made-up flags, variants and event names', () => {
     expect(second.json()).toMatchObject({ accepted: { events: 110 }, dropped: { events: 50 } });
     const third = await api.post(EVENTS, batch({ events: [...named(1000, 1), ...named(499, 1)] }), { key });
     expect(third.json()).toMatchObject({ accepted: { events: 1 }, dropped: { events: 1 } });
-    const [names] = await rows(sql`select count(distinct event_name)::int as n from event_counts where environment_id = ${await environmentId('ev-names')}`);
+    const [names] = await rows(
+      sql`select count(distinct event_name)::int as n from event_counts where environment_id = ${await environmentId('ev-names')}`,
+    );
     expect(Number(names!.n)).toBe(500);
     expect(await droppedIn('ev-names')).toEqual({ events: 51, evaluations: 0 });
   });
@@ -167,10 +189,16 @@ describe('made-up flags, variants and event names', () => {
     const named = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ name: `shared-${from + i}`, timestamp: now }));
     const viaFirst = await api.post(EVENTS, batch({ events: named(0, 450) }), { key });
     expect(viaFirst.json()).toMatchObject({ accepted: { events: 450 }, dropped: { events: 0 } });
-    const viaSecond = await http(other).post(EVENTS, batch({ events: [...named(450, 100), ...named(0, 5)], evaluations: [evaluation('ev-names-shared-web', 'on', 2)] }), { key });
+    const viaSecond = await http(other).post(
+      EVENTS,
+      batch({ events: [...named(450, 100), ...named(0, 5)], evaluations: [evaluation('ev-names-shared-web', 'on', 2)] }),
+      { key },
+    );
     expect(viaSecond.statusCode).toBe(202);
     expect(viaSecond.json()).toMatchObject({ accepted: { events: 55, evaluations: 1 }, dropped: { events: 50 } });
-    const [names] = await rows(sql`select count(distinct event_name)::int as n from event_counts where environment_id = ${await environmentId('ev-names-shared')}`);
+    const [names] = await rows(
+      sql`select count(distinct event_name)::int as n from event_counts where environment_id = ${await environmentId('ev-names-shared')}`,
+    );
     expect(Number(names!.n)).toBe(500);
   });
 });
@@ -189,7 +217,15 @@ describe('one bad entry', () => {
       ...Array.from({ length: 500 }, good),
     ];
     const event = { name: 'ok', timestamp: now, variants: { 'ev-one-bad-web': 'on' } };
-    const events = [event, { ...event, name: 'n'.repeat(201) }, { ...event, userId: 'u'.repeat(513) }, { ...event, value: 1e16 }, { ...event, timestamp: now + 60 * MINUTE }, 'not an event', event];
+    const events = [
+      event,
+      { ...event, name: 'n'.repeat(201) },
+      { ...event, userId: 'u'.repeat(513) },
+      { ...event, value: 1e16 },
+      { ...event, timestamp: now + 60 * MINUTE },
+      'not an event',
+      event,
+    ];
     const res = await api.post(EVENTS, batch({ evaluations, events }), { key });
     expect(res.statusCode).toBe(202);
     const body = res.json();
@@ -206,13 +242,19 @@ describe('one bad entry', () => {
       '/events/5',
     ]);
     for (const r of body.rejected) expect(r.reason).toMatch(/\w/);
-    const metrics = (await api.get(`/api/admin/flags/ev-one-bad-web/environments/ev-one-bad/metrics?from=${new Date(now - 60 * MINUTE).toISOString()}&to=${new Date(now + 2 * MINUTE).toISOString()}`)).json();
+    const metrics = (
+      await api.get(
+        `/api/admin/flags/ev-one-bad-web/environments/ev-one-bad/metrics?from=${new Date(now - 60 * MINUTE).toISOString()}&to=${new Date(now + 2 * MINUTE).toISOString()}`,
+      )
+    ).json();
     expect(metrics.total).toBe(1000);
   });
 
   it('lists at most 20 rejections however many entries are bad', async () => {
     const { key } = await environment('ev-many-bad');
-    const res = await api.post(EVENTS, batch({ evaluations: Array.from({ length: 5000 }, () => evaluation('x'.repeat(300), 'on')) }), { key });
+    const res = await api.post(EVENTS, batch({ evaluations: Array.from({ length: 5000 }, () => evaluation('x'.repeat(300), 'on')) }), {
+      key,
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json().rejected).toHaveLength(20);
     expect(res.json().invalid).toEqual({ evaluations: 5000, events: 0 });
@@ -233,23 +275,39 @@ describe('counters', () => {
     const other = await createKey(api, 'server', 'ev-saturate');
     const at = Date.now() - 1000;
     const huge = () => evaluation('ev-saturate-web', 'on', 1e12, at);
-    expect((await api.post(EVENTS, batch({ evaluations: [huge()], events: [{ name: 'buy', timestamp: at }], dropped: { events: 1, evaluations: 1 } }), { key })).statusCode).toBe(202);
+    expect(
+      (
+        await api.post(
+          EVENTS,
+          batch({ evaluations: [huge()], events: [{ name: 'buy', timestamp: at }], dropped: { events: 1, evaluations: 1 } }),
+          { key },
+        )
+      ).statusCode,
+    ).toBe(202);
     // Where the attack left the rows before counters saturated.
     const id = await environmentId('ev-saturate');
     await rows(sql`update evaluation_counts set count = ${BIGINT_MAX}::bigint where environment_id = ${id}`);
     await rows(sql`update event_counts set count = ${BIGINT_MAX}::bigint where environment_id = ${id}`);
-    await rows(sql`update event_drops set events = ${BIGINT_MAX}::bigint, evaluations = ${BIGINT_MAX}::bigint where environment_id = ${id}`);
+    await rows(
+      sql`update event_drops set events = ${BIGINT_MAX}::bigint, evaluations = ${BIGINT_MAX}::bigint where environment_id = ${id}`,
+    );
     for (const k of [key, other.key, key]) {
       const res = await api.post(
         EVENTS,
-        batch({ evaluations: Array.from({ length: 1000 }, huge), events: [{ name: 'buy', timestamp: at }], dropped: { events: 1e12, evaluations: 1e12 } }),
+        batch({
+          evaluations: Array.from({ length: 1000 }, huge),
+          events: [{ name: 'buy', timestamp: at }],
+          dropped: { events: 1e12, evaluations: 1e12 },
+        }),
         { key: k },
       );
       expect(res.statusCode, res.body).toBe(202);
     }
     const [counts] = await rows(sql`select max(count)::text as max from evaluation_counts where environment_id = ${id}`);
     const [events] = await rows(sql`select max(count)::text as max from event_counts where environment_id = ${id}`);
-    const [drops] = await rows(sql`select max(events)::text as events, max(evaluations)::text as evaluations from event_drops where environment_id = ${id}`);
+    const [drops] = await rows(
+      sql`select max(events)::text as events, max(evaluations)::text as evaluations from event_drops where environment_id = ${id}`,
+    );
     // Saturated at the largest count JavaScript holds exactly, which every reader can add up.
     const cap = String(Number.MAX_SAFE_INTEGER);
     expect([counts!.max, events!.max, drops!.events, drops!.evaluations]).toEqual([cap, cap, cap, cap]);
@@ -277,7 +335,8 @@ describe('rate limits', () => {
     const other = (await environment('ev-ceiling-other')).key;
     let accepted = 0;
     for (let ip = 1; ip <= 4; ip++) {
-      for (let i = 0; i < 100; i++) if ((await api.post(EVENTS, batch({}), { key, headers: { 'x-forwarded-for': `192.0.2.${ip}` } })).statusCode === 202) accepted++;
+      for (let i = 0; i < 100; i++)
+        if ((await api.post(EVENTS, batch({}), { key, headers: { 'x-forwarded-for': `192.0.2.${ip}` } })).statusCode === 202) accepted++;
     }
     expect(accepted).toBe(PER_KEY);
     // Another key is not affected.
@@ -288,7 +347,10 @@ describe('rate limits', () => {
     const { key } = await environment('ev-empty');
     // The key is known to this instance (cached) before the database is locked.
     expect((await api.get('/api/sdk/flags', { key })).statusCode).toBe(200);
-    const lock = await holdLock(databaseUrl, 'lock table environments, evaluation_counts, event_counts, event_drops in access exclusive mode');
+    const lock = await holdLock(
+      databaseUrl,
+      'lock table environments, evaluation_counts, event_counts, event_drops in access exclusive mode',
+    );
     try {
       const res = await api.post(EVENTS, batch({}), { key });
       expect(res.statusCode, res.body).toBe(202);

@@ -43,9 +43,15 @@ afterAll(async () => {
 });
 
 async function state() {
-  const flags = (await api.get('/api/admin/flags?archived=true')).json().flags.map((f: { key: string; version: number }) => `${f.key}@${f.version}`);
-  const segments = (await api.get('/api/admin/segments')).json().segments.map((s: { key: string; version: number }) => `${s.key}@${s.version}`);
-  const environments = (await api.get('/api/admin/environments')).json().environments.map((e: { key: string; revision: number; name: string }) => `${e.key}@${e.revision}:${e.name}`);
+  const flags = (await api.get('/api/admin/flags?archived=true'))
+    .json()
+    .flags.map((f: { key: string; version: number }) => `${f.key}@${f.version}`);
+  const segments = (await api.get('/api/admin/segments'))
+    .json()
+    .segments.map((s: { key: string; version: number }) => `${s.key}@${s.version}`);
+  const environments = (await api.get('/api/admin/environments'))
+    .json()
+    .environments.map((e: { key: string; revision: number; name: string }) => `${e.key}@${e.revision}:${e.name}`);
   const keys = (await api.get('/api/admin/api-keys?revoked=true')).json().apiKeys.length;
   return { flags, segments, environments, keys, audit: await auditCount(api), config: await configVersion(api, 'nul-flag', 'production') };
 }
@@ -74,33 +80,169 @@ interface NulCase {
 
 const NUL_CASES: NulCase[] = [
   { name: 'flag name', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'boolean', name: `a${NUL}b` }, field: 'name' },
-  { name: 'flag description', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'boolean', description: `a${NUL}` }, field: 'description' },
+  {
+    name: 'flag description',
+    method: 'POST',
+    url: '/api/admin/flags',
+    body: { key: 'nul-c1', type: 'boolean', description: `a${NUL}` },
+    field: 'description',
+  },
   { name: 'flag owner', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'boolean', owner: NUL }, field: 'owner' },
-  { name: 'string variant value', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'string', variants: { a: `x${NUL}y`, b: 'z' } }, field: 'variants.a' },
-  { name: 'string inside a JSON variant', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'json', variants: { a: { list: ['ok', `x${NUL}`] }, b: null } }, field: 'variants.a.list[1]' },
-  { name: 'property name inside a JSON variant', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'json', variants: { a: { [`k${NUL}`]: 1 }, b: null } }, field: 'variants.a' },
+  {
+    name: 'string variant value',
+    method: 'POST',
+    url: '/api/admin/flags',
+    body: { key: 'nul-c1', type: 'string', variants: { a: `x${NUL}y`, b: 'z' } },
+    field: 'variants.a',
+  },
+  {
+    name: 'string inside a JSON variant',
+    method: 'POST',
+    url: '/api/admin/flags',
+    body: { key: 'nul-c1', type: 'json', variants: { a: { list: ['ok', `x${NUL}`] }, b: null } },
+    field: 'variants.a.list[1]',
+  },
+  {
+    name: 'property name inside a JSON variant',
+    method: 'POST',
+    url: '/api/admin/flags',
+    body: { key: 'nul-c1', type: 'json', variants: { a: { [`k${NUL}`]: 1 }, b: null } },
+    field: 'variants.a',
+  },
   { name: 'tag', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'boolean', tags: [`t${NUL}`] }, field: 'tags[0]' },
-  { name: 'private attribute', method: 'POST', url: '/api/admin/flags', body: { key: 'nul-c1', type: 'boolean', privateAttributes: [`e${NUL}`] }, field: 'privateAttributes[0]' },
+  {
+    name: 'private attribute',
+    method: 'POST',
+    url: '/api/admin/flags',
+    body: { key: 'nul-c1', type: 'boolean', privateAttributes: [`e${NUL}`] },
+    field: 'privateAttributes[0]',
+  },
   { name: 'flag name on edit', method: 'PATCH', url: '/api/admin/flags/nul-flag', body: { name: NUL }, headers: v1, field: 'name' },
-  { name: 'flag description on edit', method: 'PATCH', url: '/api/admin/flags/nul-flag', body: { description: `d${NUL}` }, headers: v1, field: 'description' },
-  { name: 'flag owner on edit', method: 'PATCH', url: '/api/admin/flags/nul-flag', body: { owner: `o${NUL}` }, headers: v1, field: 'owner' },
-  { name: 'string variant on edit', method: 'PATCH', url: '/api/admin/flags/nul-flag', body: { variants: { a: 'x', b: `y${NUL}` } }, headers: v1, field: 'variants.b' },
-  { name: 'JSON variant property name on edit', method: 'PATCH', url: '/api/admin/flags/nul-json', body: { variants: { a: { deep: { [NUL]: true } }, b: null } }, headers: v1, field: 'variants.a.deep' },
+  {
+    name: 'flag description on edit',
+    method: 'PATCH',
+    url: '/api/admin/flags/nul-flag',
+    body: { description: `d${NUL}` },
+    headers: v1,
+    field: 'description',
+  },
+  {
+    name: 'flag owner on edit',
+    method: 'PATCH',
+    url: '/api/admin/flags/nul-flag',
+    body: { owner: `o${NUL}` },
+    headers: v1,
+    field: 'owner',
+  },
+  {
+    name: 'string variant on edit',
+    method: 'PATCH',
+    url: '/api/admin/flags/nul-flag',
+    body: { variants: { a: 'x', b: `y${NUL}` } },
+    headers: v1,
+    field: 'variants.b',
+  },
+  {
+    name: 'JSON variant property name on edit',
+    method: 'PATCH',
+    url: '/api/admin/flags/nul-json',
+    body: { variants: { a: { deep: { [NUL]: true } }, b: null } },
+    headers: v1,
+    field: 'variants.a.deep',
+  },
   { name: 'salt (PATCH)', method: 'PATCH', url: CFG, body: { salt: `s${NUL}` }, headers: v1, field: 'salt' },
-  { name: 'salt (PUT)', method: 'PUT', url: CFG, body: { enabled: false, offVariant: 'b', fallthrough: { variant: 'a' }, salt: `s${NUL}` }, headers: v1, field: 'salt' },
-  { name: 'rule value', method: 'PATCH', url: CFG, body: rule({ attribute: 'email', operator: 'eq', values: ['ok', `x${NUL}`] }), headers: v1, field: 'rules[0].conditions[0].values[1]' },
-  { name: 'rule attribute', method: 'PATCH', url: CFG, body: rule({ attribute: `e${NUL}`, operator: 'eq', values: ['x'] }), headers: v1, field: 'rules[0].conditions[0].attribute' },
-  { name: 'rule id', method: 'PATCH', url: CFG, body: rule({ attribute: 'email', operator: 'eq', values: ['x'] }, `r${NUL}`), headers: v1, field: 'rules[0].id' },
-  { name: 'rollout bucketBy', method: 'PUT', url: `${CFG}/rollout`, body: { percentage: 10, bucketBy: `u${NUL}` }, headers: v1, field: 'bucketBy' },
-  { name: 'segment member (create)', method: 'POST', url: '/api/admin/segments', body: { key: 'nul-s2', included: ['ok', `u${NUL}`] }, field: 'included[1]' },
-  { name: 'segment excluded member', method: 'POST', url: '/api/admin/segments', body: { key: 'nul-s2', excluded: [NUL] }, field: 'excluded[0]' },
+  {
+    name: 'salt (PUT)',
+    method: 'PUT',
+    url: CFG,
+    body: { enabled: false, offVariant: 'b', fallthrough: { variant: 'a' }, salt: `s${NUL}` },
+    headers: v1,
+    field: 'salt',
+  },
+  {
+    name: 'rule value',
+    method: 'PATCH',
+    url: CFG,
+    body: rule({ attribute: 'email', operator: 'eq', values: ['ok', `x${NUL}`] }),
+    headers: v1,
+    field: 'rules[0].conditions[0].values[1]',
+  },
+  {
+    name: 'rule attribute',
+    method: 'PATCH',
+    url: CFG,
+    body: rule({ attribute: `e${NUL}`, operator: 'eq', values: ['x'] }),
+    headers: v1,
+    field: 'rules[0].conditions[0].attribute',
+  },
+  {
+    name: 'rule id',
+    method: 'PATCH',
+    url: CFG,
+    body: rule({ attribute: 'email', operator: 'eq', values: ['x'] }, `r${NUL}`),
+    headers: v1,
+    field: 'rules[0].id',
+  },
+  {
+    name: 'rollout bucketBy',
+    method: 'PUT',
+    url: `${CFG}/rollout`,
+    body: { percentage: 10, bucketBy: `u${NUL}` },
+    headers: v1,
+    field: 'bucketBy',
+  },
+  {
+    name: 'segment member (create)',
+    method: 'POST',
+    url: '/api/admin/segments',
+    body: { key: 'nul-s2', included: ['ok', `u${NUL}`] },
+    field: 'included[1]',
+  },
+  {
+    name: 'segment excluded member',
+    method: 'POST',
+    url: '/api/admin/segments',
+    body: { key: 'nul-s2', excluded: [NUL] },
+    field: 'excluded[0]',
+  },
   { name: 'segment name', method: 'POST', url: '/api/admin/segments', body: { key: 'nul-s2', name: `n${NUL}` }, field: 'name' },
-  { name: 'segment description', method: 'POST', url: '/api/admin/segments', body: { key: 'nul-s2', description: `d${NUL}` }, field: 'description' },
-  { name: 'segment condition value', method: 'POST', url: '/api/admin/segments', body: { key: 'nul-s2', conditions: [{ attribute: 'plan', operator: 'eq', values: [`p${NUL}`] }] }, field: 'conditions[0].values[0]' },
-  { name: 'segment member (edit)', method: 'PATCH', url: '/api/admin/segments/nul-seg', body: { included: [`u${NUL}`] }, headers: v1, field: 'included[0]' },
-  { name: 'environment name (create)', method: 'POST', url: '/api/admin/environments', body: { key: 'nul-env', name: `e${NUL}` }, field: 'name' },
+  {
+    name: 'segment description',
+    method: 'POST',
+    url: '/api/admin/segments',
+    body: { key: 'nul-s2', description: `d${NUL}` },
+    field: 'description',
+  },
+  {
+    name: 'segment condition value',
+    method: 'POST',
+    url: '/api/admin/segments',
+    body: { key: 'nul-s2', conditions: [{ attribute: 'plan', operator: 'eq', values: [`p${NUL}`] }] },
+    field: 'conditions[0].values[0]',
+  },
+  {
+    name: 'segment member (edit)',
+    method: 'PATCH',
+    url: '/api/admin/segments/nul-seg',
+    body: { included: [`u${NUL}`] },
+    headers: v1,
+    field: 'included[0]',
+  },
+  {
+    name: 'environment name (create)',
+    method: 'POST',
+    url: '/api/admin/environments',
+    body: { key: 'nul-env', name: `e${NUL}` },
+    field: 'name',
+  },
   { name: 'environment name (rename)', method: 'PATCH', url: '/api/admin/environments/staging', body: { name: `s${NUL}` }, field: 'name' },
-  { name: 'API key name', method: 'POST', url: '/api/admin/api-keys', body: { kind: 'server', environment: 'production', name: `k${NUL}` }, field: 'name' },
+  {
+    name: 'API key name',
+    method: 'POST',
+    url: '/api/admin/api-keys',
+    body: { kind: 'server', environment: 'production', name: `k${NUL}` },
+    field: 'name',
+  },
 ];
 
 describe('NUL in stored text', () => {
@@ -142,9 +284,18 @@ describe('numbers and dates out of range', () => {
       [`/api/admin/audit?since=${q('0001-01-01T00:00:00+01:00')}`, 'since'],
       [`/api/admin/audit?until=${q('9999-12-31T23:59:59-01:00')}`, 'until'],
       [`/api/admin/audit?since=${q('1969-12-31T23:59:59Z')}`, 'since'],
-      [`/api/admin/flags/nul-flag/environments/production/metrics?from=${q('0000-01-01T00:00:00Z')}&to=${q('0000-01-02T00:00:00Z')}`, 'from'],
-      [`/api/admin/flags/nul-flag/environments/production/events?from=${q('0000-01-01T00:00:00Z')}&to=${q('0000-01-02T00:00:00Z')}`, 'from'],
-      [`/api/admin/flags/nul-flag/environments/production/metrics?from=${q('9999-12-31T00:00:00Z')}&to=${q('9999-12-31T23:59:59-05:00')}`, 'to'],
+      [
+        `/api/admin/flags/nul-flag/environments/production/metrics?from=${q('0000-01-01T00:00:00Z')}&to=${q('0000-01-02T00:00:00Z')}`,
+        'from',
+      ],
+      [
+        `/api/admin/flags/nul-flag/environments/production/events?from=${q('0000-01-01T00:00:00Z')}&to=${q('0000-01-02T00:00:00Z')}`,
+        'from',
+      ],
+      [
+        `/api/admin/flags/nul-flag/environments/production/metrics?from=${q('9999-12-31T00:00:00Z')}&to=${q('9999-12-31T23:59:59-05:00')}`,
+        'to',
+      ],
     ];
     const failures: string[] = [];
     for (const [url, field] of cases) {
@@ -179,13 +330,19 @@ describe('prototype keys', () => {
     const before = await state();
     const cases: [body: string, where: RegExp][] = [
       ['{"key":"proto","type":"boolean","__proto__":{"isAdmin":true}}', /property named __proto__/],
-      ['{"rules":[{"__proto__":{"polluted":1},"id":"x","conditions":[],"serve":{"variant":"a"}}]}', /property named __proto__ at rules\[0\]/],
+      [
+        '{"rules":[{"__proto__":{"polluted":1},"id":"x","conditions":[],"serve":{"variant":"a"}}]}',
+        /property named __proto__ at rules\[0\]/,
+      ],
       ['{"key":"proto","type":"boolean","\\u005f_proto__":{"isAdmin":true}}', /property named __proto__/],
       ['{"key":"ctor","type":"boolean","constructor":{"prototype":{"isAdmin":true}}}', /constructor\.prototype/],
     ];
     for (const [body, message] of cases) {
       const url = body.includes('rules') ? CFG : '/api/admin/flags';
-      const res = await api.request(body.includes('rules') ? 'PATCH' : 'POST', url, { body, headers: { 'content-type': 'application/json', ...v1 } });
+      const res = await api.request(body.includes('rules') ? 'PATCH' : 'POST', url, {
+        body,
+        headers: { 'content-type': 'application/json', ...v1 },
+      });
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body' });
       expect(res.json().error.message).toMatch(message);
@@ -198,7 +355,12 @@ describe('prototype keys', () => {
 
 describe('compressed bodies', () => {
   const post = (body: Buffer, encoding: string, url = '/api/admin/flags', key = ADMIN_TOKEN) =>
-    app.inject({ method: 'POST', url, payload: body, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-encoding': encoding } });
+    app.inject({
+      method: 'POST',
+      url,
+      payload: body,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-encoding': encoding },
+    });
 
   it('decodes gzip and deflate bodies', async () => {
     const gz = await post(gzipSync(JSON.stringify({ key: 'gzipped', type: 'boolean', description: 'sent gzipped' })), 'gzip');
@@ -208,7 +370,11 @@ describe('compressed bodies', () => {
     expect(zz.statusCode, zz.body).toBe(201);
     const serverKey = (await createKey(api, 'server', 'production')).key;
     const now = Date.now();
-    const batch = { sdk: { name: '@switchboard/node', version: '0.1.0' }, evaluations: [{ flag: 'gzipped', variant: 'on', count: 3, windowStart: now - 10_000, windowEnd: now }], events: [] };
+    const batch = {
+      sdk: { name: '@switchboard/node', version: '0.1.0' },
+      evaluations: [{ flag: 'gzipped', variant: 'on', count: 3, windowStart: now - 10_000, windowEnd: now }],
+      events: [],
+    };
     const events = await post(gzipSync(JSON.stringify(batch)), 'gzip', '/api/sdk/events', serverKey);
     expect(events.statusCode, events.body).toBe(202);
   });
@@ -255,7 +421,11 @@ describe('long path parameters', () => {
 describe('X-Request-Id', () => {
   it('is never our request id; a valid one is kept apart, echoed as X-Client-Request-Id, logged and stored in the audit row', async () => {
     const logsFrom = logLines.length;
-    const first = await api.post('/api/admin/flags', { key: 'rid-1', type: 'boolean' }, { headers: { 'x-request-id': 'client-abc.1:2_3-4' } });
+    const first = await api.post(
+      '/api/admin/flags',
+      { key: 'rid-1', type: 'boolean' },
+      { headers: { 'x-request-id': 'client-abc.1:2_3-4' } },
+    );
     expect(first.statusCode).toBe(201);
     const ours = first.headers['x-request-id'] as string;
     expect(ours).not.toBe('client-abc.1:2_3-4');
@@ -270,7 +440,11 @@ describe('X-Request-Id', () => {
     expect(logged.some((l) => l.requestId === ours && l.clientRequestId === 'client-abc.1:2_3-4')).toBe(true);
 
     for (const hostile of ['x'.repeat(129), 'a b', 'id\u00e9', '../../etc', '']) {
-      const res = await api.post('/api/admin/flags', { key: `rid-${hostile.length}-${hostile.charCodeAt(1) || 0}`, type: 'boolean' }, { headers: { 'x-request-id': hostile } });
+      const res = await api.post(
+        '/api/admin/flags',
+        { key: `rid-${hostile.length}-${hostile.charCodeAt(1) || 0}`, type: 'boolean' },
+        { headers: { 'x-request-id': hostile } },
+      );
       expect(res.statusCode, res.body).toBe(201);
       expect(res.headers['x-client-request-id']).toBeUndefined();
       const [row] = (await api.get(`/api/admin/audit?flag=${res.json().key}`)).json().events;

@@ -83,7 +83,9 @@ describe('Postgres restart', () => {
         while (!stop) {
           // One writer, so a 200 moves the version and anything but 200/503 means a write
           // we were told failed had in fact committed (If-Match would then say 412).
-          const res = await timed('write', () => api.patch('/api/admin/flags/restart-write/environments/production', { enabled: !enabled }, ifMatch(version)));
+          const res = await timed('write', () =>
+            api.patch('/api/admin/flags/restart-write/environments/production', { enabled: !enabled }, ifMatch(version)),
+          );
           if (res.statusCode === 200) {
             version++;
             enabled = !enabled;
@@ -101,13 +103,21 @@ describe('Postgres restart', () => {
     const upAt = Date.now();
     // Run until every kind has succeeded after Postgres came back (bounded).
     const recovered = (kind: Sample['kind']) => samples.some((s) => s.kind === kind && s.startedAt >= upAt && s.res.statusCode === 200);
-    while (!(recovered('list') && recovered('read') && recovered('write')) && Date.now() - upAt < RECOVERY_MS + ANSWER_WITHIN_MS) await sleep(50);
+    while (!(recovered('list') && recovered('read') && recovered('write')) && Date.now() - upAt < RECOVERY_MS + ANSWER_WITHIN_MS)
+      await sleep(50);
     stop = true;
     await Promise.all(workers);
 
-    const slow = samples.filter((s) => s.endedAt - s.startedAt > ANSWER_WITHIN_MS).map((s) => `${s.kind} ${s.res.statusCode} took ${s.endedAt - s.startedAt} ms, started ${s.startedAt - downAt} ms after the shutdown began`);
+    const slow = samples
+      .filter((s) => s.endedAt - s.startedAt > ANSWER_WITHIN_MS)
+      .map(
+        (s) =>
+          `${s.kind} ${s.res.statusCode} took ${s.endedAt - s.startedAt} ms, started ${s.startedAt - downAt} ms after the shutdown began`,
+      );
     expect(slow).toEqual([]);
-    const unexpected = samples.filter((s) => s.res.statusCode !== 200 && s.res.statusCode !== 503).map((s) => `${s.kind} ${s.res.statusCode} ${s.res.body.slice(0, 200)}`);
+    const unexpected = samples
+      .filter((s) => s.res.statusCode !== 200 && s.res.statusCode !== 503)
+      .map((s) => `${s.kind} ${s.res.statusCode} ${s.res.body.slice(0, 200)}`);
     expect(unexpected).toEqual([]);
     // The SDK route never needs the database once its key is known.
     const sdk = samples.filter((s) => s.kind === 'sdk');
@@ -115,7 +125,11 @@ describe('Postgres restart', () => {
     expect(sdk.filter((s) => s.res.statusCode !== 200).map((s) => `${s.res.statusCode} ${s.res.body.slice(0, 200)}`)).toEqual([]);
     const unavailable = samples.filter((s) => s.res.statusCode === 503);
     // Postgres was really away for the clients: each kind met it.
-    for (const kind of ['list', 'read', 'write'] as const) expect(unavailable.some((s) => s.kind === kind), kind).toBe(true);
+    for (const kind of ['list', 'read', 'write'] as const)
+      expect(
+        unavailable.some((s) => s.kind === kind),
+        kind,
+      ).toBe(true);
     for (const s of unavailable) {
       expect(s.res.json().error.code).toBe('UNAVAILABLE');
       expect(s.res.headers['retry-after']).toBeDefined();

@@ -67,7 +67,9 @@ function hog(baseUrl: string, key: string, ip: string): Promise<Hog> {
       resolve({ socket, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head });
     });
     socket.once('close', () => reject(new Error('closed before answering')));
-    socket.write(`GET /api/sdk/stream HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${key}\r\nx-forwarded-for: ${ip}\r\naccept: text/event-stream\r\n\r\n`);
+    socket.write(
+      `GET /api/sdk/stream HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${key}\r\nx-forwarded-for: ${ip}\r\naccept: text/event-stream\r\n\r\n`,
+    );
   });
 }
 
@@ -109,7 +111,12 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 }
 
 async function counter(app: App, name: 'sseDropped' | 'sseRejected', reason: string): Promise<number> {
-  const metric = (app.metrics as unknown as Record<string, { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> } | undefined>)[name];
+  const metric = (
+    app.metrics as unknown as Record<
+      string,
+      { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> } | undefined
+    >
+  )[name];
   if (!metric) return 0;
   return (await metric.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
@@ -217,7 +224,7 @@ describe('hostile SSE readers', () => {
     for (const bytes of received) expect(bytes).toBeLessThan(putBytes);
   });
 
-  it('one address gets at most its share of a key\'s streams (429 saying which cap); other addresses keep connecting', async () => {
+  it("one address gets at most its share of a key's streams (429 saying which cap); other addresses keep connecting", async () => {
     const hogIp = '203.0.113.7';
     const mine = await Promise.all(Array.from({ length: PER_IP }, () => hog(urlA, clientKey, hogIp)));
     expect(mine.map((h) => h.status)).toEqual(mine.map(() => 200));
@@ -238,7 +245,7 @@ describe('hostile SSE readers', () => {
     for (const h of mine) h.socket.destroy();
   });
 
-  it('a stream that doesn\'t drain within the deadline is closed; one that reads stays', async () => {
+  it("a stream that doesn't drain within the deadline is closed; one that reads stays", async () => {
     const healthy = await reader(urlB, clientKey, '198.51.100.4');
     await healthy.next((e) => e.event === 'put');
     const before = await counter(b, 'sseDropped', 'drain-timeout');

@@ -32,16 +32,19 @@ afterAll(async () => {
 });
 
 describe('/docs', () => {
-  it.each(['/docs', '/docs/', '/docs/static/index.html', '/docs/static/swagger-initializer.js', '/docs/json'])('%s carries the admin UI\'s CSP and refuses framing', async (url) => {
-    const res = await api.get(url, { key: null });
-    expect(res.statusCode).toBeLessThan(400);
-    expect(res.headers['content-security-policy']).toBe(UI_CONTENT_SECURITY_POLICY);
-    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    expect(res.headers['x-frame-options']).toBe('DENY');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-  });
+  it.each(['/docs', '/docs/', '/docs/static/index.html', '/docs/static/swagger-initializer.js', '/docs/json'])(
+    "%s carries the admin UI's CSP and refuses framing",
+    async (url) => {
+      const res = await api.get(url, { key: null });
+      expect(res.statusCode).toBeLessThan(400);
+      expect(res.headers['content-security-policy']).toBe(UI_CONTENT_SECURITY_POLICY);
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    },
+  );
 
-  it('serves a page with no inline script, so the policy\'s script-src \'self\' lets it run', async () => {
+  it("serves a page with no inline script, so the policy's script-src 'self' lets it run", async () => {
     const res = await api.get('/docs', { key: null });
     const html = res.body;
     const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)];

@@ -3,7 +3,13 @@
  * ids, and the timeouts and limits that apply before any route runs.
  */
 import { randomUUID } from 'node:crypto';
-import { LogController, type FastifyHttpOptions, type FastifyServerOptions, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import {
+  LogController,
+  type FastifyHttpOptions,
+  type FastifyServerOptions,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import type { Config } from '../config.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler } from '../plugins/error-handler.js';
 
@@ -83,7 +89,10 @@ export function fastifyOptions(config: Config, options: LoggingOptions) {
     // JSON error shape as everything else instead of Fastify's default body.
     frameworkErrors: (error, request, reply) => {
       const body = { error: { code: 'VALIDATION_FAILED', message: error.message, field: 'url', requestId: request.id } };
-      void reply.code(400 as never).type('application/json; charset=utf-8').send(body as never);
+      void reply
+        .code(400 as never)
+        .type('application/json; charset=utf-8')
+        .send(body as never);
     },
     // Long parameters reach their schemas, which answer 400 naming them (past this the
     // not-found handler answers 400 for the URL) instead of the router's "No route".

@@ -7,7 +7,8 @@ import type { App } from '../app.js';
 import { testApp } from '../test-support/app.js';
 import { UI_CONTENT_SECURITY_POLICY } from './admin-ui.js';
 
-const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-Ab12Cd.js"></script></head><body><div id="root"></div></body></html>';
+const INDEX =
+  '<!doctype html><html><head><script type="module" src="/assets/index-Ab12Cd.js"></script></head><body><div id="root"></div></body></html>';
 const SCRIPT = 'console.log("switchboard admin");';
 const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
@@ -62,7 +63,7 @@ describe('admin UI', () => {
     expect(icon.headers['cache-control']).toBe('no-cache');
   });
 
-  it('answers browser navigations to the UI\'s own routes with index.html, nothing else', async () => {
+  it("answers browser navigations to the UI's own routes with index.html, nothing else", async () => {
     for (const url of ['/flags', '/flags/new-checkout/environments/production', '/flags/my.flag.with.dots', '/audit?flag=x']) {
       const res = await app.inject({ method: 'GET', url, headers: html });
       expect(res.statusCode, url).toBe(200);
@@ -99,7 +100,19 @@ describe('admin UI', () => {
         req.on('error', reject);
         req.end();
       });
-    const urls = ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/../../secret.txt', '/.env', '/%2eenv', '/%00index.html', '//etc/passwd', '/assets//../../secret.txt', '/%E0%A4%A'];
+    const urls = [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/assets/../../secret.txt',
+      '/.env',
+      '/%2eenv',
+      '/%00index.html',
+      '//etc/passwd',
+      '/assets//../../secret.txt',
+      '/%E0%A4%A',
+    ];
     for (const url of urls) {
       for (const accept of ['*/*', 'text/html']) {
         const res = await raw(url, accept);

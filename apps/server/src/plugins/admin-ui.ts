@@ -60,7 +60,8 @@ function safeRelativePath(url: string): string | undefined {
 
 const HINT = {
   name: 'Switchboard',
-  message: 'The admin UI is not built on this server: run `pnpm --filter @switchboard/admin build`, or set ADMIN_UI_DIR to its dist folder. The API works without it.',
+  message:
+    'The admin UI is not built on this server: run `pnpm --filter @switchboard/admin build`, or set ADMIN_UI_DIR to its dist folder. The API works without it.',
   api: '/api/admin',
   docs: '/docs',
   health: '/health/ready',

@@ -76,7 +76,12 @@ export class AuthFailures {
   summarize(): void {
     if (this.counts.size === 0 && this.throttled === 0) return;
     this.log.warn(
-      { failures: Object.fromEntries(this.counts), throttled: this.throttled, blockedClients: this.throttle.blockedCount(), trackedClients: this.throttle.size },
+      {
+        failures: Object.fromEntries(this.counts),
+        throttled: this.throttled,
+        blockedClients: this.throttle.blockedCount(),
+        trackedClients: this.throttle.size,
+      },
       'authentication failures in the last minute',
     );
     this.counts = new Map();
@@ -144,7 +149,7 @@ export function requireSdkKey(keys: KeyVerifier) {
     const principal = await authenticate(keys, request, 'sdk');
     if (principal.kind === 'admin' || !principal.environment) {
       request.server.authFailures.failed(request, 'sdk', 'wrong_kind', null);
-      throw new ForbiddenError('SDK routes take a server or client key (an environment\'s key)');
+      throw new ForbiddenError("SDK routes take a server or client key (an environment's key)");
     }
   };
 }

@@ -21,7 +21,14 @@ export interface DeliveryPluginOptions {
 export const deliveryPlugin = fp<DeliveryPluginOptions>(
   async (app, opts) => {
     const { database, redis, metrics, keys } = app;
-    const delivery = new Delivery({ db: database.db, redis, metrics, log: app.log, instanceId: opts.instanceId ?? randomUUID(), hub: opts.hub });
+    const delivery = new Delivery({
+      db: database.db,
+      redis,
+      metrics,
+      log: app.log,
+      instanceId: opts.instanceId ?? randomUUID(),
+      hub: opts.hub,
+    });
     // A key revoked on another instance stops authenticating here too, not when its cache entry ages out.
     delivery.onKeyRevoked((keyId) => keys.forget(keyId));
     app.decorate('delivery', delivery);

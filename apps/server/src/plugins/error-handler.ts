@@ -67,7 +67,14 @@ export function loggableError(err: Error & { query?: unknown; params?: unknown; 
   return out;
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message: string, field?: string, status: number = ERROR_STATUS[code]): void {
+function send(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  message: string,
+  field?: string,
+  status: number = ERROR_STATUS[code],
+): void {
   const body: { code: ErrorCode; message: string; field?: string; requestId: string } =
     field === undefined ? { code, message, requestId: request.id } : { code, message, field, requestId: request.id };
   void reply.status(status).type('application/json; charset=utf-8').send({ error: body });
@@ -110,7 +117,8 @@ export const errorHandlerPlugin = fp(
       if (status >= 400 && status < 500) {
         // Fastify's own 4xx: malformed JSON, forbidden prototype keys, bad content length…
         const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
-        const field = err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP') || /JSON|prototype/i.test(err.message) ? 'body' : undefined;
+        const field =
+          err instanceof SyntaxError || err.code?.startsWith('FST_ERR_CTP') || /JSON|prototype/i.test(err.message) ? 'body' : undefined;
         return send(reply, request, code, err.message, field, status);
       }
       request.log.error({ err: loggableError(err) }, 'request failed');

@@ -18,17 +18,22 @@ const DECODERS: Record<string, { name: string; decode: Decoder }> = {
 
 async function decode(request: FastifyRequest, body: Buffer): Promise<Buffer> {
   const header = request.headers['content-encoding'];
-  const encoding = (Array.isArray(header) ? header.join(', ') : header ?? '').trim().toLowerCase();
+  const encoding = (Array.isArray(header) ? header.join(', ') : (header ?? '')).trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return body;
   const decoder = DECODERS[encoding];
   if (!decoder) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding.slice(0, 64)} is not supported; send gzip, deflate or no encoding`, 'content-encoding');
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Encoding ${encoding.slice(0, 64)} is not supported; send gzip, deflate or no encoding`,
+      'content-encoding',
+    );
   }
   const limit = request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 1024 * 1024;
   try {
     return await decoder.decode(body, { maxOutputLength: limit });
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large once decoded', 'body');
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large once decoded', 'body');
     throw new ValidationError(`The body is not valid ${decoder.name} data`, 'body');
   }
 }

@@ -126,7 +126,8 @@ export const metricsPlugin = fp<MetricsPluginOptions>(
       if (expected) {
         const given = bearerToken(request.headers.authorization);
         // Compared as digests so the time taken says nothing about the token's length or prefix.
-        if (!given || !timingSafeEqual(digest(given), expected)) throw new UnauthorizedError('GET /metrics requires the METRICS_TOKEN (Authorization: Bearer <token>)');
+        if (!given || !timingSafeEqual(digest(given), expected))
+          throw new UnauthorizedError('GET /metrics requires the METRICS_TOKEN (Authorization: Bearer <token>)');
       }
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();

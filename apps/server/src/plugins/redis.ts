@@ -51,7 +51,13 @@ export class RedisLink {
   ) {
     // `socketTimeout` also bounds the handshake after a TCP connect that a partition swallows.
     const base: RedisOptions = { connectTimeout: 2000, socketTimeout: SOCKET_TIMEOUT_MS, retryStrategy, lazyConnect: false };
-    this.command = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectionName: 'switchboard-cmd' });
+    this.command = new Redis(url, {
+      ...base,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1000,
+      connectionName: 'switchboard-cmd',
+    });
     this.subscriber = new Redis(url, { ...base, maxRetriesPerRequest: null, autoResubscribe: true, connectionName: 'switchboard-sub' });
     for (const conn of [this.command, this.subscriber]) conn.on('error', (err: Error) => this.logError(err));
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -128,7 +134,11 @@ export class RedisLink {
 
   async forgetSnapshot(environment: string): Promise<void> {
     try {
-      await this.command.multi().del(SNAPSHOT_PREFIX + environment).srem(ENVIRONMENTS_SET, environment).exec();
+      await this.command
+        .multi()
+        .del(SNAPSHOT_PREFIX + environment)
+        .srem(ENVIRONMENTS_SET, environment)
+        .exec();
     } catch (err) {
       this.logError(err as Error);
     }
@@ -175,7 +185,11 @@ export class RedisLink {
    */
   async revokeKey(hash: string, ttlMs: number): Promise<boolean> {
     try {
-      const results = await this.command.multi().set(REVOKED_PREFIX + hash, '1', 'PX', ttlMs).del(KEY_PREFIX + hash).exec();
+      const results = await this.command
+        .multi()
+        .set(REVOKED_PREFIX + hash, '1', 'PX', ttlMs)
+        .del(KEY_PREFIX + hash)
+        .exec();
       return results !== null && results.every(([err]) => err === null);
     } catch {
       return false;

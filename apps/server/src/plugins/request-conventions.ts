@@ -26,7 +26,9 @@ export const requestConventionsPlugin = fp<RequestConventionsOptions>(
     // JSON only: anything else is 415, never a string handed to a handler.
     app.removeContentTypeParser('text/plain');
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: string | Buffer) => parseJsonBody(request, body as Buffer));
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: string | Buffer) =>
+      parseJsonBody(request, body as Buffer),
+    );
     app.setValidatorCompiler(createValidatorCompiler({ storesBody: (url) => url.startsWith('/api/admin/') }));
     app.decorateRequest('clientRequestId', undefined);
     if (opts.warnUntrustedProxy) {
@@ -38,7 +40,7 @@ export const requestConventionsPlugin = fp<RequestConventionsOptions>(
         warned = true;
         request.log.warn(
           { remoteAddress: request.ip },
-          'requests carry X-Forwarded-For but TRUST_PROXY is not set: per-IP limits count this proxy as one client; set TRUST_PROXY to the proxy\'s address',
+          "requests carry X-Forwarded-For but TRUST_PROXY is not set: per-IP limits count this proxy as one client; set TRUST_PROXY to the proxy's address",
         );
       });
     }

@@ -16,6 +16,8 @@ describe('revision check plugin', () => {
   });
 
   it('refuses to register before the plugins it needs', async () => {
-    await expect(Fastify({ logger: false }).register(revisionCheckPlugin, { intervalMs: 1000 })).rejects.toThrow(/dependency 'db'.*'revision-check'/);
+    await expect(Fastify({ logger: false }).register(revisionCheckPlugin, { intervalMs: 1000 })).rejects.toThrow(
+      /dependency 'db'.*'revision-check'/,
+    );
   });
 });

@@ -37,7 +37,8 @@ export const revisionCheckPlugin = fp<RevisionCheckOptions>(
         const now = Date.now();
         if (now - lastFailureLog > FAILURE_LOG_INTERVAL_MS) {
           lastFailureLog = now;
-          if (isDatabaseUnavailable(err)) app.log.warn({ err: { message: (err as Error).message } }, 'database unavailable; serving the last snapshot');
+          if (isDatabaseUnavailable(err))
+            app.log.warn({ err: { message: (err as Error).message } }, 'database unavailable; serving the last snapshot');
           else app.log.error({ err }, 'revision check failed');
         }
       }

@@ -16,7 +16,10 @@ export interface SuiteContext {
 
 const config = (key: string, env: string) => `/api/admin/flags/${key}/environments/${env}`;
 
-async function snapshot(api: Http, key: string): Promise<{ revision: number; flags: Record<string, { version: number; enabled: boolean }> }> {
+async function snapshot(
+  api: Http,
+  key: string,
+): Promise<{ revision: number; flags: Record<string, { version: number; enabled: boolean }> }> {
   const res = await api.get('/api/sdk/flags', { key });
   expect(res.statusCode).toBe(200);
   return res.json();
@@ -62,12 +65,35 @@ export function adminSuite(ctx: SuiteContext): void {
   describe('flags', () => {
     it('creates a boolean flag disabled in every environment, serving the off variant', async () => {
       setup();
-      const res = await api.post('/api/admin/flags', { key: 'checkout', type: 'boolean', name: 'Checkout', tags: ['team-a'], clientSide: true });
+      const res = await api.post('/api/admin/flags', {
+        key: 'checkout',
+        type: 'boolean',
+        name: 'Checkout',
+        tags: ['team-a'],
+        clientSide: true,
+      });
       expect(res.statusCode).toBe(201);
       const flag = res.json();
-      expect(flag).toMatchObject({ key: 'checkout', name: 'Checkout', type: 'boolean', variants: { on: true, off: false }, version: 1, clientSide: true, archived: false, temporary: true });
+      expect(flag).toMatchObject({
+        key: 'checkout',
+        name: 'Checkout',
+        type: 'boolean',
+        variants: { on: true, off: false },
+        version: 1,
+        clientSide: true,
+        archived: false,
+        temporary: true,
+      });
       for (const env of ['development', 'staging', 'production']) {
-        expect(flag.environments[env]).toMatchObject({ enabled: false, offVariant: 'off', fallthrough: { variant: 'off' }, rules: [], prerequisites: [], salt: 'checkout', version: 1 });
+        expect(flag.environments[env]).toMatchObject({
+          enabled: false,
+          offVariant: 'off',
+          fallthrough: { variant: 'off' },
+          rules: [],
+          prerequisites: [],
+          salt: 'checkout',
+          version: 1,
+        });
       }
       const got = await api.get('/api/admin/flags/checkout');
       expect(got.headers.etag).toBe('"1"');
@@ -193,15 +219,30 @@ export function adminSuite(ctx: SuiteContext): void {
           {
             id: 'eu',
             conditions: [{ attribute: 'country', operator: 'in', values: ['DE', 'FR'] }],
-            serve: { rollout: [{ variant: 'on', weight: 50000 }, { variant: 'off', weight: 50000 }], bucketBy: 'userId' },
+            serve: {
+              rollout: [
+                { variant: 'on', weight: 50000 },
+                { variant: 'off', weight: 50000 },
+              ],
+              bucketBy: 'userId',
+            },
           },
         ],
-        fallthrough: { rollout: [{ variant: 'on', weight: 10000 }, { variant: 'off', weight: 90000 }] },
+        fallthrough: {
+          rollout: [
+            { variant: 'on', weight: 10000 },
+            { variant: 'off', weight: 90000 },
+          ],
+        },
       };
       const res = await api.put(config('targeted', 'staging'), body, ifMatch(1));
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ ...body, version: 2, salt: 'targeted' });
-      const bad = await api.put(config('targeted', 'staging'), { ...body, rules: [{ ...body.rules[0], serve: { variant: 'nope' } }] }, ifMatch(2));
+      const bad = await api.put(
+        config('targeted', 'staging'),
+        { ...body, rules: [{ ...body.rules[0], serve: { variant: 'nope' } }] },
+        ifMatch(2),
+      );
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.field).toBe('rules[0].serve.variant');
       expect(await configVersion(api, 'targeted', 'staging')).toBe(2);
@@ -212,7 +253,12 @@ export function adminSuite(ctx: SuiteContext): void {
       await createFlag(api, 'ramp');
       const res = await api.put(`${config('ramp', 'production')}/rollout`, { percentage: 12.345 }, ifMatch(1));
       expect(res.statusCode).toBe(200);
-      expect(res.json().fallthrough).toEqual({ rollout: [{ variant: 'on', weight: 12345 }, { variant: 'off', weight: 87655 }] });
+      expect(res.json().fallthrough).toEqual({
+        rollout: [
+          { variant: 'on', weight: 12345 },
+          { variant: 'off', weight: 87655 },
+        ],
+      });
       expect((await api.put(`${config('ramp', 'production')}/rollout`, { percentage: 20 })).statusCode).toBe(428);
       const tooFine = await api.put(`${config('ramp', 'production')}/rollout`, { percentage: 1.0001 }, ifMatch(2));
       expect(tooFine.statusCode).toBe(400);
@@ -222,7 +268,10 @@ export function adminSuite(ctx: SuiteContext): void {
       expect(noVariant.statusCode).toBe(400);
       expect(noVariant.json().error.field).toBe('variant');
       const withVariant = await api.put(`${config('ramp-string', 'production')}/rollout`, { percentage: 5, variant: 'b' }, ifMatch(1));
-      expect(withVariant.json().fallthrough.rollout).toEqual([{ variant: 'b', weight: 5000 }, { variant: 'a', weight: 95000 }]);
+      expect(withVariant.json().fallthrough.rollout).toEqual([
+        { variant: 'b', weight: 5000 },
+        { variant: 'a', weight: 95000 },
+      ]);
     });
 
     it('restores an earlier version as a new version and lists the history', async () => {
@@ -243,12 +292,18 @@ export function adminSuite(ctx: SuiteContext): void {
       setup();
       await createFlag(api, 'cycle-a');
       await createFlag(api, 'cycle-b');
-      expect((await api.patch(config('cycle-a', 'production'), { prerequisites: [{ flag: 'cycle-b', variant: 'on' }] }, ifMatch(1))).statusCode).toBe(200);
+      expect(
+        (await api.patch(config('cycle-a', 'production'), { prerequisites: [{ flag: 'cycle-b', variant: 'on' }] }, ifMatch(1))).statusCode,
+      ).toBe(200);
       const res = await api.patch(config('cycle-b', 'production'), { prerequisites: [{ flag: 'cycle-a', variant: 'on' }] }, ifMatch(1));
       expect(res.statusCode).toBe(400);
       expect(res.json().error.field).toBe('prerequisites');
       expect(await configVersion(api, 'cycle-b', 'production')).toBe(1);
-      const unknown = await api.patch(config('cycle-b', 'production'), { prerequisites: [{ flag: 'no-such-flag', variant: 'on' }] }, ifMatch(1));
+      const unknown = await api.patch(
+        config('cycle-b', 'production'),
+        { prerequisites: [{ flag: 'no-such-flag', variant: 'on' }] },
+        ifMatch(1),
+      );
       expect(unknown.statusCode).toBe(400);
       expect(unknown.json().error.field).toBe('prerequisites[0].flag');
     });
@@ -271,7 +326,11 @@ export function adminSuite(ctx: SuiteContext): void {
       expect(cycle.json().error.field).toBe('conditions');
 
       await createFlag(api, 'seg-user');
-      const rule = { id: 'beta', conditions: [{ attribute: 'userId', operator: 'inSegment', values: ['gamma'] }], serve: { variant: 'on' } };
+      const rule = {
+        id: 'beta',
+        conditions: [{ attribute: 'userId', operator: 'inSegment', values: ['gamma'] }],
+        serve: { variant: 'on' },
+      };
       expect((await api.patch(config('seg-user', 'staging'), { rules: [rule] }, ifMatch(1))).statusCode).toBe(200);
       expect((await api.del('/api/admin/segments/gamma', ifMatch(1))).statusCode).toBe(409);
       expect((await api.patch(config('seg-user', 'staging'), { rules: [] }, ifMatch(2))).statusCode).toBe(200);
@@ -292,12 +351,20 @@ export function adminSuite(ctx: SuiteContext): void {
       expect(hint).toBe(`${key.slice(0, 14)}…`);
       const listed = await api.get('/api/admin/api-keys');
       expect(listed.body).not.toContain(key);
-      expect(listed.json().apiKeys.find((k: { id: string }) => k.id === id)).toMatchObject({ kind: 'client', environment: 'production', name: 'web' });
+      expect(listed.json().apiKeys.find((k: { id: string }) => k.id === id)).toMatchObject({
+        kind: 'client',
+        environment: 'production',
+        name: 'web',
+      });
 
       const secrets = [key];
       for (let i = 0; i < 5; i++) secrets.push((await createKey(api, 'server', 'staging')).key);
       // Idempotent creates store their answer for replay: that copy must not hold the secret either.
-      const idempotent = await api.post('/api/admin/api-keys', { kind: 'server', environment: 'staging', name: 'retried' }, { headers: { 'idempotency-key': 'key-secret-dump' } });
+      const idempotent = await api.post(
+        '/api/admin/api-keys',
+        { kind: 'server', environment: 'staging', name: 'retried' },
+        { headers: { 'idempotency-key': 'key-secret-dump' } },
+      );
       expect(idempotent.statusCode).toBe(201);
       secrets.push(idempotent.json().key);
       expect((await api.get('/api/sdk/flags', { key: idempotent.json().key })).statusCode).toBe(200);
@@ -349,7 +416,13 @@ export function adminSuite(ctx: SuiteContext): void {
 
       const byFlag = (await api.get('/api/admin/audit?flag=audited')).json().events;
       expect(byFlag.map((e: { action: string }) => e.action)).toEqual(['config.kill', 'config.enable', 'config.enable', 'flag.create']);
-      expect(byFlag[0]).toMatchObject({ flagKey: 'audited', environment: 'production', actor: 'ADMIN_TOKEN', before: { enabled: true, version: 2 }, after: { enabled: false, version: 3 } });
+      expect(byFlag[0]).toMatchObject({
+        flagKey: 'audited',
+        environment: 'production',
+        actor: 'ADMIN_TOKEN',
+        before: { enabled: true, version: 2 },
+        after: { enabled: false, version: 3 },
+      });
       expect(byFlag[0].requestId).toEqual(expect.any(String));
       expect(byFlag[0].revision).toEqual(expect.any(Number));
 

@@ -52,7 +52,9 @@ export const SUITE_CONFIG = {
 export async function dumpDatabase(app: App): Promise<{ tables: string[]; text: string }> {
   const rowsOf = (result: unknown): unknown[] => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
   const { db } = app.database;
-  const listed = await db.execute(sql`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`);
+  const listed = await db.execute(
+    sql`select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`,
+  );
   const tables = rowsOf(listed).map((t) => (t as { table_name: string }).table_name);
   let text = '';
   for (const table of tables) text += JSON.stringify(rowsOf(await db.execute(sql`select * from ${sql.identifier(table)}`)));

@@ -24,7 +24,11 @@ export function deliverySuite(ctx: SuiteContext): void {
       await api.post('/api/admin/segments', { key: 'server-only-seg', included: ['secret-user'], conditions: [] });
       await createFlag(api, 'web-banner', { clientSide: true });
       await createFlag(api, 'server-rule', { clientSide: false });
-      const rule = (seg: string) => ({ id: 'r', conditions: [{ attribute: 'userId', operator: 'inSegment', values: [seg] }], serve: { variant: 'on' } });
+      const rule = (seg: string) => ({
+        id: 'r',
+        conditions: [{ attribute: 'userId', operator: 'inSegment', values: [seg] }],
+        serve: { variant: 'on' },
+      });
       expect((await patchConfig(api, 'web-banner', 'staging', { rules: [rule('outer-seg')] })).statusCode).toBe(200);
       expect((await patchConfig(api, 'server-rule', 'staging', { rules: [rule('server-only-seg')] })).statusCode).toBe(200);
 
@@ -122,7 +126,11 @@ export function deliverySuite(ctx: SuiteContext): void {
 
       expect((await patchConfig(api, 'streamed', 'production', { enabled: true })).statusCode).toBe(200);
       const patch = await s.next(patchOf('streamed', true));
-      expect(patch.json).toMatchObject({ revision: snap.revision + 1, key: 'streamed', flag: { key: 'streamed', version: 2, enabled: true } });
+      expect(patch.json).toMatchObject({
+        revision: snap.revision + 1,
+        key: 'streamed',
+        flag: { key: 'streamed', version: 2, enabled: true },
+      });
       expect(patch.id).toBe(String(snap.revision + 1));
 
       await new Promise((r) => setTimeout(r, 700));
@@ -235,7 +243,12 @@ export function deliverySuite(ctx: SuiteContext): void {
         'no key': [401, 401, 401],
       };
       const adminRoutes = ['/api/admin/flags', '/api/admin/segments', '/api/admin/environments', '/api/admin/api-keys', '/api/admin/audit'];
-      const envOf: Record<string, string> = { 'server key env A': 'staging', 'client key env A': 'staging', 'server key env B': 'production', 'client key env B': 'production' };
+      const envOf: Record<string, string> = {
+        'server key env A': 'staging',
+        'client key env A': 'staging',
+        'server key env B': 'production',
+        'client key env B': 'production',
+      };
       const actual: Record<string, number[]> = {};
       for (const [name, key] of Object.entries(keys)) {
         const adminStatuses = new Set<number>();
@@ -277,7 +290,15 @@ export function deliverySuite(ctx: SuiteContext): void {
     it('refuses malformed Authorization headers', async () => {
       setup();
       expect((await api.get('/api/admin/flags', { key: null, headers: { authorization: `bearer ${ADMIN_TOKEN}` } })).statusCode).toBe(200);
-      for (const authorization of ['Bearer', 'Bearer ', `Basic ${ADMIN_TOKEN}`, `Bearer ${'x'.repeat(8000)}`, `Bearer${ADMIN_TOKEN}`, 'Bearer a b', `Bearer ${ADMIN_TOKEN}x`]) {
+      for (const authorization of [
+        'Bearer',
+        'Bearer ',
+        `Basic ${ADMIN_TOKEN}`,
+        `Bearer ${'x'.repeat(8000)}`,
+        `Bearer${ADMIN_TOKEN}`,
+        'Bearer a b',
+        `Bearer ${ADMIN_TOKEN}x`,
+      ]) {
         const res = await api.get('/api/admin/flags', { key: null, headers: { authorization } });
         expect(res.statusCode, authorization.slice(0, 20)).toBe(401);
       }
@@ -303,7 +324,13 @@ export function deliverySuite(ctx: SuiteContext): void {
       }
       const doc = (await api.get('/docs/json', { key: null })).json();
       expect(Object.keys(doc.paths)).toEqual(
-        expect.arrayContaining(['/api/admin/flags', '/api/admin/flags/{key}/environments/{env}', '/api/sdk/flags', '/api/sdk/stream', '/api/admin/audit']),
+        expect.arrayContaining([
+          '/api/admin/flags',
+          '/api/admin/flags/{key}/environments/{env}',
+          '/api/sdk/flags',
+          '/api/sdk/stream',
+          '/api/admin/audit',
+        ]),
       );
       expect((await api.get('/docs', { key: null })).statusCode).toBeLessThan(400);
     });

@@ -27,10 +27,21 @@ interface Evaluation {
 }
 
 /** A summary whose 10 s window ends `offsetMs` after `base`. */
-const evaluation = (flag: string, variant: string | null, count: number, endsAt: number): Evaluation => ({ flag, variant, count, windowStart: endsAt - 10_000, windowEnd: endsAt });
+const evaluation = (flag: string, variant: string | null, count: number, endsAt: number): Evaluation => ({
+  flag,
+  variant,
+  count,
+  windowStart: endsAt - 10_000,
+  windowEnd: endsAt,
+});
 
 function batch(parts: { evaluations?: unknown[]; events?: unknown[]; dropped?: unknown }): Record<string, unknown> {
-  return { sdk: SDK, evaluations: parts.evaluations ?? [], events: parts.events ?? [], ...(parts.dropped ? { dropped: parts.dropped } : {}) };
+  return {
+    sdk: SDK,
+    evaluations: parts.evaluations ?? [],
+    events: parts.events ?? [],
+    ...(parts.dropped ? { dropped: parts.dropped } : {}),
+  };
 }
 
 async function post(api: Http, key: string, body: unknown, headers: Record<string, string> = {}) {
@@ -55,7 +66,7 @@ interface Series {
 
 export function eventsSuite(ctx: SuiteContext): void {
   describe('SDK events', () => {
-    it('accepts the Node SDK\'s batch with 202 and stores it', async () => {
+    it("accepts the Node SDK's batch with 202 and stores it", async () => {
       const api = http(ctx.app);
       const { key } = await createKey(api, 'server', 'production');
       await flags(api, ['ev-sdk']);
@@ -66,7 +77,9 @@ export function eventsSuite(ctx: SuiteContext): void {
           { flag: 'ev-sdk', variant: 'on', count: 12, windowStart: base, windowEnd: base + 10_000 },
           { flag: 'ev-sdk', variant: null, count: 3, windowStart: base, windowEnd: base + 10_000 },
         ],
-        events: [{ name: 'purchase', userId: 'u1', context: { plan: 'pro' }, value: 9.99, timestamp: base + 5123, variants: { 'ev-sdk': 'on' } }],
+        events: [
+          { name: 'purchase', userId: 'u1', context: { plan: 'pro' }, value: 9.99, timestamp: base + 5123, variants: { 'ev-sdk': 'on' } },
+        ],
         dropped: { events: 0, evaluations: 0 },
       };
       const res = await post(api, key, body);
@@ -107,16 +120,28 @@ export function eventsSuite(ctx: SuiteContext): void {
       await flags(api, ['ev-agg', 'ev-other'], true);
       const base = hourAgo3();
       const first = batch({
-        evaluations: [evaluation('ev-agg', 'on', 12, base + 10_000), evaluation('ev-agg', 'off', 3, base + 10_000), evaluation('ev-agg', null, 2, base + 10_000)],
+        evaluations: [
+          evaluation('ev-agg', 'on', 12, base + 10_000),
+          evaluation('ev-agg', 'off', 3, base + 10_000),
+          evaluation('ev-agg', null, 2, base + 10_000),
+        ],
       });
       expect((await post(api, one.key, first)).statusCode).toBe(202);
       expect((await post(api, one.key, first)).statusCode).toBe(202); // a resend adds, like any batch
       const second = batch({
-        evaluations: [evaluation('ev-agg', 'on', 8, base + 50_000), evaluation('ev-agg', 'on', 5, base + 6 * MINUTE + 1000), evaluation('ev-other', 'on', 99, base + 10_000)],
+        evaluations: [
+          evaluation('ev-agg', 'on', 8, base + 50_000),
+          evaluation('ev-agg', 'on', 5, base + 6 * MINUTE + 1000),
+          evaluation('ev-other', 'on', 99, base + 10_000),
+        ],
       });
       expect((await post(api, two.key, second)).statusCode).toBe(202);
-      expect((await post(api, one.key, batch({ evaluations: [evaluation('ev-agg', 'on', 1, base + 14 * MINUTE + 59_999)] }))).statusCode).toBe(202);
-      expect((await post(api, elsewhere.key, batch({ evaluations: [evaluation('ev-agg', 'on', 1000, base + 10_000)] }))).statusCode).toBe(202);
+      expect(
+        (await post(api, one.key, batch({ evaluations: [evaluation('ev-agg', 'on', 1, base + 14 * MINUTE + 59_999)] }))).statusCode,
+      ).toBe(202);
+      expect((await post(api, elsewhere.key, batch({ evaluations: [evaluation('ev-agg', 'on', 1000, base + 10_000)] }))).statusCode).toBe(
+        202,
+      );
 
       const perMinute = await api.get(metricsUrl('ev-agg', 'staging', base, base + 15 * MINUTE, 1));
       expect(perMinute.statusCode).toBe(200);
@@ -135,13 +160,20 @@ export function eventsSuite(ctx: SuiteContext): void {
       ]);
       expect(body.total).toBe(48);
 
-      const fiveMinutes = (await api.get(metricsUrl('ev-agg', 'staging', base, base + 15 * MINUTE, 5))).json() as { times: string[]; series: Series[] };
+      const fiveMinutes = (await api.get(metricsUrl('ev-agg', 'staging', base, base + 15 * MINUTE, 5))).json() as {
+        times: string[];
+        series: Series[];
+      };
       expect(fiveMinutes.times).toEqual([iso(base), iso(base + 5 * MINUTE), iso(base + 10 * MINUTE)]);
       expect(fiveMinutes.series.find((s) => s.variant === 'on')!.counts).toEqual([32, 5, 1]);
 
       // Unaligned bounds widen to whole steps; the default step keeps points at 500 or fewer.
       const widened = (await api.get(metricsUrl('ev-agg', 'staging', base + 7 * MINUTE, base + 11 * MINUTE, 5))).json();
-      expect(widened).toMatchObject({ from: iso(base + 5 * MINUTE), to: iso(base + 15 * MINUTE), times: [iso(base + 5 * MINUTE), iso(base + 10 * MINUTE)] });
+      expect(widened).toMatchObject({
+        from: iso(base + 5 * MINUTE),
+        to: iso(base + 15 * MINUTE),
+        times: [iso(base + 5 * MINUTE), iso(base + 10 * MINUTE)],
+      });
       const byDefault = (await api.get(metricsUrl('ev-agg', 'staging', base, base + 15 * MINUTE))).json();
       expect(byDefault.step).toBe(1);
       const week = (await api.get(metricsUrl('ev-agg', 'staging', base - 7 * 24 * HOUR, base + HOUR))).json();
@@ -162,7 +194,13 @@ export function eventsSuite(ctx: SuiteContext): void {
         { name: 'ev-purchase', userId: 'u1', value: 10, timestamp: at(1), variants: { 'ev-ramp': 'on' } },
         { name: 'ev-purchase', userId: 'u2', value: 20, timestamp: at(2), variants: { 'ev-ramp': 'off', 'ev-elsewhere': 'on' } },
         { name: 'ev-purchase', userId: 'u3', value: 30, timestamp: at(2), variants: { 'ev-ramp': 'on' } },
-        { name: 'ev-purchase', userId: 'u4', timestamp: at(3), context: { plan: 'pro', seats: 3, beta: true, tags: ['a', 'b'], coupon: null }, variants: { 'ev-ramp': 'on' } },
+        {
+          name: 'ev-purchase',
+          userId: 'u4',
+          timestamp: at(3),
+          context: { plan: 'pro', seats: 3, beta: true, tags: ['a', 'b'], coupon: null },
+          variants: { 'ev-ramp': 'on' },
+        },
         { name: 'ev-purchase', userId: 'u5', value: 5, timestamp: at(3) },
         { name: 'ev-signup', timestamp: at(4), variants: { 'ev-ramp': 'on' } },
       ];
@@ -186,15 +224,21 @@ export function eventsSuite(ctx: SuiteContext): void {
         variants: [{ variant: 'on', count: 1, valueCount: 0, sum: 0, mean: null, stddev: null }],
       });
 
-      const limited = (await api.get(`/api/admin/flags/ev-ramp/environments/production/events?from=${iso(base)}&to=${iso(base + HOUR)}&limit=1`)).json();
+      const limited = (
+        await api.get(`/api/admin/flags/ev-ramp/environments/production/events?from=${iso(base)}&to=${iso(base + HOUR)}&limit=1`)
+      ).json();
       expect(limited.events.map((e: { name: string }) => e.name)).toEqual(['ev-purchase']);
       expect(limited.more).toBe(true);
-      const narrow = (await api.get(`/api/admin/flags/ev-ramp/environments/production/events?from=${iso(base + 2 * MINUTE)}&to=${iso(base + 3 * MINUTE)}`)).json();
+      const narrow = (
+        await api.get(`/api/admin/flags/ev-ramp/environments/production/events?from=${iso(base + 2 * MINUTE)}&to=${iso(base + 3 * MINUTE)}`)
+      ).json();
       expect(narrow.events[0].variants).toEqual([
         { variant: 'off', count: 1, valueCount: 1, sum: 20, mean: 20, stddev: null },
         { variant: 'on', count: 1, valueCount: 1, sum: 30, mean: 30, stddev: null },
       ]);
-      const otherEnv = (await api.get(`/api/admin/flags/ev-ramp/environments/staging/events?from=${iso(base)}&to=${iso(base + HOUR)}`)).json();
+      const otherEnv = (
+        await api.get(`/api/admin/flags/ev-ramp/environments/staging/events?from=${iso(base)}&to=${iso(base + HOUR)}`)
+      ).json();
       expect(otherEnv.events).toEqual([]);
     });
 
@@ -234,7 +278,11 @@ export function eventsSuite(ctx: SuiteContext): void {
         api,
         key,
         batch({
-          evaluations: [evaluation('ev-prune', 'on', 1, now - 20 * day), evaluation('ev-prune', 'off', 1, now - 20 * day), evaluation('ev-prune', 'on', 2, now - 5 * day)],
+          evaluations: [
+            evaluation('ev-prune', 'on', 1, now - 20 * day),
+            evaluation('ev-prune', 'off', 1, now - 20 * day),
+            evaluation('ev-prune', 'on', 2, now - 5 * day),
+          ],
           events: [{ name: 'ev-prune-event', timestamp: now - 20 * day, variants: { 'ev-prune': 'on' } }],
         }),
       );
@@ -325,7 +373,16 @@ export function eventsSuite(ctx: SuiteContext): void {
       const res = await post(
         api,
         client.key,
-        batch({ events: [{ name: 'ev-claims', userId: `${marker}-user`, timestamp: Date.now(), context: { role: `${marker}-admin`, plan: 'enterprise', [`${marker}-attr`]: true } }] }),
+        batch({
+          events: [
+            {
+              name: 'ev-claims',
+              userId: `${marker}-user`,
+              timestamp: Date.now(),
+              context: { role: `${marker}-admin`, plan: 'enterprise', [`${marker}-attr`]: true },
+            },
+          ],
+        }),
       );
       expect(res.statusCode).toBe(202);
       expect((await dumpDatabase(ctx.app)).text).not.toContain(marker);
@@ -352,11 +409,36 @@ export function eventsSuite(ctx: SuiteContext): void {
         { name: '10 001 evaluations', body: batch({ evaluations: Array.from({ length: 10_001 }, () => good) }), field: 'evaluations' },
         { name: 'negative dropped count', body: { ...withEval({}), dropped: { events: -1, evaluations: 0 } }, field: 'dropped.events' },
         { name: 'dropped without evaluations', body: { ...withEval({}), dropped: { events: 1 } }, field: 'dropped.evaluations' },
-        { name: '3 MB body', body: JSON.stringify(withEvent({ context: { a: 'x'.repeat(1000) } })).replace('"sdk"', `"pad":"${'x'.repeat(3 * 1024 * 1024)}","sdk"`), status: 413, field: 'body', headers: { 'content-type': 'application/json' } },
+        {
+          name: '3 MB body',
+          body: JSON.stringify(withEvent({ context: { a: 'x'.repeat(1000) } })).replace(
+            '"sdk"',
+            `"pad":"${'x'.repeat(3 * 1024 * 1024)}","sdk"`,
+          ),
+          status: 413,
+          field: 'body',
+          headers: { 'content-type': 'application/json' },
+        },
         { name: 'text/plain body', body: 'hello', status: 415, field: 'content-type', headers: { 'content-type': 'text/plain' } },
         { name: 'truncated JSON', body: '{"sdk":', status: 400, field: 'body', headers: { 'content-type': 'application/json' } },
-        { name: '__proto__ in context', body: JSON.stringify(withEvent({})).replace('"name":"ev-bad-event"', '"context":{"__proto__":{"polluted":true}},"name":"ev-bad-event"'), field: 'body', headers: { 'content-type': 'application/json' } },
-        { name: 'constructor.prototype in context', body: JSON.stringify(withEvent({})).replace('"name":"ev-bad-event"', '"context":{"constructor":{"prototype":{"polluted":true}}},"name":"ev-bad-event"'), field: 'body', headers: { 'content-type': 'application/json' } },
+        {
+          name: '__proto__ in context',
+          body: JSON.stringify(withEvent({})).replace(
+            '"name":"ev-bad-event"',
+            '"context":{"__proto__":{"polluted":true}},"name":"ev-bad-event"',
+          ),
+          field: 'body',
+          headers: { 'content-type': 'application/json' },
+        },
+        {
+          name: 'constructor.prototype in context',
+          body: JSON.stringify(withEvent({})).replace(
+            '"name":"ev-bad-event"',
+            '"context":{"constructor":{"prototype":{"polluted":true}}},"name":"ev-bad-event"',
+          ),
+          field: 'body',
+          headers: { 'content-type': 'application/json' },
+        },
       ];
       const failures: string[] = [];
       for (const c of cases) {
@@ -370,7 +452,9 @@ export function eventsSuite(ctx: SuiteContext): void {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       const stored = (await api.get(metricsUrl('ev-bad', 'production', now - HOUR, now + MINUTE))).json();
       expect(stored.total).toBe(0);
-      const events = (await api.get(`/api/admin/flags/ev-bad/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)).json();
+      const events = (
+        await api.get(`/api/admin/flags/ev-bad/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)
+      ).json();
       expect(events.events).toEqual([]);
       expect((await post(api, key, withEval({}))).statusCode).toBe(202);
     });
@@ -392,8 +476,16 @@ export function eventsSuite(ctx: SuiteContext): void {
         { name: 'absurd count', body: withEval({ count: 1e15 }), path: '/evaluations/1/count' },
         { name: 'unknown field in a summary', body: withEval({ flagg: 'x' }), path: '/evaluations/1/flagg' },
         { name: 'variant as a number', body: withEval({ variant: 1 }), path: '/evaluations/1/variant' },
-        { name: 'missing windowEnd', body: batch({ evaluations: [good, { flag: 'ev-bad-entry', variant: 'on', count: 1, windowStart: now }] }), path: '/evaluations/1/windowEnd' },
-        { name: 'window ending before it starts', body: withEval({ windowStart: now, windowEnd: now - 1 }), path: '/evaluations/1/windowStart' },
+        {
+          name: 'missing windowEnd',
+          body: batch({ evaluations: [good, { flag: 'ev-bad-entry', variant: 'on', count: 1, windowStart: now }] }),
+          path: '/evaluations/1/windowEnd',
+        },
+        {
+          name: 'window ending before it starts',
+          body: withEval({ windowStart: now, windowEnd: now - 1 }),
+          path: '/evaluations/1/windowStart',
+        },
         { name: 'window ending tomorrow', body: withEval({ windowEnd: now + 24 * HOUR }), path: '/evaluations/1/windowEnd' },
         { name: 'flag key with a NUL', body: withEval({ flag: 'ev\u0000bad' }), path: '/evaluations/1/flag' },
         { name: '257-character flag key', body: withEval({ flag: 'f'.repeat(257) }), path: '/evaluations/1/flag' },
@@ -407,21 +499,39 @@ export function eventsSuite(ctx: SuiteContext): void {
         { name: 'value of 1e16', body: withEvent({ value: 1e16 }), path: '/events/0/value' },
         { name: 'nested object in context', body: withEvent({ context: { plan: { tier: 'pro' } } }), path: '/events/0/context/plan' },
         { name: 'oversized context string', body: withEvent({ context: { note: 'x'.repeat(5000) } }), path: '/events/0/context/note' },
-        { name: 'context with 51 attributes', body: withEvent({ context: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, i])) }), path: '/events/0/context' },
+        {
+          name: 'context with 51 attributes',
+          body: withEvent({ context: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, i])) }),
+          path: '/events/0/context',
+        },
         { name: 'variants key not a flag key', body: withEvent({ variants: { 'not a key': 'on' } }), path: '/events/0/variants/not a key' },
-        { name: 'variants value not a string', body: withEvent({ variants: { 'ev-bad-entry': true } }), path: '/events/0/variants/ev-bad-entry' },
+        {
+          name: 'variants value not a string',
+          body: withEvent({ variants: { 'ev-bad-entry': true } }),
+          path: '/events/0/variants/ev-bad-entry',
+        },
         { name: 'unknown field in an event', body: withEvent({ properties: {} }), path: '/events/0/properties' },
         { name: 'userId as a number', body: withEvent({ userId: 42 }), path: '/events/0/userId' },
         { name: 'userId as an object', body: withEvent({ userId: { $ne: '' } }), path: '/events/0/userId' },
         { name: '513-character userId', body: withEvent({ userId: 'u'.repeat(513) }), path: '/events/0/userId' },
-        { name: 'context nested 1 000 deep', body: withEvent({ context: { deep: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) } }), path: '/events/0/context/deep' },
+        {
+          name: 'context nested 1 000 deep',
+          body: withEvent({ context: { deep: JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) } }),
+          path: '/events/0/context/deep',
+        },
       ];
       const failures: string[] = [];
       for (const c of cases) {
         const res = await post(api, key, c.body);
         const answer = res.json() as { accepted?: { evaluations: number }; rejected?: { path: string; reason: string }[] };
         const rejected = answer.rejected ?? [];
-        if (res.statusCode !== 202 || answer.accepted?.evaluations !== 1 || rejected.length !== 1 || rejected[0]!.path !== c.path || !rejected[0]!.reason) {
+        if (
+          res.statusCode !== 202 ||
+          answer.accepted?.evaluations !== 1 ||
+          rejected.length !== 1 ||
+          rejected[0]!.path !== c.path ||
+          !rejected[0]!.reason
+        ) {
           failures.push(`${c.name}: ${res.statusCode} ${res.body.slice(0, 200)}`);
         }
       }
@@ -430,7 +540,9 @@ export function eventsSuite(ctx: SuiteContext): void {
       expect(stored.total).toBe(cases.length);
       // Refused entries count as dropped: each event as one, each summary as its count when that is usable.
       expect(stored.dropped.events).toBe(cases.filter((c) => c.path.startsWith('/events')).length);
-      const events = (await api.get(`/api/admin/flags/ev-bad-entry/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)).json();
+      const events = (
+        await api.get(`/api/admin/flags/ev-bad-entry/environments/production/events?from=${iso(now - HOUR)}&to=${iso(now + MINUTE)}`)
+      ).json();
       expect(events.events).toEqual([]);
     });
   });

@@ -61,8 +61,16 @@ export async function patchConfig(api: Http, key: string, env: string, body: Rec
   return api.patch(`/api/admin/flags/${key}/environments/${env}`, body, ifMatch(await configVersion(api, key, env)));
 }
 
-export async function createKey(api: Http, kind: 'admin' | 'server' | 'client', environment?: string): Promise<{ id: string; key: string }> {
-  const res = await api.post('/api/admin/api-keys', { kind, name: `${kind}-${environment ?? 'all'}`, ...(environment ? { environment } : {}) });
+export async function createKey(
+  api: Http,
+  kind: 'admin' | 'server' | 'client',
+  environment?: string,
+): Promise<{ id: string; key: string }> {
+  const res = await api.post('/api/admin/api-keys', {
+    kind,
+    name: `${kind}-${environment ?? 'all'}`,
+    ...(environment ? { environment } : {}),
+  });
   if (res.statusCode !== 201) throw new Error(`create key: ${res.statusCode} ${res.body}`);
   return res.json();
 }

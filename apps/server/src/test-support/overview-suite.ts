@@ -21,7 +21,9 @@ export function overviewSuite(ctx: SuiteContext): void {
       expect(rollout.statusCode).toBe(200);
       const rules = await patchConfig(api, 'ov-rollout', 'production', {
         enabled: true,
-        rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } }],
+        rules: [
+          { id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } },
+        ],
       });
       expect(rules.statusCode).toBe(200);
 
@@ -35,7 +37,12 @@ export function overviewSuite(ctx: SuiteContext): void {
         enabled: true,
         version: 3,
         offVariant: 'off',
-        fallthrough: { rollout: [{ variant: 'on', weight: 12_500 }, { variant: 'off', weight: 87_500 }] },
+        fallthrough: {
+          rollout: [
+            { variant: 'on', weight: 12_500 },
+            { variant: 'off', weight: 87_500 },
+          ],
+        },
         rollout: { variant: 'on', percentage: 12.5 },
         ruleCount: 1,
         lastChange: { actor: 'ADMIN_TOKEN', action: 'config.update' },
@@ -51,7 +58,14 @@ export function overviewSuite(ctx: SuiteContext): void {
       });
 
       const staging = (await api.get('/api/admin/flags?environment=staging')).json().flags.find((f: Listed) => f.key === 'ov-rollout');
-      expect(staging.summary).toMatchObject({ environment: 'staging', enabled: false, rollout: null, ruleCount: 0, version: 1, lastChange: { action: 'flag.create' } });
+      expect(staging.summary).toMatchObject({
+        environment: 'staging',
+        enabled: false,
+        rollout: null,
+        ruleCount: 0,
+        version: 1,
+        lastChange: { action: 'flag.create' },
+      });
       // Without ?environment= the list is as before: no summaries.
       const plain = (await api.get('/api/admin/flags')).json().flags.find((f: Listed) => f.key === 'ov-rollout');
       expect(plain.summary).toBeUndefined();
@@ -60,7 +74,9 @@ export function overviewSuite(ctx: SuiteContext): void {
       expect((await api.patch('/api/admin/flags/ov-plain', { archived: true }, ifMatch(1))).statusCode).toBe(200);
       const active = (await api.get('/api/admin/flags?environment=production')).json().flags.map((f: Listed) => f.key);
       expect(active).not.toContain('ov-plain');
-      const all = (await api.get('/api/admin/flags?environment=production&archived=true')).json().flags.find((f: Listed) => f.key === 'ov-plain');
+      const all = (await api.get('/api/admin/flags?environment=production&archived=true'))
+        .json()
+        .flags.find((f: Listed) => f.key === 'ov-plain');
       expect(all.summary).toMatchObject({ environment: 'production', lastChange: { action: 'flag.archive' } });
 
       const missing = await api.get('/api/admin/flags?environment=nowhere');
@@ -68,7 +84,7 @@ export function overviewSuite(ctx: SuiteContext): void {
       expect((await api.get('/api/admin/flags?environment=bad%20env')).json().error.field).toBe('environment');
     });
 
-    it('answers a flag\'s config in every environment in one call', async () => {
+    it("answers a flag's config in every environment in one call", async () => {
       const api = http(ctx.app);
       await createFlag(api, 'ov-compare');
       expect((await patchConfig(api, 'ov-compare', 'staging', { enabled: true })).statusCode).toBe(200);
@@ -78,8 +94,19 @@ export function overviewSuite(ctx: SuiteContext): void {
       expect(body.flag).toBe('ov-compare');
       const byEnv = Object.fromEntries(body.environments.map((c) => [c.environment, c]));
       expect(body.environments.map((c) => c.environment)).toEqual(expect.arrayContaining(['development', 'staging', 'production']));
-      expect(byEnv.staging).toMatchObject({ flag: 'ov-compare', enabled: true, version: await configVersion(api, 'ov-compare', 'staging') });
-      expect(byEnv.production).toMatchObject({ enabled: false, version: 1, offVariant: 'off', fallthrough: { variant: 'off' }, rules: [], salt: 'ov-compare' });
+      expect(byEnv.staging).toMatchObject({
+        flag: 'ov-compare',
+        enabled: true,
+        version: await configVersion(api, 'ov-compare', 'staging'),
+      });
+      expect(byEnv.production).toMatchObject({
+        enabled: false,
+        version: 1,
+        offVariant: 'off',
+        fallthrough: { variant: 'off' },
+        rules: [],
+        salt: 'ov-compare',
+      });
       expect((await api.get('/api/admin/flags/ov-nope/environments')).statusCode).toBe(404);
     });
   });

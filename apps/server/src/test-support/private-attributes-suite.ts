@@ -59,7 +59,10 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
     it('reach client keys only hashed; evaluating the hashed context gives the same answers as the clear one', async () => {
       setup();
       const emails = ['ann@pa-private.example', 'bob@pa-private.example'];
-      for (const [key, operator] of [['pa-in', 'in'], ['pa-not-in', 'notIn']] as const) {
+      for (const [key, operator] of [
+        ['pa-in', 'in'],
+        ['pa-not-in', 'notIn'],
+      ] as const) {
         await createFlag(api, key, { clientSide: true, privateAttributes: ['email'] });
         const res = await patchConfig(api, key, 'production', { enabled: true, rules: [emailRule(operator, emails)] });
         expect(res.statusCode).toBe(200);
@@ -124,20 +127,29 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
       expect(ends.statusCode).toBe(400);
       expect(ends.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'rules[0].conditions[0].operator' });
       const ci = await patchConfig(api, 'pa-ends', 'production', {
-        rules: [{ ...emailRule('in', ['Ann@pa-private.example']), conditions: [{ attribute: 'email', operator: 'in', values: ['Ann@pa-private.example'], caseInsensitive: true }] }],
+        rules: [
+          {
+            ...emailRule('in', ['Ann@pa-private.example']),
+            conditions: [{ attribute: 'email', operator: 'in', values: ['Ann@pa-private.example'], caseInsensitive: true }],
+          },
+        ],
       });
       expect(ci.statusCode).toBe(400);
       expect(ci.json().error.field).toBe('rules[0].conditions[0].caseInsensitive');
 
       // Server-side, anything goes; making it client-side is refused while the rule is there.
       await createFlag(api, 'pa-server', { privateAttributes: ['email'] });
-      expect((await patchConfig(api, 'pa-server', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] })).statusCode).toBe(200);
+      expect(
+        (await patchConfig(api, 'pa-server', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] })).statusCode,
+      ).toBe(200);
       const toClient = await api.patch('/api/admin/flags/pa-server', { clientSide: true }, ifMatch(await flagVersion('pa-server')));
       expect(toClient.statusCode).toBe(400);
       expect(toClient.json().error.field).toBe('environments.production.rules[0].conditions[0].operator');
       // …and so is marking the attribute private on a client-side flag that tests it that way.
       await createFlag(api, 'pa-late', { clientSide: true });
-      expect((await patchConfig(api, 'pa-late', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] })).statusCode).toBe(200);
+      expect(
+        (await patchConfig(api, 'pa-late', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] })).statusCode,
+      ).toBe(200);
       const late = await api.patch('/api/admin/flags/pa-late', { privateAttributes: ['email'] }, ifMatch(await flagVersion('pa-late')));
       expect(late.statusCode).toBe(400);
       expect(late.json().error.field).toBe('environments.production.rules[0].conditions[0].operator');
@@ -173,7 +185,10 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
       expect(after.flags['pa-edit']!.privateAttributes).toEqual(['email']);
       expect((await api.get('/api/sdk/flags', { key: client.key })).body).not.toContain('dee@pa-private.example');
 
-      const events = (await api.get('/api/admin/audit?flag=pa-edit&action=flag.update')).json().events as { before: { privateAttributes: string[] }; after: { privateAttributes: string[] } }[];
+      const events = (await api.get('/api/admin/audit?flag=pa-edit&action=flag.update')).json().events as {
+        before: { privateAttributes: string[] };
+        after: { privateAttributes: string[] };
+      }[];
       expect(events).toHaveLength(1);
       expect(events[0]!.before.privateAttributes).toEqual([]);
       expect(events[0]!.after.privateAttributes).toEqual(['email']);

@@ -39,14 +39,16 @@ export function responseContract(): ResponseContract {
     if (declared === undefined && !/^\/(api|health)\//.test(request.routeOptions.url ?? '') && status < 400) return;
     // Errors have one shape whether or not the route lists their status.
     const schema = declared?.[status] ?? declared?.[`${String(status)[0]}xx`] ?? (status >= 400 ? ErrorBody : undefined);
-    if (schema === undefined || schema === null || typeof schema !== 'object') return fail(`${route} answered ${status} with a body but declares no schema for it`);
+    if (schema === undefined || schema === null || typeof schema !== 'object')
+      return fail(`${route} answered ${status} with a body but declares no schema for it`);
     let validate = compiled.get(schema);
     if (!validate) {
       validate = ajv.compile(schema);
       compiled.set(schema, validate);
     }
     const body: unknown = JSON.parse(JSON.stringify(payload) ?? 'null');
-    if (!validate(body)) fail(`${route} answered ${status} with a body its schema refuses: ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`);
+    if (!validate(body))
+      fail(`${route} answered ${status} with a body its schema refuses: ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`);
   };
   return { check, failures };
 }

@@ -40,7 +40,10 @@ export async function openStream(url: string, key: string | undefined, headers: 
       const found = events.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching SSE event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(',')}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching SSE event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(',')}`)),
+          timeoutMs,
+        );
         waiters.push({
           predicate,
           resolve: (e) => {

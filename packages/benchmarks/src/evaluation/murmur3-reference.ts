@@ -100,7 +100,7 @@ function murmur3Utf8General(prefix: string, value: string, seed: number): number
     let bytes: number;
     let count: number;
     if (c < 0x800) {
-      bytes = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      bytes = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
       count = 2;
     } else {
       if (c >= 0xd800 && c < 0xe000) {
@@ -112,18 +112,15 @@ function murmur3Utf8General(prefix: string, value: string, seed: number): number
           const cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
           i = j;
           bytes =
-            (0xf0 | (cp >> 18)) |
-            ((0x80 | ((cp >> 12) & 0x3f)) << 8) |
-            ((0x80 | ((cp >> 6) & 0x3f)) << 16) |
-            ((0x80 | (cp & 0x3f)) << 24);
+            0xf0 | (cp >> 18) | ((0x80 | ((cp >> 12) & 0x3f)) << 8) | ((0x80 | ((cp >> 6) & 0x3f)) << 16) | ((0x80 | (cp & 0x3f)) << 24);
           count = 4;
         } else {
           c = 0xfffd;
-          bytes = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+          bytes = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
           count = 3;
         }
       } else {
-        bytes = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+        bytes = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
         count = 3;
       }
     }

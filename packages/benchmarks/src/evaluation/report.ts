@@ -121,7 +121,12 @@ export function renderEvaluation(run: EvaluationRun, { options, machine }: Bench
     '',
     textTable(
       [`hash alone (${run.hash.keyLength}-char key)`, 'median µs', 'min–max µs', '× floor murmur3'],
-      run.hash.stats.map((s) => [run.hash.labels[s.id] ?? s.id, micros(s.median), `${micros(s.min)}–${micros(s.max)}`, ratio(s.median / hashFloor.median)]),
+      run.hash.stats.map((s) => [
+        run.hash.labels[s.id] ?? s.id,
+        micros(s.median),
+        `${micros(s.min)}–${micros(s.max)}`,
+        ratio(s.median / hashFloor.median),
+      ]),
     ),
     '',
     'targets:',
@@ -163,7 +168,12 @@ export function renderEvaluation(run: EvaluationRun, { options, machine }: Bench
     '',
     markdownTable(
       ['hash', 'median (µs)', 'min–max (µs)', '× floor murmur3'],
-      run.hash.stats.map((s) => [run.hash.labels[s.id] ?? s.id, micros(s.median), `${micros(s.min)}–${micros(s.max)}`, ratio(s.median / hashFloor.median)]),
+      run.hash.stats.map((s) => [
+        run.hash.labels[s.id] ?? s.id,
+        micros(s.median),
+        `${micros(s.min)}–${micros(s.max)}`,
+        ratio(s.median / hashFloor.median),
+      ]),
       ['l', 'r', 'r', 'r'],
     ),
     '',
@@ -186,8 +196,8 @@ export function renderEvaluation(run: EvaluationRun, { options, machine }: Bench
     '- **Switchboard core:** `evaluate(snapshot, key, context, false)` on the flag document as SDKs receive it; returns the full result (`value`, `variant`, `reason`, `ruleId`).',
     '- **GrowthBook:** the multi-user `GrowthBookClient` (the mode its README calls the more efficient one for servers) loaded with `initSync` from an in-memory payload; rollouts are force rules with `coverage`; `endsWith` is an anchored `$regex` (GrowthBook has no endsWith).',
     '- **Unleash:** an `Unleash` instance with an in-memory repository (no fetcher), metrics disabled; rules are `default` strategies with one constraint each, rollouts are `flexibleRollout` on the user id.',
-    '- **LaunchDarkly:** the Node server SDK fed by its `TestData` integration with events and diagnostics off (its `offline` option can\'t be used: it makes every variation return the default); `variation` returns a Promise, so each evaluation is awaited, as an application would.',
-    '- The process runs with `NODE_ENV=production`, as a production service would (GrowthBook\'s evaluation reads it to skip development logging).',
+    "- **LaunchDarkly:** the Node server SDK fed by its `TestData` integration with events and diagnostics off (its `offline` option can't be used: it makes every variation return the default); `variation` returns a Promise, so each evaluation is awaited, as an application would.",
+    "- The process runs with `NODE_ENV=production`, as a production service would (GrowthBook's evaluation reads it to skip development logging).",
   ].join('\n');
 
   return { markdown, text };

@@ -62,10 +62,7 @@ export interface User {
   email: string;
 }
 
-const COUNTRIES = [
-  'US', 'GB', 'DE', 'FR', 'NL', 'ES', 'IT', 'BR', 'IN', 'JP',
-  'CA', 'AU', 'MX', 'PL', 'SE', 'NO', 'KR', 'ZA', 'AR', 'IE',
-];
+const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'NL', 'ES', 'IT', 'BR', 'IN', 'JP', 'CA', 'AU', 'MX', 'PL', 'SE', 'NO', 'KR', 'ZA', 'AR', 'IE'];
 const DOMAINS = ['example.com', 'mail.test', 'corp.example.org'];
 
 /** mulberry32: a tiny seeded PRNG, so every run builds the same users. */

@@ -1,12 +1,5 @@
 import type { Snapshot } from '@switchboard/core';
-import {
-  FLAG_KEYS,
-  ROLLOUT_PERCENT,
-  RULE_COUNTRIES,
-  RULE_EMAIL_SUFFIX,
-  RULE_PLAN,
-  RULES_FALLTHROUGH_PERCENT,
-} from './scenarios.js';
+import { FLAG_KEYS, ROLLOUT_PERCENT, RULE_COUNTRIES, RULE_EMAIL_SUFFIX, RULE_PLAN, RULES_FALLTHROUGH_PERCENT } from './scenarios.js';
 
 /** Percent → rollout weights out of 100,000 (0.001% steps), `on` first. */
 function percentRollout(percent: number) {

@@ -114,7 +114,8 @@ export async function verifyImplementations(
   const note = (message: string) => reasonProblems.set(message, (reasonProblems.get(message) ?? 0) + 1);
   for (let i = 0; i < users.length; i++) {
     const plain = switchboard.detail(FLAG_KEYS.plain, i);
-    if (plain.reason !== 'STATIC' || plain.variant !== 'on' || plain.errorCode) note(`plain flag: ${plain.reason}/${plain.variant}/${plain.errorCode ?? '-'}`);
+    if (plain.reason !== 'STATIC' || plain.variant !== 'on' || plain.errorCode)
+      note(`plain flag: ${plain.reason}/${plain.variant}/${plain.errorCode ?? '-'}`);
     const rollout = switchboard.detail(FLAG_KEYS.rollout, i);
     if (rollout.reason !== 'SPLIT' || rollout.errorCode) note(`rollout: ${rollout.reason}/${rollout.errorCode ?? '-'}`);
     const rules = switchboard.detail(FLAG_KEYS.rules, i);

@@ -52,7 +52,9 @@ async function open(m: HogOpenMessage): Promise<void> {
   const url = new URL(m.url);
   const statuses: Record<string, number> = {};
   for (let i = 0; i < m.count; i += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, m.count - i) }, (_, j) => hog(url, m.key, m.addresses[(i + j) % m.addresses.length]!));
+    const batch = Array.from({ length: Math.min(BATCH, m.count - i) }, (_, j) =>
+      hog(url, m.key, m.addresses[(i + j) % m.addresses.length]!),
+    );
     for (const status of await Promise.all(batch)) statuses[status] = (statuses[status] ?? 0) + 1;
   }
   send({ type: 'opened', statuses, ms: monotonicMs() - started });
@@ -60,7 +62,9 @@ async function open(m: HogOpenMessage): Promise<void> {
 
 process.on('message', (m: ToHogWorker) => {
   if (m.type === 'open') {
-    open(m).catch((error: unknown) => send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+    open(m).catch((error: unknown) =>
+      send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
   } else if (m.type === 'retire') {
     for (const s of retired) s.destroy();
     retired = [];

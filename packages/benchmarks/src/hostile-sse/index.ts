@@ -113,14 +113,24 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
     redis = await startRedis();
     // Trust X-Forwarded-For from 127.0.0.1 only (the SDK clients' stand-in proxy); hogs
     // connect from 127.0.0.2 and up.
-    const server = await ServerProcess.start(group, { name: 'server', database: { url: pg.url }, redisUrl: redis.url, env: { TRUST_PROXY: '127.0.0.1' } });
+    const server = await ServerProcess.start(group, {
+      name: 'server',
+      database: { url: pg.url },
+      redisUrl: redis.url,
+      env: { TRUST_PROXY: '127.0.0.1' },
+    });
 
     for (let i = 0; i < BIG_FLAGS; i++) {
       const variants: Record<string, unknown> = { off: {} };
       for (let v = 1; v <= VARIANTS_PER_FLAG; v++) variants[`v${v}`] = { blob: String(v % 10).repeat(VARIANT_BYTES) };
       await server.admin.ok('POST', '/api/admin/flags', { key: `big-catalog-${i}`, type: 'json', clientSide: true, variants });
     }
-    const created = await server.admin.ok('POST', '/api/admin/flags', { key: KILL_SWITCH, type: 'boolean', clientSide: true, variants: { on: true, off: false } });
+    const created = await server.admin.ok('POST', '/api/admin/flags', {
+      key: KILL_SWITCH,
+      type: 'boolean',
+      clientSide: true,
+      variants: { on: true, off: false },
+    });
     const createdVersion = (created.environments as Record<string, { version: number }>)[ENVIRONMENT]!.version;
     const config = await server.admin.ok(
       'PUT',
@@ -135,9 +145,15 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
 
     const flipOnce = async (): Promise<void> => {
       const enabled = !state.enabled;
-      const res = await server.admin.request('PATCH', `/api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT}`, { enabled }, { 'if-match': `"${state.version}"` });
+      const res = await server.admin.request(
+        'PATCH',
+        `/api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT}`,
+        { enabled },
+        { 'if-match': `"${state.version}"` },
+      );
       const body = res.body as { version?: number; enabled?: boolean };
-      if (res.status !== 200 || body.enabled !== enabled || typeof body.version !== 'number') throw new Error(`kill switch PATCH answered ${res.status}: ${JSON.stringify(body)}`);
+      if (res.status !== 200 || body.enabled !== enabled || typeof body.version !== 'number')
+        throw new Error(`kill switch PATCH answered ${res.status}: ${JSON.stringify(body)}`);
       state.enabled = enabled;
       state.version = body.version;
     };
@@ -179,12 +195,25 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
       await openHogs();
       afterHogsMemory = await server.memory();
       afterHogsRss = server.rss();
-      log(`with ${integer(HOGS)} stalled streams: RSS ${kib(afterHogsRss)} KiB, heap ${kib(afterHogsMemory.heapUsed)} KiB, external ${kib(afterHogsMemory.external)} KiB`);
+      log(
+        `with ${integer(HOGS)} stalled streams: RSS ${kib(afterHogsRss)} KiB, heap ${kib(afterHogsMemory.heapUsed)} KiB, external ${kib(afterHogsMemory.external)} KiB`,
+      );
 
       const sdkStarted = monotonicMs();
-      for (let w = 0; w < SDK_WORKERS; w++) sdk.push(new WorkerLink<ToSdkWorker, FromSdkWorker>(group.node(`sdk worker ${w + 1}`, [SDK_WORKER])));
+      for (let w = 0; w < SDK_WORKERS; w++)
+        sdk.push(new WorkerLink<ToSdkWorker, FromSdkWorker>(group.node(`sdk worker ${w + 1}`, [SDK_WORKER])));
       const perWorker = SDK_CLIENTS / SDK_WORKERS;
-      sdk.forEach((w, i) => w.send({ type: 'start', url: server.url, key, flagKey: KILL_SWITCH, count: perWorker, offset: i * perWorker, enabled: state.enabled }));
+      sdk.forEach((w, i) =>
+        w.send({
+          type: 'start',
+          url: server.url,
+          key,
+          flagKey: KILL_SWITCH,
+          count: perWorker,
+          offset: i * perWorker,
+          enabled: state.enabled,
+        }),
+      );
       await Promise.all(sdk.map((w) => w.next('ready', 120_000)));
       sdkConnectMs = monotonicMs() - sdkStarted;
       log(`${SDK_CLIENTS} SDK clients ready in ${(sdkConnectMs / 1000).toFixed(1)} s`);
@@ -202,7 +231,9 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
         const latencies = times.map((t) => t - answered);
         results.push({ latencies, hogsOpen });
         const seenAll = latencies.filter((l) => !Number.isNaN(l));
-        log(`flip ${flip + 1}${flip < WARMUP_FLIPS ? ' (warm-up)' : ''}: ${integer(hogsOpen)} stalled streams open, ${seenAll.length}/${latencies.length} clients saw it, p99 ${percentile(seenAll, 99).toFixed(1)} ms`);
+        log(
+          `flip ${flip + 1}${flip < WARMUP_FLIPS ? ' (warm-up)' : ''}: ${integer(hogsOpen)} stalled streams open, ${seenAll.length}/${latencies.length} clients saw it, p99 ${percentile(seenAll, 99).toFixed(1)} ms`,
+        );
         await sleep(PAUSE_BETWEEN_FLIPS_MS);
       }
     } catch (error) {
@@ -282,16 +313,43 @@ function render(run: HostileRun, context: BenchModuleContext, machine: ReturnTyp
   const header = ['point', 'server RSS (MiB)'];
   const rows = [
     ['baseline (flags loaded, no streams)', mib(run.baselineRss)],
-    [`${integer(HOGS)} stalled streams open (heap ${mib(run.afterHogsMemory.heapUsed)} MiB, external ${mib(run.afterHogsMemory.external)} MiB after GC)`, mib(run.afterHogsRss)],
     [
-      run.serverExited ? 'peak sampled until the server exited' : run.peakReset ? 'peak from the baseline on (VmHWM)' : 'peak since the server started, setup included (VmHWM)',
+      `${integer(HOGS)} stalled streams open (heap ${mib(run.afterHogsMemory.heapUsed)} MiB, external ${mib(run.afterHogsMemory.external)} MiB after GC)`,
+      mib(run.afterHogsRss),
+    ],
+    [
+      run.serverExited
+        ? 'peak sampled until the server exited'
+        : run.peakReset
+          ? 'peak from the baseline on (VmHWM)'
+          : 'peak since the server started, setup included (VmHWM)',
       mib(run.peakRss),
     ],
     [`peak sampled every ${RSS_SAMPLE_MS} ms`, mib(run.peakSampledRss)],
     ['end', mib(run.endRss)],
   ];
-  const flipHeader = ['SDK clients', 'flips', 'observations', 'missed', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'stalled streams open at each flip'];
-  const flipRows = [[integer(SDK_CLIENTS), integer(run.flips.length), integer(seen.length), integer(missed), ms(p50), ms(p99), ms(max), `${integer(Math.min(...hogsAtFlips))}–${integer(Math.max(...hogsAtFlips))}`]];
+  const flipHeader = [
+    'SDK clients',
+    'flips',
+    'observations',
+    'missed',
+    'p50 (ms)',
+    'p99 (ms)',
+    'max (ms)',
+    'stalled streams open at each flip',
+  ];
+  const flipRows = [
+    [
+      integer(SDK_CLIENTS),
+      integer(run.flips.length),
+      integer(seen.length),
+      integer(missed),
+      ms(p50),
+      ms(p99),
+      ms(max),
+      `${integer(Math.min(...hogsAtFlips))}–${integer(Math.max(...hogsAtFlips))}`,
+    ],
+  ];
   const warm = run.warmup.flatMap((f) => f.latencies).filter((v) => !Number.isNaN(v));
   const warmMax = warm.length > 0 ? Math.max(...warm) : NaN;
   const method =
@@ -315,7 +373,13 @@ function render(run: HostileRun, context: BenchModuleContext, machine: ReturnTyp
     '',
     markdownTable(flipHeader, flipRows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
     '',
-    `The attacker's ${integer(run.hogSets.length)} sets of attempts were answered ${Object.entries(statuses).map(([s, n]) => `${s}: ${integer(n)}`).join(', ')}; the server counted ${Object.entries(run.rejected).map(([r, n]) => `${integer(n)} refused by the ${r} cap`).join(', ')} (\`switchboard_sse_rejected_total\`) and closed ${integer(run.dropped.slow ?? 0)} stalled streams as slow at a write and ${integer(run.dropped['drain-timeout'] ?? 0)} at the drain deadline (\`switchboard_sse_dropped_total\`); the rest were closed by the attacker itself. ` +
+    `The attacker's ${integer(run.hogSets.length)} sets of attempts were answered ${Object.entries(statuses)
+      .map(([s, n]) => `${s}: ${integer(n)}`)
+      .join(', ')}; the server counted ${Object.entries(run.rejected)
+      .map(([r, n]) => `${integer(n)} refused by the ${r} cap`)
+      .join(
+        ', ',
+      )} (\`switchboard_sse_rejected_total\`) and closed ${integer(run.dropped.slow ?? 0)} stalled streams as slow at a write and ${integer(run.dropped['drain-timeout'] ?? 0)} at the drain deadline (\`switchboard_sse_dropped_total\`); the rest were closed by the attacker itself. ` +
       `The SDK clients connected in ${(run.sdkConnectMs / 1000).toFixed(1)} s with the first set open. The ${WARMUP_FLIPS} warm-up flips, not in the table: p99 ${ms(percentile(warm, 99))} ms, max ${ms(warmMax)} ms.`,
     '',
     '### Targets (issue 11)',

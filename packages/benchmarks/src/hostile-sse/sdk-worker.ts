@@ -87,7 +87,9 @@ function arm(m: SdkArmMessage): void {
 
 process.on('message', (m: ToSdkWorker) => {
   if (m.type === 'start') {
-    start(m).catch((error: unknown) => send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+    start(m).catch((error: unknown) =>
+      send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
   } else if (m.type === 'arm') {
     arm(m);
   } else {

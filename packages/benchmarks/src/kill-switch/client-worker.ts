@@ -91,7 +91,10 @@ async function start(m: StartMessage): Promise<void> {
     }
     await Promise.all(sdk.map((c) => c.ready(30_000)));
     const wrong = sdk.filter((c) => c.source !== 'server' || c.isEnabled(m.flagKey, 'kill-switch-user') !== m.enabled).length;
-    if (wrong > 0) throw new Error(`${wrong} SDK clients are not serving the server's snapshot with the flag ${m.enabled ? 'on' : 'off'} (${errors.slice(0, 3).join('; ')})`);
+    if (wrong > 0)
+      throw new Error(
+        `${wrong} SDK clients are not serving the server's snapshot with the flag ${m.enabled ? 'on' : 'off'} (${errors.slice(0, 3).join('; ')})`,
+      );
   }
   send({ type: 'ready', perServer });
 }

@@ -88,7 +88,12 @@ function openFilesLimit(): string {
 /** Sends the kill switch to A, set to the opposite of `state.enabled`, and records the new state. */
 async function flipOnce(a: ServerProcess, state: { enabled: boolean; version: number }): Promise<void> {
   const enabled = !state.enabled;
-  const res = await a.admin.request('PATCH', `/api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT}`, { enabled }, { 'if-match': `"${state.version}"` });
+  const res = await a.admin.request(
+    'PATCH',
+    `/api/admin/flags/${KILL_SWITCH}/environments/${ENVIRONMENT}`,
+    { enabled },
+    { 'if-match': `"${state.version}"` },
+  );
   const body = res.body as { version?: number; enabled?: boolean };
   if (res.status !== 200 || body.enabled !== enabled || typeof body.version !== 'number') {
     throw new Error(`kill switch PATCH answered ${res.status}: ${JSON.stringify(body)}`);
@@ -111,9 +116,19 @@ async function runMode(
   const workers: WorkerLink<ToWorker, FromWorker>[] = [];
   const started = monotonicMs();
   try {
-    for (let w = 0; w < WORKERS; w++) workers.push(new WorkerLink<ToWorker, FromWorker>(group.node(`${mode} client worker ${w + 1}`, [WORKER])));
+    for (let w = 0; w < WORKERS; w++)
+      workers.push(new WorkerLink<ToWorker, FromWorker>(group.node(`${mode} client worker ${w + 1}`, [WORKER])));
     workers.forEach((w, i) =>
-      w.send({ type: 'start', mode, urls: [a.url, b.url], key, flagKey: KILL_SWITCH, clients: perWorker, offset: i * perWorker, enabled: state.enabled }),
+      w.send({
+        type: 'start',
+        mode,
+        urls: [a.url, b.url],
+        key,
+        flagKey: KILL_SWITCH,
+        clients: perWorker,
+        offset: i * perWorker,
+        enabled: state.enabled,
+      }),
     );
     const ready = await Promise.all(workers.map((w) => w.next<Extract<FromWorker, { type: 'ready' }>>('ready', 120_000)));
     const connectMs = monotonicMs() - started;
@@ -149,9 +164,13 @@ async function runMode(
     }
     const warmup = results.splice(0, WARMUP_FLIPS);
     const cold = warmup.flatMap((f) => f.latencies);
-    log(`${mode}: ${WARMUP_FLIPS} warm-up flips, p99 ${percentile(cold, 99).toFixed(1)} ms, max ${Math.max(...cold).toFixed(1)} ms (not counted)`);
+    log(
+      `${mode}: ${WARMUP_FLIPS} warm-up flips, p99 ${percentile(cold, 99).toFixed(1)} ms, max ${Math.max(...cold).toFixed(1)} ms (not counted)`,
+    );
     const all = results.flatMap((f) => f.latencies);
-    log(`${mode}: ${flips} flips, p50 ${percentile(all, 50).toFixed(1)} ms, p99 ${percentile(all, 99).toFixed(1)} ms, max ${Math.max(...all).toFixed(1)} ms after the admin answer`);
+    log(
+      `${mode}: ${flips} flips, p50 ${percentile(all, 50).toFixed(1)} ms, p99 ${percentile(all, 99).toFixed(1)} ms, max ${Math.max(...all).toFixed(1)} ms after the admin answer`,
+    );
     return { mode, flips: results, warmup, perServer, connectMs };
   } finally {
     for (const w of workers) w.send({ type: 'stop' });
@@ -175,7 +194,8 @@ async function measure(context: BenchModuleContext): Promise<KillSwitchRun> {
     const key = await a.admin.createKey('server', ENVIRONMENT);
     // Both instances serve the same revision before any client connects.
     const revision = async (s: ServerProcess) =>
-      ((await (await fetch(`${s.url}/api/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).json()) as { revision: number }).revision;
+      ((await (await fetch(`${s.url}/api/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).json()) as { revision: number })
+        .revision;
     for (let i = 0; ; i++) {
       const [ra, rb] = [await revision(a), await revision(b)];
       if (ra === rb) break;
@@ -209,7 +229,13 @@ interface Summary {
 
 function summarize(values: number[]): Summary {
   const seen = values.filter((v) => !Number.isNaN(v));
-  return { samples: seen.length, missed: values.length - seen.length, p50: percentile(seen, 50), p99: percentile(seen, 99), max: Math.max(...seen) };
+  return {
+    samples: seen.length,
+    missed: values.length - seen.length,
+    p50: percentile(seen, 50),
+    p99: percentile(seen, 99),
+    max: Math.max(...seen),
+  };
 }
 
 /** The warm-up flips, which the tables leave out: what a cold process costs. */
@@ -276,7 +302,16 @@ function render(run: KillSwitchRun, context: BenchModuleContext, machine: Return
     );
   }
   const header = ['clients', 'which', 'observations', 'missed', 'p50 (ms)', 'p99 (ms)', 'max (ms)'];
-  const flipHeader = ['clients', 'flips', 'median of per-flip p99 (ms)', 'worst per-flip p99 (ms)', 'client CPU per client per flip, median (min–max) (µs)', 'admin PATCH p50 (ms)', 'admin PATCH max (ms)', 'time to connect all'];
+  const flipHeader = [
+    'clients',
+    'flips',
+    'median of per-flip p99 (ms)',
+    'worst per-flip p99 (ms)',
+    'client CPU per client per flip, median (min–max) (µs)',
+    'admin PATCH p50 (ms)',
+    'admin PATCH max (ms)',
+    'time to connect all',
+  ];
   const method =
     `two server processes (\`node apps/server/dist/server.js\`, A and B) on one Postgres 15 (test-services, durable: fsync on) and one \`redis-server\`, ${FLAG_COUNT} flags plus the kill-switch flag, one server key. ` +
     `${integer(CLIENTS)} clients in ${WORKERS} worker processes (${CLIENTS / WORKERS} each, alternating between A and B, so ${run.modes[0]?.perServer.join(' on A and ')} on B), run twice: as raw SSE readers (one socket each, measuring the server's fan-out) and as \`@switchboard/node\` clients (\`createClient\` with events off; measuring kill switch → \`change\` event → \`isEnabled\` answers the new state). ` +

@@ -48,7 +48,8 @@ async function measure(context: BenchModuleContext): Promise<SdkEvaluationRun> {
         for (let i = 0; i < users.length; i++) {
           const expected = core.evaluateUser(scenario.flagKey, i);
           for (const impl of impls.slice(1)) {
-            if (impl.evaluateUser(scenario.flagKey, i) !== expected) throw new Error(`${impl.label} disagrees with core on ${scenario.flagKey} for ${users[i]!.userId}`);
+            if (impl.evaluateUser(scenario.flagKey, i) !== expected)
+              throw new Error(`${impl.label} disagrees with core on ${scenario.flagKey} for ${users[i]!.userId}`);
           }
           agreed++;
         }
@@ -80,7 +81,15 @@ function render(run: SdkEvaluationRun, context: BenchModuleContext, machine: Ret
     for (const impl of run.impls) {
       const s = stats.find((x) => x.id === impl.id)!;
       const paired = median(s.samples.map((v, r) => v / core.samples[r]!));
-      rows.push([scenario.title, impl.label, `\`${impl.call}\``, micros(s.median), `${micros(s.min)}–${micros(s.max)}`, ratio(s.median / core.median), ratio(paired)]);
+      rows.push([
+        scenario.title,
+        impl.label,
+        `\`${impl.call}\``,
+        micros(s.median),
+        `${micros(s.min)}–${micros(s.max)}`,
+        ratio(s.median / core.median),
+        ratio(paired),
+      ]);
       if (scenario.id === 'rollout' && impl.id === 'sdk-offline') {
         const r = s.median / core.median;
         target = {
@@ -93,14 +102,20 @@ function render(run: SdkEvaluationRun, context: BenchModuleContext, machine: Ret
   const header = ['scenario', 'implementation', 'call', 'median (µs)', 'min–max (µs)', '× core', '× core, per round'];
   const method =
     `the evaluation module's three scenarios, snapshot and ${USER_COUNT.toLocaleString('en-US')} users, and its harness: each case warms up for ~${context.options.warmupMs} ms, then ${context.options.samples} samples of ~${context.options.sampleMs} ms, cases interleaved round by round with GCs between samples (not timed). ` +
-    'Three implementations: core\'s `evaluate(snapshot, key, context, false).value` (as in the evaluation section), an offline client (`createClient({ offline: true, bootstrap })`) and a client with evaluation counting on (events enabled, so each call also counts the served variant for `POST /api/sdk/events`; its server is a fetch stub that never answers, so it serves the bootstrap). ' +
+    "Three implementations: core's `evaluate(snapshot, key, context, false).value` (as in the evaluation section), an offline client (`createClient({ offline: true, bootstrap })`) and a client with evaluation counting on (events enabled, so each call also counts the served variant for `POST /api/sdk/events`; its server is a fetch stub that never answers, so it serves the bootstrap). " +
     `Before timing, both clients must answer exactly what core answers for every user in every scenario (${run.agreed.toLocaleString('en-US')} checks). Everything runs with sockets and \`fetch\` fused off. "× core, per round" is the median of the per-round ratios, less exposed to the machine's load drifting.`;
   const markdown = [
     '## SDK evaluation overhead (`@switchboard/node`)',
     '',
     'What a call through the Node SDK costs over calling `@switchboard/core` directly: the same flags, the same users, the same harness.',
     '',
-    ...headerLines(context, machine, 'packages/benchmarks/src/sdk-evaluation', method, 'Other work was competing for the machine, so absolute times are inflated and noisy; the ratios to core, measured interleaved, hold up better.'),
+    ...headerLines(
+      context,
+      machine,
+      'packages/benchmarks/src/sdk-evaluation',
+      method,
+      'Other work was competing for the machine, so absolute times are inflated and noisy; the ratios to core, measured interleaved, hold up better.',
+    ),
     '',
     '### Results',
     '',

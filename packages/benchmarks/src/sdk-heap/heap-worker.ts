@@ -42,7 +42,8 @@ async function check(subject: HeapSubject, client: unknown, specs: readonly Flag
     specs.forEach((spec, i) => {
       const expected = expectedValue(spec, user);
       if (expected === undefined) return;
-      if (got[i] !== expected) throw new Error(`${subject.label}: ${spec.key} (${spec.kind}) is ${got[i]} for ${user.userId}, expected ${expected}`);
+      if (got[i] !== expected)
+        throw new Error(`${subject.label}: ${spec.key} (${spec.kind}) is ${got[i]} for ${user.userId}, expected ${expected}`);
       checked++;
     });
     if (got[keys.length - 1] !== false) throw new Error(`${subject.label}: a flag that doesn't exist answered true`);
@@ -54,10 +55,19 @@ async function check(subject: HeapSubject, client: unknown, specs: readonly Flag
 async function checkRollouts(subject: HeapSubject, client: unknown, specs: readonly FlagSpec[]): Promise<string> {
   if (!subject.serves) return 'holds flags only';
   const rollouts = specs.filter((s) => s.kind === 'rollout').slice(0, 25);
-  const users = Array.from({ length: 120 }, (_, i) => ({ userId: `rollout-user-${i}`, country: 'ZZ', plan: 'free', email: `u${i}@nowhere.test` }));
+  const users = Array.from({ length: 120 }, (_, i) => ({
+    userId: `rollout-user-${i}`,
+    country: 'ZZ',
+    plan: 'free',
+    email: `u${i}@nowhere.test`,
+  }));
   const on = rollouts.map(() => 0);
   for (const user of users) {
-    const got = await subject.evaluateAll(client, rollouts.map((s) => s.key), user);
+    const got = await subject.evaluateAll(
+      client,
+      rollouts.map((s) => s.key),
+      user,
+    );
     got.forEach((v, i) => (on[i]! += v ? 1 : 0));
   }
   let worst = 0;
@@ -65,7 +75,8 @@ async function checkRollouts(subject: HeapSubject, client: unknown, specs: reado
     const share = (100 * on[i]!) / users.length;
     const percent = spec.kind === 'rollout' ? spec.percent : 0;
     worst = Math.max(worst, Math.abs(share - percent));
-    if (Math.abs(share - percent) > 20) throw new Error(`${subject.label}: rollout ${spec.key} at ${percent}% served ${share.toFixed(1)}% of ${users.length} users`);
+    if (Math.abs(share - percent) > 20)
+      throw new Error(`${subject.label}: rollout ${spec.key} at ${percent}% served ${share.toFixed(1)}% of ${users.length} users`);
   });
   return `${rollouts.length} rollouts × ${users.length} users, each within ${worst.toFixed(1)} points of its share`;
 }

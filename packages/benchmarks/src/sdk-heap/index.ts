@@ -64,13 +64,24 @@ function testDataNote(reports: readonly HeapReport[]): string[] {
   ];
 }
 
-function render(run: { reports: HeapReport[]; clients: number }, context: BenchModuleContext, machine: ReturnType<typeof machineAtStart>): BenchModuleResult {
+function render(
+  run: { reports: HeapReport[]; clients: number },
+  context: BenchModuleContext,
+  machine: ReturnType<typeof machineAtStart>,
+): BenchModuleResult {
   const ours = run.reports.find((r) => r.id === 'switchboard')!;
   const header = ['SDK', 'package', 'heap per client (KiB)', '× Switchboard', 'checked answers', 'rollout check'];
   const rows = run.reports.map((r) => {
     const bold = r.id === 'switchboard' ? (s: string) => `**${s}**` : (s: string) => s;
     const check = r.serves ? r.rolloutCheck : 'not evaluated';
-    return [bold(r.label), `\`${r.source}\``, bold(kib(r.heapPerClient)), bold(ratio(r.heapPerClient / ours.heapPerClient)), r.serves ? integer(r.checked) : '—', check];
+    return [
+      bold(r.label),
+      `\`${r.source}\``,
+      bold(kib(r.heapPerClient)),
+      bold(ratio(r.heapPerClient / ours.heapPerClient)),
+      r.serves ? integer(r.checked) : '—',
+      check,
+    ];
   });
   const peers = run.reports.filter((r) => r.serves && r.id !== 'switchboard');
   const smaller = peers.filter((p) => p.heapPerClient > ours.heapPerClient).map((p) => p.label);
@@ -89,7 +100,13 @@ function render(run: { reports: HeapReport[]; clients: number }, context: BenchM
     '',
     `Memory one server-side SDK client costs while holding ${integer(FLAGS)} flags: \`@switchboard/node\` against OpenFeature's in-memory provider, GrowthBook, Unleash, LaunchDarkly and Flagsmith, each set up offline from the same flags.`,
     '',
-    ...headerLines(context, machine, 'packages/benchmarks/src/sdk-heap', method, 'Other work was competing for the machine; heap sizes do not depend on it.'),
+    ...headerLines(
+      context,
+      machine,
+      'packages/benchmarks/src/sdk-heap',
+      method,
+      'Other work was competing for the machine; heap sizes do not depend on it.',
+    ),
     '',
     '### Results',
     '',
@@ -104,7 +121,14 @@ function render(run: { reports: HeapReport[]; clients: number }, context: BenchM
     '',
     `- ${standing}`,
   ].join('\n');
-  const text = [textTable(header.slice(0, 5), run.reports.map((r) => [r.label, r.source, kib(r.heapPerClient), ratio(r.heapPerClient / ours.heapPerClient), integer(r.checked)])), '', standing].join('\n');
+  const text = [
+    textTable(
+      header.slice(0, 5),
+      run.reports.map((r) => [r.label, r.source, kib(r.heapPerClient), ratio(r.heapPerClient / ours.heapPerClient), integer(r.checked)]),
+    ),
+    '',
+    standing,
+  ].join('\n');
   return { markdown, text };
 }
 

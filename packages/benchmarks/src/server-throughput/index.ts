@@ -69,7 +69,8 @@ async function measure(context: BenchModuleContext): Promise<ThroughputRun> {
     const body = await full.text();
     const etag = full.headers.get('etag');
     const flags = Object.keys((JSON.parse(body) as { flags: object }).flags).length;
-    if (full.status !== 200 || !etag || flags !== FLAG_COUNT) throw new Error(`GET /api/sdk/flags answered ${full.status}, etag ${etag}, ${flags} flags`);
+    if (full.status !== 200 || !etag || flags !== FLAG_COUNT)
+      throw new Error(`GET /api/sdk/flags answered ${full.status}, etag ${etag}, ${flags} flags`);
     const notModified = await fetch(url, { headers: { authorization, 'if-none-match': etag } });
     await notModified.arrayBuffer();
     if (notModified.status !== 304) throw new Error(`GET /api/sdk/flags with If-None-Match answered ${notModified.status}`);
@@ -87,9 +88,13 @@ async function measure(context: BenchModuleContext): Promise<ThroughputRun> {
       const serverCpuSeconds = server.cpuSeconds() - cpuBefore;
       const unexpected = Object.entries(result.statusCounts).filter(([status]) => status !== c.id);
       if (unexpected.length > 0 || result.errors > 0) {
-        throw new Error(`${c.id} run: unexpected answers ${JSON.stringify(result.statusCounts)}, ${result.errors} errors, ${result.timeouts} timeouts`);
+        throw new Error(
+          `${c.id} run: unexpected answers ${JSON.stringify(result.statusCounts)}, ${result.errors} errors, ${result.timeouts} timeouts`,
+        );
       }
-      log(`${c.id}: ${integer(result.requestsPerSecond.mean)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, server CPU ${(serverCpuSeconds / result.durationSeconds).toFixed(2)} cores`);
+      log(
+        `${c.id}: ${integer(result.requestsPerSecond.mean)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, server CPU ${(serverCpuSeconds / result.durationSeconds).toFixed(2)} cores`,
+      );
       results.push({ id: c.id, label: c.label, result, serverCpuSeconds });
     }
     return { cases: results, bodyBytes: Buffer.byteLength(body), durationSeconds, warmupSeconds, pinned: hasTaskset() };
@@ -112,8 +117,14 @@ function render(run: ThroughputRun, context: BenchModuleContext, machine: Return
     return ` (the server used ${cores(c)} of its core; ${integer(perCore(c))} responses per CPU-second)`;
   };
   const targets: Target[] = [
-    { ...judge(rps('304'), TARGET_304, false), text: `≥ ${integer(TARGET_304)} req/s for 304s on one core: ${integer(rps('304'))} req/s${note('304')}` },
-    { ...judge(rps('200'), TARGET_200, false), text: `≥ ${integer(TARGET_200)} req/s for 200s (issue 3): ${integer(rps('200'))} req/s${note('200')}` },
+    {
+      ...judge(rps('304'), TARGET_304, false),
+      text: `≥ ${integer(TARGET_304)} req/s for 304s on one core: ${integer(rps('304'))} req/s${note('304')}`,
+    },
+    {
+      ...judge(rps('200'), TARGET_200, false),
+      text: `≥ ${integer(TARGET_200)} req/s for 200s (issue 3): ${integer(rps('200'))} req/s${note('200')}`,
+    },
   ];
   const row = (c: CaseResult) => [
     c.label,
@@ -126,7 +137,17 @@ function render(run: ThroughputRun, context: BenchModuleContext, machine: Return
     integer(perCore(c)),
     loadCores(c),
   ];
-  const header = ['response', 'req/s (mean)', 'min–max req/s (1 s samples)', 'p50 (ms)', 'p99 (ms)', 'responses', 'server CPU (cores)', 'responses per server CPU-second', 'load generator CPU (cores)'];
+  const header = [
+    'response',
+    'req/s (mean)',
+    'min–max req/s (1 s samples)',
+    'p50 (ms)',
+    'p99 (ms)',
+    'responses',
+    'server CPU (cores)',
+    'responses per server CPU-second',
+    'load generator CPU (cores)',
+  ];
   const pinning = run.pinned
     ? 'The server process is pinned to CPU 0 and the load generator to CPU 1 with `taskset`, so the server has exactly one core'
     : 'taskset was not available, so the server and the load generator were not pinned and shared both cores';
@@ -134,7 +155,7 @@ function render(run: ThroughputRun, context: BenchModuleContext, machine: Return
     `\`node apps/server/dist/server.js\` as its own process on Postgres 15 (test-services, fsync off), with ${FLAG_COUNT} flags created through the admin API (half plain, the rest rollouts and targeting rules) and a server key. ` +
     `autocannon ${CONNECTIONS} keep-alive connections, no pipelining, from its own process: a ${run.warmupSeconds} s warm-up, then ${run.durationSeconds} s measured, per case. ` +
     `${pinning}. Postgres, the benchmark runner and anything else on the machine were not pinned. Before loading, the benchmark checks that the 200 carries all ${FLAG_COUNT} flags and that the ETag answers 304; during the runs every answer must be the expected status, with no errors or timeouts. ` +
-    'Server CPU is the process\'s user + system time over the run (1.00 = its core busy all the time); below 1.00 the server was waiting, either for requests (when the load generator\'s own column nears 1.00, it could not keep up) or for its core, which other work on the machine can take even when the server is pinned. Responses per server CPU-second is therefore also given: what the server serves per second of a core it has to itself. Latency is autocannon\'s, in whole milliseconds.';
+    "Server CPU is the process's user + system time over the run (1.00 = its core busy all the time); below 1.00 the server was waiting, either for requests (when the load generator's own column nears 1.00, it could not keep up) or for its core, which other work on the machine can take even when the server is pinned. Responses per server CPU-second is therefore also given: what the server serves per second of a core it has to itself. Latency is autocannon's, in whole milliseconds.";
   const markdown = [
     '## Server throughput: `GET /api/sdk/flags`',
     '',

@@ -26,8 +26,19 @@ async function main(): Promise<void> {
   const reply: LoadResult = {
     durationSeconds: result.duration,
     total: result.requests.total,
-    requestsPerSecond: { mean: result.requests.average, stddev: result.requests.stddev, min: result.requests.min, max: result.requests.max },
-    latencyMs: { mean: result.latency.average, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    requestsPerSecond: {
+      mean: result.requests.average,
+      stddev: result.requests.stddev,
+      min: result.requests.min,
+      max: result.requests.max,
+    },
+    latencyMs: {
+      mean: result.latency.average,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     bytesPerSecond: result.throughput.average,
     errors: result.errors,
     timeouts: result.timeouts,

@@ -7,7 +7,12 @@ export class AdminApi {
     private readonly token: string,
   ) {}
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: unknown }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Headers; body: unknown }> {
     const res = await fetch(this.url + path, {
       method,
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -42,10 +47,17 @@ export class AdminApi {
   async createFlags(specs: readonly FlagSpec[], environment: string): Promise<Map<string, number>> {
     const versions = new Map<string, number>();
     for (const spec of specs) {
-      const created = await this.ok('POST', '/api/admin/flags', { key: spec.key, type: 'boolean', variants: { on: true, off: false }, tags: ['benchmark'] });
+      const created = await this.ok('POST', '/api/admin/flags', {
+        key: spec.key,
+        type: 'boolean',
+        variants: { on: true, off: false },
+        tags: ['benchmark'],
+      });
       const environments = created.environments as Record<string, { version: number }>;
       const version = environments[environment]!.version;
-      const put = await this.ok('PUT', `/api/admin/flags/${spec.key}/environments/${environment}`, switchboardConfig(spec), { 'if-match': `"${version}"` });
+      const put = await this.ok('PUT', `/api/admin/flags/${spec.key}/environments/${environment}`, switchboardConfig(spec), {
+        'if-match': `"${version}"`,
+      });
       versions.set(spec.key, put.version as number);
     }
     return versions;

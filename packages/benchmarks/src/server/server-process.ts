@@ -55,7 +55,10 @@ export class ServerProcess {
 
   static async start(group: ChildGroup, options: ServerStartOptions): Promise<ServerProcess> {
     const port = await freePort();
-    const db = 'url' in options.database ? { DATABASE_URL: options.database.url, DATA_DIR: '' } : { DATA_DIR: options.database.dataDir, DATABASE_URL: '' };
+    const db =
+      'url' in options.database
+        ? { DATABASE_URL: options.database.url, DATA_DIR: '' }
+        : { DATA_DIR: options.database.dataDir, DATABASE_URL: '' };
     const run = group.node(options.name, ['--expose-gc', '--import', PROBE, serverEntry()], {
       cpus: options.cpus,
       env: {
@@ -131,7 +134,8 @@ export class ServerProcess {
       total += Number(line.slice(line.lastIndexOf(' ') + 1));
       found = true;
     }
-    if (!found && !text.includes(`# TYPE ${name} `)) throw new Error(`${this.run.name}: metric ${name}${labels ? ` {${labels}}` : ''} not in /metrics`);
+    if (!found && !text.includes(`# TYPE ${name} `))
+      throw new Error(`${this.run.name}: metric ${name}${labels ? ` {${labels}}` : ''} not in /metrics`);
     return total;
   }
 

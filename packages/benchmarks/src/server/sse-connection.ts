@@ -31,7 +31,10 @@ export class SseConnection {
   /** Opens a stream and resolves once its first `put` has arrived in full. */
   static open(url: string, key: string, onEvent: (event: SseEvent) => void = () => {}, timeoutMs = 30_000): Promise<SseConnection> {
     return new Promise((resolve, reject) => {
-      const request = http.get(`${url}/api/sdk/stream`, { agent: false, headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' } });
+      const request = http.get(`${url}/api/sdk/stream`, {
+        agent: false,
+        headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
+      });
       let opened = false;
       const timer = setTimeout(() => {
         request.destroy();

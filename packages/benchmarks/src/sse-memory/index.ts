@@ -56,7 +56,11 @@ async function measure(context: BenchModuleContext): Promise<SseMemoryRun> {
   const streams: SseConnection[] = [];
   try {
     // Every reader connects from 127.0.0.1, standing for as many hosts: lift the per-address stream cap.
-    const server = await ServerProcess.start(group, { name: 'server', database: { url: pg.url }, env: { SSE_MAX_CONNECTIONS_PER_IP: String(Math.max(...steps) + WARMUP_STREAMS) } });
+    const server = await ServerProcess.start(group, {
+      name: 'server',
+      database: { url: pg.url },
+      env: { SSE_MAX_CONNECTIONS_PER_IP: String(Math.max(...steps) + WARMUP_STREAMS) },
+    });
     await server.admin.createFlags(createFlagSpecs(FLAG_COUNT), ENVIRONMENT);
     const key = await server.admin.createKey('server', ENVIRONMENT);
     const snapshot = await (await fetch(`${server.url}/api/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).text();
@@ -108,7 +112,15 @@ function render(run: SseMemoryRun, context: BenchModuleContext, machine: ReturnT
       text: `< 20 KB of server memory per idle SSE connection: ${kib(judged)} KiB per connection at ${integer(n)} streams (the larger of RSS growth, ${kib(perRss)} KiB, and heap + external growth, ${kib(perHeap + perExternal)} KiB)`,
     },
   ];
-  const header = ['point', 'open streams', 'RSS (KiB)', 'JS heap used (KiB)', 'external (KiB)', 'RSS per stream vs baseline (KiB)', 'heap per stream vs baseline (KiB)'];
+  const header = [
+    'point',
+    'open streams',
+    'RSS (KiB)',
+    'JS heap used (KiB)',
+    'external (KiB)',
+    'RSS per stream vs baseline (KiB)',
+    'heap per stream vs baseline (KiB)',
+  ];
   const rows = run.points.map((p) => [
     p.label,
     integer(p.streams),

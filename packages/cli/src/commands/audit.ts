@@ -23,7 +23,8 @@ export const audit: Command = {
     const env = stringOption(values, 'env');
     if (env !== undefined) key(env, 'environment', ctx.command);
     const action = stringOption(values, 'action');
-    if (action !== undefined && !/^[a-z.-]{1,64}$/.test(action)) throw new UsageError(`--action "${action}" is not an action (like config.kill)`, ctx.command);
+    if (action !== undefined && !/^[a-z.-]{1,64}$/.test(action))
+      throw new UsageError(`--action "${action}" is not an action (like config.kill)`, ctx.command);
     const rawLimit = stringOption(values, 'limit');
     const limit = rawLimit === undefined ? 20 : positiveInteger(rawLimit, 'limit', ctx.command, MAX_LIMIT);
 
@@ -33,7 +34,14 @@ export const audit: Command = {
     ctx.out(
       table(
         ['AT', 'ACTOR', 'ACTION', 'SUBJECT', 'ENVIRONMENT', 'REVISION'],
-        body.events.map((e) => [time(e.at), e.actor, e.action, e.flagKey ?? e.subject ?? '-', e.environment ?? '-', e.revision === null ? '-' : String(e.revision)]),
+        body.events.map((e) => [
+          time(e.at),
+          e.actor,
+          e.action,
+          e.flagKey ?? e.subject ?? '-',
+          e.environment ?? '-',
+          e.revision === null ? '-' : String(e.revision),
+        ]),
       ),
     );
   },

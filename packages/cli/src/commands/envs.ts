@@ -11,6 +11,11 @@ export const envsList: Command = {
   async run(ctx) {
     const body = await ctx.api().environments.list();
     if (ctx.json) return ctx.printJson(body);
-    ctx.out(table(['ENVIRONMENT', 'NAME', 'REVISION', 'CREATED'], body.environments.map((e) => [e.key, e.name, String(e.revision), time(e.createdAt)])));
+    ctx.out(
+      table(
+        ['ENVIRONMENT', 'NAME', 'REVISION', 'CREATED'],
+        body.environments.map((e) => [e.key, e.name, String(e.revision), time(e.createdAt)]),
+      ),
+    );
   },
 };

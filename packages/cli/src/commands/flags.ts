@@ -34,7 +34,14 @@ export const flagsList: Command = {
           const s = f.summary;
           if (!s) return [f.key, '?', '', '', '', ''];
           const last = s.lastChange ? `${time(s.lastChange.at)} ${s.lastChange.action} by ${s.lastChange.actor}` : '-';
-          return [f.key + (f.archived ? ' (archived)' : ''), state(s.enabled), describeServe(s.fallthrough), String(s.ruleCount), String(s.version), last];
+          return [
+            f.key + (f.archived ? ' (archived)' : ''),
+            state(s.enabled),
+            describeServe(s.fallthrough),
+            String(s.ruleCount),
+            String(s.version),
+            last,
+          ];
         }),
       ),
     );
@@ -69,7 +76,14 @@ export const flagsGet: Command = {
     ctx.out(
       table(
         ['ENVIRONMENT', 'STATE', 'SERVES', 'RULES', 'VERSION', 'UPDATED'],
-        configs.map((c) => [c.environment, state(c.enabled), describeServe(c.fallthrough), String(c.rules.length), String(c.version), time(c.updatedAt)]),
+        configs.map((c) => [
+          c.environment,
+          state(c.enabled),
+          describeServe(c.fallthrough),
+          String(c.rules.length),
+          String(c.version),
+          time(c.updatedAt),
+        ]),
       ),
     );
   },

@@ -21,7 +21,16 @@ export const keysList: Command = {
     ctx.out(
       table(
         header,
-        body.apiKeys.map((k) => [k.id, k.kind, k.environment ?? '-', k.name, k.hint, time(k.createdAt), time(k.lastUsedAt), ...(revoked ? [time(k.revokedAt)] : [])]),
+        body.apiKeys.map((k) => [
+          k.id,
+          k.kind,
+          k.environment ?? '-',
+          k.name,
+          k.hint,
+          time(k.createdAt),
+          time(k.lastUsedAt),
+          ...(revoked ? [time(k.revokedAt)] : []),
+        ]),
       ),
     );
   },
@@ -33,7 +42,11 @@ export const keysCreate: Command = {
   arguments: [],
   usage: '--kind <admin|server|client> --name <name> [--env <env>]',
   options: {
-    kind: { type: 'string', placeholder: '<kind>', description: 'admin (the admin API), server (full snapshot) or client (client projection)' },
+    kind: {
+      type: 'string',
+      placeholder: '<kind>',
+      description: 'admin (the admin API), server (full snapshot) or client (client projection)',
+    },
     env: { type: 'string', placeholder: '<env>', description: 'the environment of a server or client key (admin keys have none)' },
     name: { type: 'string', placeholder: '<name>', description: 'who or what uses it, e.g. checkout-svc' },
   },
@@ -52,7 +65,9 @@ export const keysCreate: Command = {
 
     const created = await ctx.api().apiKeys.create({ kind, name, ...(env === undefined ? {} : { environment: env }) });
     if (ctx.json) return ctx.printJson(created);
-    ctx.note(`created ${created.kind} key "${created.name}"${created.environment ? ` for ${created.environment}` : ''} (id ${created.id}); its secret, shown only this once:`);
+    ctx.note(
+      `created ${created.kind} key "${created.name}"${created.environment ? ` for ${created.environment}` : ''} (id ${created.id}); its secret, shown only this once:`,
+    );
     // Only a replayed create (an Idempotency-Key, which the CLI never sends) comes without it.
     ctx.out(created.key ?? '');
   },

@@ -59,6 +59,7 @@ export const rollout: Command = {
       throw isPreconditionFailed(err) ? changedMeanwhile(err, flag, env, current.version) : err;
     }
     reportWrite(ctx, 'rolled out', current, after);
-    if (!after.enabled && !ctx.json) ctx.note(`note: ${flag} is off in ${env}; users get "${after.offVariant}" until: switchboard enable ${flag} --env ${env}`);
+    if (!after.enabled && !ctx.json)
+      ctx.note(`note: ${flag} is off in ${env}; users get "${after.offVariant}" until: switchboard enable ${flag} --env ${env}`);
   },
 };

@@ -27,7 +27,12 @@ async function setEnabled(ctx: Context, args: readonly string[], values: Values,
   let current = await api.configs.get(flag, env);
   if (enabled && !current.enabled) {
     const rules = current.rules.length > 0 ? ` after ${current.rules.length} rule${current.rules.length === 1 ? '' : 's'}` : '';
-    await confirm(ctx.io, env, yes, `Enable ${flag} in ${env}? It will serve ${describeServe(current.fallthrough)}${rules} (version ${current.version}).`);
+    await confirm(
+      ctx.io,
+      env,
+      yes,
+      `Enable ${flag} in ${env}? It will serve ${describeServe(current.fallthrough)}${rules} (version ${current.version}).`,
+    );
   }
   const expected = targeting(current);
 

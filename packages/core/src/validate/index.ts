@@ -37,12 +37,39 @@ export const LIMITS = {
 } as const;
 
 export const OPERATORS: readonly Operator[] = [
-  'in', 'notIn', 'eq', 'neq', 'contains', 'startsWith', 'endsWith', 'matches', 'lt', 'lte', 'gt', 'gte',
-  'before', 'after', 'semverEq', 'semverLt', 'semverGt', 'exists', 'inSegment',
+  'in',
+  'notIn',
+  'eq',
+  'neq',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'matches',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'before',
+  'after',
+  'semverEq',
+  'semverLt',
+  'semverGt',
+  'exists',
+  'inSegment',
 ];
 
 const FLAG_FIELDS = new Set([
-  'key', 'version', 'type', 'enabled', 'variants', 'offVariant', 'salt', 'prerequisites', 'rules', 'fallthrough', 'clientSide',
+  'key',
+  'version',
+  'type',
+  'enabled',
+  'variants',
+  'offVariant',
+  'salt',
+  'prerequisites',
+  'rules',
+  'fallthrough',
+  'clientSide',
   'privateAttributes',
 ]);
 /** Operators a browser can still answer when the attribute's values arrive hashed. */
@@ -178,7 +205,7 @@ function serve(v: unknown, path: string, variants: Obj, issues: Issues): void {
   }
   if (hasVariant) {
     if (typeof v.variant !== 'string' || !Object.hasOwn(variants, v.variant)) {
-      issues.push({ path: join(path, 'variant'), message: 'must name one of the flag\'s variants' });
+      issues.push({ path: join(path, 'variant'), message: "must name one of the flag's variants" });
     }
     return;
   }
@@ -197,7 +224,7 @@ function serve(v: unknown, path: string, variants: Obj, issues: Issues): void {
     const p = `${rp}[${i}]`;
     if (!objectWith(entry, p, new Set(['variant', 'weight']), issues)) return;
     if (typeof entry.variant !== 'string' || !Object.hasOwn(variants, entry.variant)) {
-      issues.push({ path: join(p, 'variant'), message: 'must name one of the flag\'s variants' });
+      issues.push({ path: join(p, 'variant'), message: "must name one of the flag's variants" });
     } else if (seen.has(entry.variant)) {
       issues.push({ path: join(p, 'variant'), message: 'appears twice in the rollout' });
     } else seen.add(entry.variant);
@@ -268,7 +295,7 @@ export function validateFlag(v: unknown, path = ''): ValidationIssue[] {
     }
   }
   if (typeof v.offVariant !== 'string' || !Object.hasOwn(variants, v.offVariant)) {
-    issues.push({ path: join(path, 'offVariant'), message: 'must name one of the flag\'s variants' });
+    issues.push({ path: join(path, 'offVariant'), message: "must name one of the flag's variants" });
   }
   if (v.salt !== undefined && (typeof v.salt !== 'string' || v.salt.length > LIMITS.maxSaltLength)) {
     issues.push({ path: join(path, 'salt'), message: `must be a string of at most ${LIMITS.maxSaltLength} characters` });
@@ -318,7 +345,11 @@ export function validateSegment(v: unknown, path = ''): ValidationIssue[] {
   for (const list of ['included', 'excluded'] as const) {
     const value = v[list];
     if (value === undefined) continue;
-    if (!Array.isArray(value) || value.length > LIMITS.maxSegmentMembers || value.some((x) => typeof x !== 'string' || x.length > LIMITS.maxStringValueLength)) {
+    if (
+      !Array.isArray(value) ||
+      value.length > LIMITS.maxSegmentMembers ||
+      value.some((x) => typeof x !== 'string' || x.length > LIMITS.maxStringValueLength)
+    ) {
       issues.push({ path: join(path, list), message: `must be a list of at most ${LIMITS.maxSegmentMembers} user ids` });
     }
   }
@@ -396,14 +427,17 @@ export function validateSnapshot(v: unknown): ValidationIssue[] {
     });
     (f.rules ?? []).forEach((rule, i) => {
       segmentRefs(rule.conditions).forEach((ref) => {
-        if (!Object.hasOwn(segments, ref)) issues.push({ path: `${p}.rules[${i}].conditions`, message: `refers to unknown segment "${ref}"` });
+        if (!Object.hasOwn(segments, ref))
+          issues.push({ path: `${p}.rules[${i}].conditions`, message: `refers to unknown segment "${ref}"` });
       });
     });
   }
   const flagEdges = (key: string): string[] => {
     const f = flags[key];
     return isObject(f) && Array.isArray(f.prerequisites)
-      ? f.prerequisites.flatMap((pre) => (isObject(pre) && typeof pre.flag === 'string' && Object.hasOwn(flags, pre.flag) ? [pre.flag] : []))
+      ? f.prerequisites.flatMap((pre) =>
+          isObject(pre) && typeof pre.flag === 'string' && Object.hasOwn(flags, pre.flag) ? [pre.flag] : [],
+        )
       : [];
   };
   const flagMemo = new Map<string, number>();

@@ -29,13 +29,39 @@ describe('validateFlag', () => {
     [{ fallthrough: { variant: 'on', rollout: [] } }, 'fallthrough'],
     [{ fallthrough: { rollout: [{ variant: 'on', weight: 0 }] } }, 'fallthrough.rollout'],
     [{ fallthrough: { rollout: [{ variant: 'on', weight: 1.5 }] } }, 'fallthrough.rollout[0].weight'],
-    [{ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'like', values: ['x'] }], serve: { variant: 'on' } }] }, 'rules[0].conditions[0].operator'],
-    [{ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'matches', values: ['(a)\\1'] }], serve: { variant: 'on' } }] }, 'rules[0].conditions[0].values[0]'],
-    [{ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'matches', values: ['a'.repeat(300)] }], serve: { variant: 'on' } }] }, 'rules[0].conditions[0].values[0]'],
-    [{ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'lt', values: ['5'] }], serve: { variant: 'on' } }] }, 'rules[0].conditions[0].values[0]'],
-    [{ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'semverGt', values: ['v1.2'] }], serve: { variant: 'on' } }] }, 'rules[0].conditions[0].values[0]'],
-    [{ rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'before', values: ['yesterday'] }], serve: { variant: 'on' } }] }, 'rules[0].conditions[0].values[0]'],
-    [{ rules: [{ id: 'r', conditions: [], serve: { variant: 'on' } }, { id: 'r', conditions: [], serve: { variant: 'on' } }] }, 'rules[1].id'],
+    [
+      { rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'like', values: ['x'] }], serve: { variant: 'on' } }] },
+      'rules[0].conditions[0].operator',
+    ],
+    [
+      { rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'matches', values: ['(a)\\1'] }], serve: { variant: 'on' } }] },
+      'rules[0].conditions[0].values[0]',
+    ],
+    [
+      { rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'matches', values: ['a'.repeat(300)] }], serve: { variant: 'on' } }] },
+      'rules[0].conditions[0].values[0]',
+    ],
+    [
+      { rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'lt', values: ['5'] }], serve: { variant: 'on' } }] },
+      'rules[0].conditions[0].values[0]',
+    ],
+    [
+      { rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'semverGt', values: ['v1.2'] }], serve: { variant: 'on' } }] },
+      'rules[0].conditions[0].values[0]',
+    ],
+    [
+      { rules: [{ id: 'r', conditions: [{ attribute: 'a', operator: 'before', values: ['yesterday'] }], serve: { variant: 'on' } }] },
+      'rules[0].conditions[0].values[0]',
+    ],
+    [
+      {
+        rules: [
+          { id: 'r', conditions: [], serve: { variant: 'on' } },
+          { id: 'r', conditions: [], serve: { variant: 'on' } },
+        ],
+      },
+      'rules[1].id',
+    ],
     [{ prerequisites: [{ flag: 'f', variant: 'on' }] }, 'prerequisites[0].flag'],
     [{ extra: 1 }, 'extra'],
     [{ privateAttributes: ['has space'] }, 'privateAttributes'],
@@ -54,9 +80,13 @@ describe('validateFlag', () => {
 
 describe('private attributes', () => {
   it('allow equality tests on a private attribute in a client-side flag, and anything server-side', () => {
-    const rules = [{ id: 'r', conditions: [{ attribute: 'email', operator: 'in' as const, values: ['a@acme.com'] }], serve: { variant: 'on' } }];
+    const rules = [
+      { id: 'r', conditions: [{ attribute: 'email', operator: 'in' as const, values: ['a@acme.com'] }], serve: { variant: 'on' } },
+    ];
     expect(validateFlag(booleanFlag('f', { clientSide: true, privateAttributes: ['email'], rules }))).toEqual([]);
-    const endsWith = [{ id: 'r', conditions: [{ attribute: 'email', operator: 'endsWith' as const, values: ['@acme.com'] }], serve: { variant: 'on' } }];
+    const endsWith = [
+      { id: 'r', conditions: [{ attribute: 'email', operator: 'endsWith' as const, values: ['@acme.com'] }], serve: { variant: 'on' } },
+    ];
     expect(validateFlag(booleanFlag('f', { clientSide: false, privateAttributes: ['email'], rules: endsWith }))).toEqual([]);
   });
 });

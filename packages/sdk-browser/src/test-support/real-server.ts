@@ -12,10 +12,19 @@ export const ADMIN_TOKEN = 'browser-int-admin-token-0123456789';
 export class AdminApi {
   constructor(readonly url: string) {}
 
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: unknown; headers: Headers }> {
     const res = await fetch(this.url + path, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -52,7 +61,13 @@ export interface RealServer {
 
 export async function startRealServer(corsOrigin: string): Promise<RealServer> {
   const app = await buildApp(
-    defaultConfig({ adminToken: ADMIN_TOKEN, logLevel: 'silent', adminRateLimitPerMinute: 0, corsOrigins: [corsOrigin], heartbeatIntervalMs: 1_000 }),
+    defaultConfig({
+      adminToken: ADMIN_TOKEN,
+      logLevel: 'silent',
+      adminRateLimitPerMinute: 0,
+      corsOrigins: [corsOrigin],
+      heartbeatIntervalMs: 1_000,
+    }),
     { logger: false },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });

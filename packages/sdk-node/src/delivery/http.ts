@@ -52,12 +52,17 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  */
 export function statusFailure(status: number, header: (name: string) => string | null, what: string, now: number): Failure {
   if (status === 401 || status === 403) {
-    return { kind: 'refused', error: new SwitchboardError('UNAUTHORIZED', `${what}: the server refused the key (HTTP ${status})`, { status }) };
+    return {
+      kind: 'refused',
+      error: new SwitchboardError('UNAUTHORIZED', `${what}: the server refused the key (HTTP ${status})`, { status }),
+    };
   }
   // The node:http stream follows no redirect (with the key on it, it shouldn't: it could
   // lead to another host): say where the server pointed, so the fix is in the message.
   const location = status >= 300 && status < 400 ? header('location') : null;
-  const detail = location ? `HTTP ${status} redirects to ${location}; set url to the address that serves the API` : `unexpected HTTP ${status}`;
+  const detail = location
+    ? `HTTP ${status} redirects to ${location}; set url to the address that serves the API`
+    : `unexpected HTTP ${status}`;
   const error = new SwitchboardError('HTTP_STATUS', `${what}: ${detail}`, { status });
   if (status === 404 || status === 405 || status === 501) return { kind: 'unavailable', error };
   if (status === 408 || status === 429 || status >= 500) {

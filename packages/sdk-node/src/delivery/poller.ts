@@ -7,7 +7,17 @@ import type { ResolvedOptions } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { checkSnapshot } from '../snapshot-payloads.js';
 import { jitter } from './backoff.js';
-import { abortAfter, discard, MAX_PAYLOAD_LABEL, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure, type Failure } from './http.js';
+import {
+  abortAfter,
+  discard,
+  MAX_PAYLOAD_LABEL,
+  MAX_PAYLOAD_SIZE,
+  readLimited,
+  requestHeaders,
+  responseFailure,
+  thrownFailure,
+  type Failure,
+} from './http.js';
 
 export interface PollSink {
   /** The revision held from the server, for `If-None-Match`; undefined when none. */
@@ -86,7 +96,12 @@ export class Poller {
     const extra: Record<string, string> = { accept: 'application/json' };
     const held = this.sink.heldRevision();
     if (held !== undefined) extra['if-none-match'] = this.etag?.revision === held ? this.etag.value : `"${held}"`;
-    const cancelTimeout = abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `${WHAT}: no complete response within ${timeout} ms`));
+    const cancelTimeout = abortAfter(
+      clock,
+      controller,
+      timeout,
+      () => new SwitchboardError('TIMEOUT', `${WHAT}: no complete response within ${timeout} ms`),
+    );
     try {
       const res = await fetch(`${url}/api/sdk/flags`, { headers: requestHeaders(key, extra), signal: controller.signal });
       if (res.status === 304) {
@@ -99,7 +114,8 @@ export class Poller {
         return responseFailure(res, WHAT, clock.now());
       }
       const text = await readLimited(res, MAX_PAYLOAD_SIZE);
-      if (text === undefined) return { kind: 'retry', error: new SwitchboardError('MALFORMED', `${WHAT}: body larger than ${MAX_PAYLOAD_LABEL}`) };
+      if (text === undefined)
+        return { kind: 'retry', error: new SwitchboardError('MALFORMED', `${WHAT}: body larger than ${MAX_PAYLOAD_LABEL}`) };
       let doc: unknown;
       try {
         doc = JSON.parse(text);

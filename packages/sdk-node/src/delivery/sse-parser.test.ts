@@ -173,7 +173,10 @@ describe('SseParser', () => {
     }
 
     it('accepts an event whose lines and data fit, and counts each event afresh', () => {
-      expect(limited('data: 01234567890123\n\ndata: 01234567890123\n\n')).toEqual({ events: ['01234567890123', '01234567890123'], tooLarge: [] });
+      expect(limited('data: 01234567890123\n\ndata: 01234567890123\n\n')).toEqual({
+        events: ['01234567890123', '01234567890123'],
+        tooLarge: [],
+      });
     });
 
     it('gives up once a line that never ends passes the limit, ignoring what follows', () => {

@@ -10,7 +10,17 @@ import type { ResolvedOptions } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { checkPatch, checkSnapshot, type Patch } from '../snapshot-payloads.js';
 import { Backoff, jitter } from './backoff.js';
-import { abortAfter, discard, MAX_PAYLOAD_LABEL, MAX_PAYLOAD_SIZE, requestHeaders, responseFailure, statusFailure, thrownFailure, type Failure } from './http.js';
+import {
+  abortAfter,
+  discard,
+  MAX_PAYLOAD_LABEL,
+  MAX_PAYLOAD_SIZE,
+  requestHeaders,
+  responseFailure,
+  statusFailure,
+  thrownFailure,
+  type Failure,
+} from './http.js';
 import { SseParser, type ServerSentEvent } from './sse-parser.js';
 
 export interface StreamSink {
@@ -33,7 +43,10 @@ interface Reading {
 }
 
 function notEventStream(type: string, status: number): Failure {
-  return { kind: 'unavailable', error: new SwitchboardError('HTTP_STATUS', `${WHAT}: answered ${type || 'no content type'}, not text/event-stream`, { status }) };
+  return {
+    kind: 'unavailable',
+    error: new SwitchboardError('HTTP_STATUS', `${WHAT}: answered ${type || 'no content type'}, not text/event-stream`, { status }),
+  };
 }
 
 export class StreamSource {

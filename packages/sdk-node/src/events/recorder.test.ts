@@ -17,7 +17,12 @@ afterEach(async () => {
 
 async function setup(events: { flushInterval?: number; maxBatch?: number; maxQueue?: number } = {}) {
   server = await startProtocolServer({
-    snapshot: snapshotOf(1, booleanFlag('checkout'), booleanFlag('ramp', { fallthrough: percentRollout(50) }), booleanFlag('killed', { enabled: false })),
+    snapshot: snapshotOf(
+      1,
+      booleanFlag('checkout'),
+      booleanFlag('ramp', { fallthrough: percentRollout(50) }),
+      booleanFlag('killed', { enabled: false }),
+    ),
   });
   const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), events: { flushInterval: 60_000, ...events } });
   clients.push(client);
@@ -186,7 +191,13 @@ describe('evaluation counts and tracked events', () => {
       if (String(input).endsWith('/api/sdk/events') && uploads++ === 0) await gate;
       return globalThis.fetch(input, init);
     };
-    const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), fetch: gated, events: { flushInterval: 60_000 } });
+    const client = createClient({
+      url: server.url,
+      key: server.key,
+      logger: memoryLogger(),
+      fetch: gated,
+      events: { flushInterval: 60_000 },
+    });
     clients.push(client);
     await client.ready(2_000);
     client.isEnabled('checkout', 'u');
@@ -197,7 +208,11 @@ describe('evaluation counts and tracked events', () => {
     const closing = client.close(5_000);
     release();
     await Promise.all([flushing, closing]);
-    expect(bodies(server).flatMap((b) => b.evaluations).reduce((n, e) => n + e.count, 0)).toBe(3);
+    expect(
+      bodies(server)
+        .flatMap((b) => b.evaluations)
+        .reduce((n, e) => n + e.count, 0),
+    ).toBe(3);
     expect(bodies(server).flatMap((b) => b.events.map((e) => e.name))).toEqual(['late']);
   });
 
@@ -234,7 +249,13 @@ describe('evaluation counts and tracked events', () => {
     const { server, client } = await setup();
     expect(() => client.track('' as string, 'u')).not.toThrow();
     expect(() => client.track(undefined as never)).not.toThrow();
-    expect(() => client.track('ok', { get userId(): string { throw new Error('boom'); } } as never)).not.toThrow();
+    expect(() =>
+      client.track('ok', {
+        get userId(): string {
+          throw new Error('boom');
+        },
+      } as never),
+    ).not.toThrow();
     await client.flush();
     expect(server.eventBodies).toHaveLength(0);
   });

@@ -13,7 +13,14 @@ import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { abortAfter, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
-import { EVENT_BATCH_LIMITS, EVENT_LIMITS, eventText, type EvaluationSummary, type EventsPayload, type TrackedEvent } from '@switchboard/core';
+import {
+  EVENT_BATCH_LIMITS,
+  EVENT_LIMITS,
+  eventText,
+  type EvaluationSummary,
+  type EventsPayload,
+  type TrackedEvent,
+} from '@switchboard/core';
 
 export interface RecorderSettings {
   url: string;
@@ -253,7 +260,12 @@ export class EventRecorder {
     if (this.abandoned) return 'failed';
     const { clock, fetch, key, timeout, url } = this.s;
     const controller = new AbortController();
-    const cancel = abortAfter(clock, controller, timeout, () => new SwitchboardError('TIMEOUT', `events: no response within ${timeout} ms`));
+    const cancel = abortAfter(
+      clock,
+      controller,
+      timeout,
+      () => new SwitchboardError('TIMEOUT', `events: no response within ${timeout} ms`),
+    );
     this.uploads.add(controller);
     try {
       const res = await fetch(`${url}/api/sdk/events`, {

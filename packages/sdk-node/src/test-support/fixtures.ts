@@ -16,7 +16,12 @@ export function booleanFlag(key: string, overrides: Partial<Flag> = {}): Flag {
 
 export function percentRollout(percent: number): Serve {
   const on = Math.round(percent * 1000);
-  return { rollout: [{ variant: 'on', weight: on }, { variant: 'off', weight: 100_000 - on }] };
+  return {
+    rollout: [
+      { variant: 'on', weight: on },
+      { variant: 'off', weight: 100_000 - on },
+    ],
+  };
 }
 
 export function snapshotOf(revision: number, ...flags: Flag[]): Snapshot {
@@ -55,7 +60,13 @@ export function scaledClock(factor: number): Clock {
 }
 
 /** A logger that keeps messages instead of printing them. */
-export function memoryLogger(): { lines: string[]; debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void } {
+export function memoryLogger(): {
+  lines: string[];
+  debug(m: string): void;
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+} {
   const lines: string[] = [];
   return {
     lines,

@@ -24,7 +24,11 @@ export class AdminApi {
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
     const res = await fetch(this.url + path, {
       method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -79,7 +83,9 @@ export interface InProcessServer {
 }
 
 export async function startInProcessServer(overrides: Partial<Config> = {}): Promise<InProcessServer> {
-  const app = await buildApp(defaultConfig({ adminToken: ADMIN_TOKEN, logLevel: 'silent', adminRateLimitPerMinute: 0, ...overrides }), { logger: false });
+  const app = await buildApp(defaultConfig({ adminToken: ADMIN_TOKEN, logLevel: 'silent', adminRateLimitPerMinute: 0, ...overrides }), {
+    logger: false,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return { app, url, admin: new AdminApi(url), close: () => app.close() };
@@ -118,7 +124,16 @@ export class ServerProcess {
 
   async start(timeoutMs = 60_000): Promise<this> {
     const child = spawn(process.execPath, [serverEntry()], {
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', DATA_DIR: this.dataDir, ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        DATA_DIR: this.dataDir,
+        ADMIN_TOKEN: ADMIN_TOKEN,
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -284,7 +284,8 @@ function parseRecord(raw: string): CachedRecord | null {
   try {
     const r = JSON.parse(raw) as Partial<CachedRecord>;
     const kinds: unknown[] = ['admin', 'server', 'client'];
-    if (typeof r !== 'object' || r === null || !kinds.includes(r.kind) || typeof r.verifiedAt !== 'number' || typeof r.name !== 'string') return null;
+    if (typeof r !== 'object' || r === null || !kinds.includes(r.kind) || typeof r.verifiedAt !== 'number' || typeof r.name !== 'string')
+      return null;
     if (r.keyId !== null && typeof r.keyId !== 'string') return null;
     if (r.environment !== null && typeof r.environment !== 'string') return null;
     return r as CachedRecord;

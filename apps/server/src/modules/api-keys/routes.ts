@@ -38,7 +38,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
     {
       schema: {
         tags: ['api-keys'],
-        summary: 'Create a key; the answer\'s `key` is the secret, shown this once',
+        summary: "Create a key; the answer's `key` is the secret, shown this once",
         body: CreateApiKeyBody,
         headers: IdempotencyHeaders,
         response: { 201: ref(ApiKeyCreated), ...errorResponses(400, 409) },

@@ -13,7 +13,12 @@ function date(value: string | undefined, field: string): Date | undefined {
 }
 
 export const auditRoutes: FastifyPluginAsyncTypebox<{ db: () => Database }> = async (app, { db }) => {
-  const schema = { tags: ['audit'], summary: 'Audit events, newest first', querystring: AuditQuery, response: { 200: ref(AuditPage), ...errorResponses(400) } };
+  const schema = {
+    tags: ['audit'],
+    summary: 'Audit events, newest first',
+    querystring: AuditQuery,
+    response: { 200: ref(AuditPage), ...errorResponses(400) },
+  };
   app.get('/audit', { schema }, async (request) => {
     const q = request.query;
     const limit = q.limit ?? 100;

@@ -79,7 +79,9 @@ export class ChangeWriter {
       const out = await this.run(context, fn);
       return { status: out.status, body: out.body, replayed: false };
     }
-    const fingerprint = createHash('sha256').update(JSON.stringify(idempotency.body ?? null)).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify(idempotency.body ?? null))
+      .digest('hex');
     const where = and(eq(idempotencyKeys.scope, idempotency.scope), eq(idempotencyKeys.key, idempotency.key));
     return this.run(context, async (w) => {
       await w.tx.delete(idempotencyKeys).where(and(where, sql`${idempotencyKeys.createdAt} < now() - interval '24 hours'`));

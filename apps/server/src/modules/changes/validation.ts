@@ -37,10 +37,7 @@ function applyEdit(snapshot: Snapshot, edit: SnapshotEdit): Snapshot {
  */
 export async function validateEdit(w: ChangeTransaction, environmentIds: readonly number[], edit: SnapshotEdit): Promise<void> {
   const snapshots = await readSnapshots(w.tx, environmentIds);
-  const own = [
-    ...Object.keys(edit.flags ?? {}).map((k) => `flags.${k}`),
-    ...Object.keys(edit.segments ?? {}).map((k) => `segments.${k}`),
-  ];
+  const own = [...Object.keys(edit.flags ?? {}).map((k) => `flags.${k}`), ...Object.keys(edit.segments ?? {}).map((k) => `segments.${k}`)];
   for (const snapshot of snapshots) {
     const issues = validateSnapshot(applyEdit(snapshot, edit));
     if (issues.length === 0) continue;

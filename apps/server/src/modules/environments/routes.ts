@@ -15,9 +15,13 @@ import {
 import type { EnvironmentService } from './service.js';
 
 export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: EnvironmentService }> = async (app, { environments }) => {
-  app.get('/environments', { schema: { tags: ['environments'], summary: 'List environments with their revisions', response: { 200: ref(EnvironmentList) } } }, async () => ({
-    environments: await environments.list(),
-  }));
+  app.get(
+    '/environments',
+    { schema: { tags: ['environments'], summary: 'List environments with their revisions', response: { 200: ref(EnvironmentList) } } },
+    async () => ({
+      environments: await environments.list(),
+    }),
+  );
 
   app.post(
     '/environments',
@@ -40,7 +44,14 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: Enviro
 
   app.get(
     '/environments/:env',
-    { schema: { tags: ['environments'], summary: 'One environment', params: EnvironmentParams, response: { 200: ref(Environment), ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['environments'],
+        summary: 'One environment',
+        params: EnvironmentParams,
+        response: { 200: ref(Environment), ...errorResponses(400, 404) },
+      },
+    },
     async (request) => environments.get(request.params.env),
   );
 

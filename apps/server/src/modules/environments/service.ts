@@ -55,7 +55,11 @@ export class EnvironmentService {
     return environmentView(row);
   }
 
-  async create(ctx: RequestContext, body: { key: string; name?: string | undefined }, idempotency: Idempotency | undefined): Promise<StoredResponse> {
+  async create(
+    ctx: RequestContext,
+    body: { key: string; name?: string | undefined },
+    idempotency: Idempotency | undefined,
+  ): Promise<StoredResponse> {
     const out = await this.writer.runCreate(ctx, idempotency, async (w: ChangeTransaction) => {
       await w.lockEnvironments();
       if (await store.findEnvironment(w.tx, body.key)) throw new ConflictError(`Environment "${body.key}" already exists`, 'key');

@@ -47,7 +47,14 @@ describe('aggregate', () => {
     const forward = aggregate(evaluations, []).evaluations;
     const backward = aggregate([...evaluations].reverse(), []).evaluations;
     expect(backward).toEqual(forward);
-    expect(forward.map((r) => `${r.bucket - T0}/${r.flagKey}/${r.variant}`)).toEqual(['0/a/off', '0/m/off', '0/z/off', '120000/a/on', '120000/m/on', '120000/z/on']);
+    expect(forward.map((r) => `${r.bucket - T0}/${r.flagKey}/${r.variant}`)).toEqual([
+      '0/a/off',
+      '0/m/off',
+      '0/z/off',
+      '120000/a/on',
+      '120000/m/on',
+      '120000/z/on',
+    ]);
   });
 
   it('saturates a merged count at MAX_COUNTER', () => {

@@ -52,7 +52,10 @@ function byKey<T>(rows: Map<string, T>): T[] {
  * (windows are 10 s by default); an event in the minute of its timestamp, under its name
  * and under each flag variant it carries.
  */
-export function aggregate(summaries: readonly EvaluationSummary[], tracked: readonly TrackedEvent[]): { evaluations: EvaluationRow[]; events: EventRow[] } {
+export function aggregate(
+  summaries: readonly EvaluationSummary[],
+  tracked: readonly TrackedEvent[],
+): { evaluations: EvaluationRow[]; events: EventRow[] } {
   const evaluations = new Map<string, EvaluationRow>();
   for (const e of summaries) {
     if (e.count === 0) continue;

@@ -8,7 +8,8 @@ const OLDEST = NOW - 90 * 24 * 3_600_000;
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 11, 0);
 
-const flag = (key: string, clientSide: boolean): Flag => ({ key, type: 'boolean', variants: { on: true, off: false }, clientSide } as unknown as Flag);
+const flag = (key: string, clientSide: boolean): Flag =>
+  ({ key, type: 'boolean', variants: { on: true, off: false }, clientSide }) as unknown as Flag;
 const flags = new Map([
   ['web', flag('web', true)],
   ['backend', flag('backend', false)],
@@ -16,13 +17,27 @@ const flags = new Map([
 const server: KeyScope = { flags, clientSideOnly: false };
 const client: KeyScope = { flags, clientSideOnly: true };
 const body = (parts: Partial<EventsBody>): EventsBody => ({ sdk: { name: 'test', version: '0' }, evaluations: [], events: [], ...parts });
-const summary = (flagKey: string, variant: string | null, count = 1, windowEnd = T0) => ({ flag: flagKey, variant, count, windowStart: windowEnd - 10_000, windowEnd });
+const summary = (flagKey: string, variant: string | null, count = 1, windowEnd = T0) => ({
+  flag: flagKey,
+  variant,
+  count,
+  windowStart: windowEnd - 10_000,
+  windowEnd,
+});
 
 describe('BatchChecker', () => {
   const checker = new BatchChecker();
 
   it('keeps flags and variants the key can see; drops the rest, adding their counts to what was lost', () => {
-    const evaluations = [summary('web', 'on', 2), summary('web', null, 1), summary('web', 'maybe', 3), summary('nope', 'on', 4), summary('backend', 'on', 5), summary('toString', 'on', 6), summary('web', 'constructor', 7)];
+    const evaluations = [
+      summary('web', 'on', 2),
+      summary('web', null, 1),
+      summary('web', 'maybe', 3),
+      summary('nope', 'on', 4),
+      summary('backend', 'on', 5),
+      summary('toString', 'on', 6),
+      summary('web', 'constructor', 7),
+    ];
     const asClient = checker.check(body({ evaluations }), client, NOW, OLDEST);
     expect(asClient.evaluations.map((e) => `${e.flag}/${String(e.variant)}`)).toEqual(['web/on', 'web/null']);
     expect(asClient.dropped).toEqual({ evaluations: 5, events: 0 });
@@ -31,22 +46,44 @@ describe('BatchChecker', () => {
     expect(asServer.evaluations.map((e) => e.flag)).toEqual(['web', 'web', 'backend']);
   });
 
-  it('strips attributions to flags and variants the key can\'t see; the event still counts', () => {
+  it("strips attributions to flags and variants the key can't see; the event still counts", () => {
     const out = checker.check(
-      body({ events: [{ name: 'buy', timestamp: T0, variants: { web: 'on', backend: 'on', nope: 'on', 'web-x': 'off' } }, { name: 'buy', timestamp: T0, variants: { backend: 'off' } }] }),
+      body({
+        events: [
+          { name: 'buy', timestamp: T0, variants: { web: 'on', backend: 'on', nope: 'on', 'web-x': 'off' } },
+          { name: 'buy', timestamp: T0, variants: { backend: 'off' } },
+        ],
+      }),
       client,
       NOW,
       OLDEST,
     );
-    expect(out.events).toEqual([{ name: 'buy', timestamp: T0, variants: { web: 'on' } }, { name: 'buy', timestamp: T0 }]);
+    expect(out.events).toEqual([
+      { name: 'buy', timestamp: T0, variants: { web: 'on' } },
+      { name: 'buy', timestamp: T0 },
+    ]);
     expect(out.dropped.events).toBe(0);
   });
 
   it('refuses bad entries one by one, with a JSON pointer and a reason; the good ones stay', () => {
     const out = checker.check(
       body({
-        evaluations: [summary('web', 'on'), summary('f'.repeat(257), 'on'), { ...summary('web', 'on'), count: 1e13 }, { ...summary('web', 'on'), flagg: 1 }, summary('web', 'on', 1, NOW + 6 * M), { ...summary('web', 'on'), windowStart: T0 + 1 }, 42],
-        events: [{ name: 'ok', timestamp: T0 }, { name: 'a\nb', timestamp: T0 }, { name: 'ok', timestamp: T0, value: 1e16 }, { timestamp: T0 }, { name: 'ok', timestamp: NOW + 6 * M }],
+        evaluations: [
+          summary('web', 'on'),
+          summary('f'.repeat(257), 'on'),
+          { ...summary('web', 'on'), count: 1e13 },
+          { ...summary('web', 'on'), flagg: 1 },
+          summary('web', 'on', 1, NOW + 6 * M),
+          { ...summary('web', 'on'), windowStart: T0 + 1 },
+          42,
+        ],
+        events: [
+          { name: 'ok', timestamp: T0 },
+          { name: 'a\nb', timestamp: T0 },
+          { name: 'ok', timestamp: T0, value: 1e16 },
+          { timestamp: T0 },
+          { name: 'ok', timestamp: NOW + 6 * M },
+        ],
       }),
       client,
       NOW,
@@ -74,7 +111,18 @@ describe('BatchChecker', () => {
   });
 
   it('skips and reports entries older than the retention', () => {
-    const out = checker.check(body({ evaluations: [summary('web', 'on', 1, OLDEST - M)], events: [{ name: 'x', timestamp: OLDEST - M }, { name: 'x', timestamp: OLDEST }] }), server, NOW, OLDEST);
+    const out = checker.check(
+      body({
+        evaluations: [summary('web', 'on', 1, OLDEST - M)],
+        events: [
+          { name: 'x', timestamp: OLDEST - M },
+          { name: 'x', timestamp: OLDEST },
+        ],
+      }),
+      server,
+      NOW,
+      OLDEST,
+    );
     expect(out.expired).toEqual({ evaluations: 1, events: 1 });
     expect(out.events).toHaveLength(1);
   });

@@ -89,7 +89,15 @@ export class BatchChecker {
   check(body: EventsBody, scope: KeyScope, now: number, oldestMs: number): CheckedBatch {
     const latest = now + LIMITS.maxClockSkewMs;
     const oldestBucket = minuteOf(oldestMs);
-    const out: CheckedBatch = { evaluations: [], events: [], expired: zero(), dropped: zero(), invalid: zero(), rejected: [], lost: zero() };
+    const out: CheckedBatch = {
+      evaluations: [],
+      events: [],
+      expired: zero(),
+      dropped: zero(),
+      invalid: zero(),
+      rejected: [],
+      lost: zero(),
+    };
     const refuse = (kind: keyof Tally, r: Rejection, lost: number): void => {
       out.invalid[kind]++;
       out.lost[kind] = saturatingAdd(out.lost[kind], lost);
@@ -101,7 +109,8 @@ export class BatchChecker {
       if (!this.evaluation(entry)) return refuse('evaluations', rejection(at, this.evaluation.errors?.[0]), claimedCount(entry));
       const e = entry as EvaluationSummary;
       if (e.windowStart > e.windowEnd) return refuse('evaluations', { path: `${at}/windowStart`, reason: 'is after windowEnd' }, e.count);
-      if (e.windowEnd > latest) return refuse('evaluations', { path: `${at}/windowEnd`, reason: 'is ahead of the server\'s clock' }, e.count);
+      if (e.windowEnd > latest)
+        return refuse('evaluations', { path: `${at}/windowEnd`, reason: "is ahead of the server's clock" }, e.count);
       if (minuteOf(e.windowEnd) < oldestBucket) {
         out.expired.evaluations++;
         return;
@@ -118,7 +127,7 @@ export class BatchChecker {
       const at = `/events/${i}`;
       if (!this.event(entry)) return refuse('events', rejection(at, this.event.errors?.[0]), 1);
       const e = entry as TrackedEvent;
-      if (e.timestamp > latest) return refuse('events', { path: `${at}/timestamp`, reason: 'is ahead of the server\'s clock' }, 1);
+      if (e.timestamp > latest) return refuse('events', { path: `${at}/timestamp`, reason: "is ahead of the server's clock" }, 1);
       if (minuteOf(e.timestamp) < oldestBucket) {
         out.expired.events++;
         return;

@@ -49,7 +49,10 @@ export class EventNameBudget {
 
     const t = eventNames;
     for (const part of chunks(unknown)) {
-      const stored = await db.select({ name: t.name }).from(t).where(and(eq(t.environmentId, environmentId), inArray(t.name, part)));
+      const stored = await db
+        .select({ name: t.name })
+        .from(t)
+        .where(and(eq(t.environmentId, environmentId), inArray(t.name, part)));
       for (const row of stored) admitted.add(row.name);
     }
     const fresh = unknown.filter((n) => !admitted.has(n)).sort();

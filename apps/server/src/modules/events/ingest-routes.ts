@@ -23,7 +23,10 @@ export interface EventIngestOptions {
   bodyLimit: number;
 }
 
-export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = async (app, { events, rateLimitPerMinute, keyRateLimitPerMinute, bodyLimit }) => {
+export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = async (
+  app,
+  { events, rateLimitPerMinute, keyRateLimitPerMinute, bodyLimit },
+) => {
   const perIp = new WindowLimiter(rateLimitPerMinute, 60_000);
   const perKey = new WindowLimiter(keyRateLimitPerMinute, 60_000);
   const { metrics } = app;
@@ -56,7 +59,10 @@ export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = 
     },
     async (request, reply) => {
       const principal = request.principal!;
-      const stored = await events.ingest({ environment: principal.environment!, clientSideOnly: principal.kind !== 'server' }, request.body);
+      const stored = await events.ingest(
+        { environment: principal.environment!, clientSideOnly: principal.kind !== 'server' },
+        request.body,
+      );
       return reply.code(202).send(stored);
     },
   );

@@ -118,7 +118,7 @@ export class EventService {
     // Nothing to check or store: answered before any lookup, so idle SDKs cost nothing.
     if (body.evaluations.length === 0 && body.events.length === 0 && !reported) return nothingStored();
     const flags = this.options.flags(key.environment);
-    if (!flags) throw new UnavailableError('This environment\'s flags are not loaded yet; retry shortly.');
+    if (!flags) throw new UnavailableError("This environment's flags are not loaded yet; retry shortly.");
     const now = this.now();
     const checked = this.checker.check(body, { flags, clientSideOnly: key.clientSideOnly }, now, now - this.retentionMs);
     const m = this.options.metrics;
@@ -128,9 +128,16 @@ export class EventService {
     const write = async (): Promise<void> => {
       stored = checked.events;
       overNames = 0;
-      if (checked.evaluations.length === 0 && checked.events.length === 0 && !reported && checked.lost.evaluations === 0 && checked.lost.events === 0) return;
+      if (
+        checked.evaluations.length === 0 &&
+        checked.events.length === 0 &&
+        !reported &&
+        checked.lost.evaluations === 0 &&
+        checked.lost.events === 0
+      )
+        return;
       const environmentId = await this.environmentId(db, key.environment);
-      if (environmentId === undefined) throw new UnauthorizedError('The key\'s environment no longer exists');
+      if (environmentId === undefined) throw new UnauthorizedError("The key's environment no longer exists");
       let commit = (): void => {};
       await db.transaction(async (tx) => {
         const t = tx as unknown as Database;
@@ -156,7 +163,8 @@ export class EventService {
         await write();
       } catch (err) {
         const state = sqlState(err);
-        if (state === '40P01' || state === '40001') throw new UnavailableError('A concurrent write interfered; nothing was written. Retry.');
+        if (state === '40P01' || state === '40001')
+          throw new UnavailableError('A concurrent write interfered; nothing was written. Retry.');
         // A foreign-key violation: the environment was deleted (and maybe re-created) since its id was cached.
         if (state !== '23503') throw err;
         const stale = this.environmentIds.get(key.environment);
@@ -192,12 +200,19 @@ export class EventService {
     const stepMs = step * MINUTE_MS;
     const { from, to } = align(range, stepMs);
     const points = (to - from) / stepMs;
-    if (points > MAX_POINTS) throw new ValidationError(`step gives ${points} points; at most ${MAX_POINTS} (use a step of ${Math.ceil(span / MAX_POINTS / MINUTE_MS)} minutes or more)`, 'step');
+    if (points > MAX_POINTS)
+      throw new ValidationError(
+        `step gives ${points} points; at most ${MAX_POINTS} (use a step of ${Math.ceil(span / MAX_POINTS / MINUTE_MS)} minutes or more)`,
+        'step',
+      );
 
     const db = this.db();
     const environmentId = await this.requireEnvironment(db, environment);
     const dates = { from: new Date(from), to: new Date(to) };
-    const [rows, dropped] = await Promise.all([store.evaluationSeries(db, environmentId, flagKey, dates, step), store.dropsIn(db, environmentId, dates)]);
+    const [rows, dropped] = await Promise.all([
+      store.evaluationSeries(db, environmentId, flagKey, dates, step),
+      store.dropsIn(db, environmentId, dates),
+    ]);
 
     const byVariant = new Map<string, { variant: string | null; total: number; counts: number[] }>();
     for (const row of rows) {
@@ -210,7 +225,9 @@ export class EventService {
       if (i >= 0 && i < points) series.counts[i]! += row.count;
       series.total += row.count;
     }
-    const series = [...byVariant.values()].sort((a, b) => (a.variant === null ? 1 : b.variant === null ? -1 : a.variant.localeCompare(b.variant)));
+    const series = [...byVariant.values()].sort((a, b) =>
+      a.variant === null ? 1 : b.variant === null ? -1 : a.variant.localeCompare(b.variant),
+    );
     return {
       flag: flagKey,
       environment,
@@ -231,7 +248,9 @@ export class EventService {
     const environmentId = await this.requireEnvironment(db, environment);
     const dates = { from: new Date(from), to: new Date(to) };
     const { rows, names, more } = await store.eventTotals(db, environmentId, flagKey, dates, query.limit ?? 100);
-    const byName = new Map(names.map((name) => [name, { name, total: stats(ZERO_STATS), variants: [] as ({ variant: string } & Stats)[] }]));
+    const byName = new Map(
+      names.map((name) => [name, { name, total: stats(ZERO_STATS), variants: [] as ({ variant: string } & Stats)[] }]),
+    );
     for (const row of rows) {
       const entry = byName.get(row.eventName);
       if (!entry) continue;

@@ -51,7 +51,12 @@ export async function addEvents(db: Database, environmentId: number, rows: Event
   }
 }
 
-export async function addDrops(db: Database, environmentId: number, bucket: number, dropped: { events: number; evaluations: number }): Promise<void> {
+export async function addDrops(
+  db: Database,
+  environmentId: number,
+  bucket: number,
+  dropped: { events: number; evaluations: number },
+): Promise<void> {
   const t = eventDrops;
   await db
     .insert(t)
@@ -107,7 +112,13 @@ export interface EventTotals {
  * over all events (`flagKey = ''`). At most `limit` names, the most frequent for this
  * flag first; `more` tells whether there were others.
  */
-export async function eventTotals(db: Database, environmentId: number, flagKey: string, range: Range, limit: number): Promise<{ rows: EventTotals[]; names: string[]; more: boolean }> {
+export async function eventTotals(
+  db: Database,
+  environmentId: number,
+  flagKey: string,
+  range: Range,
+  limit: number,
+): Promise<{ rows: EventTotals[]; names: string[]; more: boolean }> {
   const t = eventCounts;
   const total = sql<number>`sum(${t.count})::float8`.mapWith(Number);
   const top = await db

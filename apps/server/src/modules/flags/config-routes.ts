@@ -35,7 +35,7 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
     {
       schema: {
         tags: ['configs'],
-        summary: 'The flag\'s config in every environment (each with its version), in environment order',
+        summary: "The flag's config in every environment (each with its version), in environment order",
         params: FlagParams,
         response: { 200: ref(FlagConfigList), ...errorResponses(400, 404) },
       },
@@ -45,7 +45,14 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
 
   app.get(
     path,
-    { schema: { tags: ['configs'], summary: 'A flag\'s config in one environment (ETag: its version)', params: ConfigParams, response: { 200: ref(FlagConfig), ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['configs'],
+        summary: "A flag's config in one environment (ETag: its version)",
+        params: ConfigParams,
+        response: { 200: ref(FlagConfig), ...errorResponses(400, 404) },
+      },
+    },
     async (request, reply) => withEtag(reply, await flags.getConfig(request.params.key, request.params.env)),
   );
 
@@ -76,7 +83,13 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
   };
 
   write('PUT', path, 'Replace the config (If-Match: "<version>")', PutConfigBody, (...a) => flags.putConfig(...a));
-  write('PATCH', path, 'Change part of the config; {"enabled": false} is the kill switch (If-Match: "<version>")', PatchConfigBody, (...a) => flags.patchConfig(...a));
+  write(
+    'PATCH',
+    path,
+    'Change part of the config; {"enabled": false} is the kill switch (If-Match: "<version>")',
+    PatchConfigBody,
+    (...a) => flags.patchConfig(...a),
+  );
   write(
     'PUT',
     `${path}/rollout`,

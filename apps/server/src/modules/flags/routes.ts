@@ -2,7 +2,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { etag, expectedVersion } from '../changes/preconditions.js';
 import { idempotencyOf, requestContext } from '../../http/request-context.js';
-import { CreateFlagBody, Flag, FlagList, FlagListQuery, FlagParams, IdempotencyHeaders, IfMatchHeaders, NoBody, UpdateFlagBody, errorResponses, ref } from '@switchboard/api-contract';
+import {
+  CreateFlagBody,
+  Flag,
+  FlagList,
+  FlagListQuery,
+  FlagParams,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  NoBody,
+  UpdateFlagBody,
+  errorResponses,
+  ref,
+} from '@switchboard/api-contract';
 import type { FlagService } from './service.js';
 
 export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = async (app, { flags }) => {
@@ -40,7 +52,14 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
 
   app.get(
     '/flags/:key',
-    { schema: { tags: ['flags'], summary: 'A flag with its config in every environment', params: FlagParams, response: { 200: ref(Flag), ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['flags'],
+        summary: 'A flag with its config in every environment',
+        params: FlagParams,
+        response: { 200: ref(Flag), ...errorResponses(400, 404) },
+      },
+    },
     async (request, reply) => {
       const flag = await flags.get(request.params.key);
       void reply.header('etag', etag(flag.version));

@@ -1,6 +1,16 @@
 /** Flags and their per-environment configs: every write is validated, versioned, audited and fanned out. */
 import type { Flag as FlagDocument } from '@switchboard/core';
-import type { ConfigVersion, CreateFlagBody, Flag, FlagConfig, FlagSummary, PatchConfigBody, PutConfigBody, RolloutBody, UpdateFlagBody } from '@switchboard/api-contract';
+import type {
+  ConfigVersion,
+  CreateFlagBody,
+  Flag,
+  FlagConfig,
+  FlagSummary,
+  PatchConfigBody,
+  PutConfigBody,
+  RolloutBody,
+  UpdateFlagBody,
+} from '@switchboard/api-contract';
 import type { Database } from '../../db/client.js';
 import type { ConfigFields, FlagRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, issuesError } from '../../errors.js';
@@ -39,7 +49,13 @@ function configSummary(environment: string, row: FlagWithConfig): FlagSummary {
 }
 
 export function configView(flagKey: string, row: ConfigWithEnvironment): FlagConfig {
-  return { flag: flagKey, environment: row.environment, version: row.version, ...configFields(row), updatedAt: row.updatedAt.toISOString() };
+  return {
+    flag: flagKey,
+    environment: row.environment,
+    version: row.version,
+    ...configFields(row),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): Flag {
@@ -200,7 +216,12 @@ export class FlagService {
         }
       }
       const updated = await store.updateFlag(w.tx, flag.id, changes);
-      const action = body.archived === true && !flag.archived ? 'flag.archive' : body.archived === false && flag.archived ? 'flag.unarchive' : 'flag.update';
+      const action =
+        body.archived === true && !flag.archived
+          ? 'flag.archive'
+          : body.archived === false && flag.archived
+            ? 'flag.unarchive'
+            : 'flag.update';
       const after = flagView(updated, await store.configsOfFlag(w.tx, flag.id));
       w.audit({ action, flagKey: key, before: flagView(flag, configs), after });
       return after;

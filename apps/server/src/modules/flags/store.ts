@@ -33,7 +33,12 @@ export interface FlagWithConfig {
 }
 
 /** Flags with their config in one environment and who changed them there last. */
-export async function listFlagsInEnvironment(db: Database, includeArchived: boolean, environmentId: number, environmentKey: string): Promise<FlagWithConfig[]> {
+export async function listFlagsInEnvironment(
+  db: Database,
+  includeArchived: boolean,
+  environmentId: number,
+  environmentKey: string,
+): Promise<FlagWithConfig[]> {
   const last = db
     .select({ at: auditEvents.at, actor: auditEvents.actor, action: auditEvents.action })
     .from(auditEvents)
@@ -61,7 +66,14 @@ export async function listFlagsInEnvironment(db: Database, includeArchived: bool
     .orderBy(asc(flags.key));
   return rows.map((r) => ({
     flag: r.flag,
-    config: { enabled: r.enabled, offVariant: r.offVariant, fallthrough: r.fallthrough, rules: r.rules, version: r.version, updatedAt: r.updatedAt },
+    config: {
+      enabled: r.enabled,
+      offVariant: r.offVariant,
+      fallthrough: r.fallthrough,
+      rules: r.rules,
+      version: r.version,
+      updatedAt: r.updatedAt,
+    },
     lastChange: r.lastAt && r.lastActor && r.lastAction ? { at: r.lastAt, actor: r.lastActor, action: r.lastAction } : null,
   }));
 }
@@ -121,14 +133,21 @@ export async function findConfig(db: Database, flagId: number, environmentId: nu
 }
 
 /** Inserts configs (version 1) and their first history entries. */
-export async function insertConfigs(db: Database, rows: { flagId: number; environmentId: number; fields: ConfigFields }[]): Promise<FlagConfigRow[]> {
+export async function insertConfigs(
+  db: Database,
+  rows: { flagId: number; environmentId: number; fields: ConfigFields }[],
+): Promise<FlagConfigRow[]> {
   if (rows.length === 0) return [];
   const inserted = await db
     .insert(flagConfigs)
     .values(rows.map((r) => ({ flagId: r.flagId, environmentId: r.environmentId, ...r.fields, version: 1 })))
     .returning();
   await db.insert(flagConfigVersions).values(
-    inserted.map((row) => ({ configId: row.id, version: 1, config: rows.find((r) => r.environmentId === row.environmentId && r.flagId === row.flagId)!.fields })),
+    inserted.map((row) => ({
+      configId: row.id,
+      version: 1,
+      config: rows.find((r) => r.environmentId === row.environmentId && r.flagId === row.flagId)!.fields,
+    })),
   );
   return inserted;
 }
@@ -137,7 +156,12 @@ export async function insertConfigs(db: Database, rows: { flagId: number; enviro
  * Writes a new version of a config if it is still at `expectedVersion`, and records it
  * in the history. Returns undefined when the version moved on.
  */
-export async function writeConfigVersion(db: Database, configId: number, expectedVersion: number, fields: ConfigFields): Promise<FlagConfigRow | undefined> {
+export async function writeConfigVersion(
+  db: Database,
+  configId: number,
+  expectedVersion: number,
+  fields: ConfigFields,
+): Promise<FlagConfigRow | undefined> {
   const [row] = await db
     .update(flagConfigs)
     .set({ ...fields, version: sql`${flagConfigs.version} + 1`, updatedAt: sql`now()` })

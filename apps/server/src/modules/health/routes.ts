@@ -13,7 +13,9 @@ export interface HealthOptions {
 }
 
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { database, redis, delivery, isClosing }) => {
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: ref(Liveness) } } }, async () => ({ status: 'ok' }));
+  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: ref(Liveness) } } }, async () => ({
+    status: 'ok',
+  }));
 
   app.get(
     '/health/ready',

@@ -36,16 +36,24 @@ describe('DeliveredEnvironment', () => {
     expect(Object.keys(client.flags)).toEqual(['web']);
     expect(Object.keys(client.segments!).sort()).toEqual(['a', 'b']);
     expect(view.client.body).not.toContain('secret');
-    expect(JSON.parse(view.server.body)).toEqual(snapshot(5, [flag('web', 1, { clientSide: true, ...inSegment('a') }), flag('server', 1, inSegment('c'))], JSON.parse(view.server.body).segments));
+    expect(JSON.parse(view.server.body)).toEqual(
+      snapshot(
+        5,
+        [flag('web', 1, { clientSide: true, ...inSegment('a') }), flag('server', 1, inSegment('c'))],
+        JSON.parse(view.server.body).segments,
+      ),
+    );
   });
 
-  it('encodes each projection\'s put and body once per revision and hands every stream and response the same Buffer', () => {
+  it("encodes each projection's put and body once per revision and hands every stream and response the same Buffer", () => {
     const view = new DeliveredEnvironment(snapshot(1, [flag('a', 1, { clientSide: true })]));
     const first = view.putEvent(view.client);
     expect(Buffer.isBuffer(first)).toBe(true);
     expect(view.putEvent(view.client)).toBe(first);
     expect(first.toString()).toBe(`event: put\nid: 1\ndata: ${view.client.body}\n\n`);
-    expect(view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { clientSide: true, enabled: false }) }, committedAt: 0 })).not.toBe('gap');
+    expect(
+      view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { clientSide: true, enabled: false }) }, committedAt: 0 }),
+    ).not.toBe('gap');
     const next = view.putEvent(view.client);
     expect(next).not.toBe(first);
     expect(next.toString()).toContain('id: 2\n');
@@ -59,7 +67,12 @@ describe('DeliveredEnvironment', () => {
     const view = new DeliveredEnvironment(snapshot(1, [flag('a', 1, { clientSide: true }), flag('b', 1)]));
     expect(view.apply({ environment: 'prod', revision: 1, flags: { a: flag('a', 2) }, committedAt: 0 })).toBe('stale');
     expect(view.apply({ environment: 'prod', revision: 3, flags: { a: flag('a', 2) }, committedAt: 0 })).toBe('gap');
-    const out = view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { enabled: false, clientSide: true }), b: flag('b', 2, { enabled: false }) }, committedAt: 0 });
+    const out = view.apply({
+      environment: 'prod',
+      revision: 2,
+      flags: { a: flag('a', 2, { enabled: false, clientSide: true }), b: flag('b', 2, { enabled: false }) },
+      committedAt: 0,
+    });
     if (typeof out === 'string') throw new Error(out);
     expect(out.server).toHaveLength(2);
     expect(out.client).toHaveLength(1);
@@ -104,8 +117,16 @@ describe('DeliveredEnvironment', () => {
       ],
     });
     const priv = (key: string, version: number, extra: Partial<Flag> = {}) =>
-      flag(key, version, { clientSide: true, privateAttributes: ['email'], ...emailRule('in', ['ann@acme.com', 'bob@acme.com']), ...extra });
-    const salted = (revision: number, flags: Flag[], salt = 'pepper'): EnvironmentSnapshot => ({ ...snapshot(revision, flags), privateAttributeSalt: salt });
+      flag(key, version, {
+        clientSide: true,
+        privateAttributes: ['email'],
+        ...emailRule('in', ['ann@acme.com', 'bob@acme.com']),
+        ...extra,
+      });
+    const salted = (revision: number, flags: Flag[], salt = 'pepper'): EnvironmentSnapshot => ({
+      ...snapshot(revision, flags),
+      privateAttributeSalt: salt,
+    });
     const data = (event: string) => JSON.parse(event.split('data: ')[1]!) as Record<string, unknown>;
 
     it('hashes private values for clients only, and says how', () => {
@@ -143,22 +164,43 @@ describe('DeliveredEnvironment', () => {
 
     it('sends clients a put when a flag with private attributes changes or the union does, patches otherwise', () => {
       const view = new DeliveredEnvironment(salted(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
-      const plain = view.apply({ environment: 'prod', revision: 2, flags: { a: flag('a', 2, { clientSide: true, enabled: false }) }, committedAt: 0 });
+      const plain = view.apply({
+        environment: 'prod',
+        revision: 2,
+        flags: { a: flag('a', 2, { clientSide: true, enabled: false }) },
+        committedAt: 0,
+      });
       if (typeof plain === 'string') throw new Error(plain);
       expect(plain.client).toHaveLength(1);
-      expect(view.apply({ environment: 'prod', revision: 3, flags: { p: priv('p', 2, { enabled: false }) }, committedAt: 0 })).toMatchObject({ client: 'put' });
+      expect(
+        view.apply({ environment: 'prod', revision: 3, flags: { p: priv('p', 2, { enabled: false }) }, committedAt: 0 }),
+      ).toMatchObject({ client: 'put' });
       // `a` gains a private attribute: the union changes.
-      const gained = view.apply({ environment: 'prod', revision: 4, flags: { a: flag('a', 3, { clientSide: true, privateAttributes: ['country'] }) }, committedAt: 0 });
+      const gained = view.apply({
+        environment: 'prod',
+        revision: 4,
+        flags: { a: flag('a', 3, { clientSide: true, privateAttributes: ['country'] }) },
+        committedAt: 0,
+      });
       expect(gained).toMatchObject({ client: 'put' });
       expect(JSON.parse(view.client.body).privateAttributes.attributes).toEqual(['country', 'email']);
       // `p` stops being client-side: a put, and the body no longer names its attribute.
-      expect(view.apply({ environment: 'prod', revision: 5, flags: { p: priv('p', 3, { clientSide: false }) }, committedAt: 0 })).toMatchObject({ client: 'put' });
+      expect(
+        view.apply({ environment: 'prod', revision: 5, flags: { p: priv('p', 3, { clientSide: false }) }, committedAt: 0 }),
+      ).toMatchObject({ client: 'put' });
       expect(JSON.parse(view.client.body).privateAttributes.attributes).toEqual(['country']);
       expect(view.client.body).not.toContain('acme.com');
-      const server = view.apply({ environment: 'prod', revision: 6, flags: { p: priv('p', 4, { clientSide: false, enabled: true }) }, committedAt: 0 });
+      const server = view.apply({
+        environment: 'prod',
+        revision: 6,
+        flags: { p: priv('p', 4, { clientSide: false, enabled: true }) },
+        committedAt: 0,
+      });
       if (typeof server === 'string') throw new Error(server);
       expect(server.client).toEqual([]);
-      expect(data(server.server[0] as string).flag).toMatchObject({ rules: [{ conditions: [{ attribute: 'email', values: ['ann@acme.com', 'bob@acme.com'] }, {}] }] });
+      expect(data(server.server[0] as string).flag).toMatchObject({
+        rules: [{ conditions: [{ attribute: 'email', values: ['ann@acme.com', 'bob@acme.com'] }, {}] }],
+      });
     });
   });
 });

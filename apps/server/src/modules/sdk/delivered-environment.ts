@@ -15,7 +15,10 @@ import { SCHEMA_VERSION, type Condition, type Flag, type Segment, type Snapshot 
 
 /** A snapshot as read from the database: with the environment's private-attribute salt. */
 export interface EnvironmentSnapshot extends Snapshot {
-  /** Absent only in snapshots cached by an older server; flags with private attributes then stay out of the client projection until Postgres answers. */
+  /**
+   * Absent only in snapshots cached by an older server; flags with private attributes then
+   * stay out of the client projection until Postgres answers.
+   */
   privateAttributeSalt?: string;
 }
 
@@ -71,7 +74,9 @@ function flagSegmentRefs(flag: Flag): string[] {
 
 /** Lowercase hex SHA-256 of `salt + String(value)`: how private values reach browsers. */
 export function hashPrivateValue(salt: string, value: unknown): string {
-  return createHash('sha256').update(salt + String(value)).digest('hex');
+  return createHash('sha256')
+    .update(salt + String(value))
+    .digest('hex');
 }
 
 /** A copy of `flag` whose conditions on its private attributes compare hashes (`"#" + attribute`). */
@@ -177,7 +182,11 @@ export class DeliveredEnvironment {
     }
     const attributes = [...privateAttributes].sort();
     this.privateUnion = JSON.stringify(attributes);
-    const body: Record<string, unknown> = { ...head, flags: Object.fromEntries(this.clientFlags), segments: Object.fromEntries(this.closure(refs)) };
+    const body: Record<string, unknown> = {
+      ...head,
+      flags: Object.fromEntries(this.clientFlags),
+      segments: Object.fromEntries(this.closure(refs)),
+    };
     // Only when some flag uses it, so projections without private attributes are unchanged.
     if (attributes.length > 0) body.privateAttributes = { salt: this.salt, attributes };
     this.client = { body: JSON.stringify(body), etag, bodyBytes: undefined, putEvent: undefined };
@@ -185,7 +194,12 @@ export class DeliveredEnvironment {
 
   /** Where the client projection stood before a change, to tell whether patches can describe it. */
   private clientState(): ClientState {
-    return { flags: new Set(this.clientFlags.keys()), privateFlags: new Set(this.privateClientFlags), union: this.privateUnion, salt: this.salt };
+    return {
+      flags: new Set(this.clientFlags.keys()),
+      privateFlags: new Set(this.privateClientFlags),
+      union: this.privateUnion,
+      salt: this.salt,
+    };
   }
 
   /**
@@ -278,9 +292,10 @@ export class DeliveredEnvironment {
       const flag = this.clientFlags.get(key);
       if (flag) {
         const segments = this.closure(flagSegmentRefs(flag));
-        const data = segments.size > 0
-          ? { revision: this.revision, key, flag, segments: Object.fromEntries(segments) }
-          : { revision: this.revision, key, flag };
+        const data =
+          segments.size > 0
+            ? { revision: this.revision, key, flag, segments: Object.fromEntries(segments) }
+            : { revision: this.revision, key, flag };
         client.push(sseEvent('patch', this.revision, JSON.stringify(data)));
       } else if (before.flags.has(key)) {
         client.push(sseEvent('patch', this.revision, JSON.stringify({ revision: this.revision, key, flag: null })));

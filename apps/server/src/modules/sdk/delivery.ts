@@ -34,8 +34,13 @@ export interface DeliveryDeps {
 function looksLikeSnapshot(v: unknown): v is EnvironmentSnapshot {
   const s = v as EnvironmentSnapshot;
   return (
-    typeof s === 'object' && s !== null && s.schemaVersion === 1 && typeof s.environment === 'string' &&
-    Number.isInteger(s.revision) && typeof s.flags === 'object' && s.flags !== null &&
+    typeof s === 'object' &&
+    s !== null &&
+    s.schemaVersion === 1 &&
+    typeof s.environment === 'string' &&
+    Number.isInteger(s.revision) &&
+    typeof s.flags === 'object' &&
+    s.flags !== null &&
     (s.privateAttributeSalt === undefined || typeof s.privateAttributeSalt === 'string')
   );
 }
@@ -265,7 +270,10 @@ export class Delivery {
       this.install(snapshot, before === undefined ? 'startup' : 'revision-check', fromCache);
       this.environmentIds.set(snapshot.environment, idByKey.get(snapshot.environment)!);
       if (before !== snapshot.revision) {
-        this.deps.log.debug({ environment: snapshot.environment, from: before, to: snapshot.revision }, 'resynced snapshot from the database');
+        this.deps.log.debug(
+          { environment: snapshot.environment, from: before, to: snapshot.revision },
+          'resynced snapshot from the database',
+        );
         void this.deps.redis?.cacheSnapshot(snapshot.environment, snapshot.revision, this.views.get(snapshot.environment)!.cacheBody());
       }
     }

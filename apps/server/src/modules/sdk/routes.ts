@@ -37,7 +37,7 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 function resolve(delivery: Delivery, request: FastifyRequest): { view: DeliveredEnvironment; projection: Projection } {
   const principal = request.principal!;
   const view = delivery.views.get(principal.environment!);
-  if (!view) throw new UnavailableError('This environment\'s snapshot is not loaded yet; retry shortly.');
+  if (!view) throw new UnavailableError("This environment's snapshot is not loaded yet; retry shortly.");
   return { view, projection: principal.kind === 'server' ? view.server : view.client };
 }
 
@@ -51,9 +51,13 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
     {
       schema: {
         tags: ['sdk'],
-        summary: 'The environment\'s snapshot (server key) or client projection (client key). ETag = revision; 304 on If-None-Match',
+        summary: "The environment's snapshot (server key) or client projection (client key). ETag = revision; 304 on If-None-Match",
         headers: SnapshotHeaders,
-        response: { 200: SnapshotBytes, 304: NoBody('Not modified: the If-None-Match ETag is the current revision'), ...errorResponses(401, 403, 429, 503) },
+        response: {
+          200: SnapshotBytes,
+          304: NoBody('Not modified: the If-None-Match ETag is the current revision'),
+          ...errorResponses(401, 403, 429, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -92,7 +96,13 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       // Nothing can change between reading the view and registering the stream (no await),
       // so the client misses no patch.
       delivery.hub.open(
-        { res, keyId: principal.keyId!, environment: view.environment, kind: principal.kind === 'server' ? 'server' : 'client', ip: request.ip },
+        {
+          res,
+          keyId: principal.keyId!,
+          environment: view.environment,
+          kind: principal.kind === 'server' ? 'server' : 'client',
+          ip: request.ip,
+        },
         [RETRY, view.putEvent(projection)],
       );
     },

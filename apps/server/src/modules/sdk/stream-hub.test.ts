@@ -8,7 +8,10 @@ import { StreamHub, type StreamHubOptions } from './stream-hub.js';
 const BIG = Buffer.alloc(16 * 1024 * 1024, 'x');
 
 /** A real HTTP server whose responses are opened in the hub as SSE streams, each with `first` as its first write. */
-async function harness(options: Partial<StreamHubOptions> & { bufferCapBytes: number }, first: () => Buffer[] = () => [Buffer.from(': open\n\n')]) {
+async function harness(
+  options: Partial<StreamHubOptions> & { bufferCapBytes: number },
+  first: () => Buffer[] = () => [Buffer.from(': open\n\n')],
+) {
   const drops: string[] = [];
   const rejects: string[] = [];
   const hub = new StreamHub({
@@ -28,7 +31,10 @@ async function harness(options: Partial<StreamHubOptions> & { bufferCapBytes: nu
     const register = () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       responses.push(res);
-      hub.open({ res, keyId: req.headers['x-key'] as string, environment: 'production', kind: 'server', ip: req.headers['x-ip'] as string }, first());
+      hub.open(
+        { res, keyId: req.headers['x-key'] as string, environment: 'production', kind: 'server', ip: req.headers['x-ip'] as string },
+        first(),
+      );
     };
     // `x-late`: the handler only gets there after its client has gone, as an authentication that awaits may.
     if (req.headers['x-late']) res.once('close', () => setImmediate(register));
@@ -109,7 +115,7 @@ describe('StreamHub', () => {
     while (reader.received() < BIG.length + 30) await new Promise((r) => setTimeout(r, 10));
   });
 
-  it('closes a stream whose unsent bytes don\'t drain within the deadline, not one that drained', async () => {
+  it("closes a stream whose unsent bytes don't drain within the deadline, not one that drained", async () => {
     const h = await harness({ bufferCapBytes: 64 * 1024, drainTimeoutMs: 5000 }, () => [BIG]);
     cleanup = h.close;
     const reader = await h.open('k1', true);
@@ -144,7 +150,7 @@ describe('StreamHub', () => {
     expect(h.hub.admit('k1', 'a')).toBeNull();
   });
 
-  it('doesn\'t count a stream whose client left before it was opened', async () => {
+  it("doesn't count a stream whose client left before it was opened", async () => {
     const h = await harness({ bufferCapBytes: 1024 * 1024, maxConnectionsPerIp: 1 });
     cleanup = h.close;
     const socket = connect(h.port, '127.0.0.1');
@@ -157,7 +163,7 @@ describe('StreamHub', () => {
     expect(h.hub.admit('k1', 'a')).toBeNull();
   });
 
-  it('counts streams per key, and closes a key\'s streams on revocation', async () => {
+  it("counts streams per key, and closes a key's streams on revocation", async () => {
     const h = await harness({ bufferCapBytes: 1024 * 1024, maxConnectionsPerKey: 2 });
     cleanup = h.close;
     await h.open('k1', true);

@@ -17,7 +17,9 @@ import {
 import type { SegmentService } from './service.js';
 
 export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService }> = async (app, { segments }) => {
-  app.get('/segments', { schema: { tags: ['segments'], summary: 'List segments', response: { 200: ref(SegmentList) } } }, async () => ({ segments: await segments.list() }));
+  app.get('/segments', { schema: { tags: ['segments'], summary: 'List segments', response: { 200: ref(SegmentList) } } }, async () => ({
+    segments: await segments.list(),
+  }));
 
   app.post(
     '/segments',
@@ -40,7 +42,14 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
 
   app.get(
     '/segments/:key',
-    { schema: { tags: ['segments'], summary: 'A segment (ETag: its version)', params: SegmentParams, response: { 200: ref(Segment), ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['segments'],
+        summary: 'A segment (ETag: its version)',
+        params: SegmentParams,
+        response: { 200: ref(Segment), ...errorResponses(400, 404) },
+      },
+    },
     async (request, reply) => {
       const segment = await segments.get(request.params.key);
       void reply.header('etag', etag(segment.version));

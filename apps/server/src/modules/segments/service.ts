@@ -73,7 +73,11 @@ export class SegmentService {
     return this.writer.runCreate(ctx, idempotency, async (w) => {
       const envs = await w.lockEnvironments();
       if (await store.findSegment(w.tx, body.key)) throw new ConflictError(`Segment "${body.key}" already exists`, 'key');
-      await validateEdit(w, envs.map((e) => e.id), { segments: { [body.key]: doc } });
+      await validateEdit(
+        w,
+        envs.map((e) => e.id),
+        { segments: { [body.key]: doc } },
+      );
       const row = await store.insertSegment(w.tx, values);
       w.segmentChanged(row.key, doc);
       const view = segmentView(row);
@@ -91,7 +95,11 @@ export class SegmentService {
       const { version: _version, ...changes } = body;
       const next = { ...current, ...(changes as Partial<SegmentRow>) };
       const doc = checked(next);
-      await validateEdit(w, envs.map((e) => e.id), { segments: { [key]: doc } });
+      await validateEdit(
+        w,
+        envs.map((e) => e.id),
+        { segments: { [key]: doc } },
+      );
       const row = await store.updateSegment(w.tx, current.id, changes as Partial<SegmentRow>);
       w.segmentChanged(key, doc);
       const view = segmentView(row);
@@ -107,7 +115,11 @@ export class SegmentService {
       const current = await store.findSegment(w.tx, key);
       if (!current) throw new NotFoundError(`Segment "${key}" does not exist`);
       if (current.version !== expected) throw new PreconditionFailedError(current.version);
-      await validateEdit(w, envs.map((e) => e.id), { segments: { [key]: null } });
+      await validateEdit(
+        w,
+        envs.map((e) => e.id),
+        { segments: { [key]: null } },
+      );
       await store.deleteSegment(w.tx, current.id);
       w.segmentChanged(key, null);
       w.audit({ action: 'segment.delete', subject: key, before: segmentView(current) });

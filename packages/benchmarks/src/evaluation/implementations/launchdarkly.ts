@@ -15,7 +15,15 @@ import { packageVersion } from '../../package-version.js';
 /** Variation 0 is `true`, 1 is `false`; weights are out of 100,000 like ours. */
 function percentRollout(percent: number) {
   const on = percent * 1000;
-  return { rollout: { variations: [{ variation: 0, weight: on }, { variation: 1, weight: 100_000 - on }], bucketBy: 'key' } };
+  return {
+    rollout: {
+      variations: [
+        { variation: 0, weight: on },
+        { variation: 1, weight: 100_000 - on },
+      ],
+      bucketBy: 'key',
+    },
+  };
 }
 
 function rule(id: string, attribute: string, op: 'in' | 'endsWith', values: string[]) {

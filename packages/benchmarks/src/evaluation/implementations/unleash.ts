@@ -150,6 +150,7 @@ export async function createUnleash(users: readonly User[]): Promise<Implementat
     throw new Error(`unleash-client reported an error during the benchmark: ${String(error)}`);
   });
   await unleash.start();
-  if (!(unleash as unknown as { ready: boolean }).ready) throw new Error('unleash-client did not become ready from the in-memory repository');
+  if (!(unleash as unknown as { ready: boolean }).ready)
+    throw new Error('unleash-client did not become ready from the in-memory repository');
   return new UnleashImplementation(unleash, users);
 }

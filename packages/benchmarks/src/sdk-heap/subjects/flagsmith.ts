@@ -75,13 +75,18 @@ export const flagsmithSubject: HeapSubjectFactory = async (specs) => {
     id: 'flagsmith',
     label: 'Flagsmith',
     source: `flagsmith-nodejs ${packageVersion('flagsmith-nodejs')}`,
-    setup: '`new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(path) })` with an environment document (rules and rollouts as segment overrides); the handler parses the file into the engine\'s models',
+    setup:
+      "`new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(path) })` with an environment document (rules and rollouts as segment overrides); the handler parses the file into the engine's models",
     serves: true,
     async create() {
       return new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
     },
     async evaluateAll(client, keys, user) {
-      const flags: Flags = await (client as Flagsmith).getIdentityFlags(user.userId, { country: user.country, plan: user.plan, email: user.email });
+      const flags: Flags = await (client as Flagsmith).getIdentityFlags(user.userId, {
+        country: user.country,
+        plan: user.plan,
+        email: user.email,
+      });
       return keys.map((k) => flags.isFeatureEnabled(k));
     },
     async close(client) {

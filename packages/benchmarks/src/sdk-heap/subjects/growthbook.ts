@@ -16,7 +16,8 @@ function features(specs: readonly FlagSpec[]): Record<string, FeatureDefinition>
     const rules: NonNullable<FeatureDefinition['rules']> = [];
     if (spec.kind === 'rules') {
       for (const r of spec.rules) {
-        const condition = r.operator === 'in' ? { [r.attribute]: { $in: r.values } } : { [r.attribute]: { $regex: `${escape(r.values[0]!)}$` } };
+        const condition =
+          r.operator === 'in' ? { [r.attribute]: { $in: r.values } } : { [r.attribute]: { $regex: `${escape(r.values[0]!)}$` } };
         rules.push({ id: r.id, condition, force: true });
       }
     }

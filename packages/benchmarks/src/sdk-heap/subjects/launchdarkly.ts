@@ -6,7 +6,15 @@ import type { HeapSubject, HeapSubjectFactory } from '../subject.js';
 
 function rollout(percent: number) {
   const on = Math.round(percent * 1000);
-  return { rollout: { variations: [{ variation: 0, weight: on }, { variation: 1, weight: 100_000 - on }], bucketBy: 'key' } };
+  return {
+    rollout: {
+      variations: [
+        { variation: 0, weight: on },
+        { variation: 1, weight: 100_000 - on },
+      ],
+      bucketBy: 'key',
+    },
+  };
 }
 
 /** The specs in LaunchDarkly's server data model (the JSON its service streams), like the evaluation module. */
@@ -23,7 +31,12 @@ function flags(specs: readonly FlagSpec[]) {
     prerequisites: [],
     rules:
       spec.kind === 'rules'
-        ? spec.rules.map((r) => ({ id: r.id, clauses: [{ contextKind: 'user', attribute: r.attribute, op: r.operator, values: r.values, negate: false }], variation: 0, trackEvents: false }))
+        ? spec.rules.map((r) => ({
+            id: r.id,
+            clauses: [{ contextKind: 'user', attribute: r.attribute, op: r.operator, values: r.values, negate: false }],
+            variation: 0,
+            trackEvents: false,
+          }))
         : [],
     fallthrough: spec.kind === 'plain' ? { variation: 0 } : rollout(spec.percent),
     trackEvents: false,
@@ -52,7 +65,12 @@ export const launchDarklySubject: HeapSubjectFactory = async (specs) => {
     serves: true,
     async create() {
       const td = await testData(json);
-      const client = init('sdk-benchmark-offline', { updateProcessor: td.getFactory(), sendEvents: false, diagnosticOptOut: true, logger: basicLogger({ level: 'error' }) });
+      const client = init('sdk-benchmark-offline', {
+        updateProcessor: td.getFactory(),
+        sendEvents: false,
+        diagnosticOptOut: true,
+        logger: basicLogger({ level: 'error' }),
+      });
       await client.waitForInitialization({ timeout: 10 });
       return client;
     },

@@ -42,7 +42,8 @@ export const openFeatureSubject: HeapSubjectFactory = async (specs) => {
     id: 'openfeature',
     label: 'OpenFeature in-memory provider',
     source: `@openfeature/server-sdk ${packageVersion('@openfeature/server-sdk')}`,
-    setup: '`InMemoryProvider` with a flag configuration (rules and rollouts as `contextEvaluator` closures), registered under its own domain; a client from `OpenFeature.getClient(domain)`',
+    setup:
+      '`InMemoryProvider` with a flag configuration (rules and rollouts as `contextEvaluator` closures), registered under its own domain; a client from `OpenFeature.getClient(domain)`',
     serves: true,
     async create() {
       const domain = `heap-${++n}`;

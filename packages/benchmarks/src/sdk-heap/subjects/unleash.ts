@@ -18,12 +18,29 @@ function toggles(specs: readonly FlagSpec[]): Toggle[] {
       if (spec.kind === 'rules') {
         for (const r of spec.rules) {
           const operator = (r.operator === 'in' ? 'IN' : 'STR_ENDS_WITH') as Operator;
-          strategies.push({ name: 'default', parameters: {}, constraints: [{ contextName: r.attribute, operator, inverted: false, values: r.values }] });
+          strategies.push({
+            name: 'default',
+            parameters: {},
+            constraints: [{ contextName: r.attribute, operator, inverted: false, values: r.values }],
+          });
         }
       }
-      strategies.push({ name: 'flexibleRollout', parameters: { rollout: String(spec.percent), stickiness: 'default', groupId: spec.key }, constraints: [] });
+      strategies.push({
+        name: 'flexibleRollout',
+        parameters: { rollout: String(spec.percent), stickiness: 'default', groupId: spec.key },
+        constraints: [],
+      });
     }
-    return { name: spec.key, enabled: spec.kind !== 'plain' || spec.on, type: 'release', project: 'default', stale: false, impressionData: false, variants: [], strategies };
+    return {
+      name: spec.key,
+      enabled: spec.kind !== 'plain' || spec.on,
+      type: 'release',
+      project: 'default',
+      stale: false,
+      impressionData: false,
+      variants: [],
+      strategies,
+    };
   });
 }
 
@@ -33,7 +50,8 @@ export const unleashSubject: HeapSubjectFactory = async (specs) => {
     id: 'unleash',
     label: 'Unleash',
     source: `unleash-client ${packageVersion('unleash-client')}`,
-    setup: 'an `Unleash` instance whose repository holds the toggles of a `/client/features` answer in memory (as its own repository does, without the fetcher); metrics off',
+    setup:
+      'an `Unleash` instance whose repository holds the toggles of a `/client/features` answer in memory (as its own repository does, without the fetcher); metrics off',
     serves: true,
     async create() {
       const unleash = new Unleash({
