@@ -1,4 +1,5 @@
 /** API keys: created with a secret shown once, stored as SHA-256, revoked (never edited). */
+import type { ApiKey } from '@switchboard/api-contract';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { apiKeys, type ApiKeyKind } from '../../db/schema/index.js';
@@ -11,21 +12,9 @@ import type { KeyVerifier } from './key-verifier.js';
 import { generateSecret, hashSecret, secretHint } from './secrets.js';
 import { countActiveAdminKeys, getKey, listKeys } from './store.js';
 
-export interface ApiKeyView {
-  id: string;
-  kind: ApiKeyKind;
-  environment: string | null;
-  name: string;
-  hint: string;
-  createdBy: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 type KeyRow = Awaited<ReturnType<typeof listKeys>>[number];
 
-export function apiKeyView(row: KeyRow): ApiKeyView {
+export function apiKeyView(row: KeyRow): ApiKey {
   return {
     id: row.id,
     kind: row.kind,
@@ -62,7 +51,7 @@ export class ApiKeyService {
     private readonly adminTokenConfigured: boolean,
   ) {}
 
-  async list(includeRevoked: boolean): Promise<ApiKeyView[]> {
+  async list(includeRevoked: boolean): Promise<ApiKey[]> {
     return (await listKeys(this.db(), includeRevoked)).map(apiKeyView);
   }
 

@@ -1,4 +1,5 @@
 /** Environments: each has its own configs, keys and revision. */
+import type { Environment } from '@switchboard/api-contract';
 import type { Database } from '../../db/client.js';
 import type { EnvironmentRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
@@ -10,14 +11,7 @@ import { insertConfigs, listFlags } from '../flags/store.js';
 import type { Delivery } from '../sdk/delivery.js';
 import * as store from './store.js';
 
-export interface EnvironmentView {
-  key: string;
-  name: string;
-  revision: number;
-  createdAt: string;
-}
-
-export function environmentView(row: EnvironmentRow): EnvironmentView {
+export function environmentView(row: EnvironmentRow): Environment {
   return { key: row.key, name: row.name, revision: row.revision, createdAt: row.createdAt.toISOString() };
 }
 
@@ -45,11 +39,11 @@ export class EnvironmentService {
     private readonly db: () => Database,
   ) {}
 
-  async list(): Promise<EnvironmentView[]> {
+  async list(): Promise<Environment[]> {
     return (await store.listEnvironments(this.db())).map(environmentView);
   }
 
-  async get(key: string): Promise<EnvironmentView> {
+  async get(key: string): Promise<Environment> {
     const row = await store.findEnvironment(this.db(), key);
     if (!row) throw new NotFoundError(`Environment "${key}" does not exist`);
     return environmentView(row);
@@ -72,7 +66,7 @@ export class EnvironmentService {
     return out;
   }
 
-  rename(ctx: RequestContext, key: string, name: string): Promise<EnvironmentView> {
+  rename(ctx: RequestContext, key: string, name: string): Promise<Environment> {
     return this.writer.run(ctx, async (w) => {
       const env = await w.lockEnvironment(key);
       const row = await store.renameEnvironment(w.tx, env.id, name);

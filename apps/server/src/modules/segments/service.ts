@@ -1,4 +1,5 @@
 /** Segments are shared by every environment: a change is validated against, and bumps, each of them. */
+import type { Segment } from '@switchboard/api-contract';
 import type { Condition } from '@switchboard/core';
 import { validateSegment } from '@switchboard/core/validate';
 import type { Database } from '../../db/client.js';
@@ -11,19 +12,7 @@ import { segmentDocument } from '../flags/documents.js';
 import type { CreateSegmentBody, UpdateSegmentBody } from './schemas.js';
 import * as store from './store.js';
 
-export interface SegmentView {
-  key: string;
-  name: string;
-  description: string;
-  included: string[];
-  excluded: string[];
-  conditions: Condition[];
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function segmentView(row: SegmentRow): SegmentView {
+export function segmentView(row: SegmentRow): Segment {
   return {
     key: row.key,
     name: row.name,
@@ -50,11 +39,11 @@ export class SegmentService {
     private readonly db: () => Database,
   ) {}
 
-  async list(): Promise<SegmentView[]> {
+  async list(): Promise<Segment[]> {
     return (await store.listSegments(this.db())).map(segmentView);
   }
 
-  async get(key: string): Promise<SegmentView> {
+  async get(key: string): Promise<Segment> {
     const row = await store.findSegment(this.db(), key);
     if (!row) throw new NotFoundError(`Segment "${key}" does not exist`);
     return segmentView(row);
@@ -86,7 +75,7 @@ export class SegmentService {
     });
   }
 
-  update(ctx: RequestContext, key: string, expected: number, body: UpdateSegmentBody): Promise<SegmentView> {
+  update(ctx: RequestContext, key: string, expected: number, body: UpdateSegmentBody): Promise<Segment> {
     return this.writer.run(ctx, async (w) => {
       const envs = await w.lockEnvironments();
       const current = await store.findSegment(w.tx, key);
