@@ -12,6 +12,7 @@ import { extendedOperators } from './operators.js';
 import { booleanFlag, snapshotOf } from './test-fixtures.js';
 import type { EvaluationResult } from './result.js';
 import type { EvaluationContext, Snapshot } from './snapshot.js';
+import { OPERATORS } from './validate/index.js';
 
 // The compact engine (`@switchboard/core/evaluator`, for browsers) interprets flag
 // documents; the main entry's engine compiles them. They must agree on every input.
@@ -280,31 +281,7 @@ const attribute = fc.constantFrom('userId', 'country', 'plan', 'version', 'age',
 const condition = fc.record(
   {
     attribute: maybe(attribute),
-    operator: maybe(
-      fc.constantFrom(
-        'in',
-        'notIn',
-        'eq',
-        'neq',
-        'contains',
-        'startsWith',
-        'endsWith',
-        'matches',
-        'lt',
-        'lte',
-        'gt',
-        'gte',
-        'before',
-        'after',
-        'semverEq',
-        'semverLt',
-        'semverGt',
-        'exists',
-        'inSegment',
-        'constructor',
-        'bogus',
-      ),
-    ),
+    operator: maybe(fc.constantFrom<string>(...OPERATORS, 'constructor', 'bogus')),
     values: maybe(
       fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constantFrom('DE', '1.2.3', '2024-01-01', '^a', 'seg', 'other')), {
         maxLength: 4,

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { evaluate } from './evaluate.js';
 import { booleanFlag, percentRollout, snapshotOf } from './test-fixtures.js';
 import type { Snapshot } from './snapshot.js';
+import { OPERATORS } from './validate/index.js';
 
 const ids = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
 
@@ -18,30 +19,7 @@ const anyJson = fc.jsonValue({ maxDepth: 3 });
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: anyJson });
 const condition = fc.record({
   attribute: maybe(fc.constantFrom('userId', 'country', 'plan', 'version', 'age', 'when', 'tags')),
-  operator: maybe(
-    fc.constantFrom(
-      'in',
-      'notIn',
-      'eq',
-      'neq',
-      'contains',
-      'startsWith',
-      'endsWith',
-      'matches',
-      'lt',
-      'lte',
-      'gt',
-      'gte',
-      'before',
-      'after',
-      'semverEq',
-      'semverLt',
-      'semverGt',
-      'exists',
-      'inSegment',
-      'bogus',
-    ),
-  ),
+  operator: maybe(fc.constantFrom<string>(...OPERATORS, 'bogus')),
   values: maybe(
     fc.array(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constantFrom('1.2.3', '2024-01-01', '(a+)+$', 'seg')), { maxLength: 4 }),
   ),
