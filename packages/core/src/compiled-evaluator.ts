@@ -12,7 +12,7 @@ import { conditionMatches, type ExtendedOperators } from './conditions.js';
 import { MAX_PREREQUISITE_DEPTH, type BucketingHash, type Evaluate, type EvaluatorOptions } from './evaluator.js';
 import { murmur3 } from './murmur3.js';
 import type { ErrorCode, EvaluationResult } from './result.js';
-import { hasOwn, valueMatchesType, type EvaluationContext, type Flag, type Snapshot } from './snapshot.js';
+import { hasOwn, valueMatchesType, type EvaluationContext, type Flag, type Prerequisite, type Snapshot } from './snapshot.js';
 
 // Compiled flags, by flag object. A WeakMap holds nothing a caller can observe and lets
 // a replaced snapshot's flags be collected. It is also why flag objects must be treated
@@ -65,6 +65,19 @@ function pick(c: CompiledFlag, serve: CompiledServe, context: EvaluationContext,
   return MALFORMED;
 }
 
+/**
+ * The flag a prerequisite names, or undefined when there is none. A `flag` that can't
+ * even be used as a key (an object whose conversion throws) gives null: malformed.
+ */
+function prerequisiteOf(flags: Snapshot['flags'], p: Prerequisite): Flag | null | undefined {
+  if (typeof p !== 'object' || p === null) return undefined;
+  try {
+    return hasOwn.call(flags, p.flag) ? flags[p.flag] : undefined;
+  } catch {
+    return null;
+  }
+}
+
 function resolve(
   snapshot: Snapshot,
   c: CompiledFlag,
@@ -77,8 +90,7 @@ function resolve(
   const prerequisites = c.prerequisites;
   for (let i = 0; i < prerequisites.length; i++) {
     const p = prerequisites[i]!;
-    const flags = snapshot.flags;
-    const parent = typeof p === 'object' && p !== null && hasOwn.call(flags, p.flag) ? flags[p.flag] : undefined;
+    const parent = prerequisiteOf(snapshot.flags, p);
     if (parent !== undefined) {
       if (typeof parent !== 'object' || parent === null) return MALFORMED;
       // A chain this deep can only be a cycle (the validator caps real chains far lower).

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
 import { booleanFlag, percentRollout, snapshotOf } from './test-fixtures.js';
 import type { Flag } from './snapshot.js';
+import { createEvaluator as createCompactEvaluator } from './evaluator.js';
 
 const staffRule = {
   id: 'staff',
@@ -72,6 +73,16 @@ describe('evaluate', () => {
     const killed = { ...parent, enabled: false };
     expect(evaluate(snapshotOf(killed, child), 'child', {}, true)).toEqual({ value: false, variant: 'off', reason: 'PREREQUISITE_FAILED' });
     expect(evaluate(snapshotOf(child), 'child', {}, true).reason).toBe('PREREQUISITE_FAILED');
+  });
+
+  it("answers a prerequisite whose flag can't be a key (its conversion throws) with PARSE_ERROR, as the compact engine does", () => {
+    const child = booleanFlag('child', {
+      prerequisites: [{ flag: { toString: false } as unknown as string, variant: 'on' }],
+      fallthrough: { variant: 'on' },
+    });
+    const expected = { value: true, reason: 'ERROR', errorCode: 'PARSE_ERROR' };
+    expect(evaluate(snapshotOf(child), 'child', {}, true)).toEqual(expected);
+    expect(createCompactEvaluator()(snapshotOf(child), 'child', {}, true)).toEqual(expected);
   });
 
   it('answers a prerequisite cycle with the caller default and PARSE_ERROR instead of recursing forever', () => {
