@@ -94,6 +94,8 @@ export async function measure(subject) {
   const entry = join(work, 'entry.js');
   writeFileSync(entry, subject.code);
   const result = await build({
+    // Chunk names hash paths relative to the working directory: fix it, so the size doesn't depend on where this runs.
+    absWorkingDir: pkgDir,
     entryPoints: [entry],
     bundle: true,
     minify: true,
@@ -118,7 +120,7 @@ export async function measure(subject) {
     let min = 0;
     let gzip = 0;
     for (const f of files) {
-      const bytes = readFileSync(join(process.cwd(), f));
+      const bytes = readFileSync(join(pkgDir, f));
       min += bytes.length;
       gzip += gz(bytes);
     }
@@ -132,9 +134,7 @@ export async function measure(subject) {
     .map((o) => ({ chunk: basename(o).replace(/-[A-Z0-9]+\.js$/, ''), ...sum([o]) }))
     .sort((a, b) => b.gzip - a.gzip);
   // Source modules in the main chunk, relative to the workspace (what every page loads).
-  const modules = [...main]
-    .flatMap((o) => Object.keys(outputs[o].inputs))
-    .map((i) => relative(join(pkgDir, '..', '..'), join(process.cwd(), i)));
+  const modules = [...main].flatMap((o) => Object.keys(outputs[o].inputs)).map((i) => relative(join(pkgDir, '..', '..'), join(pkgDir, i)));
   return { id: subject.id, name: subject.name, main: { ...sum([...main]), modules }, lazy };
 }
 
