@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthThrottle, clientKey } from './auth-throttle.js';
+import { AuthThrottle } from './auth-throttle.js';
 
 function throttle(limit: number, extra: { maxClients?: number } = {}) {
   let now = 1_000_000;
@@ -74,15 +74,7 @@ describe('AuthThrottle', () => {
     expect(t.size).toBeLessThanOrEqual(100);
   });
 
-  it('treats an IPv6 /64 as one client and IPv4-mapped addresses as IPv4', () => {
-    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe(clientKey('2001:0db8:0001:0002:ffff:1:2:3'));
-    expect(clientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'));
-    expect(clientKey('::1')).toBe('0:0:0:0::/64');
-    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
-    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
-    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
-
+  it('counts an IPv6 /64 as one client', () => {
     const { t } = throttle(2);
     t.failed('2001:db8:1:2::a', 1);
     t.failed('2001:db8:1:2::b', 2);

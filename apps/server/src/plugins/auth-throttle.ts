@@ -7,6 +7,8 @@
  * doesn't block the healthy services sharing its egress IP (the negative cache answers
  * those without the database). The table holds at most `maxClients` entries.
  */
+import { clientAddress } from '../http/client-address.js';
+
 export interface AuthThrottleOptions {
   /** Distinct failed keys per client per minute before it is blocked; 0 never blocks (failures are still tracked for log sampling). */
   limit: number;
@@ -72,14 +74,14 @@ export class AuthThrottle {
   /** How long this client must wait before trying again (0: not blocked). */
   retryAfterMs(ip: string): number {
     if (this.limit === 0) return 0;
-    const entry = this.clients.get(clientKey(ip));
+    const entry = this.clients.get(clientAddress(ip));
     return entry ? Math.max(0, entry.blockedUntil - this.now()) : 0;
   }
 
   /** Records a failed key (`fingerprint` tells distinct keys apart). */
   failed(ip: string, fingerprint: number): FailureOutcome {
     const now = this.now();
-    const key = clientKey(ip);
+    const key = clientAddress(ip);
     let entry = this.clients.get(key);
     if (entry) {
       // Most recently failing clients last: eviction takes the quietest.
@@ -131,21 +133,4 @@ export class AuthThrottle {
     if (now - entry.windowStart < WINDOW_MS) return false;
     return entry.offences === 0 || now - entry.blockedUntil > this.maxBlockMs;
   }
-}
-
-/** An IPv4 address as is (also when IPv4-mapped), an IPv6 address as its /64. */
-export function clientKey(ip: string): string {
-  const zone = ip.indexOf('%');
-  const addr = (zone === -1 ? ip : ip.slice(0, zone)).toLowerCase();
-  if (!addr.includes(':')) return addr;
-  if (addr.startsWith('::ffff:') && addr.includes('.')) return addr.slice(7);
-  const [head = '', tail] = addr.split('::', 2);
-  const groupsOf = (part: string): string[] => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
-  const h = groupsOf(head);
-  const t = tail === undefined ? [] : groupsOf(tail);
-  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (parseInt(g, 16) || 0).toString(16))
-    .join(':')}::/64`;
 }

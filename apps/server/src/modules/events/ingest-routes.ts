@@ -10,6 +10,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RateLimitedError } from '../../errors.js';
+import { clientAddress } from '../../http/client-address.js';
 import { WindowLimiter } from './rate-limit.js';
 import { EventsAccepted, EventsBody, errorResponses, ref } from '@switchboard/api-contract';
 import type { EventService } from './service.js';
@@ -34,7 +35,7 @@ export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = 
   // Runs after the scope's authentication (a parent hook), so the key is known.
   app.addHook('onRequest', async (request) => {
     const keyId = request.principal?.keyId ?? '';
-    const ipWait = perIp.take(`${keyId} ${request.ip}`);
+    const ipWait = perIp.take(`${keyId} ${clientAddress(request.ip)}`);
     if (ipWait > 0) {
       metrics.sdkEventsRateLimited.inc({ limit: 'ip' });
       throw new RateLimitedError('Too many event batches from this address for this key; retry later', ipWait);

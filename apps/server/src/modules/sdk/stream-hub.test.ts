@@ -150,6 +150,15 @@ describe('StreamHub', () => {
     expect(h.hub.admit('k1', 'a')).toBeNull();
   });
 
+  it('counts an IPv6 /64 as one address, so rotating through it gains nothing', async () => {
+    const h = await harness({ bufferCapBytes: 1024 * 1024, maxConnectionsPerIp: 2 });
+    cleanup = h.close;
+    await h.open('k1', true, '2001:db8:1:2::a');
+    await h.open('k1', true, '2001:db8:1:2::b');
+    expect(h.hub.admit('k1', '2001:db8:1:2::c')).toBe('ip');
+    expect(h.hub.admit('k1', '2001:db8:1:3::a')).toBeNull();
+  });
+
   it("doesn't count a stream whose client left before it was opened", async () => {
     const h = await harness({ bufferCapBytes: 1024 * 1024, maxConnectionsPerIp: 1 });
     cleanup = h.close;

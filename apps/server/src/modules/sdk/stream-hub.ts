@@ -19,6 +19,7 @@
  * open as long as its reader stalls, and shutdown would wait on it until its deadline.
  */
 import type { ServerResponse } from 'node:http';
+import { clientAddress } from '../../http/client-address.js';
 import type { StreamEvents } from './delivered-environment.js';
 
 export type StreamKind = 'server' | 'client';
@@ -242,5 +243,5 @@ export class StreamHub {
 
 /** The per-address cap counts streams per key and address: one address's hog doesn't block its other keys. */
 function addressKey(keyId: string, ip: string): string {
-  return `${keyId} ${ip}`;
+  return `${keyId} ${clientAddress(ip)}`;
 }
