@@ -100,7 +100,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
 /** Snapshots, streams and event ingestion for SDK keys; never touches Postgres on a read. */
 const sdkApi: FastifyPluginAsync<{ config: Config }> = async (sdk, { config }) => {
   await sdk.register(sdkAccess, { keys: sdk.keys, corsOrigins: config.corsOrigins });
-  await sdk.register(sdkRoutes, { delivery: sdk.delivery });
+  await sdk.register(sdkRoutes, { delivery: sdk.delivery, drainTimeoutMs: config.sseDrainTimeoutMs });
   await sdk.register(eventIngestRoutes, {
     events: sdk.events,
     rateLimitPerMinute: config.sdkEventsRateLimitPerMinute,

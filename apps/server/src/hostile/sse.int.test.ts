@@ -37,6 +37,9 @@ let redis: RedisService | undefined;
  */
 let a: App;
 let b: App;
+/** C: the default heartbeat and a short drain deadline, for snapshot requests only. */
+let c: App;
+let urlC: string;
 let urlA: string;
 let urlB: string;
 let api: Http;
@@ -153,6 +156,8 @@ beforeAll(async () => {
   b = await testApp({ ...common, sseDrainTimeoutMs: 3000, sseMaxConnections: INSTANCE_CAP });
   urlA = await a.listen({ port: 0, host: '127.0.0.1' });
   urlB = await b.listen({ port: 0, host: '127.0.0.1' });
+  c = await testApp({ ...common, sseDrainTimeoutMs: 1500 });
+  urlC = await c.listen({ port: 0, host: '127.0.0.1' });
   api = http(a);
   // Client-side JSON variants within the admin limits (32 KiB per value, 1 MiB per request).
   for (let i = 0; i < BIG_FLAGS; i++) {
@@ -172,7 +177,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of streams) s.close();
   for (const s of sockets) s.destroy();
-  await Promise.all([a?.close(), b?.close()]);
+  await Promise.all([a?.close(), b?.close(), c?.close()]);
   await Promise.all([pg?.stop(), redis?.stop()]);
 });
 
@@ -279,5 +284,17 @@ describe('hostile SSE readers', () => {
     fill[0]!.close();
     await until(() => b.delivery.hub.size === INSTANCE_CAP - 1, 15_000, 'a stream to end');
     expect((await reader(urlB, clientKey, '198.51.100.99')).status).toBe(200);
+  });
+
+  it('a snapshot request that stops reading is cut at the drain deadline', async () => {
+    await until(async () => (await http(c).get('/api/sdk/flags', { key: clientKey })).statusCode === 200, 10_000, 'C to load the snapshot');
+    const stalled = await poller(urlC, clientKey);
+    expect(stalled.status).toBe(200);
+    // The server cuts it (the client, paused, would see the end only once it reads).
+    const connections = () =>
+      new Promise<number>((resolve, reject) => c.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    expect(await connections()).toBe(1);
+    await until(async () => (await connections()) === 0, 20_000, 'the stalled snapshot request to be cut');
+    expect(await drainToClose(stalled)).toBeLessThan(putBytes);
   });
 });

@@ -43,9 +43,11 @@ function resolve(delivery: Delivery, request: FastifyRequest): { view: Delivered
 
 export interface SdkRoutesOptions {
   delivery: Delivery;
+  /** A snapshot response not fully sent within this long (its client stopped reading) is cut. */
+  drainTimeoutMs: number;
 }
 
-export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app, { delivery }) => {
+export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app, { delivery, drainTimeoutMs }) => {
   app.get(
     '/flags',
     {
@@ -64,6 +66,12 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       const { view, projection } = resolve(delivery, request);
       void reply.header('etag', projection.etag).header('cache-control', 'no-cache').header('vary', 'Authorization, Origin');
       if (etagMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
+      // The socket times out only while nothing is pending, so a client that stops reading
+      // a large body would hold its connection (and the body) for good without this.
+      const res = reply.raw;
+      const deadline = setTimeout(() => res.writableFinished || res.destroy(), drainTimeoutMs);
+      deadline.unref();
+      res.once('close', () => clearTimeout(deadline));
       return reply.type('application/json; charset=utf-8').send(view.bodyBytes(projection));
     },
   );

@@ -186,6 +186,16 @@ describe('StreamHub', () => {
     expect(h.hub.size).toBe(0);
   });
 
+  it('sends no heartbeat to a stream still sending its put, so a ping never drops a slow reader', async () => {
+    const h = await harness({ bufferCapBytes: 64 * 1024, heartbeatIntervalMs: 20 }, () => [BIG]);
+    cleanup = h.close;
+    await h.open('k1', false);
+    expect(h.responses[0]!.writableLength).toBeGreaterThan(64 * 1024);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.drops).toEqual([]);
+    expect(h.hub.size).toBe(1);
+  });
+
   it('sends heartbeat comments to every stream', async () => {
     const h = await harness({ bufferCapBytes: 1024 * 1024, heartbeatIntervalMs: 20 });
     cleanup = h.close;

@@ -194,9 +194,18 @@ export class StreamHub {
 
   private ping(): void {
     for (const group of this.groups.values()) {
-      for (const conn of group.server) this.write(conn, PING);
-      for (const conn of group.client) this.write(conn, PING);
+      for (const conn of group.server) this.heartbeatOf(conn);
+      for (const conn of group.client) this.heartbeatOf(conn);
     }
+  }
+
+  /**
+   * A stream still sending earlier events needs no heartbeat: bytes are moving. Skipping it
+   * also keeps a ping from dropping a slow but honest reader in the middle of a large `put`
+   * (the drain deadline still closes one that stopped reading).
+   */
+  private heartbeatOf(stream: Stream): void {
+    if (stream.res.writableLength === 0) this.write(stream, PING);
   }
 
   /**
