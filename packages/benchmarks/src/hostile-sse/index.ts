@@ -13,8 +13,8 @@ import type { FromHogWorker, FromSdkWorker, HogOpenedMessage, SeenMessage, ToHog
 /**
  * Issue 11's attack on one instance: a ~3 MB client projection (client-side flags with
  * large JSON variants, within the admin limits), 2,000 streams on its client key that
- * read their response head and nothing more, and 200 `@switchboard/node` clients on the
- * same key and instance. The attacker renews its 2,000 stalled streams before every
+ * read their response head and nothing more, and 200 `@switchboard/node` clients (on a
+ * server key of the same environment) on the same instance. The attacker renews its 2,000 stalled streams before every
  * flip (a fresh set, then the old one closed), so every kill switch meets 2,000 fresh
  * ones. Reported: the server's peak resident memory, the SDK
  * clients' kill-switch latency, and that the server process never exited.
@@ -140,6 +140,8 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
     );
     const state = { enabled: true, version: config.version as number };
     const key = await server.admin.createKey('client', ENVIRONMENT);
+    // The Node SDK takes a server key (it refuses a client key); every flag here is client-side, so both keys see the same flags.
+    const sdkKey = await server.admin.createKey('server', ENVIRONMENT);
     const projection = await (await fetch(`${server.url}/api/sdk/flags`, { headers: { authorization: `Bearer ${key}` } })).text();
     log(`client projection: ${integer(Buffer.byteLength(projection))} bytes`);
 
@@ -207,7 +209,7 @@ async function measure(context: BenchModuleContext): Promise<HostileRun> {
         w.send({
           type: 'start',
           url: server.url,
-          key,
+          key: sdkKey,
           flagKey: KILL_SWITCH,
           count: perWorker,
           offset: i * perWorker,
@@ -354,7 +356,7 @@ function render(run: HostileRun, context: BenchModuleContext, machine: ReturnTyp
   const warmMax = warm.length > 0 ? Math.max(...warm) : NaN;
   const method =
     `one server process (\`node apps/server/dist/server.js\`, default limits: 1 MiB SSE buffer cap, 30 s drain deadline, 100 streams per key and address, 10,000 per key, 20,000 per instance; \`TRUST_PROXY=127.0.0.1\`) on Postgres 15 and \`redis-server\` from test-services. ` +
-    `${BIG_FLAGS} client-side JSON flags of ${VARIANTS_PER_FLAG} variants of ${integer(VARIANT_BYTES)} characters each (every value within the 32 KiB limit, every request within 1 MiB) plus a client-side kill-switch flag: a ${integer(run.projectionBytes)}-byte client projection; one client key. ` +
+    `${BIG_FLAGS} client-side JSON flags of ${VARIANTS_PER_FLAG} variants of ${integer(VARIANT_BYTES)} characters each (every value within the 32 KiB limit, every request within 1 MiB) plus a client-side kill-switch flag: a ${integer(run.projectionBytes)}-byte client projection; one client key for the attacker and one server key for the SDK clients (the Node SDK refuses client keys; every flag is client-side, so both keys see the same flags). ` +
     `The attacker, a separate process, opens ${integer(HOGS + HOG_OVERFLOW)} streams from ${HOG_ADDRESSES_PER_SET} loopback source addresses (127.0.0.x, bound with \`localAddress\`; the server sees each as its own address), reads each response's first chunk for its status and then never reads again; ${integer(HOG_OVERFLOW)} of the attempts are beyond the per-address caps. ` +
     `Before every flip it opens a fresh set from the other ${HOG_ADDRESSES_PER_SET} addresses and then closes the previous set, so every flip meets ${integer(HOGS)} fresh stalled streams (those whose \`put\` didn't fit in the kernel's socket buffers still hold it unsent). ` +
     `${SDK_CLIENTS} \`@switchboard/node\` clients (events off) in ${SDK_WORKERS} worker processes connect after the first set, each through a \`fetch\` that adds its own \`X-Forwarded-For\` (198.18.x.y) as a proxy in front of browsers would. ` +
@@ -363,7 +365,7 @@ function render(run: HostileRun, context: BenchModuleContext, machine: ReturnTyp
   const markdown = [
     '## Hostile SSE readers',
     '',
-    `One instance under issue 11's attack: ${integer(HOGS)} streams on one client key that never read, on a ${mib(run.projectionBytes)} MiB client projection, while ${SDK_CLIENTS} SDK clients on the same key and instance follow a kill switch.`,
+    `One instance under issue 11's attack: ${integer(HOGS)} streams on one client key that never read, on a ${mib(run.projectionBytes)} MiB client projection, while ${SDK_CLIENTS} SDK clients on the same instance follow a kill switch.`,
     '',
     ...headerLines(context, machine, 'packages/benchmarks/src/hostile-sse', method),
     '',
