@@ -146,6 +146,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     retentionDays: config.metricsRetentionDays,
     maxConcurrentWrites: config.eventsMaxConcurrentWrites,
     maxEventNames: config.eventsMaxEventNames,
+    clientMaxAgeMs: config.eventsClientMaxAgeMs,
   });
 
   // Feature modules.

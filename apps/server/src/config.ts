@@ -54,6 +54,11 @@ export interface Config {
   sdkEventsKeyRateLimitPerMinute: number;
   /** Distinct `track()` event names stored per environment; events with new names beyond it are counted as dropped. */
   eventsMaxEventNames: number;
+  /**
+   * How far back a client key may report: older entries are answered as expired. Browsers
+   * flush every few seconds; without it a public key could spread rows over the whole retention.
+   */
+  eventsClientMaxAgeMs: number;
   /** Largest accepted `POST /api/sdk/events` body (a full SDK batch can pass the general limit). */
   eventsBodyLimit: number;
   /** Event batches written to the database at once; more wait, and past a queue of 50 per slot get 503. */
@@ -105,6 +110,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     sdkEventsRateLimitPerMinute: 120,
     sdkEventsKeyRateLimitPerMinute: 120_000,
     eventsMaxEventNames: 500,
+    eventsClientMaxAgeMs: 24 * 3_600_000,
     eventsBodyLimit: 2 * 1024 * 1024,
     eventsMaxConcurrentWrites: 4,
     metricsRetentionDays: 90,
@@ -202,6 +208,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sdkEventsRateLimitPerMinute: int('EVENTS_RATE_LIMIT_PER_IP_PER_MINUTE', base.sdkEventsRateLimitPerMinute, 0, 10_000_000),
     sdkEventsKeyRateLimitPerMinute: int('EVENTS_RATE_LIMIT_PER_KEY_PER_MINUTE', base.sdkEventsKeyRateLimitPerMinute, 0, 100_000_000),
     eventsMaxEventNames: int('EVENTS_MAX_EVENT_NAMES', base.eventsMaxEventNames, 1, 1_000_000),
+    eventsClientMaxAgeMs: int('EVENTS_CLIENT_MAX_AGE_MS', base.eventsClientMaxAgeMs, 60_000, 3650 * 24 * 3_600_000),
     authFailuresPerMinute: int('AUTH_FAILURES_PER_MINUTE', base.authFailuresPerMinute, 0, 1_000_000),
     keyCacheMaxAgeMs: int('KEY_CACHE_MAX_AGE_MS', base.keyCacheMaxAgeMs, 0, 7 * 24 * 3_600_000),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', base.dbConnectTimeoutMs, 100, 60_000),

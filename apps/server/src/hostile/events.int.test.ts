@@ -203,6 +203,27 @@ describe('made-up flags, variants and event names', () => {
   });
 });
 
+describe('how far back', () => {
+  it('a client key can report only the last day; a server key the whole retention', async () => {
+    const { key } = await environment('ev-age');
+    const serverKey = (await createKey(api, 'server', 'ev-age')).key;
+    const twoDaysAgo = Date.now() - 2 * 24 * 60 * MINUTE;
+    const old = batch({
+      evaluations: [evaluation('ev-age-web', 'on', 3, twoDaysAgo)],
+      events: [{ name: 'old-purchase', timestamp: twoDaysAgo }],
+    });
+    const fromClient = await api.post(EVENTS, old, { key });
+    expect(fromClient.statusCode).toBe(202);
+    expect(fromClient.json()).toMatchObject({ accepted: { evaluations: 0, events: 0 }, expired: { evaluations: 1, events: 1 } });
+    expect(await rowCounts('ev-age')).toEqual({ evaluations: 0, events: 0 });
+    const fromServer = await api.post(EVENTS, old, { key: serverKey });
+    expect(fromServer.json()).toMatchObject({ accepted: { evaluations: 1, events: 1 }, expired: { evaluations: 0, events: 0 } });
+    // A recent window from the client key still counts.
+    const recent = await api.post(EVENTS, batch({ evaluations: [evaluation('ev-age-web', 'on', 2)] }), { key });
+    expect(recent.json()).toMatchObject({ accepted: { evaluations: 1 } });
+  });
+});
+
 describe('one bad entry', () => {
   it('costs only itself: 202, the good entries stored, the bad ones listed with why', async () => {
     const { key } = await environment('ev-one-bad');

@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
 }
 
-export type EventsPluginOptions = Pick<EventServiceOptions, 'retentionDays' | 'maxConcurrentWrites' | 'maxEventNames'>;
+export type EventsPluginOptions = Pick<EventServiceOptions, 'retentionDays' | 'maxConcurrentWrites' | 'maxEventNames' | 'clientMaxAgeMs'>;
 
 export const eventsPlugin = fp<EventsPluginOptions>(
   async (app, opts) => {

@@ -29,6 +29,8 @@ export interface EventServiceOptions {
   maxConcurrentWrites: number;
   /** Distinct `track()` event names stored per environment. */
   maxEventNames: number;
+  /** How far back a client key may report (server keys: the whole retention). */
+  clientMaxAgeMs: number;
   /** The flags this instance serves for an environment (its in-memory snapshot, read only); undefined while not loaded. */
   flags: (environment: string) => ReadonlyMap<string, Flag> | undefined;
   metrics: Metrics;
@@ -120,7 +122,8 @@ export class EventService {
     const flags = this.options.flags(key.environment);
     if (!flags) throw new UnavailableError("This environment's flags are not loaded yet; retry shortly.");
     const now = this.now();
-    const checked = this.checker.check(body, { flags, clientSideOnly: key.clientSideOnly }, now, now - this.retentionMs);
+    const oldest = now - (key.clientSideOnly ? Math.min(this.retentionMs, this.options.clientMaxAgeMs) : this.retentionMs);
+    const checked = this.checker.check(body, { flags, clientSideOnly: key.clientSideOnly }, now, oldest);
     const m = this.options.metrics;
     const db = this.db();
     let stored: TrackedEvent[] = [];
