@@ -1,11 +1,6 @@
 /**
- * Failed authentications per client, judged before any key lookup. A client (an IPv4
- * address, or an IPv6 /64: one host's whole allocation) that fails with `limit` distinct
- * keys within a minute is blocked for a minute, then twice as long on each repeat
- * offence up to `maxBlockMs`; offences are forgotten after a quiet `maxBlockMs`. The
- * same wrong key repeated counts once, so a deployment polling with a revoked key
- * doesn't block the healthy services sharing its egress IP (the negative cache answers
- * those without the database). The table holds at most `maxClients` entries.
+ * Failed authentications per client, judged before any key lookup; the blocking rules are
+ * in the server README, "Failed authentication".
  */
 import { clientAddress } from '../http/client-address.js';
 

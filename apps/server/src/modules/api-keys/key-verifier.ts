@@ -1,15 +1,6 @@
 /**
- * Turns a bearer token into a principal. Known keys are held in memory by the SHA-256
- * of their secret, so SDK requests cost no database query; each instance re-checks its
- * cached keys for revocation every second (with the revision check) and on a
- * `key-revoked` message.
- *
- * While Postgres is unreachable a key is accepted only if Postgres confirmed it within
- * `maxCacheAgeMs` (from memory, or from the record in Redis on a freshly started
- * instance), and never once it is known revoked: revocations leave a tombstone in memory
- * and in Redis that outlives any cached record, re-asserted whenever Redis comes back
- * (it may return with data from before the revocation). A key that can't be checked is
- * refused with 503; one known unknown or revoked with 401.
+ * Turns a bearer token into a principal from memory (no query per SDK request). Revocation
+ * and the Postgres-outage rules are in the server README, "Revoked keys".
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';

@@ -78,12 +78,8 @@ export class ChangeTransaction {
   }
 
   /**
-   * Postgres bounds each statement's lock wait, not the transaction's. A write that queued
-   * for the environment locks behind one stuck on a table lock (an operator's LOCK TABLE,
-   * a migration) would then wait as long again on that table itself. So the time spent
-   * getting here comes off the lock timeout of the statements that follow, and the write
-   * gives up about one lock timeout after it started. Without a queue (the usual case)
-   * this costs nothing.
+   * Postgres bounds each statement's lock wait, not the transaction's: time spent queueing
+   * for the environment locks comes off what the following statements may wait.
    */
   private async spendLockWait(): Promise<void> {
     const { startedAt, lockTimeoutMs } = this.lockBudget;

@@ -1,22 +1,6 @@
 /**
- * Open SSE connections, grouped by environment and projection. One heartbeat timer for
- * all of them; events are encoded once per change (the `put` once per revision) and the
- * same Buffer is written to every socket, so a stream costs its socket, not a copy.
- *
- * Every write goes through one check, the first `put` included: a write that would leave
- * more than the cap unsent drops the stream (its client reconnects and gets a fresh `put`,
- * cheaper than buffering without bound). A write to an empty stream always goes, so a
- * `put` bigger than the cap still reaches a reader that takes it before the next event.
- * A stream whose unsent bytes don't drain within the deadline is closed too, even when
- * nothing more is written to it.
- *
- * Admission: streams are capped per key, per key and client address, and per instance, so
- * one holder of a public client key can use up its address's share but not the key's.
- *
- * Ending a stream (revoked key, deleted environment, shutdown) takes it out of the hub at
- * once and ends the response; a client that doesn't read never lets `end()` finish, so
- * the socket is destroyed after a short grace. Otherwise a revoked key's stream would stay
- * open as long as its reader stalls, and shutdown would wait on it until its deadline.
+ * Open SSE connections by environment and projection: shared encoded events, one capped
+ * write path, admission caps, and ends that can't stall (server README, "SSE").
  */
 import type { ServerResponse } from 'node:http';
 import { clientAddress } from '../../http/client-address.js';
