@@ -54,11 +54,8 @@ interface Hog {
   head: string;
 }
 
-/**
- * A raw stream request that reads its response head and then stops reading for good, as
- * the attacker's clients did. `ip` goes in X-Forwarded-For (both apps trust loopback).
- */
-function hog(baseUrl: string, key: string, ip: string): Promise<Hog> {
+/** A raw GET that reads its response head and then stops reading for good, as the attacker's clients did. */
+function stalledGet(baseUrl: string, path: string, headers: string): Promise<Hog> {
   const { port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), '127.0.0.1');
@@ -70,28 +67,16 @@ function hog(baseUrl: string, key: string, ip: string): Promise<Hog> {
       resolve({ socket, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head });
     });
     socket.once('close', () => reject(new Error('closed before answering')));
-    socket.write(
-      `GET /api/sdk/stream HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${key}\r\nx-forwarded-for: ${ip}\r\naccept: text/event-stream\r\n\r\n`,
-    );
+    socket.write(`GET ${path} HTTP/1.1\r\nhost: localhost\r\n${headers}\r\n`);
   });
 }
 
-/** A snapshot request (`GET /api/sdk/flags`) that reads the response head and nothing more. */
-function poller(baseUrl: string, key: string): Promise<Hog> {
-  const { port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    sockets.push(socket);
-    socket.on('error', () => {});
-    socket.once('data', (chunk: Buffer) => {
-      socket.pause();
-      const head = chunk.toString('latin1');
-      resolve({ socket, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head });
-    });
-    socket.once('close', () => reject(new Error('closed before answering')));
-    socket.write(`GET /api/sdk/flags HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer ${key}\r\n\r\n`);
-  });
-}
+/** A stream that never reads past its head; `ip` goes in X-Forwarded-For (the apps trust loopback). */
+const hog = (baseUrl: string, key: string, ip: string): Promise<Hog> =>
+  stalledGet(baseUrl, '/api/sdk/stream', `authorization: Bearer ${key}\r\nx-forwarded-for: ${ip}\r\naccept: text/event-stream\r\n`);
+
+/** A snapshot request (`GET /api/sdk/flags`) that never reads past its head. */
+const poller = (baseUrl: string, key: string): Promise<Hog> => stalledGet(baseUrl, '/api/sdk/flags', `authorization: Bearer ${key}\r\n`);
 
 /** Reads what is left on a hog's socket; resolves with the byte count once the server has closed it. */
 function drainToClose(h: Hog): Promise<number> {
