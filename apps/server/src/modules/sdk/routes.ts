@@ -66,13 +66,16 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
       const { view, projection } = resolve(delivery, request);
       void reply.header('etag', projection.etag).header('cache-control', 'no-cache').header('vary', 'Authorization, Origin');
       if (etagMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
-      // The socket times out only while nothing is pending, so a client that stops reading
-      // a large body would hold its connection (and the body) for good without this.
+      void reply.type('application/json; charset=utf-8').send(view.bodyBytes(projection));
+      // The socket times out only while nothing is pending, so a body its client stops reading
+      // would hold the connection for good. Most answers are already with the kernel here: no timer.
       const res = reply.raw;
-      const deadline = setTimeout(() => res.writableFinished || res.destroy(), drainTimeoutMs);
-      deadline.unref();
-      res.once('close', () => clearTimeout(deadline));
-      return reply.type('application/json; charset=utf-8').send(view.bodyBytes(projection));
+      if (!res.headersSent || res.writableLength > 0) {
+        const deadline = setTimeout(() => res.writableFinished || res.destroy(), drainTimeoutMs);
+        deadline.unref();
+        res.once('close', () => clearTimeout(deadline));
+      }
+      return reply;
     },
   );
 
