@@ -5,3 +5,4 @@ export { apiKeys, type ApiKeyKind, type ApiKeyRow } from './api-keys.js';
 export { auditEvents, type AuditEventRow } from './audit.js';
 export { idempotencyKeys } from './idempotency.js';
 export { evaluationCounts, eventCounts, eventDrops } from './metrics.js';
+export { scheduledChanges, type ScheduledChangeRow, type ScheduledChangeStatus } from './scheduled-changes.js';
