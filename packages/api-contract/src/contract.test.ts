@@ -63,6 +63,7 @@ describe('the contract', () => {
       UpdateSegmentBody: contract.UpdateSegmentBody,
       CreateEnvironmentBody: contract.CreateEnvironmentBody,
       CreateApiKeyBody: contract.CreateApiKeyBody,
+      CreateScheduledChangeBody: contract.CreateScheduledChangeBody,
     };
     for (const [name, schema] of Object.entries(requests)) {
       const examples = (schema as { examples?: unknown[] }).examples ?? [];

@@ -59,4 +59,15 @@ export {
 } from './events.js';
 export { Liveness, Readiness } from './health.js';
 export { EventStream, Snapshot, SnapshotHeaders } from './sdk.js';
+export {
+  CreateScheduledChangeBody,
+  SCHEDULED_CHANGE_STATUSES,
+  ScheduledChange,
+  ScheduledChangeList,
+  ScheduledChangeParams,
+  ScheduledChangeQuery,
+  ScheduledChangeStatus,
+  ScheduledConfigChange,
+  WallTime,
+} from './scheduled-changes.js';
 export { NAMED_SCHEMAS } from './named.js';
