@@ -6,3 +6,12 @@ export { auditEvents, type AuditEventRow } from './audit.js';
 export { idempotencyKeys } from './idempotency.js';
 export { evaluationCounts, eventCounts, eventDrops } from './metrics.js';
 export { scheduledChanges, type ScheduledChangeRow, type ScheduledChangeStatus } from './scheduled-changes.js';
+export {
+  webhooks,
+  webhookDeliveries,
+  webhookAttempts,
+  type WebhookRow,
+  type DeliveryRow,
+  type DeliveryStatus,
+  type AttemptRow,
+} from './webhooks.js';
