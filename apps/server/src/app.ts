@@ -30,6 +30,7 @@ import { migrationsPlugin } from './plugins/migrations.js';
 import { redisPlugin } from './plugins/redis.js';
 import { requestConventionsPlugin } from './plugins/request-conventions.js';
 import { revisionCheckPlugin } from './plugins/revision-check.js';
+import { schedulerPlugin } from './plugins/scheduler.js';
 import { shutdownPlugin } from './plugins/shutdown.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { ApiKeyService } from './modules/api-keys/service.js';
@@ -46,6 +47,7 @@ import { FlagService } from './modules/flags/service.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { sdkAccess } from './modules/sdk/access.js';
 import { sdkRoutes } from './modules/sdk/routes.js';
+import { scheduledChangeRoutes } from './modules/scheduled-changes/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
 import { SegmentService } from './modules/segments/service.js';
 
@@ -95,6 +97,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(apiKeyRoutes, { apiKeys: new ApiKeyService(writer, delivery, keys, readyDb, config.adminToken !== undefined) });
   await admin.register(auditRoutes, { db: readyDb });
   await admin.register(eventReportRoutes, { events });
+  await admin.register(scheduledChangeRoutes, { scheduledChanges: admin.scheduledChanges });
 };
 
 /** Snapshots, streams and event ingestion for SDK keys; never touches Postgres on a read. */
@@ -147,6 +150,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxConcurrentWrites: config.eventsMaxConcurrentWrites,
     maxEventNames: config.eventsMaxEventNames,
     clientMaxAgeMs: config.eventsClientMaxAgeMs,
+  });
+  await app.register(schedulerPlugin, {
+    sweepIntervalMs: config.schedulerSweepIntervalMs,
+    maxPendingPerConfig: config.scheduledChangesMaxPending,
   });
 
   // Feature modules.

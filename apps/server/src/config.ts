@@ -79,6 +79,10 @@ export interface Config {
   keyCacheMaxAgeMs: number;
   /** Bearer token required by `GET /metrics`; `undefined` leaves it open (bind it to a private network then). */
   metricsToken: string | undefined;
+  /** How often each instance looks for due scheduled changes it has no timer for (made elsewhere, or left by a crash). */
+  schedulerSweepIntervalMs: number;
+  /** Pending scheduled changes allowed per flag and environment. */
+  scheduledChangesMaxPending: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -114,6 +118,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     eventsBodyLimit: 2 * 1024 * 1024,
     eventsMaxConcurrentWrites: 4,
     metricsRetentionDays: 90,
+    schedulerSweepIntervalMs: 5000,
+    scheduledChangesMaxPending: 50,
     adminUiDir: DEFAULT_ADMIN_UI_DIR,
     shutdownTimeoutMs: 10_000,
     dbConnectTimeoutMs: 1500,
@@ -208,6 +214,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sdkEventsRateLimitPerMinute: int('EVENTS_RATE_LIMIT_PER_IP_PER_MINUTE', base.sdkEventsRateLimitPerMinute, 0, 10_000_000),
     sdkEventsKeyRateLimitPerMinute: int('EVENTS_RATE_LIMIT_PER_KEY_PER_MINUTE', base.sdkEventsKeyRateLimitPerMinute, 0, 100_000_000),
     eventsMaxEventNames: int('EVENTS_MAX_EVENT_NAMES', base.eventsMaxEventNames, 1, 1_000_000),
+    schedulerSweepIntervalMs: int('SCHEDULER_SWEEP_INTERVAL_MS', base.schedulerSweepIntervalMs, 100, 3_600_000),
+    scheduledChangesMaxPending: int('SCHEDULED_CHANGES_MAX_PENDING', base.scheduledChangesMaxPending, 1, 10_000),
     eventsClientMaxAgeMs: int('EVENTS_CLIENT_MAX_AGE_MS', base.eventsClientMaxAgeMs, 60_000, 3650 * 24 * 3_600_000),
     authFailuresPerMinute: int('AUTH_FAILURES_PER_MINUTE', base.authFailuresPerMinute, 0, 1_000_000),
     keyCacheMaxAgeMs: int('KEY_CACHE_MAX_AGE_MS', base.keyCacheMaxAgeMs, 0, 7 * 24 * 3_600_000),
