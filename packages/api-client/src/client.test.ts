@@ -106,6 +106,23 @@ describe('requests', () => {
     expect(await api.environments.delete('qa')).toBeUndefined();
   });
 
+  it('schedules, lists and cancels scheduled changes on their routes', async () => {
+    const { api, sent } = client(() => json(200, {}));
+    const body = { runAt: { local: '2026-12-08T03:00', timeZone: 'Europe/Berlin' }, change: { enabled: true }, baseVersion: 4 };
+    await api.scheduledChanges.create('new/checkout', 'production', body, { idempotencyKey: 'k1' });
+    await api.scheduledChanges.list('new/checkout', 'production', { status: 'pending' });
+    await api.scheduledChanges.listAll({ status: 'failed', environment: 'production' });
+    await api.scheduledChanges.cancel('new/checkout', 'production', 'id/1');
+    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST http://flags.test/api/admin/flags/new%2Fcheckout/environments/production/scheduled-changes',
+      'GET http://flags.test/api/admin/flags/new%2Fcheckout/environments/production/scheduled-changes?status=pending',
+      'GET http://flags.test/api/admin/scheduled-changes?status=failed&environment=production',
+      'DELETE http://flags.test/api/admin/flags/new%2Fcheckout/environments/production/scheduled-changes/id%2F1',
+    ]);
+    expect(sent[0]!.body).toEqual(body);
+    expect(sent[0]!.headers['idempotency-key']).toBe('k1');
+  });
+
   it('walks audit pages by cursor until the last one', async () => {
     const pages: Record<string, unknown> = {
       '': { events: [{ id: 5 }, { id: 4 }], nextCursor: '4' },

@@ -86,6 +86,21 @@ export interface AdminClient {
     /** Revokes a key; its open SDK streams close. */
     revoke(id: string, options?: CallOptions): Promise<void>;
   };
+  scheduledChanges: {
+    /** Schedules a config change (any PATCH body) for `runAt`: an RFC 3339 instant or a wall time in an IANA zone. */
+    create(flag: string, env: string, body: C.CreateScheduledChangeBody, options?: CreateOptions): Promise<C.ScheduledChange>;
+    /** The flag's scheduled changes in one environment, earliest runAt first. */
+    list(
+      flag: string,
+      env: string,
+      query?: Pick<C.ScheduledChangeQuery, 'status' | 'limit'>,
+      options?: CallOptions,
+    ): Promise<C.ScheduledChangeList>;
+    /** Scheduled changes of every flag, filtered by status, flag or environment. */
+    listAll(query?: C.ScheduledChangeQuery, options?: CallOptions): Promise<C.ScheduledChangeList>;
+    /** Cancels a pending change (a 409 `CONFLICT` once it has run or been cancelled). */
+    cancel(flag: string, env: string, id: string, options?: CallOptions): Promise<C.ScheduledChange>;
+  };
   audit: {
     /** One page of audit events, newest first; pass `nextCursor` back as `cursor` for the next. */
     list(query?: C.AuditQuery, options?: CallOptions): Promise<C.AuditPage>;
@@ -145,6 +160,12 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       list: (q, o) => call('GET', '/api-keys', query(q, o)),
       create: (body, o) => call('POST', '/api-keys', { ...o, body }),
       revoke: (id, o) => call('DELETE', `/api-keys/${enc(id)}`, o),
+    },
+    scheduledChanges: {
+      create: (flag, env, body, o) => call('POST', `${configPath(flag, env)}/scheduled-changes`, { ...o, body }),
+      list: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/scheduled-changes`, query(q, o)),
+      listAll: (q, o) => call('GET', '/scheduled-changes', query(q, o)),
+      cancel: (flag, env, id, o) => call('DELETE', `${configPath(flag, env)}/scheduled-changes/${enc(id)}`, o),
     },
     audit: {
       list: auditList,

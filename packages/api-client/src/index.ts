@@ -20,6 +20,7 @@ export type {
   CreateApiKeyBody,
   CreateEnvironmentBody,
   CreateFlagBody,
+  CreateScheduledChangeBody,
   CreateSegmentBody,
   Environment,
   EvaluationMetrics,
@@ -27,6 +28,10 @@ export type {
   PatchConfigBody,
   PutConfigBody,
   RolloutBody,
+  ScheduledChange,
+  ScheduledChangeList,
+  ScheduledChangeQuery,
+  ScheduledChangeStatus,
   UpdateFlagBody,
   UpdateSegmentBody,
 } from '@switchboard/api-contract';
