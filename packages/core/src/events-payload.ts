@@ -20,6 +20,28 @@ export interface EventsPayload {
   events: TrackedEvent[];
   /** What the SDK had to drop since its last accepted batch; absent when nothing was. */
   dropped?: { events: number; evaluations: number };
+  /** Distinct units per rolling-out flag and variant (at most UNIT_LIMITS.summaries); absent when none were counted. */
+  units?: UnitSummary[];
+}
+
+/**
+ * Distinct units the flag's fallthrough percentage rollout served `variant` in one window
+ * (the SDK's flush interval). Only evaluations whose result came from the fallthrough
+ * rollout count (reason `SPLIT` without a `ruleId`); release-plan guards compare arms in
+ * these units, so a service that evaluates a flag 100 times per request counts one unit.
+ */
+export interface UnitSummary {
+  flag: string;
+  variant: string;
+  /**
+   * The units, each the 8-hex-digit murmur3 (x86 32-bit, seed 0, over the UTF-8 bytes: core's `unitId`) of
+   * the bucketing attribute's value converted to a string; distinct; at most UNIT_LIMITS.perVariant.
+   */
+  units: string[];
+  /** Distinct units beyond the bound, not listed (counted so the server knows the list is partial). */
+  more?: number;
+  windowStart: number;
+  windowEnd: number;
 }
 
 export interface EvaluationSummary {
@@ -40,6 +62,12 @@ export interface TrackedEvent {
   timestamp: number;
   /** The variant this context gets of each flag currently rolling out (at most 50). */
   variants?: Record<string, string>;
+  /**
+   * For each flag in `variants` that the context can be bucketed on (its fallthrough's
+   * `bucketBy`, default `userId`), the context's unit (`unitId` of that attribute's value):
+   * joins the event to the unit's arm even when the flag isn't bucketed by `userId`.
+   */
+  units?: Record<string, string>;
 }
 
 /**
@@ -64,6 +92,10 @@ export const EVENT_LIMITS = {
 
 /** What the server takes in one batch: summaries, events, and flags one event is attributed to. */
 export const EVENT_BATCH_LIMITS = { evaluations: 10_000, events: 1_000, variantsPerEvent: 50 } as const;
+
+// UNIT_LIMITS (the bounds on unit summaries) and `unitId` (the unit of a value) are in
+// units.ts, beside this file: the browser SDK, which doesn't count units, bundles this one,
+// and an import here (murmur3) stops esbuild inlining the limits above into it.
 
 /** True for text the server takes as a flag key or event name: 1 to `max` characters, no control characters. */
 // eslint-disable-next-line no-control-regex -- control characters are what it refuses

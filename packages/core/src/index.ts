@@ -29,5 +29,6 @@ export type {
   WeightedVariant,
 } from './snapshot.js';
 export type { ErrorCode, EvaluationResult, Reason } from './result.js';
-export type { EvaluationSummary, EventsPayload, TrackedEvent } from './events-payload.js';
+export type { EvaluationSummary, EventsPayload, TrackedEvent, UnitSummary } from './events-payload.js';
 export { EVENT_BATCH_LIMITS, EVENT_CONTEXT_LIMITS, EVENT_LIMITS, eventContext, eventText } from './events-payload.js';
+export { UNIT_LIMITS, unitId } from './units.js';
