@@ -13,6 +13,7 @@ import { flagsGet, flagsList } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { rollout } from './commands/rollout.js';
+import { schedule, scheduleCancel, scheduleList } from './commands/schedule.js';
 import { enable, kill } from './commands/toggle.js';
 import { createContext } from './context.js';
 import { EXIT, UsageError, exitCodeOf, isUsageError, type ExitCode } from './errors.js';
@@ -25,6 +26,10 @@ export const COMMANDS: readonly Command[] = [
   kill,
   enable,
   rollout,
+  // The subcommands first: `schedule list` is not a schedule for a flag called "list".
+  scheduleList,
+  scheduleCancel,
+  schedule,
   history,
   restore,
   envsList,
