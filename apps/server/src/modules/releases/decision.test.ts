@@ -145,3 +145,19 @@ describe('evaluateGuard: mean guards', () => {
     expect(check({ ...latency, tolerance: 0.3 }, meanArm(8000, 4000, 240, 100), meanArm(8000, 4000, 200, 100)).verdict).toBe('ok');
   });
 });
+
+describe('evaluateGuard: options', () => {
+  it('a smaller alpha needs more evidence; the SRM threshold is adjustable', () => {
+    const t = rate(10_000, 160);
+    const c = rate(10_000, 100);
+    expect(check(errors, t, c).verdict).toBe('regression');
+    const strict = evaluateGuard(errors, { treatment: t, control: c, expectedTreatmentShare: 0.5 }, { alpha: 0.001 });
+    expect(strict.verdict).toBe('ok');
+    expect(strict.stats.alpha).toBe(0.001);
+    expect(strict.stats.zBoundary).toBeGreaterThan(check(errors, t, c).stats.zBoundary!);
+    // 5,100 / 4,900 is p ≈ 0.046: no mismatch at the default 0.001, a mismatch at 0.05.
+    const split = { treatment: rate(5100, 50), control: rate(4900, 50), expectedTreatmentShare: 0.5 };
+    expect(evaluateGuard(errors, split).verdict).toBe('ok');
+    expect(evaluateGuard(errors, split, { srmPValue: 0.05 }).verdict).toBe('srm');
+  });
+});

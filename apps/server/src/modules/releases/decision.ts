@@ -119,6 +119,8 @@ export const DEFAULT_MIN_UNITS = 1000;
 export const DEFAULT_ALPHA = 0.05;
 export const DEFAULT_TUNING_UNITS = 5000;
 export const DEFAULT_SRM_P_VALUE = 0.001;
+/** The defaults' ρ², solved once rather than on every check. */
+const DEFAULT_RHO_SQUARED = rhoSquaredFor(DEFAULT_TUNING_UNITS, DEFAULT_ALPHA);
 /** χ² needs a handful of expected units per cell before its p-value means anything. */
 const SRM_MIN_EXPECTED = 10;
 
@@ -232,7 +234,8 @@ export function evaluateGuard(guard: Guard, input: GuardInput, options: Decision
   const metricUnits = metric === 'rate' ? [treatment.units, control.units] : [treatment.unitsWithEvent, control.unitsWithEvent];
   const units = effectiveUnits(metricUnits[0]!, metricUnits[1]!);
   const tuningUnits = options.tuningUnits ?? DEFAULT_TUNING_UNITS;
-  const rhoSquared = rhoSquaredFor(tuningUnits, alpha);
+  const rhoSquared =
+    tuningUnits === DEFAULT_TUNING_UNITS && alpha === DEFAULT_ALPHA ? DEFAULT_RHO_SQUARED : rhoSquaredFor(tuningUnits, alpha);
 
   const differenceVariance = tEstimate.variance + cEstimate.variance;
   const difference = tEstimate.value - cEstimate.value;
