@@ -20,6 +20,7 @@ const MODULES: readonly { id: string; load: () => Promise<BenchModule> }[] = [
   { id: 'sse-memory', load: async () => (await import('./sse-memory/index.js')).sseMemoryBenchmark },
   { id: 'kill-switch', load: async () => (await import('./kill-switch/index.js')).killSwitchBenchmark },
   { id: 'hostile-sse', load: async () => (await import('./hostile-sse/index.js')).hostileSseBenchmark },
+  { id: 'guard-evaluation', load: async () => (await import('./guard-evaluation.js')).guardEvaluationBenchmark },
 ];
 
 async function main(): Promise<void> {
