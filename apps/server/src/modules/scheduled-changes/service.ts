@@ -209,38 +209,45 @@ export class ScheduledChangeService {
 
   /**
    * Applies, expires, conflicts or fails the changes due by now. Returns true when the
-   * round was full and more may be due. Throws when the database can't be used.
+   * round was full and this instance took some, so more may be due at once (a round of
+   * changes all held by another instance is not worth repeating at once). Throws when the
+   * database can't be used.
    */
   async runDue(): Promise<boolean> {
     const due = await store.dueChanges(this.db(), new Date(), DUE_BATCH);
-    for (const { id, createdBy } of due) await this.runOne(id, createdBy);
-    return due.length === DUE_BATCH;
+    let taken = 0;
+    for (const { id, createdBy } of due) if (await this.runOne(id, createdBy)) taken++;
+    return due.length === DUE_BATCH && taken > 0;
   }
 
-  /** One change in one transaction: claimed, then its outcome and (when applied) the config write commit together. */
-  private async runOne(id: string, createdBy: string): Promise<void> {
+  /**
+   * One change in one transaction: claimed, then its outcome and (when applied) the config
+   * write commit together. False when another instance had it.
+   */
+  private async runOne(id: string, createdBy: string): Promise<boolean> {
     const ctx = scheduleContext(id, createdBy);
     try {
-      await this.writer.run(ctx, (w) => this.apply(w, id));
+      return await this.writer.run(ctx, (w) => this.apply(w, id));
     } catch (err) {
       // The database going away is not the change's fault: it stays pending for the next round.
       if (isAppError(err) && err.code === 'UNAVAILABLE') throw err;
       const message = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_LENGTH);
-      await this.writer.run(ctx, async (w) => {
-        if (!(await store.claimPending(w.tx, id))) return;
+      return this.writer.run(ctx, async (w) => {
+        if (!(await store.claimPending(w.tx, id))) return false;
         await this.finish(w, id, 'failed', { error: message });
+        return true;
       });
     }
   }
 
-  private async apply(w: ChangeTransaction, id: string): Promise<void> {
+  private async apply(w: ChangeTransaction, id: string): Promise<boolean> {
     const row = await store.claimPending(w.tx, id);
-    if (!row) return; // another instance has it, or had it
+    if (!row) return false; // another instance has it, or had it
     const lateMs = Date.now() - row.runAt.getTime();
     if (lateMs > row.maxLatenessSec * 1000) {
       const error = `no server ran it within maxLatenessSec (${row.maxLatenessSec} s) of runAt; it was ${Math.round(lateMs / 1000)} s late`;
       await this.finish(w, id, 'expired', { error });
-      return;
+      return true;
     }
     const environment = await w.lockEnvironment(row.environment);
     const flag = await findFlag(w.tx, row.flagKey);
@@ -250,7 +257,7 @@ export class ScheduledChangeService {
     if (row.baseVersion !== null && row.baseVersion !== current.version) {
       const error = `the config moved to version ${current.version} after baseVersion ${row.baseVersion}; nothing was written`;
       await this.finish(w, id, 'conflicted', { error });
-      return;
+      return true;
     }
     const fields = await patchedConfig(w, flag, environment.id, current, row.change);
     const written = await writeConfigVersion(w.tx, current.id, current.version, fields);
@@ -262,6 +269,7 @@ export class ScheduledChangeService {
       environment.id,
     );
     await store.resolve(w.tx, id, 'applied', { appliedVersion: written.version });
+    return true;
   }
 
   /** A final status other than applied, with its audit row. */
