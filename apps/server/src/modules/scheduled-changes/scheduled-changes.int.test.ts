@@ -181,6 +181,24 @@ describe('two instances on one Postgres and Redis', () => {
   });
 });
 
+describe('a change made on an instance that goes down before runAt', () => {
+  it('is applied on time by another, which heard of it through Redis rather than its sweep', async () => {
+    const databaseUrl = await pg!.createDatabase('scheduled_handover');
+    // A sweep far longer than the test: only the Redis message can arm B's timer in time.
+    const config = { databaseUrl, redisUrl: redis!.url, schedulerSweepIntervalMs: 600_000 };
+    const [a, b] = [await start(config), await start(config)];
+    await createFlag(http(a), 'handover');
+    const runAt = new Date(Date.now() + 1500).toISOString();
+    const created = (await http(a).post(schedules('handover'), { runAt, change: { enabled: true } })).json();
+    await stop(a);
+    const settled = await untilSettled(http(b), [created.id]);
+    const change = settled.get(created.id)!;
+    expect(change.status).toBe('applied');
+    expect(Date.parse(change.resolvedAt!) - Date.parse(runAt)).toBeLessThan(1000);
+    await stop(b);
+  });
+});
+
 describe('every instance down across runAt', () => {
   it('applies on start what is within maxLatenessSec and expires the rest', async () => {
     const databaseUrl = await pg!.createDatabase('scheduled_downtime');
