@@ -232,6 +232,16 @@ describe('release-plan guard, simulated (issue 13)', () => {
     expect(s.regressionRate).toBeLessThanOrEqual(0.05);
   });
 
+  it('errors doubled at a 5% stage: ≥ 95% of 2,000 plans roll back before 20,000 treatment units', () => {
+    const s = simulate(
+      { guard: ERROR_GUARD, share: 0.05, batch: 2000, horizon: 20_000, treatment: rateArm(0.02), control: rateArm(0.01) },
+      2000,
+      1311,
+    );
+    report('1% → 2%, 5/95', s);
+    expect(s.regressionWithin(20_000)).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('A/A on a rare event (0.1%): the smoothed variance keeps false rollbacks ≤ 5%', () => {
     const s = simulate(
       { guard: ERROR_GUARD, share: 0.5, batch: 400, horizon: 50_000, treatment: rateArm(0.001), control: rateArm(0.001) },
