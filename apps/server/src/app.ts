@@ -32,6 +32,7 @@ import { requestConventionsPlugin } from './plugins/request-conventions.js';
 import { revisionCheckPlugin } from './plugins/revision-check.js';
 import { schedulerPlugin } from './plugins/scheduler.js';
 import { shutdownPlugin } from './plugins/shutdown.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { ApiKeyService } from './modules/api-keys/service.js';
 import { auditRoutes } from './modules/audit/routes.js';
@@ -50,6 +51,8 @@ import { sdkRoutes } from './modules/sdk/routes.js';
 import { scheduledChangeRoutes } from './modules/scheduled-changes/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
 import { SegmentService } from './modules/segments/service.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
+import { WebhookService } from './modules/webhooks/service.js';
 
 // Declaration files keep side-effect imports only: these carry the `delivery` and `watcher`
 // decorations into the published types, for code that builds the app from the package.
@@ -87,7 +90,8 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
     await admin.register(rateLimit, { max: config.adminRateLimitPerMinute, timeWindow: 60_000 });
   }
   admin.addHook('onRequest', requireAdmin(keys));
-  const writer = new ChangeWriter(database, delivery, admin.log);
+  const wakeWebhooks = () => admin.webhooks.wake();
+  const writer = new ChangeWriter(database, delivery, admin.log, wakeWebhooks);
   const readyDb = () => database.readyDb();
   const flags = new FlagService(writer, readyDb);
   await admin.register(flagRoutes, { flags });
@@ -97,6 +101,8 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(apiKeyRoutes, { apiKeys: new ApiKeyService(writer, delivery, keys, readyDb, config.adminToken !== undefined) });
   await admin.register(auditRoutes, { db: readyDb });
   await admin.register(eventReportRoutes, { events });
+  const webhookSettings = { allowPrivate: config.webhookAllowPrivate, rotationWindowMs: config.webhookSecretRotationWindowMs };
+  await admin.register(webhookRoutes, { webhooks: new WebhookService(writer, readyDb, webhookSettings, wakeWebhooks) });
   await admin.register(scheduledChangeRoutes, { scheduledChanges: admin.scheduledChanges });
 };
 
@@ -154,6 +160,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(schedulerPlugin, {
     sweepIntervalMs: config.schedulerSweepIntervalMs,
     maxPendingPerConfig: config.scheduledChangesMaxPending,
+  });
+
+  await app.register(webhooksPlugin, {
+    enabled: config.webhookDeliveryEnabled,
+    pollIntervalMs: config.webhookPollIntervalMs,
+    concurrency: config.webhookConcurrency,
+    timeoutMs: config.webhookTimeoutMs,
+    retrySchedule: config.webhookRetrySchedule,
+    allowPrivate: config.webhookAllowPrivate,
+    retentionDays: config.webhookDeliveryRetentionDays,
   });
 
   // Feature modules.

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './modules/webhooks/retry-schedule.js';
 
 /** Where the admin UI's build lands in the workspace (apps/admin/dist), from src/ or dist/ alike. */
 export const DEFAULT_ADMIN_UI_DIR = fileURLToPath(new URL('../../admin/dist/', import.meta.url));
@@ -79,6 +80,22 @@ export interface Config {
   keyCacheMaxAgeMs: number;
   /** Bearer token required by `GET /metrics`; `undefined` leaves it open (bind it to a private network then). */
   metricsToken: string | undefined;
+  /** Lets webhooks target private, loopback and link-local addresses (tests, or receivers on a private network). */
+  webhookAllowPrivate: boolean;
+  /** Whether this instance sends webhook deliveries; off, it only writes them to the outbox for others to send. */
+  webhookDeliveryEnabled: boolean;
+  /** One webhook attempt's limit, connection to last byte read. */
+  webhookTimeoutMs: number;
+  /** Delays between a delivery's attempts; when spent, it is `failed`. */
+  webhookRetrySchedule: number[];
+  /** How often each instance looks for due deliveries (commits on this instance wake it at once). */
+  webhookPollIntervalMs: number;
+  /** Webhook attempts in flight at once per instance. */
+  webhookConcurrency: number;
+  /** How long the previous secret keeps signing after a rotation. */
+  webhookSecretRotationWindowMs: number;
+  /** Days finished deliveries stay in the delivery log. */
+  webhookDeliveryRetentionDays: number;
   /** How often each instance looks for due scheduled changes it has no timer for (made elsewhere, or left by a crash). */
   schedulerSweepIntervalMs: number;
   /** Pending scheduled changes allowed per flag and environment. */
@@ -127,6 +144,14 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     authFailuresPerMinute: 30,
     keyCacheMaxAgeMs: 15 * 60_000,
     metricsToken: undefined,
+    webhookAllowPrivate: false,
+    webhookDeliveryEnabled: true,
+    webhookTimeoutMs: 10_000,
+    webhookRetrySchedule: parseRetrySchedule(DEFAULT_RETRY_SCHEDULE),
+    webhookPollIntervalMs: 1000,
+    webhookConcurrency: 10,
+    webhookSecretRotationWindowMs: 24 * 3_600_000,
+    webhookDeliveryRetentionDays: 30,
     ...overrides,
   };
 }
@@ -188,6 +213,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('METRICS_TOKEN must be 16-256 printable ASCII characters without spaces');
   }
   const trustProxy = parseTrustProxy(str('TRUST_PROXY'), problems);
+  // Takes the value read with str(), so config.test.ts sees every variable name read.
+  const bool = (name: string, raw: string | undefined, fallback: boolean): boolean => {
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  let webhookRetrySchedule = base.webhookRetrySchedule;
+  const retryScheduleText = str('WEBHOOK_RETRY_SCHEDULE');
+  if (retryScheduleText !== undefined) {
+    try {
+      webhookRetrySchedule = parseRetrySchedule(retryScheduleText);
+    } catch (err) {
+      problems.push(`WEBHOOK_RETRY_SCHEDULE: ${(err as Error).message}`);
+    }
+  }
 
   const config: Config = {
     ...base,
@@ -221,6 +262,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     keyCacheMaxAgeMs: int('KEY_CACHE_MAX_AGE_MS', base.keyCacheMaxAgeMs, 0, 7 * 24 * 3_600_000),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', base.dbConnectTimeoutMs, 100, 60_000),
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', base.dbStatementTimeoutMs, 500, 600_000),
+    webhookAllowPrivate: bool('WEBHOOK_ALLOW_PRIVATE', str('WEBHOOK_ALLOW_PRIVATE'), base.webhookAllowPrivate),
+    webhookDeliveryEnabled: bool('WEBHOOK_DELIVERY_ENABLED', str('WEBHOOK_DELIVERY_ENABLED'), base.webhookDeliveryEnabled),
+    webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', base.webhookTimeoutMs, 100, 120_000),
+    webhookRetrySchedule,
+    webhookPollIntervalMs: int('WEBHOOK_POLL_INTERVAL_MS', base.webhookPollIntervalMs, 10, 60_000),
+    webhookConcurrency: int('WEBHOOK_CONCURRENCY', base.webhookConcurrency, 1, 1000),
+    webhookSecretRotationWindowMs: int('WEBHOOK_SECRET_ROTATION_WINDOW_MS', base.webhookSecretRotationWindowMs, 0, 30 * 24 * 3_600_000),
+    webhookDeliveryRetentionDays: int('WEBHOOK_DELIVERY_RETENTION_DAYS', base.webhookDeliveryRetentionDays, 1, 3650),
     adminUiDir: str('ADMIN_UI_DIR') === undefined ? base.adminUiDir : path.resolve(cwd, str('ADMIN_UI_DIR')!),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -64,6 +64,8 @@ describe('the contract', () => {
       CreateEnvironmentBody: contract.CreateEnvironmentBody,
       CreateApiKeyBody: contract.CreateApiKeyBody,
       CreateScheduledChangeBody: contract.CreateScheduledChangeBody,
+      CreateWebhookBody: contract.CreateWebhookBody,
+      UpdateWebhookBody: contract.UpdateWebhookBody,
     };
     for (const [name, schema] of Object.entries(requests)) {
       const examples = (schema as { examples?: unknown[] }).examples ?? [];

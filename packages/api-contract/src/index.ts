@@ -70,4 +70,20 @@ export {
   ScheduledConfigChange,
   WallTime,
 } from './scheduled-changes.js';
+export {
+  CreateWebhookBody,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookAttempt,
+  WebhookCreated,
+  WebhookDeliveriesQuery,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryParams,
+  WebhookDeliveryStatus,
+  WebhookEventPattern,
+  WebhookList,
+  WebhookParams,
+  WebhookSecretRotated,
+} from './webhooks.js';
 export { NAMED_SCHEMAS } from './named.js';

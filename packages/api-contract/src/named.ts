@@ -10,6 +10,7 @@ import { Liveness, Readiness } from './health.js';
 import { ScheduledChange, ScheduledChangeList } from './scheduled-changes.js';
 import { Segment, SegmentList } from './segments.js';
 import { Snapshot } from './sdk.js';
+import { Webhook, WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList, WebhookSecretRotated } from './webhooks.js';
 
 type Named = TSchema & { $id: string };
 
@@ -45,4 +46,10 @@ export const NAMED_SCHEMAS = withIds([
   Readiness,
   ScheduledChange,
   ScheduledChangeList,
+  Webhook,
+  WebhookCreated,
+  WebhookSecretRotated,
+  WebhookList,
+  WebhookDelivery,
+  WebhookDeliveryPage,
 ]);

@@ -11,6 +11,8 @@ import { auditEvents, environments, type EnvironmentRow } from '../../db/schema/
 import { NotFoundError } from '../../errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { EnvironmentChange } from '../sdk/delivered-environment.js';
+import { flagChangedEvents } from '../webhooks/flag-events.js';
+import { enqueueWebhookEvents, type WebhookEvent } from '../webhooks/outbox.js';
 
 export interface AuditEntry {
   action: string;
@@ -39,6 +41,9 @@ export class ChangeTransaction {
   private readonly changes = new Map<number, PendingChange>();
   private readonly audits: { entry: AuditEntry; environmentId: number | undefined }[] = [];
   private readonly revisions = new Map<number, number>();
+  private readonly webhookEvents: WebhookEvent[] = [];
+  /** Webhook deliveries this write put in the outbox (the writer wakes the dispatcher after commit). */
+  enqueuedDeliveries = 0;
 
   constructor(
     readonly tx: Database,
@@ -122,7 +127,12 @@ export class ChangeTransaction {
     this.audits.push({ entry, environmentId });
   }
 
-  /** Bumps revisions and writes the audit rows; the last statements before commit. */
+  /** Queues a webhook event (`release.*`, `schedule.*`…) to be written to the outbox with this change. */
+  webhookEvent(event: WebhookEvent): void {
+    this.webhookEvents.push(event);
+  }
+
+  /** Bumps revisions, writes the audit rows and the webhook outbox; the last statements before commit. */
   async finish(): Promise<void> {
     for (const id of [...this.changes.keys()].sort((a, b) => a - b)) {
       const [row] = await this.tx
@@ -132,23 +142,47 @@ export class ChangeTransaction {
         .returning({ revision: environments.revision });
       this.revisions.set(id, row!.revision);
     }
-    if (this.audits.length === 0) return;
     const { principal, requestId, clientRequestId } = this.context;
-    await this.tx.insert(auditEvents).values(
-      this.audits.map(({ entry, environmentId }) => ({
-        actor: principal.name,
-        keyId: principal.keyId,
-        action: entry.action,
-        flagKey: entry.flagKey ?? null,
-        environment: entry.environment ?? (environmentId !== undefined ? (this.locked.get(environmentId)?.key ?? null) : null),
-        subject: entry.subject ?? null,
-        revision: environmentId !== undefined ? (this.revisions.get(environmentId) ?? null) : null,
-        before: entry.before ?? null,
-        after: entry.after ?? null,
-        requestId,
-        clientRequestId: clientRequestId ?? null,
-      })),
+    const auditIds =
+      this.audits.length === 0
+        ? []
+        : await this.tx
+            .insert(auditEvents)
+            .values(
+              this.audits.map(({ entry, environmentId }) => ({
+                actor: principal.name,
+                keyId: principal.keyId,
+                action: entry.action,
+                flagKey: entry.flagKey ?? null,
+                environment: entry.environment ?? (environmentId !== undefined ? (this.locked.get(environmentId)?.key ?? null) : null),
+                subject: entry.subject ?? null,
+                revision: environmentId !== undefined ? (this.revisions.get(environmentId) ?? null) : null,
+                before: entry.before ?? null,
+                after: entry.after ?? null,
+                requestId,
+                clientRequestId: clientRequestId ?? null,
+              })),
+            )
+            .returning({ id: auditEvents.id });
+    await this.writeOutbox(auditIds.map((r) => r.id));
+  }
+
+  /** `flag.changed` for every flag this write changed, plus the events queued with `webhookEvent`. */
+  private async writeOutbox(auditIds: number[]): Promise<void> {
+    const envKey = (id: number | undefined) => (id === undefined ? undefined : this.locked.get(id)?.key);
+    const audited = this.audits.map(({ entry, environmentId }, i) => ({
+      auditId: auditIds[i]!,
+      action: entry.action,
+      flagKey: entry.flagKey ?? null,
+      environment: entry.environment ?? envKey(environmentId),
+      before: entry.before,
+      after: entry.after,
+    }));
+    const writes = [...this.changes].flatMap(([id, change]) =>
+      Object.entries(change.flags).map(([flagKey, doc]) => ({ environment: envKey(id)!, flagKey, version: doc?.version ?? null })),
     );
+    const events = [...flagChangedEvents(this.context.principal.name, audited, writes), ...this.webhookEvents];
+    this.enqueuedDeliveries = await enqueueWebhookEvents(this.tx, events);
   }
 
   /** What to apply and fan out once committed. */

@@ -38,6 +38,8 @@ export class ChangeWriter {
     private readonly database: DatabaseService,
     private readonly delivery: Delivery,
     private readonly log: FastifyBaseLogger,
+    /** Called after a commit that put webhook deliveries in the outbox (wakes this instance's dispatcher). */
+    private readonly onWebhookOutbox?: () => void,
   ) {}
 
   /** Runs `fn` in one transaction and publishes what it changed after commit. */
@@ -63,6 +65,7 @@ export class ChangeWriter {
     } catch (err) {
       this.log.error({ err }, 'publishing a committed change failed; the revision check will deliver it');
     }
+    if (write!.enqueuedDeliveries > 0) this.onWebhookOutbox?.();
     return result;
   }
 
