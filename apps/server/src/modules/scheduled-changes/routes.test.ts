@@ -77,6 +77,8 @@ describe('creating a scheduled change', () => {
     const mine = (await api.get(schedules('quiet-hour'))).json().scheduledChanges;
     expect(mine.map((c: { id: string }) => c.id)).toEqual([created.id]);
     expect((await api.get(schedules('quiet-hour', 'staging'))).json().scheduledChanges).toEqual([]);
+    expect((await api.get(schedules('no-such-flag'))).statusCode).toBe(404);
+    expect((await api.get(schedules('quiet-hour', 'nowhere'))).statusCode).toBe(404);
     const all = (await api.get('/api/admin/scheduled-changes?status=pending')).json().scheduledChanges;
     expect(all.map((c: { id: string }) => c.id)).toContain(created.id);
     expect((await api.get('/api/admin/scheduled-changes?status=applied&flag=quiet-hour')).json().scheduledChanges).toEqual([]);

@@ -53,11 +53,11 @@ export const scheduledChangeRoutes: FastifyPluginAsyncTypebox<{ scheduledChanges
         summary: "The flag's scheduled changes in one environment, earliest runAt first",
         params: ConfigParams,
         querystring: ConfigListQuery,
-        response: { 200: ref(ScheduledChangeList), ...errorResponses(400) },
+        response: { 200: ref(ScheduledChangeList), ...errorResponses(400, 404) },
       },
     },
     async (request) => ({
-      scheduledChanges: await scheduledChanges.list({ ...request.query, flag: request.params.key, environment: request.params.env }),
+      scheduledChanges: await scheduledChanges.listForConfig(request.params.key, request.params.env, request.query),
     }),
   );
 

@@ -14,6 +14,7 @@ import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { validateEdit } from '../changes/validation.js';
 import { configFields, flagDocument, flagIssues } from '../flags/documents.js';
 import { configView } from '../flags/service.js';
+import { findEnvironment } from '../environments/store.js';
 import { findConfig, findFlag, writeConfigVersion, type ConfigWithEnvironment } from '../flags/store.js';
 import * as store from './store.js';
 import { resolveWallTime } from './wall-time.js';
@@ -166,7 +167,8 @@ export class ScheduledChangeService {
     return out;
   }
 
-  async list(filter: ScheduledChangeQuery & { flag?: string | undefined; environment?: string | undefined }): Promise<ScheduledChange[]> {
+  /** Every flag's changes, filtered. */
+  async list(filter: ScheduledChangeQuery): Promise<ScheduledChange[]> {
     const rows = await store.listScheduledChanges(this.db(), {
       flagKey: filter.flag,
       environment: filter.environment,
@@ -174,6 +176,14 @@ export class ScheduledChangeService {
       limit: filter.limit ?? 100,
     });
     return rows.map(scheduledChangeView);
+  }
+
+  /** One flag's changes in one environment; 404 when either doesn't exist (the global list still shows a deleted flag's). */
+  async listForConfig(key: string, env: string, filter: Pick<ScheduledChangeQuery, 'status' | 'limit'>): Promise<ScheduledChange[]> {
+    const db = this.db();
+    if (!(await findFlag(db, key))) throw new NotFoundError(`Flag "${key}" does not exist`);
+    if (!(await findEnvironment(db, env))) throw new NotFoundError(`Environment "${env}" does not exist`);
+    return this.list({ ...filter, flag: key, environment: env });
   }
 
   /** Cancels a pending change; waits for an instance applying it right now, then finds it no longer pending (409). */
