@@ -58,6 +58,25 @@ describe('requests', () => {
     ]);
   });
 
+  it('calls the webhook routes with encoded ids', async () => {
+    const { api, sent } = client(() => json(200, {}));
+    await api.webhooks.create({ url: 'https://hooks.example.com/in', events: ['flag.changed'] });
+    await api.webhooks.update('w/1', { enabled: false });
+    await api.webhooks.rotateSecret('w1');
+    await api.webhooks.deliveries('w1', { status: 'failed', limit: 10 });
+    await api.webhooks.redeliver('w1', 'msg_a/b');
+    await api.webhooks.delete('w1');
+    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST http://flags.test/api/admin/webhooks',
+      'PATCH http://flags.test/api/admin/webhooks/w%2F1',
+      'POST http://flags.test/api/admin/webhooks/w1/rotate-secret',
+      'GET http://flags.test/api/admin/webhooks/w1/deliveries?status=failed&limit=10',
+      'POST http://flags.test/api/admin/webhooks/w1/deliveries/msg_a%2Fb/redeliver',
+      'DELETE http://flags.test/api/admin/webhooks/w1',
+    ]);
+    expect(sent[0]!.body).toEqual({ url: 'https://hooks.example.com/in', events: ['flag.changed'] });
+  });
+
   it('keeps a base URL path prefix and leaves unset query values out', async () => {
     const { api, sent } = client(() => json(200, { flags: [] }), { baseUrl: 'https://ops.test/switchboard/' });
     await api.flags.list({ environment: 'staging', archived: undefined });

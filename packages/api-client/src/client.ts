@@ -101,6 +101,22 @@ export interface AdminClient {
     /** Cancels a pending change (a 409 `CONFLICT` once it has run or been cancelled). */
     cancel(flag: string, env: string, id: string, options?: CallOptions): Promise<C.ScheduledChange>;
   };
+  webhooks: {
+    /** Webhooks (never their secrets). */
+    list(options?: CallOptions): Promise<C.WebhookList>;
+    get(id: string, options?: CallOptions): Promise<C.Webhook>;
+    /** Creates a webhook; the answer's `secret` signs its deliveries and is shown this once. */
+    create(body: C.CreateWebhookBody, options?: CallOptions): Promise<C.WebhookCreated>;
+    update(id: string, body: C.UpdateWebhookBody, options?: CallOptions): Promise<C.Webhook>;
+    /** Deletes it with its delivery log; queued deliveries are dropped. */
+    delete(id: string, options?: CallOptions): Promise<void>;
+    /** A new secret (shown once); the previous one keeps signing, as a second signature, until `previousSecretExpiresAt`. */
+    rotateSecret(id: string, options?: CallOptions): Promise<C.WebhookSecretRotated>;
+    /** One page of the delivery log, newest first; pass `nextCursor` back as `cursor` for the next. */
+    deliveries(id: string, query?: C.WebhookDeliveriesQuery, options?: CallOptions): Promise<C.WebhookDeliveryPage>;
+    /** Sends a delivery again (same `webhook-id`) with a fresh retry schedule. */
+    redeliver(id: string, deliveryId: string, options?: CallOptions): Promise<C.WebhookDelivery>;
+  };
   audit: {
     /** One page of audit events, newest first; pass `nextCursor` back as `cursor` for the next. */
     list(query?: C.AuditQuery, options?: CallOptions): Promise<C.AuditPage>;
@@ -166,6 +182,16 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       list: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/scheduled-changes`, query(q, o)),
       listAll: (q, o) => call('GET', '/scheduled-changes', query(q, o)),
       cancel: (flag, env, id, o) => call('DELETE', `${configPath(flag, env)}/scheduled-changes/${enc(id)}`, o),
+    },
+    webhooks: {
+      list: (o) => call('GET', '/webhooks', o),
+      get: (id, o) => call('GET', `/webhooks/${enc(id)}`, o),
+      create: (body, o) => call('POST', '/webhooks', { ...o, body }),
+      update: (id, body, o) => call('PATCH', `/webhooks/${enc(id)}`, { ...o, body }),
+      delete: (id, o) => call('DELETE', `/webhooks/${enc(id)}`, o),
+      rotateSecret: (id, o) => call('POST', `/webhooks/${enc(id)}/rotate-secret`, o),
+      deliveries: (id, q, o) => call('GET', `/webhooks/${enc(id)}/deliveries`, query(q, o)),
+      redeliver: (id, deliveryId, o) => call('POST', `/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/redeliver`, o),
     },
     audit: {
       list: auditList,

@@ -34,4 +34,13 @@ export type {
   ScheduledChangeStatus,
   UpdateFlagBody,
   UpdateSegmentBody,
+  CreateWebhookBody,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryStatus,
+  WebhookList,
+  WebhookSecretRotated,
 } from '@switchboard/api-contract';

@@ -15,6 +15,14 @@ import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { rollout } from './commands/rollout.js';
 import { schedule, scheduleCancel, scheduleList } from './commands/schedule.js';
 import { enable, kill } from './commands/toggle.js';
+import {
+  webhooksCreate,
+  webhooksDelete,
+  webhooksDeliveries,
+  webhooksList,
+  webhooksRedeliver,
+  webhooksRotate,
+} from './commands/webhooks.js';
 import { createContext } from './context.js';
 import { EXIT, UsageError, exitCodeOf, isUsageError, type ExitCode } from './errors.js';
 import { commandHelp, groupHelp, mainHelp, usageLine } from './help.js';
@@ -36,6 +44,12 @@ export const COMMANDS: readonly Command[] = [
   keysList,
   keysCreate,
   keysRevoke,
+  webhooksList,
+  webhooksCreate,
+  webhooksDelete,
+  webhooksRotate,
+  webhooksDeliveries,
+  webhooksRedeliver,
   audit,
 ];
 

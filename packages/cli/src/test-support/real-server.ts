@@ -70,8 +70,9 @@ export interface RealServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<RealServer> {
-  const app = await buildApp(defaultConfig({ adminToken: ADMIN_TOKEN, logLevel: 'silent', adminRateLimitPerMinute: 0 }), { logger: false });
+export async function startServer(overrides: Parameters<typeof defaultConfig>[0] = {}): Promise<RealServer> {
+  const config = defaultConfig({ adminToken: ADMIN_TOKEN, logLevel: 'silent', adminRateLimitPerMinute: 0, ...overrides });
+  const app = await buildApp(config, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return { app, url, admin: new AdminApi(url), close: () => app.close() };
