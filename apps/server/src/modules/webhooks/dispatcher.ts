@@ -31,6 +31,8 @@ export interface DispatcherOptions {
 /** Margin over the attempt timeout before another instance may take a claimed delivery over. */
 const LEASE_MARGIN_MS = 30_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
+/** How long a shutdown waits for attempts in flight (the server's whole shutdown budget is 10 s by default). */
+const STOP_WAIT_MS = 3000;
 
 /** The database's now plus `ms`: due times use one clock whatever the instances' clocks say. */
 const afterMs = (ms: number) => sql`now() + (${ms}::double precision * interval '1 millisecond')`;
@@ -42,6 +44,7 @@ export class WebhookDispatcher {
   private again = false;
   private stopped = true;
   private lastPruneAt = 0;
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly database: DatabaseService,
@@ -75,14 +78,24 @@ export class WebhookDispatcher {
       });
   }
 
-  /** Stops claiming and waits for the attempts in flight to be recorded. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits, up to `waitMs`, for the attempts in flight to be recorded, then cuts
+   * the rest: those rows stay `delivering` and any instance retries them when their lease ends.
+   */
+  async stop(waitMs = STOP_WAIT_MS): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    while (this.polling || this.inFlight.size > 0) {
-      await Promise.allSettled([...this.inFlight]);
-      if (this.polling) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + waitMs;
+    while ((this.polling || this.inFlight.size > 0) && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise((r) => {
+        timer = setTimeout(r, this.polling ? 10 : deadline - Date.now());
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), tick]);
+      clearTimeout(timer);
     }
+    // Attempts still running are cut; their rows stay `delivering` until the lease ends.
+    this.shutdown.abort();
   }
 
   private async poll(): Promise<void> {
@@ -158,8 +171,9 @@ export class WebhookDispatcher {
       timeoutMs: this.options.timeoutMs,
       allowPrivate: this.options.allowPrivate,
       resolve: this.options.resolve,
+      signal: this.shutdown.signal,
     });
-    await this.record(db, row, startedAt, result);
+    if (!result.aborted) await this.record(db, row, startedAt, result);
   }
 
   private async record(db: Database, row: DeliveryRow, startedAt: Date, result: AttemptResult): Promise<void> {

@@ -16,12 +16,16 @@ export interface AttemptResult {
   error: string | null;
   responseExcerpt: string | null;
   durationMs: number;
+  /** Cut short by the caller's signal: not an outcome to record. */
+  aborted?: boolean;
 }
 
 export interface SendOptions {
   timeoutMs: number;
   allowPrivate: boolean;
   resolve?: Resolver | undefined;
+  /** Aborting ends the attempt at once with `aborted` set (the server is shutting down). */
+  signal?: AbortSignal | undefined;
 }
 
 export function sendWebhook(target: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<AttemptResult> {
@@ -49,6 +53,7 @@ export function sendWebhook(target: string, headers: Record<string, string>, bod
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
     const request = client.request(
@@ -83,6 +88,12 @@ export function sendWebhook(target: string, headers: Record<string, string>, bod
         response.on('error', settle);
       },
     );
+    const onAbort = () => {
+      done({ ...finish(null, 'aborted', null), aborted: true });
+      request.destroy();
+    };
+    if (options.signal?.aborted) queueMicrotask(onAbort);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
       done(finish(null, `timed out after ${options.timeoutMs} ms`, null));
       request.destroy();

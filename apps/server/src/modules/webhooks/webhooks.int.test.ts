@@ -25,7 +25,7 @@ interface Received {
   at: number;
 }
 
-/** A webhook receiver: records every request; `/fail-N/...` answers 500 to its first N requests, `/down/...` always. */
+/** A webhook receiver: records every request; `/fail-N/...` answers 500 to its first N requests, `/down/...` always, `/hang/...` never. */
 async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const seen = new Map<string, number>();
@@ -37,6 +37,7 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
       received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const n = (seen.get(path) ?? 0) + 1;
       seen.set(path, n);
+      if (path.startsWith('/hang/')) return; // never answers
       const failFirst = /^\/fail-(\d+)\//.exec(path);
       if (path.startsWith('/down/') || (failFirst && n <= Number(failFirst[1]))) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('x'.repeat(5000));
@@ -50,7 +51,11 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -287,6 +292,52 @@ describe('webhooks on one instance (PGlite)', () => {
     const audit = await app.database.db.select().from(auditEvents).where(eq(auditEvents.subject, hook.id));
     expect(audit.map((a) => a.action).sort()).toEqual(['webhook.create', 'webhook.delete']);
     expect(JSON.stringify(audit)).not.toContain('whsec_');
+  });
+});
+
+describe('senders that die or are shut down', () => {
+  it('takes over a delivery whose sender died mid-attempt once its lease has run out', async () => {
+    const app = await testApp(FAST);
+    try {
+      const api = httpOf(app);
+      const hook = await createWebhook(api, { url: `${receiver.url}/lease/hook`, events: ['flag.changed'], enabled: false });
+      // As a crashed instance leaves it: claimed (attempt 1 under way), lease expired.
+      await app.database.db.insert(webhookDeliveries).values({
+        id: 'msg_leaseTakeover1',
+        webhookId: hook.id,
+        eventType: 'flag.changed',
+        environment: 'production',
+        body: '{"type":"flag.changed","timestamp":"2026-03-14T09:26:53.589Z","data":{}}',
+        status: 'delivering',
+        attempts: 1,
+        cycleAttempts: 1,
+        leaseExpiresAt: sql`now() - interval '1 second'`,
+      });
+      await api.patch(`/api/admin/webhooks/${hook.id}`, { enabled: true });
+      await until(() => at('/lease/hook').length === 1, 10_000, 'the takeover');
+      expect(at('/lease/hook')[0]!.headers['webhook-id']).toBe('msg_leaseTakeover1');
+      expect(
+        new Webhook(hook.secret).verify(at('/lease/hook')[0]!.body, at('/lease/hook')[0]!.headers as Record<string, string>),
+      ).toBeTruthy();
+      await until(async () => (await deliveriesOf(api, hook.id))[0]?.status === 'succeeded', 5000, 'the outcome');
+      expect((await deliveriesOf(api, hook.id))[0]!.attemptLog.map((a) => a.attempt)).toEqual([2]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('closes within seconds while an attempt hangs on a receiver that never answers', async () => {
+    const app = await testApp({ ...FAST, webhookTimeoutMs: 60_000 });
+    const api = httpOf(app);
+    const hook = await createWebhook(api, { url: `${receiver.url}/hang/hook`, events: ['flag.changed'], environments: ['production'] });
+    await createFlag(api, 'wh-hang');
+    await until(() => at('/hang/hook').length === 1, 10_000, 'the attempt to start');
+    const started = Date.now();
+    const rows = app.database.db;
+    const [row] = await rows.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
+    expect(row!.status).toBe('delivering');
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(8000);
   });
 });
 
