@@ -77,6 +77,31 @@ describe('requests', () => {
     expect(sent[0]!.body).toEqual({ url: 'https://hooks.example.com/in', events: ['flag.changed'] });
   });
 
+  it('calls the release plan routes of one flag and environment, path parameters encoded', async () => {
+    const { api, sent } = client(() => json(200, {}));
+    const body = {
+      variant: 'on',
+      stages: [{ percent: 1, minDurationSec: 600 }, { percent: 100 }],
+      guards: [{ event: '$error', metric: 'rate' as const, worseWhen: 'higher' as const, action: 'rollback' as const }],
+    };
+    await api.releasePlans.put('new/checkout', 'prod env', body);
+    await api.releasePlans.get('new/checkout', 'prod env');
+    await api.releasePlans.pause('f', 'production');
+    await api.releasePlans.resume('f', 'production');
+    await api.releasePlans.advance('f', 'production');
+    await api.releasePlans.cancel('f', 'production');
+    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'PUT http://flags.test/api/admin/flags/new%2Fcheckout/environments/prod%20env/release-plan',
+      'GET http://flags.test/api/admin/flags/new%2Fcheckout/environments/prod%20env/release-plan',
+      'POST http://flags.test/api/admin/flags/f/environments/production/release-plan/pause',
+      'POST http://flags.test/api/admin/flags/f/environments/production/release-plan/resume',
+      'POST http://flags.test/api/admin/flags/f/environments/production/release-plan/advance',
+      'POST http://flags.test/api/admin/flags/f/environments/production/release-plan/cancel',
+    ]);
+    expect(sent[0]!.body).toEqual(body);
+    expect(sent.slice(2).map((s) => s.body)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
   it('keeps a base URL path prefix and leaves unset query values out', async () => {
     const { api, sent } = client(() => json(200, { flags: [] }), { baseUrl: 'https://ops.test/switchboard/' });
     await api.flags.list({ environment: 'staging', archived: undefined });

@@ -117,6 +117,20 @@ export interface AdminClient {
     /** Sends a delivery again (same `webhook-id`) with a fresh retry schedule. */
     redeliver(id: string, deliveryId: string, options?: CallOptions): Promise<C.WebhookDelivery>;
   };
+  releasePlans: {
+    /** The flag's live release plan in the environment (else its latest): stage, arms, guard statistics, decision log. */
+    get(flag: string, env: string, options?: CallOptions): Promise<C.ReleasePlan>;
+    /** Starts a plan (now or at `startAt`); a 409 while another is live or the flag is off. */
+    put(flag: string, env: string, body: C.PutReleasePlanBody, options?: CallOptions): Promise<C.ReleasePlan>;
+    /** Holds the running stage. */
+    pause(flag: string, env: string, options?: CallOptions): Promise<C.ReleasePlan>;
+    /** Runs a paused plan again: its stage is written again and starts over. */
+    resume(flag: string, env: string, options?: CallOptions): Promise<C.ReleasePlan>;
+    /** Moves to the next stage now. */
+    advance(flag: string, env: string, options?: CallOptions): Promise<C.ReleasePlan>;
+    /** Stops the plan; the flag keeps its current config. */
+    cancel(flag: string, env: string, options?: CallOptions): Promise<C.ReleasePlan>;
+  };
   audit: {
     /** One page of audit events, newest first; pass `nextCursor` back as `cursor` for the next. */
     list(query?: C.AuditQuery, options?: CallOptions): Promise<C.AuditPage>;
@@ -192,6 +206,14 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       rotateSecret: (id, o) => call('POST', `/webhooks/${enc(id)}/rotate-secret`, o),
       deliveries: (id, q, o) => call('GET', `/webhooks/${enc(id)}/deliveries`, query(q, o)),
       redeliver: (id, deliveryId, o) => call('POST', `/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/redeliver`, o),
+    },
+    releasePlans: {
+      get: (flag, env, o) => call('GET', `${configPath(flag, env)}/release-plan`, o),
+      put: (flag, env, body, o) => call('PUT', `${configPath(flag, env)}/release-plan`, { ...o, body }),
+      pause: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/pause`, o),
+      resume: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/resume`, o),
+      advance: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/advance`, o),
+      cancel: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/cancel`, o),
     },
     audit: {
       list: auditList,

@@ -43,4 +43,10 @@ export type {
   WebhookDeliveryStatus,
   WebhookList,
   WebhookSecretRotated,
+  PutReleasePlanBody,
+  ReleaseDecision,
+  ReleaseGuard,
+  ReleasePlan,
+  ReleasePlanStatus,
+  ReleaseStage,
 } from '@switchboard/api-contract';
