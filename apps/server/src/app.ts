@@ -31,6 +31,8 @@ import { redisPlugin } from './plugins/redis.js';
 import { requestConventionsPlugin } from './plugins/request-conventions.js';
 import { revisionCheckPlugin } from './plugins/revision-check.js';
 import { schedulerPlugin } from './plugins/scheduler.js';
+import { releaseRunnerPlugin } from './plugins/release-runner.js';
+import { releasePlanRoutes } from './modules/releases/routes.js';
 import { shutdownPlugin } from './plugins/shutdown.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
@@ -104,6 +106,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   const webhookSettings = { allowPrivate: config.webhookAllowPrivate, rotationWindowMs: config.webhookSecretRotationWindowMs };
   await admin.register(webhookRoutes, { webhooks: new WebhookService(writer, readyDb, webhookSettings, wakeWebhooks) });
   await admin.register(scheduledChangeRoutes, { scheduledChanges: admin.scheduledChanges });
+  await admin.register(releasePlanRoutes, { releases: admin.releases });
 };
 
 /** Snapshots, streams and event ingestion for SDK keys; never touches Postgres on a read. */
@@ -170,6 +173,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     retrySchedule: config.webhookRetrySchedule,
     allowPrivate: config.webhookAllowPrivate,
     retentionDays: config.webhookDeliveryRetentionDays,
+  });
+
+  await app.register(releaseRunnerPlugin, {
+    checkIntervalMs: config.releaseCheckIntervalMs,
+    maxUnitsPerStage: config.releaseMaxUnitsPerStage,
   });
 
   // Feature modules.

@@ -100,6 +100,10 @@ export interface Config {
   schedulerSweepIntervalMs: number;
   /** Pending scheduled changes allowed per flag and environment. */
   scheduledChangesMaxPending: number;
+  /** How often each instance checks release plans: starts, stage changes, guards, manual edits. */
+  releaseCheckIntervalMs: number;
+  /** Distinct units a release stage keeps (both arms) before its arms are sampled down by unit hash. */
+  releaseMaxUnitsPerStage: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -137,6 +141,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     metricsRetentionDays: 90,
     schedulerSweepIntervalMs: 5000,
     scheduledChangesMaxPending: 50,
+    releaseCheckIntervalMs: 10_000,
+    releaseMaxUnitsPerStage: 1_000_000,
     adminUiDir: DEFAULT_ADMIN_UI_DIR,
     shutdownTimeoutMs: 10_000,
     dbConnectTimeoutMs: 1500,
@@ -257,6 +263,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     eventsMaxEventNames: int('EVENTS_MAX_EVENT_NAMES', base.eventsMaxEventNames, 1, 1_000_000),
     schedulerSweepIntervalMs: int('SCHEDULER_SWEEP_INTERVAL_MS', base.schedulerSweepIntervalMs, 100, 3_600_000),
     scheduledChangesMaxPending: int('SCHEDULED_CHANGES_MAX_PENDING', base.scheduledChangesMaxPending, 1, 10_000),
+    releaseCheckIntervalMs: int('RELEASE_CHECK_INTERVAL_MS', base.releaseCheckIntervalMs, 100, 10_000),
+    releaseMaxUnitsPerStage: int('RELEASE_MAX_UNITS_PER_STAGE', base.releaseMaxUnitsPerStage, 1000, 100_000_000),
     eventsClientMaxAgeMs: int('EVENTS_CLIENT_MAX_AGE_MS', base.eventsClientMaxAgeMs, 60_000, 3650 * 24 * 3_600_000),
     authFailuresPerMinute: int('AUTH_FAILURES_PER_MINUTE', base.authFailuresPerMinute, 0, 1_000_000),
     keyCacheMaxAgeMs: int('KEY_CACHE_MAX_AGE_MS', base.keyCacheMaxAgeMs, 0, 7 * 24 * 3_600_000),

@@ -86,4 +86,13 @@ export {
   WebhookParams,
   WebhookSecretRotated,
 } from './webhooks.js';
+export {
+  PutReleasePlanBody,
+  RELEASE_PLAN_STATUSES,
+  ReleaseDecision,
+  ReleaseGuard,
+  ReleasePlan,
+  ReleasePlanStatus,
+  ReleaseStage,
+} from './releases.js';
 export { NAMED_SCHEMAS } from './named.js';

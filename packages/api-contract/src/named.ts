@@ -7,6 +7,7 @@ import { Environment, EnvironmentList } from './environments.js';
 import { EvaluationMetrics, EventMetrics, EventsAccepted } from './events.js';
 import { ConfigVersion, ConfigVersionList, Flag, FlagConfig, FlagConfigList, FlagList, FlagSummary } from './flags.js';
 import { Liveness, Readiness } from './health.js';
+import { ReleasePlan } from './releases.js';
 import { ScheduledChange, ScheduledChangeList } from './scheduled-changes.js';
 import { Segment, SegmentList } from './segments.js';
 import { Snapshot } from './sdk.js';
@@ -46,6 +47,7 @@ export const NAMED_SCHEMAS = withIds([
   Readiness,
   ScheduledChange,
   ScheduledChangeList,
+  ReleasePlan,
   Webhook,
   WebhookCreated,
   WebhookSecretRotated,

@@ -15,3 +15,13 @@ export {
   type DeliveryStatus,
   type AttemptRow,
 } from './webhooks.js';
+export {
+  releasePlans,
+  releaseDecisions,
+  releaseUnits,
+  releaseUnitEvents,
+  type ReleasePlanRow,
+  type ReleasePlanStatus,
+  type StoredGuard,
+  type StoredStage,
+} from './release-plans.js';

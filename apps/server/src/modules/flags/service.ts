@@ -107,6 +107,45 @@ async function requireFlag(db: Database, key: string, forUpdate = false): Promis
   return flag;
 }
 
+/** How an edit makes the new config from the current one. */
+export type ConfigChange = (
+  current: ConfigFields,
+  flag: FlagRow,
+  w: ChangeTransaction,
+  configId: number,
+) => Promise<ConfigFields> | ConfigFields;
+
+/**
+ * The one path for config edits, inside a write the caller runs (a route's, a release
+ * plan's): lock the environment, check the version, validate the flag and the whole
+ * would-be snapshot, write a new version, audit it as `action`.
+ */
+export async function editConfigIn(
+  w: ChangeTransaction,
+  key: string,
+  env: string,
+  expected: number,
+  action: string,
+  change: ConfigChange,
+): Promise<FlagConfig> {
+  const environment = await w.lockEnvironment(env);
+  const flag = await requireFlag(w.tx, key);
+  const current = await store.findConfig(w.tx, flag.id, environment.id);
+  if (!current) throw new NotFoundError(`Flag "${key}" has no config in "${env}"`);
+  if (current.version !== expected) throw new PreconditionFailedError(current.version);
+  const fields = await change(configFields(current), flag, w, current.id);
+  const doc = flagDocument(flag, fields, current.version + 1);
+  const issues = flagIssues(doc);
+  if (issues.length > 0) throw issuesError(issues);
+  if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
+  const row = await store.writeConfigVersion(w.tx, current.id, expected, fields);
+  if (!row) throw new PreconditionFailedError(current.version + 1);
+  if (!flag.archived) w.flagChanged(environment.id, key, doc);
+  const after = configView(key, { ...row, environment: env });
+  w.audit({ action, flagKey: key, before: configView(key, current), after }, environment.id);
+  return after;
+}
+
 export class FlagService {
   constructor(
     private readonly writer: ChangeWriter,
@@ -259,37 +298,16 @@ export class FlagService {
     return rows.map((r) => ({ version: r.version, createdAt: r.createdAt.toISOString(), ...r.config }));
   }
 
-  /**
-   * The one path for config edits (PUT, PATCH, kill switch, rollout, restore): lock the
-   * environment, check the version, validate the flag and the whole would-be snapshot,
-   * write a new version.
-   */
+  /** Config edits from the routes (PUT, PATCH, kill switch, rollout, restore): one write each, through `editConfigIn`. */
   private editConfig(
     ctx: RequestContext,
     key: string,
     env: string,
     expected: number,
     action: string,
-    change: (current: ConfigFields, flag: FlagRow, w: ChangeTransaction, configId: number) => Promise<ConfigFields> | ConfigFields,
+    change: ConfigChange,
   ): Promise<FlagConfig> {
-    return this.writer.run(ctx, async (w) => {
-      const environment = await w.lockEnvironment(env);
-      const flag = await requireFlag(w.tx, key);
-      const current = await store.findConfig(w.tx, flag.id, environment.id);
-      if (!current) throw new NotFoundError(`Flag "${key}" has no config in "${env}"`);
-      if (current.version !== expected) throw new PreconditionFailedError(current.version);
-      const fields = await change(configFields(current), flag, w, current.id);
-      const doc = flagDocument(flag, fields, current.version + 1);
-      const issues = flagIssues(doc);
-      if (issues.length > 0) throw issuesError(issues);
-      if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
-      const row = await store.writeConfigVersion(w.tx, current.id, expected, fields);
-      if (!row) throw new PreconditionFailedError(current.version + 1);
-      if (!flag.archived) w.flagChanged(environment.id, key, doc);
-      const after = configView(key, { ...row, environment: env });
-      w.audit({ action, flagKey: key, before: configView(key, current), after }, environment.id);
-      return after;
-    });
+    return this.writer.run(ctx, (w) => editConfigIn(w, key, env, expected, action, change));
   }
 
   putConfig(ctx: RequestContext, key: string, env: string, expected: number, body: PutConfigBody): Promise<FlagConfig> {
