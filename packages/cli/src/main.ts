@@ -12,6 +12,7 @@ import { envsList } from './commands/envs.js';
 import { flagsGet, flagsList } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
+import { releaseAdvance, releaseCancel, releasePause, releaseResume, releaseStart, releaseStatus } from './commands/release.js';
 import { rollout } from './commands/rollout.js';
 import { schedule, scheduleCancel, scheduleList } from './commands/schedule.js';
 import { enable, kill } from './commands/toggle.js';
@@ -34,6 +35,12 @@ export const COMMANDS: readonly Command[] = [
   kill,
   enable,
   rollout,
+  releaseStart,
+  releaseStatus,
+  releasePause,
+  releaseResume,
+  releaseAdvance,
+  releaseCancel,
   // The subcommands first: `schedule list` is not a schedule for a flag called "list".
   scheduleList,
   scheduleCancel,
