@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, defaultConfig } from '@switchboard/server';
+import { buildApp, defaultConfig, type Config } from '@switchboard/server';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
@@ -29,7 +29,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<Server> {
+/** `overrides`: server settings a suite needs (a short release check interval, private webhook targets). */
+export async function startServer(overrides: Partial<Config> = {}): Promise<Server> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-admin-e2e-'));
   const config = defaultConfig({
     host: '127.0.0.1',
@@ -40,6 +41,7 @@ export async function startServer(): Promise<Server> {
     adminRateLimitPerMinute: 0,
     sdkEventsRateLimitPerMinute: 0,
     adminUiDir: DIST,
+    ...overrides,
   });
   const app = await buildApp(config, { logger: false, onBootstrapAdminKey: () => {} });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -117,14 +119,14 @@ export function adminApi(baseUrl: string) {
 }
 
 /** What every e2e file starts with: the UI built, a server, the admin API and a browser page. */
-export async function startSuite(): Promise<{
+export async function startSuite(overrides: Partial<Config> = {}): Promise<{
   server: Server;
   api: ReturnType<typeof adminApi>;
   browser: Awaited<ReturnType<typeof launchBrowser>>;
   page: Page;
 }> {
   await ensureBuilt();
-  const server = await startServer();
+  const server = await startServer(overrides);
   const browser = await launchBrowser();
   browser.page.setDefaultTimeout(15_000);
   return { server, api: adminApi(server.url), browser, page: browser.page };

@@ -15,6 +15,7 @@ import { EnvironmentsPage } from './pages/environments-page';
 import { ApiKeysPage } from './pages/api-keys-page';
 import { AuditPage } from './pages/audit-page';
 import { ComparePage } from './pages/compare-page';
+import { WebhooksPage } from './pages/webhooks-page';
 import { Empty } from './components/page';
 
 export function App() {
@@ -46,6 +47,7 @@ const NAV = [
   { to: '/segments', label: 'Segments' },
   { to: '/environments', label: 'Environments' },
   { to: '/api-keys', label: 'API keys' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/audit', label: 'Audit log' },
   { to: '/compare', label: 'Compare' },
 ];
@@ -144,6 +146,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   else if (location.path === '/segments') page = <SegmentsPage />;
   else if (location.path === '/environments') page = <EnvironmentsPage />;
   else if (location.path === '/api-keys') page = <ApiKeysPage />;
+  else if (location.path === '/webhooks') page = <WebhooksPage />;
   else if (location.path === '/audit') page = <AuditPage />;
   else if (location.path === '/compare') page = <ComparePage />;
   else

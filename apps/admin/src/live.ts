@@ -148,6 +148,32 @@ export function describeEvent(e: Pick<AuditEvent, 'action' | 'flagKey' | 'enviro
       return `created an API key${inEnv}`;
     case 'api-key.revoke':
       return `revoked an API key${inEnv}`;
+    case 'release.create':
+      return `planned a release of ${flag}${inEnv}`;
+    case 'release.start':
+      return `started the release of ${flag}${inEnv}`;
+    case 'release.stage':
+      return `set the release stage of ${flag}${inEnv}`;
+    case 'release.advance':
+      return `advanced the release of ${flag}${inEnv}`;
+    case 'release.complete':
+      return `completed the release of ${flag}${inEnv}`;
+    case 'release.pause':
+      return `paused the release of ${flag}${inEnv}`;
+    case 'release.resume':
+      return `resumed the release of ${flag}${inEnv}`;
+    case 'release.rollback':
+      return `rolled back the release of ${flag}${inEnv}`;
+    case 'release.kill':
+      return `turned off ${flag}${inEnv} (release guard)`;
+    case 'release.cancel':
+      return `cancelled the release of ${flag}${inEnv}`;
+    case 'schedule.create':
+      return `scheduled a change of ${flag}${inEnv}`;
+    case 'schedule.cancel':
+      return `cancelled a scheduled change of ${flag}${inEnv}`;
+    case 'schedule.applied':
+      return `applied a scheduled change of ${flag}${inEnv}`;
     default:
       return `${e.action} ${flag}${inEnv}`.trim();
   }

@@ -6,6 +6,8 @@ import { StatusBadge } from '../components/status-badge';
 import { EvaluationsChart } from '../flag/evaluations-chart';
 import { FlagSettings } from '../flag/flag-settings';
 import { KillSwitch } from '../flag/kill-switch';
+import { ReleasePanel } from '../flag/release-panel';
+import { ScheduledChanges } from '../flag/scheduled-changes';
 import { TargetingForm } from '../flag/targeting-form';
 import { VersionHistory } from '../flag/version-history';
 import { flagStatus } from '../model/status';
@@ -123,6 +125,7 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
               onSaved={setConfig}
               reload={reloadConfig}
             />
+            <ReleasePanel key={`rp-${env}`} flagKey={flagKey} environment={envView} config={config} variants={Object.keys(f.variants)} />
             <TargetingForm
               key={`tf-${env}-${Object.keys(f.variants).join(',')}`}
               flag={f}
@@ -136,6 +139,13 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
           </div>
           <div className="flag-layout__side">
             <EvaluationsChart flagKey={flagKey} environment={env} variants={Object.keys(f.variants)} />
+            <ScheduledChanges
+              key={`sc-${env}`}
+              flagKey={flagKey}
+              environment={envView}
+              config={config}
+              variants={Object.keys(f.variants)}
+            />
             <VersionHistory flagKey={flagKey} environment={envView} config={config} onRestored={setConfig} />
             <FlagSettings
               flag={f}
