@@ -7,7 +7,7 @@
  * units both arms keep (consistent by unit hash, so rates and the arms' ratio stay
  * unbiased), and a stage's rows go when the plan moves on.
  */
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { murmur3, type TrackedEvent, type UnitSummary } from '@switchboard/core';
 import type { Database } from '../../db/client.js';
 import { releaseUnitEvents, releaseUnits } from '../../db/schema/index.js';
@@ -46,6 +46,14 @@ const CHUNK = 5_000;
  * treatment, so sampling below a bound would keep more of one arm than of the other.
  */
 const unitNumber = (hex: string): number => murmur3(`sample:${hex}`);
+
+/** An event row's unit among its arm's exposures (an event alone doesn't put a unit in an arm). */
+const exposed = and(
+  eq(releaseUnits.planId, releaseUnitEvents.planId),
+  eq(releaseUnits.stage, releaseUnitEvents.stage),
+  eq(releaseUnits.arm, releaseUnitEvents.arm),
+  eq(releaseUnits.unit, releaseUnitEvents.unit),
+);
 
 export class Arms {
   /** Running plans by environment and flag. */
@@ -159,19 +167,56 @@ export class Arms {
         squares: sql<number>`coalesce(sum(${releaseUnitEvents.valueSum} * ${releaseUnitEvents.valueSum}), 0)::float8`,
       })
       .from(releaseUnitEvents)
-      .innerJoin(
-        releaseUnits,
-        and(
-          eq(releaseUnits.planId, releaseUnitEvents.planId),
-          eq(releaseUnits.stage, releaseUnitEvents.stage),
-          eq(releaseUnits.arm, releaseUnitEvents.arm),
-          eq(releaseUnits.unit, releaseUnitEvents.unit),
-        ),
-      )
+      .innerJoin(releaseUnits, exposed)
       .where(and(eq(releaseUnitEvents.planId, planId), eq(releaseUnitEvents.stage, stage)))
       .groupBy(releaseUnitEvents.arm, releaseUnitEvents.event);
     for (const r of events) arms[r.arm]?.events.set(r.event, { units: Number(r.n), sum: Number(r.sum), sumOfSquares: Number(r.squares) });
     return arms;
+  }
+
+  /** The arms of many plans' running stages, by plan id: two grouped queries for all of them. */
+  async countsOf(db: Database, plans: { id: string; stage: number }[]): Promise<Map<string, [ArmCounts, ArmCounts]>> {
+    const out = new Map<string, [ArmCounts, ArmCounts]>();
+    if (plans.length === 0) return out;
+    const stageOf = new Map(plans.map((p) => [p.id, p.stage]));
+    const arm = (planId: string, index: number): ArmCounts | undefined => {
+      let pair = out.get(planId);
+      if (!pair)
+        out.set(
+          planId,
+          (pair = [
+            { units: 0, events: new Map() },
+            { units: 0, events: new Map() },
+          ]),
+        );
+      return pair[index];
+    };
+    const ids = [...stageOf.keys()];
+    const units = await db
+      .select({ planId: releaseUnits.planId, stage: releaseUnits.stage, arm: releaseUnits.arm, n: sql<number>`count(*)::int` })
+      .from(releaseUnits)
+      .where(inArray(releaseUnits.planId, ids))
+      .groupBy(releaseUnits.planId, releaseUnits.stage, releaseUnits.arm);
+    for (const r of units) if (stageOf.get(r.planId) === r.stage) arm(r.planId, r.arm)!.units = Number(r.n);
+    const events = await db
+      .select({
+        planId: releaseUnitEvents.planId,
+        stage: releaseUnitEvents.stage,
+        arm: releaseUnitEvents.arm,
+        event: releaseUnitEvents.event,
+        n: sql<number>`count(*)::int`,
+        sum: sql<number>`coalesce(sum(${releaseUnitEvents.valueSum}), 0)::float8`,
+        squares: sql<number>`coalesce(sum(${releaseUnitEvents.valueSum} * ${releaseUnitEvents.valueSum}), 0)::float8`,
+      })
+      .from(releaseUnitEvents)
+      .innerJoin(releaseUnits, exposed)
+      .where(inArray(releaseUnitEvents.planId, ids))
+      .groupBy(releaseUnitEvents.planId, releaseUnitEvents.stage, releaseUnitEvents.arm, releaseUnitEvents.event);
+    for (const r of events) {
+      if (stageOf.get(r.planId) !== r.stage) continue;
+      arm(r.planId, r.arm)?.events.set(r.event, { units: Number(r.n), sum: Number(r.sum), sumOfSquares: Number(r.squares) });
+    }
+    return out;
   }
 
   /** Drops the units at or above the sample bound of `sampleBits` (and their events). */

@@ -10,6 +10,9 @@ import type { FlagConfig, PutReleasePlanBody, ReleasePlan } from '@switchboard/a
 import type { Database } from '../../db/client.js';
 import {
   auditEvents,
+  environments,
+  flagConfigs,
+  flags,
   releaseDecisions,
   releasePlans,
   type ReleasePlanRow,
@@ -175,10 +178,17 @@ export class ReleasePlanService {
       .from(releasePlans)
       .where(inArray(releasePlans.status, ['scheduled', 'running']))
       .orderBy(asc(releasePlans.createdAt));
-    this.arms.setLive(plans.filter((p) => p.status === 'running').map(livePlan));
+    const running = plans.filter((p) => p.status === 'running');
+    this.arms.setLive(running.map(livePlan));
+    // Three reads for the whole round, however many plans: their configs and all their arms.
+    const configs = await configVersions(db, running);
+    const counts = await this.arms.countsOf(
+      db,
+      running.filter((p) => p.guards.length > 0),
+    );
     let acted = 0;
     for (const plan of plans) {
-      const action = await this.decide(db, plan, now);
+      const action = await this.decide(db, plan, now, configs, counts);
       if (action && (await this.act(plan, action))) acted++;
     }
     if (acted > 0) this.onChange();
@@ -186,17 +196,23 @@ export class ReleasePlanService {
   }
 
   /** What a plan needs now, read without locks; `act` checks again under them. */
-  private async decide(db: Database, plan: ReleasePlanRow, now: number): Promise<Action | undefined> {
+  private async decide(
+    db: Database,
+    plan: ReleasePlanRow,
+    now: number,
+    configs: Map<string, { version: number; enabled: boolean }>,
+    counts: Map<string, [ArmCounts, ArmCounts]>,
+  ): Promise<Action | undefined> {
     if (plan.status === 'scheduled')
       return plan.startAt && plan.startAt.getTime() <= now ? { kind: 'start', reason: 'startAt reached' } : undefined;
-    const edited = await this.editedBySomeoneElse(db, plan);
+    const edited = await this.editedBySomeoneElse(db, plan, configs.get(`${plan.flagKey}\0${plan.environment}`));
     if (edited) return edited;
     const stage = plan.stages[plan.stage]!;
     // A stage with guards holds until each arm has the units its guards need: advancing on
     // the clock alone would let a low-traffic plan reach 100% unjudged.
     let holding = false;
     if (plan.guards.length > 0) {
-      const [treatment, control] = await this.arms.counts(db, plan.id, plan.stage);
+      const [treatment, control] = counts.get(plan.id) ?? [emptyArm(), emptyArm()];
       if (treatment.units + control.units > this.options.maxUnitsPerStage) {
         await this.sampleDown(db, plan);
         return undefined;
@@ -232,10 +248,11 @@ export class ReleasePlanService {
   }
 
   /** A config version the plan didn't write: someone edited the flag (or pulled the kill switch). */
-  private async editedBySomeoneElse(db: Database, plan: ReleasePlanRow): Promise<Action | undefined> {
-    const environment = await findEnvironment(db, plan.environment);
-    const flag = environment && (await findFlag(db, plan.flagKey));
-    const config = flag && environment && (await findConfig(db, flag.id, environment.id));
+  private async editedBySomeoneElse(
+    db: Database,
+    plan: ReleasePlanRow,
+    config: { version: number; enabled: boolean } | undefined,
+  ): Promise<Action | undefined> {
     if (!config) return { kind: 'cancel', reason: `the flag or environment no longer exists` };
     if (config.version === plan.configVersion) return undefined;
     const [last] = await db
@@ -482,6 +499,20 @@ function livePlan(plan: ReleasePlanRow): LivePlan {
     sampleBits: plan.sampleBits,
     events: new Set(plan.guards.map((g) => g.event)),
   };
+}
+
+/** The current config version (and whether the flag is on) of each plan's flag, by flag and environment key. */
+async function configVersions(db: Database, plans: ReleasePlanRow[]): Promise<Map<string, { version: number; enabled: boolean }>> {
+  const out = new Map<string, { version: number; enabled: boolean }>();
+  if (plans.length === 0) return out;
+  const rows = await db
+    .select({ flag: flags.key, environment: environments.key, version: flagConfigs.version, enabled: flagConfigs.enabled })
+    .from(flagConfigs)
+    .innerJoin(flags, eq(flags.id, flagConfigs.flagId))
+    .innerJoin(environments, eq(environments.id, flagConfigs.environmentId))
+    .where(inArray(flags.key, [...new Set(plans.map((p) => p.flagKey))]));
+  for (const r of rows) out.set(`${r.flag}\0${r.environment}`, { version: r.version, enabled: r.enabled });
+  return out;
 }
 
 function emptyArm(): ArmCounts {
