@@ -44,7 +44,8 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
   async (app, opts) => {
     const { database, delivery, redis } = app;
     const log = app.log.child({ module: 'scheduler' });
-    const writer = new ChangeWriter(database, delivery, log);
+    // Outcomes go out as `schedule.*` webhooks as soon as they commit (the webhooks plugin registers later; this runs after start).
+    const writer = new ChangeWriter(database, delivery, log, () => app.webhooks.wake());
     const service = new ScheduledChangeService(writer, () => database.readyDb(), { maxPendingPerConfig: opts.maxPendingPerConfig });
     const scheduler = new Scheduler(service, opts.sweepIntervalMs, log);
     service.onScheduled = (runAt) => {

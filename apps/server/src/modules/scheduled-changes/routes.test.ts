@@ -3,6 +3,8 @@
  * cancelling, and each outcome (applied, conflicted, failed, expired) as the scheduler runs.
  * Two instances on Postgres are in scheduled-changes.int.test.ts.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../app.js';
 import { testApp } from '../../test-support/app.js';
@@ -39,7 +41,7 @@ function settled(flag: string, id: string): Promise<Record<string, unknown>> {
 }
 
 beforeAll(async () => {
-  app = await testApp({ schedulerSweepIntervalMs: 200, scheduledChangesMaxPending: 3 });
+  app = await testApp({ schedulerSweepIntervalMs: 200, scheduledChangesMaxPending: 3, webhookAllowPrivate: true });
   api = http(app);
 });
 
@@ -203,11 +205,50 @@ describe('running', () => {
     expect(config).toMatchObject({ enabled: true, version: version + 1 });
     const audit = (await api.get('/api/admin/audit?flag=night-switch')).json().events as Record<string, unknown>[];
     const write = audit.find((e) => e.action === 'config.enable')!;
-    expect(write).toMatchObject({ environment: 'production', subject: created.id });
-    expect(write.actor).toMatch(new RegExp(`scheduled change ${created.id}`));
+    expect(write).toMatchObject({ environment: 'production' });
+    expect(write.actor).toMatch(new RegExp(`^scheduled change ${created.id} \\(by .+\\)$`));
+    const outcome = audit.find((e) => e.action === 'schedule.applied')!;
+    expect(outcome).toMatchObject({ subject: created.id, after: { status: 'applied', appliedVersion: version + 1 } });
     const { key } = await createKey(api, 'server', 'production');
     const snapshot = (await api.get('/api/sdk/flags', { key })).json();
     expect(snapshot.flags['night-switch']).toMatchObject({ enabled: true, version: version + 1 });
+  });
+
+  it('sends each outcome as a schedule.* webhook, from the same transaction', async () => {
+    const received: { type: string; data: Record<string, unknown> }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { type: string; data: Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const hook = await api.post('/api/admin/webhooks', { url: `http://127.0.0.1:${port}/hook`, events: ['schedule.*'] });
+      expect(hook.statusCode).toBe(201);
+      await createFlag(api, 'announced');
+      const created = (await api.post(schedules('announced'), { runAt: inMs(500), change: { enabled: true } })).json();
+      await settled('announced', created.id);
+      await until(
+        async () => received.map((e) => e.type),
+        (types) => types.includes('schedule.applied'),
+        'the schedule.applied webhook',
+      );
+      // Deliveries may overlap, so their order is not promised.
+      expect(received.map((e) => e.type).sort()).toEqual(['schedule.applied', 'schedule.created']);
+      expect(received.find((e) => e.type === 'schedule.applied')!.data).toMatchObject({
+        id: created.id,
+        flag: 'announced',
+        environment: 'production',
+        status: 'applied',
+      });
+      expect((await api.del(`/api/admin/webhooks/${hook.json().id}`)).statusCode).toBe(204);
+    } finally {
+      receiver.close();
+    }
   });
 
   it('conflicts, writing nothing, when the config moved past baseVersion', async () => {

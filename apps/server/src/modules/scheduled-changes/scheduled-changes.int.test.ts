@@ -54,15 +54,15 @@ async function untilSettled(api: Http, ids: string[], timeoutMs = 15_000): Promi
   }
 }
 
-/** Audit rows written by scheduled change `id` that changed a config. */
+/** Audit rows written by scheduled change `id` that changed a config (its actor names the change). */
 async function configWrites(api: Http, flag: string, id: string): Promise<{ at: string; action: string; revision: number }[]> {
   const events = (await api.get(`/api/admin/audit?flag=${flag}&limit=500`)).json().events as {
     at: string;
+    actor: string;
     action: string;
-    subject: string | null;
     revision: number;
   }[];
-  return events.filter((e) => e.subject === id && e.action.startsWith('config.'));
+  return events.filter((e) => e.actor.startsWith(`scheduled change ${id} `) && e.action.startsWith('config.'));
 }
 
 beforeAll(async () => {

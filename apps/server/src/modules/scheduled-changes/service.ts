@@ -1,7 +1,7 @@
 /**
  * Scheduled changes: validated like the PATCH they carry when created, applied once at
- * their time through the same ChangeWriter path as an edit (versioned config write, audit
- * row, revision bump, delivery to SDKs), with the status change in that transaction.
+ * their time through the PATCH route's own path (`editConfigIn`: versioned config write,
+ * audit row, revision bump, delivery to SDKs), with the status change in that transaction.
  */
 import { randomUUID } from 'node:crypto';
 import type { CreateScheduledChangeBody, ScheduledChange, ScheduledChangeQuery } from '@switchboard/api-contract';
@@ -13,9 +13,9 @@ import type { ChangeTransaction } from '../changes/change-transaction.js';
 import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { validateEdit } from '../changes/validation.js';
 import { configFields, flagDocument, flagIssues } from '../flags/documents.js';
-import { configView } from '../flags/service.js';
 import { findEnvironment } from '../environments/store.js';
-import { findConfig, findFlag, writeConfigVersion, type ConfigWithEnvironment } from '../flags/store.js';
+import { editConfigIn } from '../flags/service.js';
+import { findConfig, findFlag, type ConfigWithEnvironment } from '../flags/store.js';
 import * as store from './store.js';
 import { resolveWallTime } from './wall-time.js';
 
@@ -161,6 +161,7 @@ export class ScheduledChangeService {
       });
       const created = scheduledChangeView(row);
       w.audit({ action: 'schedule.create', flagKey: key, environment: env, subject: row.id, after: created });
+      w.webhookEvent({ type: 'schedule.created', environment: env, data: { ...created } });
       return { status: 201, body: created };
     });
     this.onScheduled(runAt);
@@ -199,6 +200,7 @@ export class ScheduledChangeService {
         throw new AppError('CONFLICT', `Scheduled change ${id} is ${now?.status ?? before.status}; only pending ones can be cancelled`);
       }
       const cancelled = scheduledChangeView(row);
+      w.webhookEvent({ type: 'schedule.cancelled', environment: env, data: { ...cancelled } });
       w.audit({
         action: 'schedule.cancel',
         flagKey: key,
@@ -269,34 +271,26 @@ export class ScheduledChangeService {
       await this.finish(w, id, 'conflicted', { error });
       return true;
     }
-    const fields = await patchedConfig(w, flag, environment.id, current, row.change);
-    const written = await writeConfigVersion(w.tx, current.id, current.version, fields);
-    if (!written) throw new Error('the config changed under its lock'); // unreachable: the environment is locked
-    if (!flag.archived) w.flagChanged(environment.id, flag.key, flagDocument(flag, fields, written.version));
-    const after = configView(flag.key, { ...written, environment: row.environment });
-    w.audit(
-      { action: patchAction(row.change), flagKey: flag.key, subject: id, before: configView(flag.key, current), after },
-      environment.id,
-    );
-    await store.resolve(w.tx, id, 'applied', { appliedVersion: written.version });
+    // The PATCH route's own path: validated, versioned, audited (by the schedule) and delivered.
+    const after = await editConfigIn(w, flag.key, row.environment, current.version, patchAction(row.change), (fields) => ({
+      ...fields,
+      ...(row.change as Partial<ConfigFields>),
+    }));
+    await this.finish(w, id, 'applied', { appliedVersion: after.version });
     return true;
   }
 
-  /** A final status other than applied, with its audit row. */
+  /** The outcome, with its audit row and `schedule.<status>` webhook event, in the caller's transaction. */
   private async finish(
     w: ChangeTransaction,
     id: string,
-    status: Exclude<ScheduledChangeStatus, 'pending' | 'applied' | 'cancelled'>,
-    extra: { error: string },
+    status: Exclude<ScheduledChangeStatus, 'pending' | 'cancelled'>,
+    extra: { error?: string; appliedVersion?: number },
   ): Promise<void> {
     const row = await store.resolve(w.tx, id, status, extra);
     if (!row) return;
-    w.audit({
-      action: `schedule.${status}`,
-      flagKey: row.flagKey,
-      environment: row.environment,
-      subject: id,
-      after: scheduledChangeView(row),
-    });
+    const view = scheduledChangeView(row);
+    w.audit({ action: `schedule.${status}`, flagKey: row.flagKey, environment: row.environment, subject: id, after: view });
+    w.webhookEvent({ type: `schedule.${status}`, environment: row.environment, data: { ...view } });
   }
 }
