@@ -6,7 +6,7 @@
  * rest of its batch.
  */
 import { Type, type Static } from 'typebox';
-import { EVENT_BATCH_LIMITS, EVENT_CONTEXT_LIMITS, EVENT_LIMITS } from '@switchboard/core';
+import { EVENT_BATCH_LIMITS, EVENT_CONTEXT_LIMITS, EVENT_LIMITS, UNIT_LIMITS } from '@switchboard/core';
 import { Key, Timestamp as DateTime } from './common.js';
 
 export const EVENT_INGEST_LIMITS = {
@@ -29,6 +29,10 @@ export const EVENT_INGEST_LIMITS = {
   maxValue: EVENT_LIMITS.value,
   /** Refused entries listed in an answer (all are counted). */
   maxRejections: 20,
+  /** Unit summaries per batch (one per variant of each rolling-out flag in the SDK's window). */
+  maxUnitSummaries: UNIT_LIMITS.summaries,
+  /** Units listed in one summary (distinct units past it are only counted, in `more`). */
+  maxUnitsPerSummary: UNIT_LIMITS.perVariant,
 } as const;
 
 /** Printable text: no control characters (NUL can't be stored in Postgres text). */
@@ -39,6 +43,8 @@ const Timestamp = Type.Integer({
   description: 'epoch milliseconds',
 });
 const Count = Type.Integer({ minimum: 0, maximum: EVENT_INGEST_LIMITS.maxCount });
+/** A unit: murmur3 (x86 32-bit, seed 0) of the bucketing attribute's value as a string, in UTF-8, as 8 lowercase hex digits. */
+const Unit = Type.String({ pattern: '^[0-9a-f]{8}$', examples: ['b972dad0'] });
 
 const ContextScalar = Type.Union([
   Type.String({ maxLength: EVENT_INGEST_LIMITS.maxContextString }),
@@ -73,8 +79,43 @@ export const TrackedEvent = Type.Object(
     value: Type.Optional(Type.Number({ minimum: -EVENT_INGEST_LIMITS.maxValue, maximum: EVENT_INGEST_LIMITS.maxValue })),
     timestamp: Timestamp,
     variants: Type.Optional(Type.Record(Key, Key, { maxProperties: EVENT_INGEST_LIMITS.maxVariantsPerEvent, additionalProperties: false })),
+    units: Type.Optional(
+      Type.Record(Key, Unit, {
+        maxProperties: EVENT_INGEST_LIMITS.maxVariantsPerEvent,
+        additionalProperties: false,
+        description: "per flag in `variants`, the context's unit for that flag's bucketing attribute (when it has one)",
+      }),
+    ),
   },
   { additionalProperties: false },
+);
+
+export const UnitSummary = Type.Object(
+  {
+    flag: Text(EVENT_LIMITS.flag),
+    variant: Key,
+    units: Type.Array(Unit, {
+      maxItems: EVENT_INGEST_LIMITS.maxUnitsPerSummary,
+      description: "distinct units the flag's fallthrough rollout served this variant in the window",
+    }),
+    more: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: EVENT_INGEST_LIMITS.maxCount, description: 'distinct units past the list, not listed' }),
+    ),
+    windowStart: Timestamp,
+    windowEnd: Timestamp,
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        flag: 'new-checkout',
+        variant: 'on',
+        units: ['b972dad0', '038ace61'],
+        windowStart: 1_773_478_800_000,
+        windowEnd: 1_773_478_810_000,
+      },
+    ],
+  },
 );
 
 export const EventsBody = Type.Object(
@@ -87,22 +128,32 @@ export const EventsBody = Type.Object(
       maxItems: EVENT_INGEST_LIMITS.maxEvents,
     }),
     dropped: Type.Optional(Type.Object({ events: Count, evaluations: Count }, { additionalProperties: false })),
+    units: Type.Optional(
+      Type.Array(Type.Unknown({ description: 'a UnitSummary; checked one by one (see `rejected`)' }), {
+        maxItems: EVENT_INGEST_LIMITS.maxUnitSummaries,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type EventsBody = Static<typeof EventsBody>;
 export type EvaluationSummary = Static<typeof EvaluationSummary>;
 export type TrackedEvent = Static<typeof TrackedEvent>;
+export type UnitSummary = Static<typeof UnitSummary>;
 
 const Tally = (description: string) =>
   Type.Object(
-    { evaluations: Type.Integer({ minimum: 0 }), events: Type.Integer({ minimum: 0 }) },
+    {
+      evaluations: Type.Integer({ minimum: 0 }),
+      events: Type.Integer({ minimum: 0 }),
+      units: Type.Optional(Type.Integer({ minimum: 0, description: 'unit summaries; present when the batch had any' })),
+    },
     { description, additionalProperties: false },
   );
 
 export const EventsAccepted = Type.Object(
   {
-    accepted: Tally('entries stored'),
+    accepted: Tally('entries stored (unit summaries: passed on to the release plans)'),
     expired: Tally('older than the retention: not stored'),
     dropped: Tally(
       "valid, but not stored: a flag or variant the environment doesn't have or the key can't see, or an event name past the environment's limit; added to the environment's dropped count",

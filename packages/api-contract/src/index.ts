@@ -56,6 +56,7 @@ export {
   EventsQuery,
   MetricsQuery,
   TrackedEvent,
+  UnitSummary,
 } from './events.js';
 export { Liveness, Readiness } from './health.js';
 export { EventStream, Snapshot, SnapshotHeaders } from './sdk.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '@switchboard/core';
+import { UNIT_LIMITS, unitId } from '@switchboard/core';
 import { BatchChecker, type KeyScope } from './entries.js';
 import type { EventsBody } from './schemas.js';
 
@@ -131,5 +132,110 @@ describe('BatchChecker', () => {
     const out = checker.check(body({ events: Array.from({ length: 100 }, () => ({ name: '' })) }), server, NOW, OLDEST);
     expect(out.rejected).toHaveLength(20);
     expect(out.invalid.events).toBe(100);
+  });
+
+  describe('unit summaries', () => {
+    const units = (flagKey: string, variant: string, list: string[] = [unitId('u1'), unitId('u2')], windowEnd = T0) => ({
+      flag: flagKey,
+      variant,
+      units: list,
+      windowStart: windowEnd - 10_000,
+      windowEnd,
+    });
+
+    it('keeps summaries of flags and variants the key can see and drops the rest, like evaluation counts', () => {
+      const all = [
+        units('web', 'on'),
+        { ...units('web', 'off'), more: 12 },
+        units('nope', 'on'),
+        units('web', 'maybe'),
+        units('backend', 'on'),
+      ];
+      const asClient = checker.check(body({ units: all }), client, NOW, OLDEST);
+      expect(asClient.units).toEqual([all[0], all[1]]);
+      expect(asClient.unitTally).toEqual({ expired: 0, dropped: 3, invalid: 0 });
+      expect(asClient.rejected).toEqual([]);
+      // Units are not evaluations or events: neither counter moves.
+      expect(asClient.lost).toEqual({ evaluations: 0, events: 0 });
+      expect(checker.check(body({ units: all }), server, NOW, OLDEST).units.map((u) => u.flag)).toEqual(['web', 'web', 'backend']);
+    });
+
+    it('refuses a bad summary on its own, naming what is wrong; the good ones stay', () => {
+      const out = checker.check(
+        body({
+          units: [
+            units('web', 'on'),
+            units('web', 'on', [unitId('u1'), 'B972DAD0']),
+            units('web', 'on', ['b972dad']),
+            units(
+              'web',
+              'on',
+              Array.from({ length: UNIT_LIMITS.perVariant + 1 }, (_, i) => i.toString(16).padStart(8, '0')),
+            ),
+            units('web', 'on', [unitId('u1'), unitId('u2'), unitId('u1')]),
+            { ...units('web', 'on'), more: -1 },
+            { ...units('web', 'on'), windowStart: T0 + 1 },
+            units('web', 'on', undefined, NOW + 6 * M),
+            { ...units('web', 'on'), count: 3 },
+            units('web', null as unknown as string),
+          ],
+        }),
+        server,
+        NOW,
+        OLDEST,
+      );
+      expect(out.units).toHaveLength(1);
+      expect(out.unitTally).toEqual({ expired: 0, dropped: 0, invalid: 9 });
+      expect(out.rejected.map((r) => r.path)).toEqual([
+        '/units/1/units/1',
+        '/units/2/units/0',
+        '/units/3/units',
+        '/units/4/units/2',
+        '/units/5/more',
+        '/units/6/windowStart',
+        '/units/7/windowEnd',
+        '/units/8/count',
+        '/units/9/variant',
+      ]);
+      expect(out.rejected[0]!.reason).toBe('has characters not allowed here');
+      expect(out.rejected[2]!.reason).toMatch(/10000/);
+      expect(out.rejected[3]!.reason).toMatch(/distinct/);
+    });
+
+    it('takes exactly UNIT_LIMITS.perVariant units in a summary', () => {
+      const list = Array.from({ length: UNIT_LIMITS.perVariant }, (_, i) => i.toString(16).padStart(8, '0'));
+      expect(checker.check(body({ units: [units('web', 'on', list)] }), server, NOW, OLDEST).units).toHaveLength(1);
+    });
+
+    it('skips summaries older than the retention', () => {
+      const out = checker.check(body({ units: [units('web', 'on', undefined, OLDEST - M)] }), server, NOW, OLDEST);
+      expect(out.units).toEqual([]);
+      expect(out.unitTally.expired).toBe(1);
+    });
+
+    it("keeps an event's units only for the flags whose attribution the key can make", () => {
+      const out = checker.check(
+        body({
+          events: [
+            {
+              name: 'buy',
+              timestamp: T0,
+              variants: { web: 'on', backend: 'on' },
+              units: { web: unitId('u1'), backend: unitId('u1'), nope: unitId('u1') },
+            },
+            { name: 'buy', timestamp: T0, variants: { web: 'on' }, units: { web: unitId('u1') } },
+            { name: 'buy', timestamp: T0, units: { web: 'nothex!!' } },
+          ],
+        }),
+        client,
+        NOW,
+        OLDEST,
+      );
+      expect(out.events).toEqual([
+        { name: 'buy', timestamp: T0, variants: { web: 'on' }, units: { web: unitId('u1') } },
+        { name: 'buy', timestamp: T0, variants: { web: 'on' }, units: { web: unitId('u1') } },
+      ]);
+      expect(out.rejected.map((r) => r.path)).toEqual(['/events/2/units/web']);
+    });
   });
 });

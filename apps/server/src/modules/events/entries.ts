@@ -2,13 +2,14 @@
  * Checks one SDK batch entry by entry, so a bad entry costs only itself. Each entry is
  * refused (a JSON pointer and a reason), expired (older than the retention), dropped (a
  * flag or variant the key's environment doesn't have or the key can't see), or kept.
- * In memory over the instance's snapshot: no query per entry.
+ * In memory over the instance's snapshot: no query per entry. Unit summaries are sorted
+ * the same way; they aren't stored here but passed on to the release plans.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Flag } from '@switchboard/core';
 import { createValidatorCompiler } from '../../plugins/validation.js';
 import { minuteOf, saturatingAdd } from './aggregate.js';
-import { EvaluationSummary, LIMITS, TrackedEvent, type EventsAccepted, type EventsBody } from './schemas.js';
+import { EvaluationSummary, LIMITS, TrackedEvent, UnitSummary, type EventsAccepted, type EventsBody } from './schemas.js';
 
 export interface Tally {
   evaluations: number;
@@ -26,10 +27,19 @@ export interface KeyScope {
   clientSideOnly: boolean;
 }
 
+/** Unit summaries per outcome, like a Tally's entries. */
+export interface UnitTally {
+  expired: number;
+  dropped: number;
+  invalid: number;
+}
+
 export interface CheckedBatch {
   evaluations: EvaluationSummary[];
-  /** Their `variants` keep only flags and variants the key can see. */
+  /** Their `variants` and `units` keep only flags and variants the key can see. */
   events: TrackedEvent[];
+  units: UnitSummary[];
+  unitTally: UnitTally;
   expired: Tally;
   /** Entries, as answered. */
   dropped: Tally;
@@ -71,15 +81,42 @@ const visible = (scope: KeyScope, flagKey: string, variant: string | null): bool
   return variant === null || Object.prototype.hasOwnProperty.call(flag.variants, variant);
 };
 
+/** The first unit listed twice in a summary, by index. */
+function repeatedUnit(units: readonly string[]): number | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < units.length; i++) {
+    if (seen.has(units[i]!)) return i;
+    seen.add(units[i]!);
+  }
+  return undefined;
+}
+
+/** An event's attributions the key can make: flags and variants it can see, and units of those flags only. */
+function visibleAttributions(scope: KeyScope, e: TrackedEvent): TrackedEvent {
+  if (!e.variants && !e.units) return e;
+  const variants = Object.entries(e.variants ?? {}).filter(([flag, variant]) => visible(scope, flag, variant));
+  const kept = new Set(variants.map(([flag]) => flag));
+  const units = Object.entries(e.units ?? {}).filter(([flag]) => kept.has(flag));
+  if (variants.length === Object.keys(e.variants ?? {}).length && units.length === Object.keys(e.units ?? {}).length) return e;
+  const { variants: _variants, units: _units, ...rest } = e;
+  return {
+    ...rest,
+    ...(variants.length > 0 && { variants: Object.fromEntries(variants) }),
+    ...(units.length > 0 && { units: Object.fromEntries(units) }),
+  };
+}
+
 export class BatchChecker {
   private readonly evaluation: ValidateFunction;
   private readonly event: ValidateFunction;
+  private readonly unit: ValidateFunction;
 
   constructor() {
     // The route's own compiler: the same strictness (no coercion, unknown properties refused).
     const compile = createValidatorCompiler();
     this.evaluation = compile({ schema: EvaluationSummary, httpPart: 'body', method: 'POST', url: '' }) as unknown as ValidateFunction;
     this.event = compile({ schema: TrackedEvent, httpPart: 'body', method: 'POST', url: '' }) as unknown as ValidateFunction;
+    this.unit = compile({ schema: UnitSummary, httpPart: 'body', method: 'POST', url: '' }) as unknown as ValidateFunction;
   }
 
   /**
@@ -92,6 +129,8 @@ export class BatchChecker {
     const out: CheckedBatch = {
       evaluations: [],
       events: [],
+      units: [],
+      unitTally: { expired: 0, dropped: 0, invalid: 0 },
       expired: zero(),
       dropped: zero(),
       invalid: zero(),
@@ -133,15 +172,31 @@ export class BatchChecker {
         return;
       }
       // The event still counts under its name; attributions the key can't make are left out.
-      if (e.variants) {
-        const keep = Object.entries(e.variants).filter(([flag, variant]) => visible(scope, flag, variant));
-        if (keep.length !== Object.keys(e.variants).length) {
-          const { variants: _all, ...rest } = e;
-          out.events.push(keep.length > 0 ? { ...rest, variants: Object.fromEntries(keep) } : rest);
-          return;
-        }
+      out.events.push(visibleAttributions(scope, e));
+    });
+
+    (body.units ?? []).forEach((entry, i) => {
+      const at = `/units/${i}`;
+      const refuseUnits = (r: Rejection): void => {
+        out.unitTally.invalid++;
+        if (out.rejected.length < LIMITS.maxRejections) out.rejected.push(r);
+      };
+      if (!this.unit(entry)) return refuseUnits(rejection(at, this.unit.errors?.[0]));
+      const u = entry as UnitSummary;
+      const repeated = repeatedUnit(u.units);
+      if (repeated !== undefined)
+        return refuseUnits({ path: `${at}/units/${repeated}`, reason: 'is listed twice; units must be distinct' });
+      if (u.windowStart > u.windowEnd) return refuseUnits({ path: `${at}/windowStart`, reason: 'is after windowEnd' });
+      if (u.windowEnd > latest) return refuseUnits({ path: `${at}/windowEnd`, reason: "is ahead of the server's clock" });
+      if (minuteOf(u.windowEnd) < oldestBucket) {
+        out.unitTally.expired++;
+        return;
       }
-      out.events.push(e);
+      if (!visible(scope, u.flag, u.variant)) {
+        out.unitTally.dropped++;
+        return;
+      }
+      out.units.push(u);
     });
     return out;
   }
@@ -155,5 +210,17 @@ export function nothingStored(checked?: CheckedBatch): EventsAccepted {
     dropped: checked?.dropped ?? zero(),
     invalid: checked?.invalid ?? zero(),
     rejected: checked?.rejected ?? [],
+  };
+}
+
+/** Adds unit summaries to an answer's tallies, for a batch that had any. */
+export function withUnits(answer: EventsAccepted, checked: CheckedBatch): EventsAccepted {
+  const t = checked.unitTally;
+  return {
+    ...answer,
+    accepted: { ...answer.accepted, units: checked.units.length },
+    expired: { ...answer.expired, units: t.expired },
+    dropped: { ...answer.dropped, units: t.dropped },
+    invalid: { ...answer.invalid, units: t.invalid },
   };
 }

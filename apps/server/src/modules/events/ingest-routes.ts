@@ -7,6 +7,9 @@
  * shared public key uses up only its own share, then a higher ceiling per key over all
  * its IPs together. The per-IP check runs first, so what it refuses doesn't count against
  * the key's ceiling.
+ *
+ * Unit summaries (distinct units per variant of rolling-out flags) aren't stored here: once
+ * a batch is accepted, they and its stored events go to `arms`, the release plans' input.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RateLimitedError } from '../../errors.js';
@@ -14,9 +17,17 @@ import { clientAddress } from '../../http/client-address.js';
 import { WindowLimiter } from './rate-limit.js';
 import { EventsAccepted, EventsBody, errorResponses, ref } from '@switchboard/api-contract';
 import type { EventService } from './service.js';
+import type { TrackedEvent, UnitSummary } from '@switchboard/core';
+
+/** Takes what release-plan guards compare: a batch's accepted unit summaries and stored events. */
+export interface ArmsIngest {
+  ingest(environment: string, units: UnitSummary[], events: TrackedEvent[]): Promise<void>;
+}
 
 export interface EventIngestOptions {
   events: EventService;
+  /** Called after each accepted batch with units or events; its failures are logged, never answered. */
+  arms?: ArmsIngest;
   /** Requests per minute per API key and client IP on this instance; 0 = no limit. */
   rateLimitPerMinute: number;
   /** Requests per minute per API key, all IPs together, on this instance; 0 = no limit. */
@@ -26,7 +37,7 @@ export interface EventIngestOptions {
 
 export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = async (
   app,
-  { events, rateLimitPerMinute, keyRateLimitPerMinute, bodyLimit },
+  { events, arms, rateLimitPerMinute, keyRateLimitPerMinute, bodyLimit },
 ) => {
   const perIp = new WindowLimiter(rateLimitPerMinute, 60_000);
   const perKey = new WindowLimiter(keyRateLimitPerMinute, 60_000);
@@ -60,11 +71,17 @@ export const eventIngestRoutes: FastifyPluginAsyncTypebox<EventIngestOptions> = 
     },
     async (request, reply) => {
       const principal = request.principal!;
-      const stored = await events.ingest(
-        { environment: principal.environment!, clientSideOnly: principal.kind !== 'server' },
-        request.body,
-      );
-      return reply.code(202).send(stored);
+      const environment = principal.environment!;
+      const stored = await events.ingest({ environment, clientSideOnly: principal.kind !== 'server' }, request.body);
+      if (arms !== undefined && (stored.units.length > 0 || stored.events.length > 0)) {
+        // The batch is stored: a failure here costs the release plans this batch, never the SDK's upload.
+        try {
+          await arms.ingest(environment, stored.units, stored.events);
+        } catch (err) {
+          request.log.error({ err, environment }, 'release arms: could not take an events batch');
+        }
+      }
+      return reply.code(202).send(stored.answer);
     },
   );
 };

@@ -10,4 +10,5 @@ export {
   EventsQuery,
   MetricsQuery,
   TrackedEvent,
+  UnitSummary,
 } from '@switchboard/api-contract';

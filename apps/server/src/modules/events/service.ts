@@ -10,9 +10,9 @@ import { NotFoundError, UnauthorizedError, UnavailableError, ValidationError, sq
 import type { Metrics } from '../../plugins/metrics.js';
 import type { Flag } from '@switchboard/core';
 import { MINUTE_MS, aggregate, minuteOf, saturatingAdd } from './aggregate.js';
-import { BatchChecker, nothingStored } from './entries.js';
+import { BatchChecker, nothingStored, withUnits } from './entries.js';
 import { EventNameBudget } from './event-names.js';
-import type { EventsAccepted, EventsBody, EventsQuery, MetricsQuery, TrackedEvent } from './schemas.js';
+import type { EventsAccepted, EventsBody, EventsQuery, MetricsQuery, TrackedEvent, UnitSummary } from './schemas.js';
 import * as store from './store.js';
 import { WriteGate } from './write-gate.js';
 
@@ -35,6 +35,15 @@ export interface EventServiceOptions {
   flags: (environment: string) => ReadonlyMap<string, Flag> | undefined;
   metrics: Metrics;
   now?: () => number;
+}
+
+/** One batch's outcome: the answer, and what was taken for the release plans to see. */
+export interface Ingested {
+  answer: EventsAccepted;
+  /** Unit summaries that passed the checks (not stored here). */
+  units: UnitSummary[];
+  /** Tracked events stored. */
+  events: TrackedEvent[];
 }
 
 export interface Stats {
@@ -113,12 +122,15 @@ export class EventService {
   /**
    * Stores one batch for the key's environment: the entries that are valid, not expired
    * and about flags and variants the key can see (event names within the environment's
-   * limit). The rest is answered and added to the environment's dropped count.
+   * limit). The rest is answered and added to the environment's dropped count. Unit
+   * summaries are checked the same way and returned, not stored.
    */
-  async ingest(key: { environment: string; clientSideOnly: boolean }, body: EventsBody): Promise<EventsAccepted> {
+  async ingest(key: { environment: string; clientSideOnly: boolean }, body: EventsBody): Promise<Ingested> {
     const reported = body.dropped && (body.dropped.events > 0 || body.dropped.evaluations > 0) ? body.dropped : undefined;
+    const hasUnits = body.units !== undefined && body.units.length > 0;
     // Nothing to check or store: answered before any lookup, so idle SDKs cost nothing.
-    if (body.evaluations.length === 0 && body.events.length === 0 && !reported) return nothingStored();
+    if (body.evaluations.length === 0 && body.events.length === 0 && !reported && !hasUnits)
+      return { answer: nothingStored(), units: [], events: [] };
     const flags = this.options.flags(key.environment);
     if (!flags) throw new UnavailableError("This environment's flags are not loaded yet; retry shortly.");
     const now = this.now();
@@ -178,6 +190,7 @@ export class EventService {
     });
     m.sdkEventsIngested.inc({ kind: 'evaluations' }, checked.evaluations.length);
     m.sdkEventsIngested.inc({ kind: 'events' }, stored.length);
+    if (checked.units.length > 0) m.sdkEventsIngested.inc({ kind: 'units' }, checked.units.length);
     const count = (reason: string, tally: { evaluations: number; events: number }): void => {
       if (tally.evaluations > 0) m.sdkEventsDropped.inc({ kind: 'evaluations', reason }, tally.evaluations);
       if (tally.events > 0) m.sdkEventsDropped.inc({ kind: 'events', reason }, tally.events);
@@ -186,13 +199,16 @@ export class EventService {
     count('unknown', checked.dropped);
     count('invalid', checked.invalid);
     count('event_names', { evaluations: 0, events: overNames });
-    return {
+    if (checked.unitTally.dropped > 0) m.sdkEventsDropped.inc({ kind: 'units', reason: 'unknown' }, checked.unitTally.dropped);
+    if (checked.unitTally.invalid > 0) m.sdkEventsDropped.inc({ kind: 'units', reason: 'invalid' }, checked.unitTally.invalid);
+    const answer: EventsAccepted = {
       accepted: { evaluations: checked.evaluations.length, events: stored.length },
       expired: checked.expired,
       dropped: { evaluations: checked.dropped.evaluations, events: checked.dropped.events + overNames },
       invalid: checked.invalid,
       rejected: checked.rejected,
     };
+    return { answer: hasUnits ? withUnits(answer, checked) : answer, units: checked.units, events: stored };
   }
 
   /** Evaluations of `flagKey` per variant over time, in `step`-minute points (dense, zero-filled). */
