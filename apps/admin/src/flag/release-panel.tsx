@@ -31,7 +31,7 @@ import {
   type PlanForm,
 } from '../model/release';
 import type { FieldErrors } from '../model/rules';
-import { browserTimeZone, formatInZone, offsetLabel, zonesWith } from '../model/time-zones';
+import { browserTimeZone, formatInZone, offsetNear, zonesWith } from '../model/time-zones';
 import { useResource } from '../use-resource';
 import { IntervalChart } from './release-chart';
 
@@ -385,7 +385,11 @@ function StartForm({
         </label>
         {later ? (
           <div className="grid-3">
-            <Field label="Start at" errors={errors.startAt ?? errors['startAt.local']} hint={`Wall time in ${zone} (${offsetLabel(zone)})`}>
+            <Field
+              label="Start at"
+              errors={errors.startAt ?? errors['startAt.local']}
+              hint={`Wall time in ${zone} (${offsetNear(zone, form.startLocal)})`}
+            >
               {(p) => (
                 <input {...p} type="datetime-local" value={form.startLocal} onChange={(e) => update({ startLocal: e.target.value })} />
               )}

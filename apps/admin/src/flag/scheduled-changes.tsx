@@ -14,7 +14,7 @@ import { Field, FormError } from '../components/field';
 import { Empty, ErrorState, Skeleton } from '../components/page';
 import { formField, formatPercent } from '../model/release';
 import type { FieldErrors } from '../model/rules';
-import { browserTimeZone, formatInZone, localInputIn, offsetLabel, zonesWith } from '../model/time-zones';
+import { browserTimeZone, formatInZone, localInputIn, offsetNear, zonesWith } from '../model/time-zones';
 import { useResource } from '../use-resource';
 
 type Action = 'enable' | 'disable' | 'rollout';
@@ -229,7 +229,7 @@ function NewScheduledChange({ flagKey, environment, config, variants, onCreated 
             </Field>
           </>
         ) : null}
-        <Field label="At" errors={errors['runAt.local']} hint={`Wall time in ${zone} (${offsetLabel(zone)})`}>
+        <Field label="At" errors={errors['runAt.local']} hint={`Wall time in ${zone} (${offsetNear(zone, local)})`}>
           {(p) => <input {...p} type="datetime-local" value={local} onChange={(e) => setLocal(e.target.value)} />}
         </Field>
         <Field label="Time zone" errors={errors['runAt.timeZone']}>

@@ -15,7 +15,7 @@ import {
   PRESETS,
   type PlanForm,
 } from './release';
-import { formatInZone, localInputIn, offsetLabel } from './time-zones';
+import { formatInZone, localInputIn, offsetLabel, offsetNear } from './time-zones';
 
 const form = (patch: Partial<PlanForm> = {}): PlanForm => ({ ...initialPlanForm(['on', 'off'], 'off', 'Europe/Berlin'), ...patch });
 
@@ -160,5 +160,13 @@ describe('time zones', () => {
   it('starts a wall time input in the chosen zone', () => {
     expect(localInputIn('Asia/Tokyo', 60, new Date('2026-12-08T02:00:00Z'))).toBe('2026-12-08T12:00');
     expect(localInputIn('America/Los_Angeles', 0, new Date('2026-12-08T02:00:00Z'))).toBe('2026-12-07T18:00');
+  });
+});
+
+describe('offsetNear', () => {
+  it('gives the offset in force around the typed time, not now', () => {
+    expect(offsetNear('Europe/Berlin', '2027-06-01T03:00')).toBe('UTC+02:00');
+    expect(offsetNear('Europe/Berlin', '2027-01-15T03:00')).toBe('UTC+01:00');
+    expect(offsetNear('America/New_York', '2027-07-04T12:00')).toBe('UTC-04:00');
   });
 });

@@ -87,3 +87,12 @@ export function localInputIn(timeZone: string, minutesFromNow: number, now: Date
   );
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
+
+/**
+ * The zone's offset around a typed wall time (read as if UTC: within a day of the instant it
+ * names, so right except in the hours next to a clock change), for the hint beside the input.
+ */
+export function offsetNear(timeZone: string, local: string): string {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(local) ? new Date(`${local.slice(0, 16)}:00Z`) : new Date();
+  return offsetLabel(timeZone, Number.isNaN(at.getTime()) ? new Date() : at);
+}
