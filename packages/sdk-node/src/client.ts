@@ -3,7 +3,16 @@
  * number of users, keeps it current over SSE (or ETag polling), and reports evaluation
  * counts and tracked events. Evaluation is synchronous, never throws and never does I/O.
  */
-import { evaluate, eventContext, type EvaluationContext, type EvaluationResult, type FlagValue, type Snapshot } from '@switchboard/core';
+import {
+  evaluate,
+  eventContext,
+  unitId,
+  type EvaluationContext,
+  type EvaluationResult,
+  type Flag,
+  type FlagValue,
+  type Snapshot,
+} from '@switchboard/core';
 import { MAX_TIMER_DELAY } from './clock.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
@@ -196,8 +205,9 @@ export class SwitchboardClient {
   /** Whether a boolean flag is on for this user; `false` on any error. Never throws. */
   isEnabled(flag: string, user?: UserOrContext): boolean {
     if (this.notReady()) return false;
-    const result = evaluate(this.snapshot, flag, this.context(user), false);
-    this.recorder?.count(flag, result.variant);
+    const ctx = this.context(user);
+    const result = evaluate(this.snapshot, flag, ctx, false);
+    this.record(flag, result, ctx);
     return result.value === true;
   }
 
@@ -207,8 +217,9 @@ export class SwitchboardClient {
    */
   value<T extends FlagValue>(flag: string, user: UserOrContext, defaultValue: T): Widen<T> {
     if (this.notReady()) return defaultValue as Widen<T>;
-    const result = evaluate<FlagValue>(this.snapshot, flag, this.context(user), defaultValue);
-    this.recorder?.count(flag, result.variant);
+    const ctx = this.context(user);
+    const result = evaluate<FlagValue>(this.snapshot, flag, ctx, defaultValue);
+    this.record(flag, result, ctx);
     return result.value as Widen<T>;
   }
 
@@ -229,8 +240,21 @@ export class SwitchboardClient {
       result = evaluate<FlagValue | undefined>(this.snapshot, flag, ctx, placeholder(this.snapshot.flags, flag));
       if (result.reason === 'ERROR') result.value = undefined;
     }
-    this.recorder?.count(flag, result.variant);
+    this.record(flag, result, ctx);
     return result;
+  }
+
+  /**
+   * Counts an evaluation; a result of the flag's fallthrough rollout (SPLIT without a rule)
+   * also records its unit, for release-plan guards, which compare arms in distinct units.
+   */
+  private record(flag: string, result: EvaluationResult<unknown>, ctx: EvaluationContext): void {
+    const recorder = this.recorder;
+    if (recorder === undefined) return;
+    recorder.count(flag, result.variant);
+    if (result.reason !== 'SPLIT' || result.ruleId !== undefined) return;
+    const value = unitValue(this.snapshot.flags[flag]!, ctx);
+    if (value !== undefined) recorder.unit(flag, result.variant!, value);
   }
 
   /**
@@ -278,24 +302,25 @@ export class SwitchboardClient {
         if (context !== undefined) tracked.context = context;
       }
       if (typeof value === 'number' && Number.isFinite(value)) tracked.value = value;
-      const variants = this.rolloutVariants(ctx);
-      if (variants !== undefined) tracked.variants = variants;
+      this.attribute(tracked, ctx);
       this.recorder.track(tracked);
     } catch (e) {
       this.o.logger.warn('track() failed; event dropped', e);
     }
   }
 
-  private rolloutVariants(ctx: EvaluationContext): Record<string, string> | undefined {
+  /** The variant this context gets of each rolling-out flag, and its unit of each it can be bucketed on. */
+  private attribute(tracked: TrackedEvent, ctx: EvaluationContext): void {
     this.rolloutFlags ??= rolloutFlags(this.snapshot.flags);
-    if (this.rolloutFlags.length === 0) return undefined;
-    let out: Record<string, string> | undefined;
     for (const key of this.rolloutFlags) {
-      if (this.snapshot.flags[key] === undefined) continue;
+      const flag = this.snapshot.flags[key];
+      if (flag === undefined) continue;
       const r = evaluate<unknown>(this.snapshot, key, ctx, placeholder(this.snapshot.flags, key));
-      if (r.variant !== undefined) (out ??= {})[key] = r.variant;
+      if (r.variant === undefined) continue;
+      (tracked.variants ??= {})[key] = r.variant;
+      const value = unitValue(flag, ctx);
+      if (value !== undefined) (tracked.units ??= {})[key] = unitId(value);
     }
-    return out;
   }
 
   /** Sends held evaluation counts and events now. */
@@ -537,6 +562,19 @@ export class SwitchboardClient {
       );
     }
   }
+}
+
+/**
+ * The unit a context is to `flag`'s fallthrough rollout: its bucketing attribute (`bucketBy`,
+ * default `userId`) as a string, as core buckets it; undefined when it is missing or neither
+ * a string nor a finite number.
+ */
+function unitValue(flag: Flag, ctx: EvaluationContext): string | undefined {
+  const bucketBy = (flag.fallthrough as { bucketBy?: unknown }).bucketBy ?? 'userId';
+  if (typeof bucketBy !== 'string') return undefined;
+  const value = ctx[bucketBy];
+  if (typeof value === 'string') return value;
+  return Number.isFinite(value) ? String(value) : undefined;
 }
 
 /**

@@ -131,6 +131,34 @@ describe('Node SDK against the real server', () => {
     expect(purchase?.total).toMatchObject({ count: 1, sum: 30 });
   });
 
+  it("reports the distinct units of a rolling-out flag's arms in a shape the server accepts", async () => {
+    await server.admin.createFlag('units-ramp');
+    await server.admin.patchConfig('units-ramp', 'production', {
+      enabled: true,
+      fallthrough: {
+        rollout: [
+          { variant: 'on', weight: 50_000 },
+          { variant: 'off', weight: 50_000 },
+        ],
+      },
+    });
+    const ingested = async (): Promise<number> => {
+      const text = String((await server.admin.call('GET', '/metrics')).body);
+      const line = text.split('\n').find((l) => l.startsWith('switchboard_sdk_events_ingested_total{kind="units"}'));
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    };
+    const before = await ingested();
+    const { client: flags, errors } = client({ events: { flushInterval: 60_000 } });
+    await flags.ready(10_000);
+    // Past the per-variant bound on purpose: the listed units, `more` and the batch size all pass.
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 25_000; i++) flags.isEnabled('units-ramp', `unit-${i}`);
+    flags.track('$error', 'unit-7');
+    await flags.flush();
+    expect(errors).toEqual([]);
+    // One summary per variant, both accepted.
+    expect((await ingested()) - before).toBe(2);
+  });
+
   it('polls with ETags when streaming is off, and picks up changes', async () => {
     await server.admin.createFlag('polled');
     const { client: flags } = client({ stream: false, pollInterval: 100 });

@@ -1,10 +1,10 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EVENT_BATCH_LIMITS, EVENT_LIMITS, evaluate } from '@switchboard/core';
+import { EVENT_BATCH_LIMITS, EVENT_LIMITS, UNIT_LIMITS, evaluate, unitId, type Flag, type UnitSummary } from '@switchboard/core';
 import { createClient, SDK_VERSION, type EventsPayload, type SwitchboardClient, type SwitchboardError } from '../index.js';
 import { startProtocolServer, type ProtocolServer } from '../testing/protocol-server.js';
 import { booleanFlag, manualClock, memoryLogger, percentRollout, snapshotOf, until, type ManualClock } from '../test-support/fixtures.js';
-import { EventRecorder } from './recorder.js';
+import { EventRecorder, UNITS_PER_REQUEST } from './recorder.js';
 
 let server: ProtocolServer | undefined;
 const clients: SwitchboardClient[] = [];
@@ -258,6 +258,188 @@ describe('evaluation counts and tracked events', () => {
     ).not.toThrow();
     await client.flush();
     expect(server.eventBodies).toHaveLength(0);
+  });
+});
+
+describe('distinct units of rolling-out flags', () => {
+  const ruleSplit: Flag = booleanFlag('rule-split', {
+    rules: [{ id: 'pro', conditions: [{ attribute: 'plan', operator: 'in', values: ['pro'] }], serve: percentRollout(50) }],
+    fallthrough: { variant: 'off' },
+  });
+
+  async function unitSetup(events: { maxQueue?: number } = {}, ...more: Flag[]) {
+    server = await startProtocolServer({
+      snapshot: snapshotOf(
+        1,
+        ...more,
+        booleanFlag('checkout'),
+        booleanFlag('ramp', { fallthrough: percentRollout(50) }),
+        booleanFlag('all-in', { fallthrough: percentRollout(100) }),
+        booleanFlag('by-account', { fallthrough: { ...percentRollout(100), bucketBy: 'accountId' } }),
+        ruleSplit,
+      ),
+    });
+    const client = createClient({ url: server.url, key: server.key, logger: memoryLogger(), events: { flushInterval: 60_000, ...events } });
+    clients.push(client);
+    await client.ready(2_000);
+    return { server, client };
+  }
+
+  const unitsOf = (body: EventsPayload | undefined): Record<string, string[]> =>
+    Object.fromEntries((body?.units ?? []).map((u) => [`${u.flag}/${u.variant}`, [...u.units].sort()]));
+
+  it("lists each unit the fallthrough rollout served once per variant, however often it was evaluated, and nothing else's", async () => {
+    const { server, client } = await unitSetup();
+    const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
+    for (let round = 0; round < 5; round++) {
+      for (const u of users) {
+        client.isEnabled('ramp', u);
+        client.value('ramp', { userId: u }, false);
+        client.variant('ramp', u);
+        client.isEnabled('checkout', u); // a fixed variant: not a rollout
+        client.isEnabled('rule-split', { userId: u, plan: 'pro' }); // a rule's rollout, not the fallthrough's
+      }
+    }
+    client.isEnabled('ramp', { plan: 'pro' }); // no userId: served off, not counted
+    client.isEnabled('by-account', { userId: 'u1', accountId: 'acme' });
+    client.isEnabled('by-account', { accountId: 7 }); // a number: its string is the unit
+    client.isEnabled('by-account', { userId: 'u2', accountId: 'acme' });
+    client.isEnabled('by-account', { userId: 'u3', accountId: { id: 1 } }); // not bucketable: off, not counted
+    await client.flush();
+    const body = bodies(server)[0]!;
+    const expected: Record<string, string[]> = {};
+    for (const u of users) {
+      const variant = evaluate(server.snapshot, 'ramp', { userId: u }, false).variant!;
+      (expected[`ramp/${variant}`] ??= []).push(unitId(u));
+    }
+    for (const list of Object.values(expected)) list.sort();
+    expect(Object.keys(expected).sort()).toEqual(['ramp/off', 'ramp/on']);
+    expect(unitsOf(body)).toEqual({ ...expected, 'by-account/on': [unitId('7'), unitId('acme')].sort() });
+    for (const u of body.units!) {
+      expect(u.more).toBeUndefined();
+      expect(u.windowStart).toBe(body.evaluations[0]!.windowStart);
+      expect(u.windowEnd).toBe(body.evaluations[0]!.windowEnd);
+    }
+    // Counts are still per evaluation.
+    const counts = Object.fromEntries(body.evaluations.map((e) => [`${e.flag}/${e.variant}`, e.count]));
+    expect(counts['ramp/on']! + counts['ramp/off']!).toBe(301);
+    // The next window starts empty.
+    client.isEnabled('all-in', 'u0');
+    await client.flush();
+    expect(unitsOf(bodies(server)[1])).toEqual({ 'all-in/on': [unitId('u0')] });
+  });
+
+  it('lists at most UNIT_LIMITS.perVariant units per variant and window, counting the distinct rest in more', async () => {
+    const { server, client } = await unitSetup();
+    const n = UNIT_LIMITS.perVariant + 50;
+    for (let round = 0; round < 2; round++) for (let i = 0; i < n; i++) client.isEnabled('all-in', `u${i}`);
+    await client.flush();
+    const [summary] = bodies(server)[0]!.units!;
+    expect(summary!.units).toHaveLength(UNIT_LIMITS.perVariant);
+    expect(new Set(summary!.units).size).toBe(UNIT_LIMITS.perVariant);
+    // An estimate past the bound (units colliding in its bitmap count once): about 50, never more.
+    expect(summary!.more).toBeGreaterThanOrEqual(48);
+    expect(summary!.more).toBeLessThanOrEqual(50);
+  });
+
+  it('splits unit summaries across requests, within what the server takes and a bounded body size', async () => {
+    const flags = Array.from({ length: 6 }, (_, i) => booleanFlag(`wide-${i}`, { fallthrough: percentRollout(100) }));
+    const { server, client } = await unitSetup({ maxQueue: 20_000 }, ...flags);
+    for (const f of flags) for (let i = 0; i < UNIT_LIMITS.perVariant; i++) client.isEnabled(f.key, `u${i}`);
+    await client.flush();
+    const sent = bodies(server);
+    expect(sent.length).toBeGreaterThan(1);
+    for (const b of sent) {
+      expect((b.units ?? []).reduce((n, u) => n + u.units.length, 0)).toBeLessThanOrEqual(UNITS_PER_REQUEST);
+      expect((b.units ?? []).length).toBeLessThanOrEqual(UNIT_LIMITS.summaries);
+    }
+    expect(sent.flatMap((b) => (b.units ?? []).map((u) => u.flag)).sort()).toEqual(flags.map((f) => f.key));
+  });
+
+  it('keeps the units of a failed upload and merges them into the next window', async () => {
+    const { server, client } = await unitSetup();
+    server.overrides.events = { status: 503 };
+    client.isEnabled('all-in', 'a');
+    client.isEnabled('all-in', 'b');
+    await client.flush();
+    client.isEnabled('all-in', 'b');
+    client.isEnabled('all-in', 'c');
+    await client.flush();
+    expect(server.eventBodies).toHaveLength(0);
+    delete server.overrides.events;
+    await client.flush();
+    expect(unitsOf(bodies(server)[0])).toEqual({ 'all-in/on': ['a', 'b', 'c'].map(unitId).sort() });
+  });
+
+  it('drops the units of a batch the server refuses', async () => {
+    const { server, client } = await unitSetup();
+    server.overrides.events = { status: 400 };
+    client.isEnabled('all-in', 'a');
+    await client.flush();
+    delete server.overrides.events;
+    client.isEnabled('checkout', 'a');
+    await client.flush();
+    expect(bodies(server)[0]!.units).toBeUndefined();
+  });
+
+  it('bounds the number of flags whose units are recorded by maxQueue', async () => {
+    const flags = Array.from({ length: 5 }, (_, i) => booleanFlag(`wide-${i}`, { fallthrough: percentRollout(100) }));
+    const { server, client } = await unitSetup({ maxQueue: 3 }, ...flags);
+    for (const f of flags) client.isEnabled(f.key, 'u');
+    await client.flush();
+    expect(bodies(server)[0]!.units!.map((u: UnitSummary) => u.flag)).toEqual(['wide-0', 'wide-1', 'wide-2']);
+  });
+
+  it('stops sending units to a server that refuses them (one older than unit summaries), resending the batch without', async () => {
+    server = await startProtocolServer({ snapshot: snapshotOf(1, booleanFlag('all-in', { fallthrough: percentRollout(100) })) });
+    const protocol = server;
+    const posted: EventsPayload[] = [];
+    // What a server before unit summaries answers: 400 for a batch with a property it doesn't know.
+    const older: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/api/sdk/events')) {
+        const body = JSON.parse(String(init!.body)) as EventsPayload;
+        posted.push(body);
+        if (body.units !== undefined || body.events.some((e) => e.units !== undefined)) return new Response('{}', { status: 400 });
+      }
+      return globalThis.fetch(input, init);
+    };
+    const logger = memoryLogger();
+    const client = createClient({ url: protocol.url, key: protocol.key, fetch: older, logger, events: { flushInterval: 60_000 } });
+    clients.push(client);
+    await client.ready(2_000);
+    client.isEnabled('all-in', 'u1');
+    client.track('$error', 'u1');
+    await client.flush();
+    expect(posted.map((b) => [b.units?.length, b.events[0]?.units])).toEqual([
+      [1, { 'all-in': unitId('u1') }],
+      [undefined, undefined],
+    ]);
+    // The batch itself got through: its count and its event.
+    expect(bodies(protocol)).toEqual([expect.objectContaining({ evaluations: [expect.objectContaining({ flag: 'all-in', count: 1 })] })]);
+    expect(bodies(protocol)[0]!.events.map((e) => e.name)).toEqual(['$error']);
+    client.isEnabled('all-in', 'u2');
+    client.track('$error', 'u2');
+    await client.flush();
+    expect(posted).toHaveLength(3);
+    expect(posted[2]!.units).toBeUndefined();
+    expect(posted[2]!.events[0]!.units).toBeUndefined();
+  });
+
+  it('attaches to a tracked event the unit of each flag in its variants that it can be bucketed on', async () => {
+    const { server, client } = await unitSetup();
+    client.track('$error', { userId: 'u1', accountId: 'acme' });
+    client.track('$error', { accountId: 'acme' });
+    await client.flush();
+    const [withUser, withoutUser] = bodies(server)[0]!.events;
+    expect(Object.keys(withUser!.variants!).sort()).toEqual(['all-in', 'by-account', 'ramp', 'rule-split']);
+    expect(withUser!.units).toEqual({
+      'all-in': unitId('u1'),
+      'by-account': unitId('acme'),
+      ramp: unitId('u1'),
+      'rule-split': unitId('u1'),
+    });
+    // Without a userId, only the flag bucketed by accountId has a unit (the others serve off).
+    expect(withoutUser!.units).toEqual({ 'by-account': unitId('acme') });
   });
 });
 

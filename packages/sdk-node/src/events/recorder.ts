@@ -7,19 +7,28 @@
  * is unreachable: at most `maxQueue` tracked events (the oldest are dropped and counted)
  * and at most `maxQueue` distinct flags counted per window. What the server would refuse
  * (core's EVENT_LIMITS) is left out here and counted as dropped, so it never costs a batch.
+ *
+ * Results of a flag's fallthrough percentage rollout also record their unit (the murmur3 of
+ * the bucketing attribute's value) per flag and variant, for release-plan guards: at most
+ * UNIT_LIMITS.perVariant units per variant and window (see UnitSet) and at most `maxQueue`
+ * flags. A request evaluates the same user many times, so the last value's hash is reused.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../options.js';
 import { SwitchboardError } from '../errors.js';
 import { abortAfter, MAX_PAYLOAD_SIZE, readLimited, requestHeaders, responseFailure, thrownFailure } from '../delivery/http.js';
 import { SDK_NAME, SDK_VERSION } from '../version.js';
+import { UnitSet } from './unit-set.js';
 import {
   EVENT_BATCH_LIMITS,
   EVENT_LIMITS,
+  UNIT_LIMITS,
   eventText,
+  murmur3,
   type EvaluationSummary,
   type EventsPayload,
   type TrackedEvent,
+  type UnitSummary,
 } from '@switchboard/core';
 
 export interface RecorderSettings {
@@ -40,6 +49,17 @@ interface FlagCounts {
   counts: number[];
 }
 
+interface FlagUnits {
+  variants: string[];
+  sets: UnitSet[];
+}
+
+/**
+ * Units listed per request: a full summary is about 110 kB of JSON, and the server takes
+ * 2 MB per request by default, events included.
+ */
+export const UNITS_PER_REQUEST = 40_000;
+
 /** Longest wait between flushes while the server keeps failing, ms. */
 const MAX_FLUSH_BACKOFF = 300_000;
 
@@ -48,6 +68,16 @@ export class EventRecorder {
   private counts = new Map<string, FlagCounts>();
   private lastFlag: string | undefined;
   private lastCounts: FlagCounts | undefined;
+  /** flag → distinct units per variant served by its fallthrough rollout. */
+  private units = new Map<string, FlagUnits>();
+  private lastUnitFlag: string | undefined;
+  private lastUnits: FlagUnits | undefined;
+  private lastUnitValue: string | undefined;
+  private lastUnitHash = 0;
+  /** A server that predates unit summaries refused them: none are recorded or sent any more. */
+  private unitsRefused = false;
+  /** The status of the last upload answered `rejected`. */
+  private rejectedStatus = 0;
   private windowStart: number;
   private queue: TrackedEvent[] = [];
   private droppedEvents = 0;
@@ -96,6 +126,38 @@ export class EventRecorder {
     c.counts.push(n);
   }
 
+  /**
+   * Hot path for a result of `flag`'s fallthrough rollout: `value` (its bucketing attribute,
+   * as a string) was served `variant`. Counted once per window however often it is evaluated.
+   */
+  unit(flag: string, variant: string, value: string): void {
+    let hash = this.lastUnitHash;
+    if (value !== this.lastUnitValue) {
+      hash = murmur3(value);
+      this.lastUnitValue = value;
+      this.lastUnitHash = hash;
+    }
+    let u = flag === this.lastUnitFlag ? this.lastUnits : this.units.get(flag);
+    if (u === undefined) {
+      if (this.units.size >= this.s.maxQueue || this.closed || this.unitsRefused || !eventText(flag, EVENT_LIMITS.flag)) return;
+      u = { variants: [], sets: [] };
+      this.units.set(flag, u);
+    }
+    this.lastUnitFlag = flag;
+    this.lastUnits = u;
+    const variants = u.variants;
+    for (let i = 0; i < variants.length; i++) {
+      if (variants[i] === variant) {
+        u.sets[i]!.add(hash);
+        return;
+      }
+    }
+    const set = new UnitSet(UNIT_LIMITS.perVariant);
+    set.add(hash);
+    variants.push(variant);
+    u.sets.push(set);
+  }
+
   track(event: TrackedEvent): void {
     if (this.closed) return;
     const value = event.value;
@@ -103,6 +165,7 @@ export class EventRecorder {
       this.droppedEvents++;
       return;
     }
+    if (this.unitsRefused) delete event.units;
     // The id isn't stored, so one the server can't take goes and the event stays.
     if (event.userId !== undefined && (typeof event.userId !== 'string' || event.userId.length > EVENT_LIMITS.userId)) delete event.userId;
     this.queue.push(event);
@@ -191,6 +254,44 @@ export class EventRecorder {
     return Math.min(this.s.maxBatch, EVENT_BATCH_LIMITS.events);
   }
 
+  /** The window's unit summaries; call before `takeEvaluations`, which starts the next window. */
+  private takeUnits(now: number): UnitSummary[] {
+    if (this.units.size === 0) return [];
+    const out: UnitSummary[] = [];
+    for (const [flag, u] of this.units) {
+      for (let i = 0; i < u.variants.length; i++) {
+        const set = u.sets[i]!;
+        const summary: UnitSummary = { flag, variant: u.variants[i]!, units: set.units(), windowStart: this.windowStart, windowEnd: now };
+        const more = set.more();
+        if (more > 0) summary.more = more;
+        out.push(summary);
+      }
+    }
+    this.units = new Map();
+    this.lastUnitFlag = undefined;
+    this.lastUnits = undefined;
+    return out;
+  }
+
+  // Like counts, a failed batch's units go back into the current window (within its bounds).
+  private restoreUnits(summaries: UnitSummary[]): void {
+    for (const s of summaries) {
+      let u = this.units.get(s.flag);
+      if (u === undefined) {
+        if (this.units.size >= this.s.maxQueue || this.closed || this.unitsRefused) continue;
+        u = { variants: [], sets: [] };
+        this.units.set(s.flag, u);
+      }
+      let i = u.variants.indexOf(s.variant);
+      if (i < 0) {
+        i = u.variants.push(s.variant) - 1;
+        u.sets.push(new UnitSet(UNIT_LIMITS.perVariant));
+      }
+      u.sets[i]!.restore(s.units, s.more ?? 0);
+      if (s.windowStart < this.windowStart) this.windowStart = s.windowStart;
+    }
+  }
+
   private takeEvaluations(now: number): EvaluationSummary[] {
     if (this.counts.size === 0) return [];
     const out: EvaluationSummary[] = [];
@@ -219,17 +320,44 @@ export class EventRecorder {
   private async sendAll(): Promise<void> {
     let first = true;
     let pending: EvaluationSummary[] = [];
-    while (first || this.queue.length > 0 || pending.length > 0) {
-      if (first) pending = this.takeEvaluations(this.s.clock.now());
+    let pendingUnits: UnitSummary[] = [];
+    while (first || this.queue.length > 0 || pending.length > 0 || pendingUnits.length > 0) {
+      if (first) {
+        const now = this.s.clock.now();
+        pendingUnits = this.takeUnits(now);
+        pending = this.takeEvaluations(now);
+        // Units without counts (their flags were past maxQueue there): the window still ends now.
+        if (pending.length === 0 && pendingUnits.length > 0) this.windowStart = now;
+      }
       first = false;
       // The server takes at most EVENT_BATCH_LIMITS.evaluations summaries per request.
       const evaluations = pending.splice(0, EVENT_BATCH_LIMITS.evaluations);
       const events = this.queue.splice(0, this.batchSize());
-      if (evaluations.length === 0 && events.length === 0 && this.droppedEvents === 0 && this.droppedEvaluations === 0) return;
+      const units = takeUnitBatch(pendingUnits);
+      if (
+        evaluations.length === 0 &&
+        events.length === 0 &&
+        units.length === 0 &&
+        this.droppedEvents === 0 &&
+        this.droppedEvaluations === 0
+      )
+        return;
       const payload: EventsPayload = { sdk: { name: SDK_NAME, version: SDK_VERSION }, evaluations, events };
+      if (units.length > 0) payload.units = units;
       const dropped = { events: this.droppedEvents, evaluations: this.droppedEvaluations };
       if (dropped.events > 0 || dropped.evaluations > 0) payload.dropped = dropped;
-      const outcome = await this.post(payload);
+      let outcome = await this.post(payload);
+      if (outcome === 'rejected' && this.rejectedStatus === 400 && !this.unitsRefused && carriesUnits(payload)) {
+        // A server older than unit summaries refuses a whole batch over them: resend it
+        // without, and if that is taken, stop recording them (release-plan guards need a newer server).
+        delete payload.units;
+        payload.events = payload.events.map(({ units: _units, ...e }) => e);
+        outcome = await this.post(payload);
+        if (outcome === 'sent') {
+          this.refuseUnits();
+          pendingUnits = [];
+        }
+      }
       if (outcome === 'sent' || outcome === 'rejected') {
         this.droppedEvents -= dropped.events;
         this.droppedEvaluations -= dropped.evaluations;
@@ -245,6 +373,8 @@ export class EventRecorder {
       this.failures++;
       this.restoreEvaluations(evaluations);
       this.restoreEvaluations(pending);
+      this.restoreUnits(units);
+      this.restoreUnits(pendingUnits);
       this.queue = events.concat(this.queue);
       if (this.queue.length > this.s.maxQueue) {
         const excess = this.queue.length - this.s.maxQueue;
@@ -253,6 +383,15 @@ export class EventRecorder {
       }
       return;
     }
+  }
+
+  private refuseUnits(): void {
+    this.unitsRefused = true;
+    this.units = new Map();
+    this.lastUnitFlag = undefined;
+    this.lastUnits = undefined;
+    for (const e of this.queue) delete e.units;
+    this.s.logger.warn('events: the server refused unit summaries (it predates them); sending counts and events without them');
   }
 
   /** `sent`; `rejected` (a 4xx that resending won't fix: the batch is dropped); `failed` (retry later). */
@@ -281,7 +420,10 @@ export class EventRecorder {
       if (failure.retryAfter !== undefined) this.notBefore = clock.now() + Math.min(failure.retryAfter, this.maxDelay());
       this.s.onError(new SwitchboardError('EVENTS', failure.error.message, { status: res.status, cause: failure.error }));
       // 401/403 may be a key being rotated: keep the batch (bounded) and retry later.
-      if (failure.kind !== 'retry' && failure.error.code !== 'UNAUTHORIZED') return 'rejected';
+      if (failure.kind !== 'retry' && failure.error.code !== 'UNAUTHORIZED') {
+        this.rejectedStatus = res.status;
+        return 'rejected';
+      }
       return 'failed';
     } catch (e) {
       const failure = thrownFailure(e, controller.signal, 'events');
@@ -292,4 +434,18 @@ export class EventRecorder {
       this.uploads.delete(controller);
     }
   }
+}
+
+const carriesUnits = (payload: EventsPayload): boolean => payload.units !== undefined || payload.events.some((e) => e.units !== undefined);
+
+/** The next request's unit summaries, off the front of `pending`: within UNIT_LIMITS.summaries and UNITS_PER_REQUEST units. */
+function takeUnitBatch(pending: UnitSummary[]): UnitSummary[] {
+  let n = 0;
+  let listed = 0;
+  while (n < pending.length && n < UNIT_LIMITS.summaries) {
+    listed += pending[n]!.units.length;
+    if (n > 0 && listed > UNITS_PER_REQUEST) break;
+    n++;
+  }
+  return pending.splice(0, n);
 }
