@@ -56,10 +56,11 @@ import { SegmentService } from './modules/segments/service.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { WebhookService } from './modules/webhooks/service.js';
 
-// Declaration files keep side-effect imports only: these carry the `delivery` and `watcher`
+// Declaration files keep side-effect imports only: these carry the `delivery`, `watcher` and `releases`
 // decorations into the published types, for code that builds the app from the package.
 import './plugins/delivery.js';
 import './plugins/revision-check.js';
+import './plugins/release-runner.js';
 
 export type { Config } from './config.js';
 export { defaultConfig, loadConfig } from './config.js';
@@ -115,6 +116,7 @@ const sdkApi: FastifyPluginAsync<{ config: Config }> = async (sdk, { config }) =
   await sdk.register(sdkRoutes, { delivery: sdk.delivery, drainTimeoutMs: config.sseDrainTimeoutMs });
   await sdk.register(eventIngestRoutes, {
     events: sdk.events,
+    arms: sdk.releases.arms,
     rateLimitPerMinute: config.sdkEventsRateLimitPerMinute,
     keyRateLimitPerMinute: config.sdkEventsKeyRateLimitPerMinute,
     bodyLimit: config.eventsBodyLimit,
