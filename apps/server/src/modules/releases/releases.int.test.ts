@@ -218,3 +218,29 @@ describe('release plans on two instances', () => {
     expect([off.statusCode, off.json().error.field]).toEqual([409, 'enabled']);
   });
 });
+
+describe('release plans across instance restarts', () => {
+  it('go on where they were when the instance running them goes down, and when every instance was down for a while', async () => {
+    const databaseUrl = await pg!.createDatabase('releases_restart');
+    const start = async () => {
+      const app = await buildApp(testConfig({ databaseUrl, redisUrl: redis!.url, releaseCheckIntervalMs: 200 }), { logger: false });
+      await app.ready();
+      apps.push(app);
+      return app;
+    };
+    const first = await start();
+    const api1 = http(first);
+    await createFlag(api1, 'survivor');
+    expect((await patchConfig(api1, 'survivor', 'production', { enabled: true })).statusCode).toBe(200);
+    const stages = [{ percent: 10, minDurationSec: 1 }, { percent: 50, minDurationSec: 1 }, { percent: 100 }];
+    expect((await api1.put(plan('survivor'), { variant: 'on', stages })).statusCode).toBe(201);
+    // Every instance down across the first stage's end.
+    await first.close();
+    await sleep(1500);
+    const second = await start();
+    const done = await until(http(second), 'survivor', (p) => p.status === 'completed');
+    expect(done.decisions.map((d) => d.action)).toEqual(['start', 'advance', 'advance', 'complete']);
+    const versions = done.decisions.slice(0, 3).map((d) => d.configVersion!);
+    expect(versions).toEqual([versions[0], versions[0]! + 1, versions[0]! + 2]);
+  });
+});
