@@ -21,6 +21,7 @@ const MODULES: readonly { id: string; load: () => Promise<BenchModule> }[] = [
   { id: 'kill-switch', load: async () => (await import('./kill-switch/index.js')).killSwitchBenchmark },
   { id: 'hostile-sse', load: async () => (await import('./hostile-sse/index.js')).hostileSseBenchmark },
   { id: 'guard-evaluation', load: async () => (await import('./guard-evaluation.js')).guardEvaluationBenchmark },
+  { id: 'release-round', load: async () => (await import('./release-round.js')).releaseRoundBenchmark },
 ];
 
 async function main(): Promise<void> {
