@@ -225,6 +225,11 @@ describe('release safety in the admin UI', () => {
     const log = panel.getByRole('table', { name: 'Decision log' });
     await log.getByText('rollback', { exact: true }).waitFor();
     await log.getByText(/guard \$error/).waitFor();
+    // The statistics that decided stay on screen after the guards stop: treatment 10 %, control 2 %, with intervals.
+    await panel.getByRole('heading', { name: 'What decided the rollback' }).waitFor();
+    expect(await panel.getByRole('img', { name: /\$error rate per arm/ }).getAttribute('aria-label')).toMatch(
+      /on 10 % \(.+ to .+\), 1,000 units; off 2 % \(.+ to .+\), 9,000 units/,
+    );
     // Arms as counted for the stage (kept after the plan ended, when the server still reports them).
     await panel.getByRole('button', { name: 'New release plan' }).waitFor();
     await shot('23-release-rolled-back.png');

@@ -141,4 +141,31 @@ describe('ReleasePanel', () => {
     await waitFor(() => expect(cancel).toHaveBeenCalledWith('checkout', 'production'));
     await screen.findByRole('button', { name: 'New release plan' });
   });
+
+  it('keeps the statistics that decided a rollback on screen after the plan ended', async () => {
+    const stats = (PLAN.guardStats[0] as { stats: unknown }).stats;
+    const rolledBack: ReleasePlan = {
+      ...PLAN,
+      status: 'rolled_back',
+      nextStageAt: null,
+      guardStats: [],
+      decisions: [
+        ...PLAN.decisions,
+        {
+          at: new Date().toISOString(),
+          stage: 0,
+          action: 'rollback',
+          reason: 'guard $error (rate, worse when higher): worse beyond the bound',
+          actor: 'release plan 3f1c (by alice)',
+          stats,
+          configVersion: 6,
+        },
+      ],
+    };
+    setup({ get: vi.fn(async () => rolledBack) });
+    await screen.findByRole('heading', { name: 'What decided the rollback' });
+    expect(screen.getByRole('img', { name: /\$error rate per arm/ }).getAttribute('aria-label')).toMatch(/^\$error rate per arm.*on 10 %/);
+    expect(screen.queryByRole('button', { name: 'Pause' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'New release plan' })).toBeTruthy();
+  });
 });

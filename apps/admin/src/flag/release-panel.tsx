@@ -552,6 +552,7 @@ function LiveView({ plan, onChanged }: { plan: ReleasePlan; onChanged(plan: Rele
       <FormError>{error}</FormError>
 
       {plan.stage >= 0 ? <Arms plan={plan} checks={checks} /> : null}
+      <DecidingStatistics plan={plan} />
 
       <DecisionLog plan={plan} />
       <ConfirmDialog
@@ -669,6 +670,42 @@ function Arms({ plan, checks }: { plan: ReleasePlan; checks: GuardCheck[] }) {
 }
 
 const signed = (v: number): string => `${v > 0 ? '+' : ''}${Number(v.toPrecision(3))}`;
+
+/**
+ * The statistics behind the last guard action (rollback, kill, pause, notify), from the
+ * decision log: once a plan stops, its guards no longer report, but why it stopped should
+ * stay on screen.
+ */
+function DecidingStatistics({ plan }: { plan: ReleasePlan }) {
+  const decision = [...plan.decisions].reverse().find((d) => typeof d.stats === 'object' && d.stats !== null);
+  if (!decision || plan.status === 'running') return null;
+  const stats = decision.stats as GuardCheck['stats'];
+  if (!stats?.treatment || !stats.control) return null;
+  const metric = stats.metric ?? 'rate';
+  const guard = /guard (\S+)/.exec(decision.reason)?.[1] ?? 'guard';
+  return (
+    <div className="release__deciding">
+      <h3 className="release__subtitle">What decided the {decision.action}</h3>
+      <IntervalChart
+        title={`${guard} ${metric}`}
+        metric={metric}
+        arms={[
+          { label: plan.variant, color: TREATMENT_COLOR, estimate: stats.treatment },
+          { label: plan.control, color: CONTROL_COLOR, estimate: stats.control },
+        ]}
+      />
+      {stats.relativeChange !== null && stats.relativeChange !== undefined ? (
+        <p className="muted small">
+          Relative change {signed(stats.relativeChange * 100)} %
+          {stats.relativeChangeCiLow != null && stats.relativeChangeCiHigh != null
+            ? ` (${signed(stats.relativeChangeCiLow * 100)} to ${signed(stats.relativeChangeCiHigh * 100)} %)`
+            : ''}
+          , at {new Date(decision.at).toLocaleTimeString()}.
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 function DecisionLog({ plan }: { plan: ReleasePlan }) {
   const zone = browserTimeZone();
