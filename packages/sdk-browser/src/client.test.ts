@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { EVENT_LIMITS, type Flag, type Snapshot } from '@switchboard/core';
+import { EVENT_LIMITS, unitId, type Flag, type Snapshot } from '@switchboard/core';
 import { createClient, type ClientOptions, type SwitchboardClient, type SwitchboardError } from './index.js';
 import type { ClientSnapshot } from './snapshot.js';
 import { createFakeServer, memoryStorage, sse, until, type FakeServer } from './test-support/fake-server.js';
@@ -612,6 +612,40 @@ describe('browser client, events', () => {
     ]);
     // Not counted as dropped either: nothing the page asked to record was lost.
     expect(body.dropped).toEqual({ events: 0, evaluations: 0 });
+  });
+
+  it('reports the distinct units each variant of a fallthrough rollout served, and the unit on tracked events', async () => {
+    const half = {
+      rollout: [
+        { variant: 'on', weight: 50_000 },
+        { variant: 'off', weight: 50_000 },
+      ],
+    };
+    const ramp = flag('ramp', { fallthrough: { ...half, bucketBy: 'orgId' } });
+    // A rule's rollout is not a release arm: its units aren't reported.
+    const ruled = flag('ruled', { rules: [{ id: 'all', conditions: [], serve: half }] });
+    const server = createFakeServer(snapshotOf(1, ramp, ruled));
+    const { client } = online(server, { events: { flushInterval: 60_000 }, context: { userId: 'u1', orgId: 'acme' } });
+    await client.ready();
+    for (let i = 0; i < 5; i++) client.isEnabled('ramp');
+    client.isEnabled('ramp', { userId: 'u2', orgId: 42 });
+    client.isEnabled('ramp', { userId: 'u3' }); // no orgId: bucketed nowhere, no unit
+    client.isEnabled('ruled');
+    client.track('$error');
+    await client.flush();
+    const body = server.events[0] as {
+      units: { flag: string; variant: string; units: string[]; windowStart: number; windowEnd: number }[];
+      events: { units?: Record<string, string>; variants?: Record<string, string> }[];
+    };
+    // The same unit ids as core's unitId (murmur3 of the value as text), once each.
+    const acme = unitId('acme');
+    const org42 = unitId('42');
+    const served = Object.fromEntries(body.units.map((u) => [u.variant, u.units]));
+    expect(body.units.every((u) => u.flag === 'ramp' && u.windowEnd >= u.windowStart)).toBe(true);
+    expect(Object.values(served).flat().sort()).toEqual([acme, org42].sort());
+    expect(served[client.variant('ramp').variant!]).toContain(acme);
+    // For each flag in `variants`, by that flag's fallthrough bucketing attribute (as the Node SDK attaches them).
+    expect(body.events[0]!.units).toEqual({ ramp: acme, ruled: unitId('u1') });
   });
 
   it('attributes a tracked event to the variant its user gets of each flag that rolls out', async () => {

@@ -208,32 +208,47 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   const placeholder = (s: ClientSnapshot, flag: string): FlagValue =>
     (({ boolean: false, string: '', number: 0 }) as Record<string, FlagValue>)[s.flags[flag]?.type as string] ?? null;
 
-  // Evaluation counts, by flag and variant, and tracked events, until the next batch.
+  // Evaluation counts, by flag and variant, the distinct units of rollouts (what release
+  // guards compare), and tracked events, until the next batch.
   let counts: Record<string, { flag: string; variant: string | null; count: number }> = {};
+  let units: Record<string, { flag: string; variant: string; units: Set<string> }> = {};
+  // The unit a flag's fallthrough rollout buckets `c` on: core's unitId of its attribute, in less code.
+  const unitOf = (s: ClientSnapshot, flag: string, c: EvaluationContext): string | void => {
+    const v = c[(s.flags[flag]?.fallthrough as { bucketBy?: string } | undefined)?.bucketBy ?? 'userId'];
+    if (typeof v == 'string' || Number.isFinite(v)) return (murmur3Compact(String(v)) + 2 ** 32).toString(16).slice(1);
+  };
   let queue: TrackedEvent[] = [];
   let windowStart = Date.now();
   // What was dropped since the last batch the server took: events, evaluations.
   let droppedEvents = 0;
   let droppedEvaluations = 0;
   const run = <T>(flag: string, u: UserOrContext, d: T): EvaluationResult<T> => {
-    const r = evaluate(snapshot, flag, contextOf(u, hashed), d);
+    const c = contextOf(u, hashed);
+    const r = evaluate(snapshot, flag, c, d);
     // Keyed by flag and variant ("\0" for none); nothing is counted before the first
     // snapshot (an offline client, which may have none, doesn't record).
     if (!recording || source == 'none') return r;
     // A key the server would refuse is counted as dropped instead.
-    if (eventText(flag, EVENT_FLAG_LENGTH))
-      (counts[flag + '\0' + (r.variant ?? '\0')] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
-    else droppedEvaluations++;
+    if (eventText(flag, EVENT_FLAG_LENGTH)) {
+      const key = flag + '\0' + (r.variant ?? '\0');
+      (counts[key] ??= { flag, variant: r.variant ?? null, count: 0 }).count++;
+      // Served by the fallthrough rollout (not a rule): a unit of the flag's arms. (At most
+      // the server's 10,000 per variant; a page rarely has more than one user.)
+      const id = r.reason == 'SPLIT' && !r.ruleId && unitOf(snapshot, flag, c);
+      if (id && (units[key] ??= { flag, variant: r.variant!, units: new Set() }).units.size < 1e4) units[key].units.add(id);
+    } else droppedEvaluations++;
     return r;
   };
   const flush = async (keepalive?: boolean): Promise<void> => {
     const windowEnd = Date.now();
     const evaluations = Object.values(counts).map((c) => ({ ...c, windowStart, windowEnd }));
+    const served = Object.values(units).map((x) => ({ ...x, units: [...x.units], windowStart, windowEnd }));
     const batch = queue;
     const events = droppedEvents;
     const evaluated = droppedEvaluations;
     if (evaluations.length || batch.length || events + evaluated) {
       counts = {};
+      units = {};
       queue = [];
       droppedEvents = droppedEvaluations = 0;
       windowStart = windowEnd;
@@ -242,7 +257,13 @@ export function createClient(options: ClientOptions): SwitchboardClient {
           'events',
           {
             method: 'POST',
-            body: JSON.stringify({ sdk: SDK, evaluations, events: batch, dropped: { events, evaluations: evaluated } }),
+            body: JSON.stringify({
+              sdk: SDK,
+              evaluations,
+              events: batch,
+              dropped: { events, evaluations: evaluated },
+              units: served.length ? served : undefined,
+            }),
             keepalive,
           },
           { 'content-type': 'application/json' },
@@ -551,12 +572,17 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       // The variant this user gets of each flag that rolls out (at most 50, what the server
       // takes), as the Node SDK attaches: that is what puts the event in the flag's metrics.
       // Found in the JSON: a JSON value with a "rollout" field only adds a flag.
+      // With each, the user's unit of the flag: what joins the event to the flag's release arms.
       let variants: Record<string, string> | undefined;
+      let ids: Record<string, string> | undefined;
+      const c = contextOf(u, hashed);
       for (const k of Object.keys(snapshot.flags)
         .filter((k) => /"rollout"/.test(JSON.stringify(snapshot.flags[k])))
         .slice(0, 50)) {
-        const v = evaluate(snapshot, k, contextOf(u, hashed), placeholder(snapshot, k)).variant;
+        const v = evaluate(snapshot, k, c, placeholder(snapshot, k)).variant;
+        const id = v && unitOf(snapshot, k, c);
         if (v) (variants ??= {})[k] = v;
+        if (id) (ids ??= {})[k] = id;
       }
       // (The id isn't stored: one the server can't take is left out, and the event stays.)
       if (
@@ -566,6 +592,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
           value: Number.isFinite(value) ? value : undefined,
           timestamp: Date.now(),
           variants,
+          units: ids,
         }) > MAX_QUEUE
       ) {
         queue.shift();
