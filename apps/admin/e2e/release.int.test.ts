@@ -293,6 +293,27 @@ describe('release safety in the admin UI', () => {
     expect((await planOf('search-v3')).status).toBe('cancelled');
   });
 
+  it("schedules a plan's start at a wall time in a chosen zone, and cancels it before it starts", async () => {
+    await enabledFlag('later-v2', 'Later v2');
+    await openFlag('later-v2');
+    const panel = releasePanel();
+    await panel.getByRole('button', { name: 'Plan a release' }).click();
+    const form = panel.getByRole('form', { name: 'New release plan' });
+    await form.getByLabel('Start later').check();
+    await form.getByLabel('Time zone').selectOption('Europe/Berlin');
+    await form.getByLabel('Start at').fill('2030-01-15T09:00');
+    await form.getByText('Wall time in Europe/Berlin (UTC+01:00)').waitFor();
+    await form.getByRole('button', { name: 'Schedule release plan' }).click();
+    await panel.locator('[data-status="scheduled"]').waitFor();
+    await panel.getByText('Starts in').waitFor();
+    const plan = (await api.get<Plan & { startAt: string }>('/api/admin/flags/later-v2/environments/production/release-plan')).body;
+    expect(plan).toMatchObject({ status: 'scheduled', stage: -1, startAt: '2030-01-15T08:00:00.000Z' });
+    await panel.getByRole('button', { name: 'Cancel plan' }).click();
+    await page.getByRole('dialog', { name: 'Cancel this release plan?' }).getByRole('button', { name: 'Cancel plan' }).click();
+    await panel.locator('[data-status="cancelled"]').waitFor();
+    expect((await planOf('later-v2')).status).toBe('cancelled');
+  });
+
   it('creates a scheduled change at a wall time in a chosen zone, refuses a DST gap beside the field, and cancels it', async () => {
     await openFlag('checkout-v2');
     const card = page.locator('section', { has: page.getByRole('heading', { name: 'Scheduled changes' }) });
