@@ -34,7 +34,10 @@ export interface PlanView {
   status: string;
   stage: number;
   stages: { percent: number }[];
-  arms: Record<'treatment' | 'control', { variant: string; units: number; events: Record<string, { units: number; rate: number | null }> }>;
+  arms: Record<
+    'treatment' | 'control',
+    { variant: string; exposures: number; events: Record<string, { units: number; rate: number | null }> }
+  >;
   decisions: { at: string; stage: number; action: string; reason: string; stats: unknown }[];
 }
 
@@ -111,7 +114,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
       await sleep(200);
     }
     const arm = (a: PlanView['arms']['treatment']) =>
-      `${a.variant}: ${a.units} users, ${((a.events.$error?.rate ?? 0) * 100).toFixed(1)}% with errors`;
+      `${a.variant}: ${a.exposures} users, ${((a.events.$error?.rate ?? 0) * 100).toFixed(1)}% with errors`;
     log(`plan ${plan.status} at stage ${plan.stage + 1}: ${arm(plan.arms.treatment)}; ${arm(plan.arms.control)}`);
 
     // 4. The fix goes on at a quiet hour, by a scheduled change.

@@ -66,6 +66,7 @@ describe('the contract', () => {
       CreateScheduledChangeBody: contract.CreateScheduledChangeBody,
       CreateWebhookBody: contract.CreateWebhookBody,
       UpdateWebhookBody: contract.UpdateWebhookBody,
+      PutReleasePlanBody: contract.PutReleasePlanBody,
     };
     for (const [name, schema] of Object.entries(requests)) {
       const examples = (schema as { examples?: unknown[] }).examples ?? [];

@@ -94,7 +94,7 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T,
 const ArmView = Type.Object(
   {
     variant: Type.String(),
-    units: Type.Integer({ minimum: 0, description: 'distinct units served this arm in the running stage (sampled: see sampling)' }),
+    exposures: Type.Integer({ minimum: 0, description: 'distinct units served this arm in the running stage (sampled: see sampling)' }),
     events: Type.Record(
       Type.String(),
       Type.Object(
@@ -149,7 +149,68 @@ export const ReleasePlan = Type.Object(
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
   },
-  { $id: 'ReleasePlan', additionalProperties: false },
+  {
+    $id: 'ReleasePlan',
+    additionalProperties: false,
+    examples: [
+      {
+        id: '61d6da41-0b81-461b-a00b-75a73f831b24',
+        flag: 'new-checkout',
+        environment: 'production',
+        status: 'rolled_back',
+        variant: 'on',
+        control: 'off',
+        bucketBy: 'userId',
+        stages: [{ percent: 5, minDurationSec: 1800 }, { percent: 25, minDurationSec: 3600 }, { percent: 100 }],
+        guards: [{ event: '$error', metric: 'rate', worseWhen: 'higher', tolerance: 0, minUnits: 1000, action: 'rollback' }],
+        stage: 1,
+        stageStartedAt: '2026-12-07T10:30:00.118Z',
+        nextStageAt: null,
+        startAt: null,
+        pausedReason: null,
+        configVersion: 7,
+        sampling: 1,
+        arms: {
+          treatment: { variant: 'on', exposures: 4210, events: { $error: { units: 231, rate: 0.0549, mean: null } } },
+          control: { variant: 'off', exposures: 12_630, events: { $error: { units: 139, rate: 0.011, mean: null } } },
+        },
+        guardStats: [],
+        decisions: [
+          {
+            at: '2026-12-07T10:00:00.102Z',
+            stage: 0,
+            action: 'start',
+            reason: 'started by alice (admin key)',
+            actor: 'release plan 61d6da41-0b81-461b-a00b-75a73f831b24 (by alice (admin key))',
+            stats: null,
+            configVersion: 5,
+          },
+          {
+            at: '2026-12-07T10:30:00.118Z',
+            stage: 1,
+            action: 'advance',
+            reason: 'stage 1 ran its 1800 s and its guards passed',
+            actor: 'release plan 61d6da41-0b81-461b-a00b-75a73f831b24 (by alice (admin key))',
+            stats: null,
+            configVersion: 6,
+          },
+          {
+            at: '2026-12-07T10:41:12.530Z',
+            stage: 1,
+            action: 'rollback',
+            reason:
+              'guard $error (rate, worse when higher): "$error" rate is worse in treatment: +399.1% vs control, beyond the 99% always-valid bound',
+            actor: 'release plan 61d6da41-0b81-461b-a00b-75a73f831b24 (by alice (admin key))',
+            stats: { relativeChange: 3.991, relativeChangeCiLow: 2.9, relativeChangeCiHigh: 5.3 },
+            configVersion: 7,
+          },
+        ],
+        createdBy: 'alice (admin key)',
+        createdAt: '2026-12-07T10:00:00.080Z',
+        updatedAt: '2026-12-07T10:41:12.530Z',
+      },
+    ],
+  },
 );
 export type ReleasePlan = Static<typeof ReleasePlan>;
 export type ReleaseDecision = Static<typeof ReleaseDecision>;

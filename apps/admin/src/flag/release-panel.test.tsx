@@ -32,8 +32,8 @@ const PLAN: ReleasePlan = {
   configVersion: 5,
   sampling: 1,
   arms: {
-    treatment: { variant: 'on', units: 1000, events: { $error: { units: 100, rate: 0.1, mean: null } } },
-    control: { variant: 'off', units: 9000, events: { $error: { units: 180, rate: 0.02, mean: null } } },
+    treatment: { variant: 'on', exposures: 1000, events: { $error: { units: 100, rate: 0.1, mean: null } } },
+    control: { variant: 'off', exposures: 9000, events: { $error: { units: 180, rate: 0.02, mean: null } } },
   },
   guardStats: [
     {

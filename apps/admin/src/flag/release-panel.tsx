@@ -463,9 +463,9 @@ function LiveView({ plan, onChanged }: { plan: ReleasePlan; onChanged(plan: Rele
 
   // The server holds a guarded stage past its time until each arm has the users its guards need.
   const needed = plan.guards.reduce((m, g) => Math.max(m, g.minUnits ?? 1000), 0);
-  const fewest = Math.min(plan.arms.treatment.units, plan.arms.control.units);
+  const fewest = Math.min(plan.arms.treatment.exposures, plan.arms.control.exposures);
   const holding = plan.status === 'running' && plan.guards.length > 0 && fewest < needed;
-  const holdText = `waiting for ${needed.toLocaleString()} users per arm (now ${plan.arms.treatment.units.toLocaleString()} and ${plan.arms.control.units.toLocaleString()})`;
+  const holdText = `waiting for ${needed.toLocaleString()} users per arm (now ${plan.arms.treatment.exposures.toLocaleString()} and ${plan.arms.control.exposures.toLocaleString()})`;
   const timeLeft =
     plan.status === 'running' && plan.nextStageAt
       ? Date.parse(plan.nextStageAt) - now
@@ -601,10 +601,10 @@ function Arms({ plan, checks }: { plan: ReleasePlan; checks: GuardCheck[] }) {
             ].map(({ label, arm }) => (
               <tr key={label}>
                 <th scope="row">{label}</th>
-                <td>{arm.units.toLocaleString()}</td>
+                <td>{arm.exposures.toLocaleString()}</td>
                 {events.map((e) => (
                   <td key={e}>
-                    {formatValue(arm.events[e]?.rate ?? (arm.units > 0 ? 0 : null), 'rate')}{' '}
+                    {formatValue(arm.events[e]?.rate ?? (arm.exposures > 0 ? 0 : null), 'rate')}{' '}
                     <span className="muted small">({(arm.events[e]?.units ?? 0).toLocaleString()})</span>
                   </td>
                 ))}

@@ -40,7 +40,7 @@ function describe(plan: ReleasePlan): string {
   ];
   const arm = (a: ReleasePlan['arms']['treatment']) => [
     a.variant,
-    String(a.units),
+    String(a.exposures),
     ...plan.guards.map((g) => {
       const e = a.events[g.event];
       return e ? `${e.units} (${e.rate === null ? '-' : `${(e.rate * 100).toFixed(2)}%`})` : '0';

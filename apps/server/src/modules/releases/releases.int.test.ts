@@ -28,7 +28,7 @@ interface PlanView {
   stage: number;
   pausedReason: string | null;
   configVersion: number | null;
-  arms: { treatment: { units: number }; control: { units: number } };
+  arms: { treatment: { exposures: number }; control: { exposures: number } };
   decisions: { at: string; stage: number; action: string; reason: string; actor: string; stats: unknown; configVersion: number | null }[];
 }
 

@@ -558,5 +558,5 @@ function armView(variant: string, arm: ArmCounts): ReleasePlan['arms']['treatmen
   for (const [name, e] of arm.events) {
     events[name] = { units: e.units, rate: arm.units > 0 ? e.units / arm.units : null, mean: e.units > 0 ? e.sum / e.units : null };
   }
-  return { variant, units: arm.units, events };
+  return { variant, exposures: arm.units, events };
 }
