@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGuard, type ArmStatistics, type Guard, type Verdict } from './decision.js';
+import { SRM_P_VALUE_PER_LOOK, planAlpha } from './service.js';
 
 /**
  * The guard's error rates, measured by simulating whole release-plan stages against the
@@ -336,5 +337,62 @@ describe('release-plan guard, simulated (issue 13)', () => {
     );
     report('A/A rate 1%, 50/50, fixed-sample z > 1.645 at every check', s);
     expect(s.regressionRate).toBeGreaterThan(0.15);
+  });
+});
+
+/**
+ * A whole plan as the runner checks it (service.ts): stages 5 → 25 → 50 %, fresh arms per
+ * stage, the guard's α split over the stages below 100% (`planAlpha`), the sample ratio
+ * tested only when a stage's units double (`SRM_P_VALUE_PER_LOOK`). A plan ends at its
+ * first regression or sample-ratio pause; each stage runs until its treatment arm has
+ * `perStage` units.
+ */
+function runWholePlan(treatmentRate: number, perStage: number, random: () => number): { verdict: Verdict; treatmentUnits: number } {
+  const shares = [0.05, 0.25, 0.5];
+  const alpha = planAlpha({ guards: [ERROR_GUARD], stages: [...shares.map((s) => ({ percent: s * 100 })), { percent: 100 }] });
+  let treatmentUnits = 0;
+  for (const share of shares) {
+    const treatment: ArmStatistics = { units: 0, unitsWithEvent: 0 };
+    const control: ArmStatistics = { units: 0, unitsWithEvent: 0 };
+    let lastLook = -1;
+    while (treatment.units < perStage) {
+      const batch = Math.round(200 / share);
+      const toTreatment = binomial(batch, share, random);
+      rateArm(treatmentRate)(treatment, toTreatment, random);
+      rateArm(0.01)(control, batch - toTreatment, random);
+      const look = Math.floor(Math.log2(treatment.units + control.units));
+      const srmPValue = look > lastLook ? SRM_P_VALUE_PER_LOOK : 0;
+      lastLook = Math.max(lastLook, look);
+      const { verdict } = evaluateGuard(ERROR_GUARD, { treatment, control, expectedTreatmentShare: share }, { alpha, srmPValue });
+      if (verdict === 'regression' || verdict === 'srm') return { verdict, treatmentUnits: treatmentUnits + treatment.units };
+    }
+    treatmentUnits += treatment.units;
+  }
+  return { verdict: 'ok', treatmentUnits };
+}
+
+describe('release plan, simulated whole (the runner: α split over stages, sample ratio at doublings)', () => {
+  it('A/A over three stages: ≤ 5% of 2,000 plans roll back or pause at any stage', () => {
+    const random = createRandom(2401);
+    const outcomes = Array.from({ length: 2000 }, () => runWholePlan(0.01, 6000, random));
+    const rolledBack = outcomes.filter((o) => o.verdict === 'regression').length / outcomes.length;
+    const paused = outcomes.filter((o) => o.verdict === 'srm').length / outcomes.length;
+    console.info(
+      `[release-safety simulation] whole plan A/A: ${(rolledBack * 100).toFixed(2)}% rolled back, ${(paused * 100).toFixed(2)}% paused (srm)`,
+    );
+    expect(rolledBack).toBeLessThanOrEqual(0.05);
+    expect(paused).toBeLessThanOrEqual(0.05);
+  });
+
+  it('errors doubled: ≥ 95% of 2,000 plans roll back before 20,000 treatment units in all', () => {
+    const random = createRandom(2402);
+    const outcomes = Array.from({ length: 2000 }, () => runWholePlan(0.02, 6000, random));
+    const caught = outcomes.filter((o) => o.verdict === 'regression' && o.treatmentUnits < 20_000);
+    const units = caught.map((o) => o.treatmentUnits).sort((a, b) => a - b);
+    console.info(
+      `[release-safety simulation] whole plan 1% → 2%: ${((caught.length / outcomes.length) * 100).toFixed(2)}% rolled back, ` +
+        `median ${units[units.length >> 1]} treatment units`,
+    );
+    expect(caught.length / outcomes.length).toBeGreaterThanOrEqual(0.95);
   });
 });
