@@ -13,6 +13,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import type { Guard } from '../../modules/releases/decision.js';
 
 export type ReleasePlanStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'rolled_back' | 'cancelled';
 
@@ -21,14 +22,8 @@ export interface StoredStage {
   minDurationSec?: number;
 }
 
-export interface StoredGuard {
-  event: string;
-  metric: 'rate' | 'mean';
-  worseWhen: 'higher' | 'lower';
-  tolerance?: number;
-  minUnits?: number;
-  action: 'rollback' | 'kill' | 'pause' | 'notify';
-}
+/** A guard as stored: the decision code's own shape. */
+export type StoredGuard = Guard;
 
 /**
  * A staged rollout of one flag in one environment. Kept by flag and environment key, like

@@ -146,32 +146,7 @@ export class Arms {
 
   /** Both arms of one stage, as counted so far. */
   async counts(db: Database, planId: string, stage: number): Promise<[ArmCounts, ArmCounts]> {
-    const arms: [ArmCounts, ArmCounts] = [
-      { units: 0, events: new Map() },
-      { units: 0, events: new Map() },
-    ];
-    const units = await db
-      .select({ arm: releaseUnits.arm, n: sql<number>`count(*)::int` })
-      .from(releaseUnits)
-      .where(and(eq(releaseUnits.planId, planId), eq(releaseUnits.stage, stage)))
-      .groupBy(releaseUnits.arm);
-    for (const r of units) if (arms[r.arm]) arms[r.arm]!.units = Number(r.n);
-    // Only units the arm's exposures list: an event alone doesn't put a unit in an arm (the
-    // arm with more events would then look bigger), and one whose exposure lands later counts then.
-    const events = await db
-      .select({
-        arm: releaseUnitEvents.arm,
-        event: releaseUnitEvents.event,
-        n: sql<number>`count(*)::int`,
-        sum: sql<number>`coalesce(sum(${releaseUnitEvents.valueSum}), 0)::float8`,
-        squares: sql<number>`coalesce(sum(${releaseUnitEvents.valueSum} * ${releaseUnitEvents.valueSum}), 0)::float8`,
-      })
-      .from(releaseUnitEvents)
-      .innerJoin(releaseUnits, exposed)
-      .where(and(eq(releaseUnitEvents.planId, planId), eq(releaseUnitEvents.stage, stage)))
-      .groupBy(releaseUnitEvents.arm, releaseUnitEvents.event);
-    for (const r of events) arms[r.arm]?.events.set(r.event, { units: Number(r.n), sum: Number(r.sum), sumOfSquares: Number(r.squares) });
-    return arms;
+    return (await this.countsOf(db, [{ id: planId, stage }])).get(planId) ?? [emptyArm(), emptyArm()];
   }
 
   /** The arms of many plans' running stages, by plan id: two grouped queries for all of them. */
@@ -236,6 +211,8 @@ export class Arms {
 }
 
 /** One guard's view of both arms: units, and units with its event (with their value sums for `mean`). */
+export const emptyArm = (): ArmCounts => ({ units: 0, events: new Map() });
+
 export function armStatistics(arm: ArmCounts, event: string): ArmStatistics {
   const e = arm.events.get(event);
   return { units: arm.units, unitsWithEvent: e?.units ?? 0, sum: e?.sum ?? 0, sumOfSquares: e?.sumOfSquares ?? 0 };

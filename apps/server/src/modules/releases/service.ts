@@ -27,7 +27,7 @@ import { findEnvironment } from '../environments/store.js';
 import { editConfigIn } from '../flags/service.js';
 import { findConfig, findFlag } from '../flags/store.js';
 import { resolveWallTime } from '../scheduled-changes/wall-time.js';
-import { armStatistics, type ArmCounts, type Arms, type LivePlan } from './arms.js';
+import { armStatistics, emptyArm, type ArmCounts, type Arms, type LivePlan } from './arms.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_UNITS, DEFAULT_SRM_P_VALUE, evaluateGuard, type GuardDecision } from './decision.js';
 import { checkStages, sampling, stageEndsAt, stageFallthrough } from './plan.js';
 
@@ -513,10 +513,6 @@ async function configVersions(db: Database, plans: ReleasePlanRow[]): Promise<Ma
     .where(inArray(flags.key, [...new Set(plans.map((p) => p.flagKey))]));
   for (const r of rows) out.set(`${r.flag}\0${r.environment}`, { version: r.version, enabled: r.enabled });
   return out;
-}
-
-function emptyArm(): ArmCounts {
-  return { units: 0, events: new Map() };
 }
 
 /**
