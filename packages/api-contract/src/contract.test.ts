@@ -67,6 +67,7 @@ describe('the contract', () => {
       CreateWebhookBody: contract.CreateWebhookBody,
       UpdateWebhookBody: contract.UpdateWebhookBody,
       PutReleasePlanBody: contract.PutReleasePlanBody,
+      OfrepEvaluationRequest: contract.OfrepEvaluationRequest,
     };
     for (const [name, schema] of Object.entries(requests)) {
       const examples = (schema as { examples?: unknown[] }).examples ?? [];

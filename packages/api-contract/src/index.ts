@@ -96,4 +96,14 @@ export {
   ReleasePlanStatus,
   ReleaseStage,
 } from './releases.js';
+export {
+  OfrepBulkEvaluationFailure,
+  OfrepBulkEvaluationSuccess,
+  OfrepBulkHeaders,
+  OfrepEvaluationFailure,
+  OfrepEvaluationRequest,
+  OfrepEvaluationSuccess,
+  OfrepFlagNotFound,
+  OfrepFlagParams,
+} from './ofrep.js';
 export { NAMED_SCHEMAS } from './named.js';

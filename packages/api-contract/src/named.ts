@@ -7,6 +7,13 @@ import { Environment, EnvironmentList } from './environments.js';
 import { EvaluationMetrics, EventMetrics, EventsAccepted } from './events.js';
 import { ConfigVersion, ConfigVersionList, Flag, FlagConfig, FlagConfigList, FlagList, FlagSummary } from './flags.js';
 import { Liveness, Readiness } from './health.js';
+import {
+  OfrepBulkEvaluationFailure,
+  OfrepBulkEvaluationSuccess,
+  OfrepEvaluationFailure,
+  OfrepEvaluationSuccess,
+  OfrepFlagNotFound,
+} from './ofrep.js';
 import { ReleasePlan } from './releases.js';
 import { ScheduledChange, ScheduledChangeList } from './scheduled-changes.js';
 import { Segment, SegmentList } from './segments.js';
@@ -54,4 +61,9 @@ export const NAMED_SCHEMAS = withIds([
   WebhookList,
   WebhookDelivery,
   WebhookDeliveryPage,
+  OfrepEvaluationSuccess,
+  OfrepEvaluationFailure,
+  OfrepFlagNotFound,
+  OfrepBulkEvaluationSuccess,
+  OfrepBulkEvaluationFailure,
 ]);
