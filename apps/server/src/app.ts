@@ -41,6 +41,8 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { ChangeWriter } from './modules/changes/change-writer.js';
 import { environmentRoutes } from './modules/environments/routes.js';
 import { EnvironmentService } from './modules/environments/service.js';
+import { explainRoutes } from './modules/explain/routes.js';
+import { ExplainService } from './modules/explain/service.js';
 import { eventIngestRoutes } from './modules/events/ingest-routes.js';
 import { eventReportRoutes } from './modules/events/report-routes.js';
 import { configRoutes } from './modules/flags/config-routes.js';
@@ -108,6 +110,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(webhookRoutes, { webhooks: new WebhookService(writer, readyDb, webhookSettings, wakeWebhooks) });
   await admin.register(scheduledChangeRoutes, { scheduledChanges: admin.scheduledChanges });
   await admin.register(releasePlanRoutes, { releases: admin.releases });
+  await admin.register(explainRoutes, { explain: new ExplainService(delivery, readyDb) });
 };
 
 /** Snapshots, streams and event ingestion for SDK keys; never touches Postgres on a read. */

@@ -106,4 +106,15 @@ export {
   OfrepFlagNotFound,
   OfrepFlagParams,
 } from './ofrep.js';
+export {
+  ExplainBody,
+  ExplainCondition,
+  ExplainContext,
+  ExplainEnvironmentParams,
+  ExplainParams,
+  ExplainSegment,
+  Explanation,
+  ExplanationList,
+  FlagExplanation,
+} from './explain.js';
 export { NAMED_SCHEMAS } from './named.js';

@@ -4,6 +4,7 @@ import { ErrorBody } from './common.js';
 import { ApiKey, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import { AuditEvent, AuditPage } from './audit.js';
 import { Environment, EnvironmentList } from './environments.js';
+import { ExplainCondition, ExplainSegment, Explanation, ExplanationList, FlagExplanation } from './explain.js';
 import { EvaluationMetrics, EventMetrics, EventsAccepted } from './events.js';
 import { ConfigVersion, ConfigVersionList, Flag, FlagConfig, FlagConfigList, FlagList, FlagSummary } from './flags.js';
 import { Liveness, Readiness } from './health.js';
@@ -61,6 +62,11 @@ export const NAMED_SCHEMAS = withIds([
   WebhookList,
   WebhookDelivery,
   WebhookDeliveryPage,
+  ExplainCondition,
+  ExplainSegment,
+  FlagExplanation,
+  Explanation,
+  ExplanationList,
   OfrepEvaluationSuccess,
   OfrepEvaluationFailure,
   OfrepFlagNotFound,

@@ -23,10 +23,10 @@ export interface ExtendedOperators {
 // A condition is tri-state: a bad value (unparseable version or date, wrong type for
 // the operator) is neither a match nor a non-match, and negation must not turn it into
 // a match. Only the public `matchesCondition` collapses it to a boolean.
-const MATCH = 1;
-const NO_MATCH = 0;
-const INVALID = -1;
-type Outcome = typeof MATCH | typeof NO_MATCH | typeof INVALID;
+export const MATCH = 1;
+export const NO_MATCH = 0;
+export const INVALID = -1;
+export type Outcome = typeof MATCH | typeof NO_MATCH | typeof INVALID;
 
 /** How deep segments may nest through `inSegment`; deeper (or cyclic) is invalid. */
 export const MAX_SEGMENT_DEPTH = 8;
@@ -105,7 +105,8 @@ export function segmentMatches(
   return segmentOutcome(segment, context, segments, depth, x) === MATCH;
 }
 
-function segmentOutcome(
+/** A segment's tri-state membership; explain.ts reports it as the engine decides it. */
+export function segmentOutcome(
   segment: Segment,
   context: EvaluationContext,
   segments: Record<string, Segment> | undefined,
@@ -145,7 +146,8 @@ function segmentsOutcome(
   return result;
 }
 
-function conditionOutcome(
+/** A condition's tri-state outcome, as the compiled engine decides it (explain.ts reports it). */
+export function conditionOutcome(
   condition: Condition,
   context: EvaluationContext,
   segments: Record<string, Segment> | undefined,

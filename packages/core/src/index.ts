@@ -1,6 +1,17 @@
 export { evaluate, createEvaluator, matchesCondition, inSegment, valueMatchesType, MAX_PREREQUISITE_DEPTH } from './evaluate.js';
 export { MAX_SEGMENT_DEPTH } from './conditions.js';
 export type { BucketingHash, Evaluate, EvaluatorOptions } from './evaluator.js';
+export { explain } from './explain.js';
+export type {
+  ConditionTrace,
+  ExplainOptions,
+  FlagExplanation,
+  PrerequisiteTrace,
+  RuleTrace,
+  SegmentTrace,
+  ServeTrace,
+  TraceOutcome,
+} from './explain.js';
 export { compileFlag, compileFlags, type FlagPool } from './compiled-flag.js';
 export { extendedOperators, type ExtendedOperators } from './operators.js';
 export { murmur3 } from './murmur3.js';
