@@ -38,7 +38,7 @@ interface PlanView {
   status: string;
   stage: number;
   pausedReason: string | null;
-  decisions: { at: string; action: string; reason: string; stats: unknown; configVersion: number | null }[];
+  decisions: { at: string; stage: number; action: string; reason: string; stats: unknown; configVersion: number | null }[];
 }
 
 async function plan(flag: string): Promise<PlanView> {
@@ -175,10 +175,12 @@ describe('release safety on two instances with real SDK traffic', () => {
     await enabledFlag('broken');
     const load = traffic('broken', 0.05, 0.01);
     try {
+      // A 50% stage long enough for each user to come back a few times: at 500 users per arm the
+      // treatment's ~18% of users with an error against control's ~4% is far past the guard's bound.
       await startPlan('broken', {
         variant: 'on',
-        stages: [{ percent: 25, minDurationSec: 1 }, { percent: 50, minDurationSec: 1 }, { percent: 100 }],
-        guards: [{ event: '$error', metric: 'rate', worseWhen: 'higher', minUnits: 300, action: 'rollback' }],
+        stages: [{ percent: 50, minDurationSec: 3 }, { percent: 100 }],
+        guards: [{ event: '$error', metric: 'rate', worseWhen: 'higher', minUnits: 500, action: 'rollback' }],
       });
       const done = await until(
         'broken plan',
@@ -188,7 +190,9 @@ describe('release safety on two instances with real SDK traffic', () => {
       expect(done.status, JSON.stringify(done.decisions)).toBe('rolled_back');
       const rollback = done.decisions.find((d) => d.action === 'rollback')!;
       const stats = rollback.stats as { treatment: { units: number; value: number }; control: { units: number; value: number } };
-      expect(Math.min(stats.treatment.units, stats.control.units)).toBeGreaterThanOrEqual(300);
+      expect(Math.min(stats.treatment.units, stats.control.units)).toBeGreaterThanOrEqual(500);
+      // Decided in the stage it started in, before everyone got the variant.
+      expect(rollback.stage).toBe(0);
       expect(stats.treatment.value).toBeGreaterThan(stats.control.value);
       // Everyone on control, on both instances' SDKs.
       await until('SDKs serve control', async () => clients.every((c) => !c.isEnabled('broken', { userId: 'user-1' })), Boolean);

@@ -48,6 +48,8 @@ it('ships dark, rolls out, is rolled back by its guard with nobody watching, the
     quietHour: () => new Date(Date.now() + 2_000).toISOString(),
     timeoutMs: 90_000,
     flushIntervalMs: 500,
+    // Ten times the old path's errors: decided well inside a 3 s stage even on a loaded CI machine.
+    bugErrorRate: 0.1,
     log: (line) => lines.push(line),
   });
   const { plan } = result;

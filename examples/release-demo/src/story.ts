@@ -26,6 +26,8 @@ export interface StoryOptions {
   timeoutMs: number;
   /** The SDK's upload interval, ms. */
   flushIntervalMs?: number;
+  /** Share of the new path's requests that fail (the old path's: 1%). Default 5%. */
+  bugErrorRate?: number;
   log?: (line: string) => void;
 }
 
@@ -87,7 +89,7 @@ export async function runStory(o: StoryOptions): Promise<StoryResult> {
   try {
     flags = createClient({ url: o.url, key: key!, events: { flushInterval: o.flushIntervalMs ?? 1000 } });
     await flags.ready();
-    checkout = await startCheckout({ flags, baseErrorRate: 0.01, bugErrorRate: 0.05 });
+    checkout = await startCheckout({ flags, baseErrorRate: 0.01, bugErrorRate: o.bugErrorRate ?? 0.05 });
     load = startLoad({ url: checkout.url, users: o.users, concurrency: 8, pauseMs: 2 });
     log(`checkout service at ${checkout.url}, ${o.users} users checking out`);
 
