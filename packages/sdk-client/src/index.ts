@@ -4,3 +4,12 @@ export { delivered, lost, notReady, type ClientStatus, type SnapshotSource } fro
 export { notReadyResult, placeholder } from './results.js';
 export { MAX_TRACKED_VARIANTS, rolloutFlags } from './track.js';
 export { keyKind, type KeyKind } from './keys.js';
+export type {
+  BooleanFlagKey,
+  ClientSideFlags,
+  FlagDescription,
+  FlagDescriptions,
+  TypedClient,
+  TypedEvaluation,
+  TypedVariantResult,
+} from './typed-flags.js';

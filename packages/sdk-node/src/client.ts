@@ -33,7 +33,9 @@ import {
   placeholder,
   rolloutFlags,
   type ClientStatus,
+  type FlagDescriptions,
   type SnapshotSource,
+  type TypedClient,
 } from '@switchboard/sdk-client';
 
 export type { ClientStatus, SnapshotSource };
@@ -54,6 +56,12 @@ export interface ClientEvents {
 export type VariantResult<T = FlagValue | undefined> = EvaluationResult<T>;
 
 export type UserOrContext = string | EvaluationContext | undefined;
+
+/**
+ * A client typed by the flags `switchboard codegen` generated: only their keys, variant
+ * names and value types type-check. The same object as an untyped client.
+ */
+export type TypedSwitchboardClient<F extends FlagDescriptions<F>> = TypedClient<SwitchboardClient, F, UserOrContext>;
 
 /** `value('limit', ctx, 10)` is a number, not the literal type 10. */
 export type Widen<T> = T extends boolean ? boolean : T extends string ? string : T extends number ? number : T;
@@ -581,6 +589,9 @@ function unitValue(flag: Flag, ctx: EvaluationContext): string | undefined {
  * Creates a client. Online clients start connecting at once; `await client.ready()`
  * before the first evaluations that matter. Throws TypeError only for invalid options.
  */
+export function createClient(options: ClientOptions): SwitchboardClient;
+/** The same client, typed by the flags `switchboard codegen` generated: `createClient<Flags>({ … })`. */
+export function createClient<F extends FlagDescriptions<F>>(options: ClientOptions): TypedSwitchboardClient<F>;
 export function createClient(options: ClientOptions): SwitchboardClient {
   return new SwitchboardClient(options);
 }

@@ -1,5 +1,6 @@
 export { createClient, SwitchboardClient } from './client.js';
-export type { ClientEvents, ClientStatus, SnapshotSource, UserOrContext, VariantResult, Widen } from './client.js';
+export type { ClientEvents, ClientStatus, SnapshotSource, TypedSwitchboardClient, UserOrContext, VariantResult, Widen } from './client.js';
+export type { BooleanFlagKey, FlagDescription, FlagDescriptions, TypedVariantResult } from '@switchboard/sdk-client';
 export type { ClientOptions, EventOptions, BackoffOptions, Logger } from './options.js';
 export { DEFAULTS } from './options.js';
 export { SwitchboardError, isSwitchboardError, type SwitchboardErrorCode } from './errors.js';
