@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Values } from './arguments.js';
 import { GLOBAL_OPTIONS, type Command, type OptionSpec } from './command.js';
 import { audit } from './commands/audit.js';
+import { codegen } from './commands/codegen.js';
 import { envsList } from './commands/envs.js';
 import { flagsGet, flagsList } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
@@ -58,6 +59,7 @@ export const COMMANDS: readonly Command[] = [
   webhooksDeliveries,
   webhooksRedeliver,
   audit,
+  codegen,
 ];
 
 const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
