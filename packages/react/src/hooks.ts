@@ -6,7 +6,33 @@
  * hydration in the browser with the same snapshot produce the same markup.
  */
 import { createContext, createElement, useContext, useRef, useSyncExternalStore, type ReactNode } from 'react';
-import type { FlagValue, SwitchboardClient, VariantResult, Widen } from '@switchboard/browser';
+import type {
+  FlagDescription,
+  FlagValue,
+  SwitchboardClient,
+  TypedSwitchboardClient,
+  TypedVariantResult,
+  VariantResult,
+  Widen,
+} from '@switchboard/browser';
+
+/**
+ * Types the hooks by the flags `switchboard codegen` generated, once for the app:
+ * `declare module '@switchboard/react' { interface Register { flags: Flags } }`.
+ * Unregistered, the hooks take any key, as before.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the app's declaration
+export interface Register {}
+
+type Registered = Register extends { flags: infer F } ? F : never;
+/** The registered client-side flags, or never. */
+type Typed = { [K in keyof Registered as Registered[K] extends { clientSide: true } ? K : never]: Registered[K] };
+type TypedKey = [Registered] extends [never] ? never : Extract<keyof Typed, string>;
+/** Any key when nothing is registered; none (so the typed overload decides) when flags are. */
+type UntypedKey = [Registered] extends [never] ? string : never;
+type Described<K extends keyof Typed> = Typed[K] extends FlagDescription ? Typed[K] : never;
+/** The client the provider takes: the registered flags' typed client, or an untyped one. */
+type ProvidedClient = [Registered] extends [never] ? SwitchboardClient : SwitchboardClient | TypedSwitchboardClient<Registered>;
 
 interface Store {
   client: SwitchboardClient;
@@ -44,14 +70,15 @@ function storeOf(client: SwitchboardClient): Store {
 const FlagsContext = createContext<Store | null>(null);
 
 export interface FlagsProviderProps {
-  /** A browser SDK client; on the server, one created per request with `bootstrap`. */
-  client: SwitchboardClient;
+  /** A browser SDK client (typed or not); on the server, one created per request with `bootstrap`. */
+  client: ProvidedClient;
   children?: ReactNode;
 }
 
 /** Makes `client` available to the hooks below it. */
 export function FlagsProvider({ client, children }: FlagsProviderProps): ReactNode {
-  return createElement(FlagsContext.Provider, { value: storeOf(client) }, children);
+  // A typed client is the same object as an untyped one: only its method types differ.
+  return createElement(FlagsContext.Provider, { value: storeOf(client as SwitchboardClient) }, children);
 }
 
 function useStore(): Store {
@@ -61,6 +88,7 @@ function useStore(): Store {
 }
 
 /** The client given to the nearest `FlagsProvider`. */
+export function useFlagsClient(): ProvidedClient;
 export function useFlagsClient(): SwitchboardClient {
   return useStore().client;
 }
@@ -92,12 +120,16 @@ function useFlagResult<T>(flag: string, read: (client: SwitchboardClient) => Var
 }
 
 /** The flag's value for the client's context, or `defaultValue` on any error (including a default of the wrong type). */
+export function useFlag<K extends TypedKey>(flag: K, defaultValue: Described<K>['value']): Described<K>['value'];
+export function useFlag<T extends FlagValue>(flag: UntypedKey, defaultValue: T): Widen<T>;
 export function useFlag<T extends FlagValue>(flag: string, defaultValue: T): Widen<T> {
   const result = useFlagResult(flag, (client) => client.variant(flag, undefined, defaultValue));
   return (result.reason === 'ERROR' ? defaultValue : result.value) as Widen<T>;
 }
 
 /** The full result for the client's context: `{ value, variant, reason, errorCode?, ruleId? }`; `value` is undefined on error. */
+export function useVariant<K extends TypedKey>(flag: K): TypedVariantResult<Described<K>, Described<K>['value'] | undefined>;
+export function useVariant(flag: UntypedKey): VariantResult;
 export function useVariant(flag: string): VariantResult {
   return useFlagResult(flag, (client) => client.variant(flag));
 }

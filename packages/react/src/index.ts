@@ -1,1 +1,1 @@
-export { FlagsProvider, useFlag, useFlagsClient, useVariant, type FlagsProviderProps } from './hooks.js';
+export { FlagsProvider, useFlag, useFlagsClient, useVariant, type FlagsProviderProps, type Register } from './hooks.js';
