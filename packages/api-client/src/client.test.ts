@@ -102,6 +102,17 @@ describe('requests', () => {
     expect(sent.slice(2).map((s) => s.body)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
+  it('posts a context to the explain routes of a flag or a whole environment', async () => {
+    const { api, sent } = client(() => json(200, {}));
+    await api.explain.flag('new/checkout', 'prod env', { userId: 'u1', country: 'DE' });
+    await api.explain.environment('production', { plan: 'pro' });
+    expect(sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST http://flags.test/api/admin/flags/new%2Fcheckout/environments/prod%20env/explain',
+      'POST http://flags.test/api/admin/environments/production/explain',
+    ]);
+    expect(sent.map((s) => s.body)).toEqual([{ context: { userId: 'u1', country: 'DE' } }, { context: { plan: 'pro' } }]);
+  });
+
   it('keeps a base URL path prefix and leaves unset query values out', async () => {
     const { api, sent } = client(() => json(200, { flags: [] }), { baseUrl: 'https://ops.test/switchboard/' });
     await api.flags.list({ environment: 'staging', archived: undefined });

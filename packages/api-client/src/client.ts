@@ -131,6 +131,12 @@ export interface AdminClient {
     /** Stops the plan; the flag keeps its current config. */
     cancel(flag: string, env: string, options?: CallOptions): Promise<C.ReleasePlan>;
   };
+  explain: {
+    /** What `context` gets for the flag in the environment's current snapshot, with each step that led there. */
+    flag(flag: string, env: string, context: C.ExplainContext, options?: CallOptions): Promise<C.Explanation>;
+    /** The same for every flag of the environment. */
+    environment(env: string, context: C.ExplainContext, options?: CallOptions): Promise<C.ExplanationList>;
+  };
   audit: {
     /** One page of audit events, newest first; pass `nextCursor` back as `cursor` for the next. */
     list(query?: C.AuditQuery, options?: CallOptions): Promise<C.AuditPage>;
@@ -214,6 +220,10 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       resume: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/resume`, o),
       advance: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/advance`, o),
       cancel: (flag, env, o) => call('POST', `${configPath(flag, env)}/release-plan/cancel`, o),
+    },
+    explain: {
+      flag: (flag, env, context, o) => call('POST', `${configPath(flag, env)}/explain`, { ...o, body: { context } }),
+      environment: (env, context, o) => call('POST', `/environments/${enc(env)}/explain`, { ...o, body: { context } }),
     },
     audit: {
       list: auditList,

@@ -22,13 +22,15 @@ export const ExplainContext = Type.Object(
     examples: [{ userId: 'u-1842', country: 'DE', plan: 'pro' }],
   },
 );
-export type ExplainContext = Static<typeof ExplainContext>;
+type AttributeValue = string | number | boolean | null | (string | number | boolean)[];
+/** Written out: the schema's static type leaves out what `additionalProperties` allows. */
+export type ExplainContext = { userId?: string } & { [attribute: string]: AttributeValue | undefined };
 
 export const ExplainBody = Type.Object(
   { context: ExplainContext },
   { additionalProperties: false, examples: [{ context: { userId: 'u-1842', country: 'DE', plan: 'pro' } }] },
 );
-export type ExplainBody = Static<typeof ExplainBody>;
+export type ExplainBody = { context: ExplainContext };
 
 export const ExplainParams = Type.Object({ key: Key, env: Key });
 export const ExplainEnvironmentParams = Type.Object({ env: Key });

@@ -10,6 +10,7 @@ import { GLOBAL_OPTIONS, type Command, type OptionSpec } from './command.js';
 import { audit } from './commands/audit.js';
 import { codegen } from './commands/codegen.js';
 import { envsList } from './commands/envs.js';
+import { explain } from './commands/explain.js';
 import { flagsGet, flagsList } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
@@ -33,6 +34,7 @@ import type { Io } from './io.js';
 export const COMMANDS: readonly Command[] = [
   flagsList,
   flagsGet,
+  explain,
   kill,
   enable,
   rollout,
