@@ -52,6 +52,7 @@ import { FlagService } from './modules/flags/service.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { sdkAccess } from './modules/sdk/access.js';
 import { sdkRoutes } from './modules/sdk/routes.js';
+import { ofrepAccess, ofrepRoutes } from './modules/ofrep/routes.js';
 import { scheduledChangeRoutes } from './modules/scheduled-changes/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
 import { SegmentService } from './modules/segments/service.js';
@@ -126,6 +127,16 @@ const sdkApi: FastifyPluginAsync<{ config: Config }> = async (sdk, { config }) =
   });
 };
 
+/** OFREP evaluation for SDK keys (OpenFeature's remote providers); from the same in-memory snapshots. */
+const ofrepApi: FastifyPluginAsync<{ config: Config }> = async (ofrep, { config }) => {
+  await ofrep.register(ofrepAccess, { keys: ofrep.keys, corsOrigins: config.corsOrigins });
+  await ofrep.register(ofrepRoutes, {
+    delivery: ofrep.delivery,
+    rateLimitPerMinute: config.ofrepRateLimitPerMinute,
+    bodyLimit: config.ofrepBodyLimit,
+  });
+};
+
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const app = Fastify(fastifyOptions(config, options)).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(requestConventionsPlugin, { warnUntrustedProxy: config.trustProxy === false });
@@ -189,6 +200,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes, { database: app.database, redis: app.redis, delivery: app.delivery, isClosing: () => app.closing });
   await app.register(adminApi, { prefix: '/api/admin', config });
   await app.register(sdkApi, { prefix: '/api/sdk', config });
+  await app.register(ofrepApi, { prefix: '/ofrep/v1', config });
   await app.register(adminUi, { dir: config.adminUiDir });
 
   // Lifecycle. Registering the revision check runs its first round (cached snapshots,

@@ -62,6 +62,10 @@ export interface Config {
   eventsClientMaxAgeMs: number;
   /** Largest accepted `POST /api/sdk/events` body (a full SDK batch can pass the general limit). */
   eventsBodyLimit: number;
+  /** `POST /ofrep/v1/*` requests per minute per API key and client IP (per instance); 0 disables the limit. */
+  ofrepRateLimitPerMinute: number;
+  /** Largest accepted OFREP request body (an evaluation context). */
+  ofrepBodyLimit: number;
   /** Event batches written to the database at once; more wait, and past a queue of 50 per slot get 503. */
   eventsMaxConcurrentWrites: number;
   /** Days of per-minute evaluation and event aggregates kept; older ones are pruned and not accepted. */
@@ -137,6 +141,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     eventsMaxEventNames: 500,
     eventsClientMaxAgeMs: 24 * 3_600_000,
     eventsBodyLimit: 2 * 1024 * 1024,
+    ofrepRateLimitPerMinute: 6000,
+    ofrepBodyLimit: 64 * 1024,
     eventsMaxConcurrentWrites: 4,
     metricsRetentionDays: 90,
     schedulerSweepIntervalMs: 5000,
@@ -251,6 +257,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsToken,
     bodyLimit: int('BODY_LIMIT', base.bodyLimit, 1024, 100 * 1024 * 1024),
     eventsBodyLimit: int('EVENTS_BODY_LIMIT', base.eventsBodyLimit, 1024, 100 * 1024 * 1024),
+    ofrepRateLimitPerMinute: int('OFREP_RATE_LIMIT_PER_MINUTE', base.ofrepRateLimitPerMinute, 0, 100_000_000),
+    ofrepBodyLimit: int('OFREP_BODY_LIMIT', base.ofrepBodyLimit, 1024, 10 * 1024 * 1024),
     headersTimeoutMs: int('HEADERS_TIMEOUT_MS', base.headersTimeoutMs, 1000, 600_000),
     sseBufferCapBytes: int('SSE_BUFFER_CAP_BYTES', base.sseBufferCapBytes, 16 * 1024, 1024 * 1024 * 1024),
     sseDrainTimeoutMs: int('SSE_DRAIN_TIMEOUT_MS', base.sseDrainTimeoutMs, 1000, 3_600_000),
