@@ -113,6 +113,8 @@ beforeAll(async () => {
         logLevel: 'silent',
         adminUiDir: undefined,
         releaseCheckIntervalMs: 200,
+        // 10 s to connect (not 1.5 s): a busy CI machine must not turn into 503s.
+        dbConnectTimeoutMs: 10_000,
         schedulerSweepIntervalMs: 200,
         sdkEventsRateLimitPerMinute: 0,
         webhookAllowPrivate: true,
