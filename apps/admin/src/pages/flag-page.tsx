@@ -8,6 +8,7 @@ import { FlagSettings } from '../flag/flag-settings';
 import { KillSwitch } from '../flag/kill-switch';
 import { ReleasePanel } from '../flag/release-panel';
 import { ScheduledChanges } from '../flag/scheduled-changes';
+import { TryAUser } from '../flag/try-a-user';
 import { TargetingForm } from '../flag/targeting-form';
 import { VersionHistory } from '../flag/version-history';
 import { flagStatus } from '../model/status';
@@ -139,6 +140,7 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
           </div>
           <div className="flag-layout__side">
             <EvaluationsChart flagKey={flagKey} environment={env} variants={Object.keys(f.variants)} />
+            <TryAUser key={`try-${env}`} flagKey={flagKey} environment={envView} />
             <ScheduledChanges
               key={`sc-${env}`}
               flagKey={flagKey}
