@@ -121,6 +121,19 @@ describe('POST /api/admin/flags/:key/environments/:env/explain', () => {
     expect((await patchConfig(api, 'checkout-base', 'production', { enabled: true })).statusCode).toBe(200);
   });
 
+  it('reads the environment from the database while this instance has not loaded it', async () => {
+    const view = app.delivery.views.get('staging')!;
+    app.delivery.views.delete('staging');
+    try {
+      const res = await api.post(explainUrl('new-checkout', 'staging'), { context: { userId: 'u1' } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().revision).toBe(view.revision);
+      expect(res.json().explanation.result).toEqual({ value: false, variant: 'off', reason: 'DISABLED' });
+    } finally {
+      app.delivery.views.set('staging', view);
+    }
+  });
+
   it('answers 404 for an unknown flag or environment', async () => {
     const flag = await api.post(explainUrl('no-such-flag'), { context: {} });
     expect(flag.statusCode).toBe(404);
