@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import evaluation from '@switchboard/spec/evaluation.json' with { type: 'json' };
 import { evaluate } from './evaluate.js';
 import { explain, type FlagExplanation } from './explain.js';
 import { booleanFlag, percentRollout, snapshotOf } from './test-fixtures.js';
-import type { EvaluationContext, Snapshot } from './snapshot.js';
+import type { EvaluationContext, Flag, Segment, Snapshot } from './snapshot.js';
 
 const staffRule = {
   id: 'staff',
@@ -169,5 +170,96 @@ describe('explain', () => {
     }
     expect(mismatches).toEqual([]);
     expect(evaluation.cases.length).toBeGreaterThan(20);
+  });
+
+  // Well-formed documents with random targeting: every result's reason and rule must be
+  // what the walk implies, so a change to evaluation order shows up here too.
+  const attribute = fc.constantFrom('userId', 'country', 'plan', 'age', 'accountId');
+  const condition = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        attribute,
+        operator: fc.constantFrom('in', 'notIn', 'eq', 'neq', 'startsWith', 'lt', 'gte', 'exists', 'semverGt', 'before'),
+        values: fc.array(fc.oneof(fc.constantFrom('DE', 'FR', 'pro', 'u1', '1.2.3', '2024-01-01'), fc.integer({ min: 0, max: 40 })), {
+          maxLength: 3,
+        }),
+        negate: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        attribute: fc.constant(''),
+        operator: fc.constant('inSegment'),
+        values: fc.array(fc.constantFrom('s1', 's2', 'gone'), { minLength: 1, maxLength: 2 }),
+      }),
+    },
+  );
+  const serve = fc.oneof(
+    fc.record({ variant: fc.constantFrom('on', 'off') }),
+    fc.record({
+      rollout: fc.constant([
+        { variant: 'on', weight: 30 },
+        { variant: 'off', weight: 70 },
+      ]),
+      bucketBy: fc.constantFrom('userId', 'accountId'),
+    }),
+  );
+  const flagArb = (key: string) =>
+    fc
+      .record({
+        enabled: fc.boolean(),
+        prerequisites: fc.array(fc.record({ flag: fc.constantFrom('a', 'b', 'missing'), variant: fc.constantFrom('on', 'off') }), {
+          maxLength: 2,
+        }),
+        rules: fc.array(fc.record({ id: fc.constantFrom('r1', 'r2', 'r3'), conditions: fc.array(condition, { maxLength: 3 }), serve }), {
+          maxLength: 3,
+        }),
+        fallthrough: serve,
+      })
+      .map((f) => booleanFlag(key, f as Partial<Flag>));
+  const segmentArb = (key: string) =>
+    fc
+      .record({
+        included: fc.array(fc.constantFrom('u1', 'u2'), { maxLength: 1 }),
+        excluded: fc.array(fc.constantFrom('u1', 'u3'), { maxLength: 1 }),
+        conditions: fc.array(condition, { maxLength: 2 }),
+      })
+      .map((s) => ({ key, ...s }) as Segment);
+  const contextArb = fc.record(
+    {
+      userId: fc.constantFrom('u1', 'u2', 'u3'),
+      country: fc.constantFrom('DE', 'US'),
+      plan: fc.constantFrom('pro', 'free'),
+      age: fc.integer({ min: 0, max: 40 }),
+      accountId: fc.constantFrom('a1', 'a2'),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('on random well-formed documents, implies the reason and rule the engine reports', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(flagArb('a'), flagArb('b'), flagArb('c'), segmentArb('s1'), segmentArb('s2'), contextArb, (a, b, c, s1, s2, context) => {
+        // Prerequisites name only a and b, and neither a nor a b naming itself keeps any: no cycles.
+        const snapshot: Snapshot = {
+          ...snapshotOf({ ...a, prerequisites: [] }, b.prerequisites?.some((p) => p.flag === 'b') ? { ...b, prerequisites: [] } : b, c),
+          segments: { s1, s2 },
+        };
+        for (const key of ['a', 'b', 'c']) {
+          const e = explain(snapshot, key, context as EvaluationContext);
+          expect(e.result).toEqual(evaluate(snapshot, key, context as EvaluationContext, false));
+          expect(impliedReason(e)).toBe(e.result.reason);
+          const matched = e.rules.find((r) => r.matched);
+          if (e.result.ruleId !== undefined) expect(matched?.id).toBe(e.result.ruleId);
+          // DEFAULT after a matched rule: its rollout's bucketing attribute was missing.
+          if (matched && e.result.reason !== 'DEFAULT') expect(e.result.ruleId).toBe(matched.id);
+          seen.add(e.result.reason);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect([...seen].sort()).toEqual(['DEFAULT', 'DISABLED', 'PREREQUISITE_FAILED', 'SPLIT', 'STATIC', 'TARGETING_MATCH']);
   });
 });
