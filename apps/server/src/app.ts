@@ -43,6 +43,8 @@ import { environmentRoutes } from './modules/environments/routes.js';
 import { EnvironmentService } from './modules/environments/service.js';
 import { explainRoutes } from './modules/explain/routes.js';
 import { ExplainService } from './modules/explain/service.js';
+import { flagsAsCodeRoutes } from './modules/flags-as-code/routes.js';
+import { FlagsAsCodeService } from './modules/flags-as-code/service.js';
 import { eventIngestRoutes } from './modules/events/ingest-routes.js';
 import { eventReportRoutes } from './modules/events/report-routes.js';
 import { configRoutes } from './modules/flags/config-routes.js';
@@ -112,6 +114,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(scheduledChangeRoutes, { scheduledChanges: admin.scheduledChanges });
   await admin.register(releasePlanRoutes, { releases: admin.releases });
   await admin.register(explainRoutes, { explain: new ExplainService(delivery, readyDb) });
+  await admin.register(flagsAsCodeRoutes, { flagsAsCode: new FlagsAsCodeService(writer, readyDb) });
 };
 
 /** Snapshots, streams and event ingestion for SDK keys; never touches Postgres on a read. */

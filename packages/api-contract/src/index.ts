@@ -117,4 +117,15 @@ export {
   ExplanationList,
   FlagExplanation,
 } from './explain.js';
+export {
+  EnvironmentExport,
+  EnvironmentExportParams,
+  EnvironmentExportQuery,
+  ExportedConfig,
+  ExportedFlag,
+  ExportedSegment,
+  ImportBody,
+  ImportChange,
+  ImportResult,
+} from './flags-as-code.js';
 export { NAMED_SCHEMAS } from './named.js';

@@ -6,6 +6,7 @@ import { AuditEvent, AuditPage } from './audit.js';
 import { Environment, EnvironmentList } from './environments.js';
 import { ExplainCondition, ExplainSegment, Explanation, ExplanationList, FlagExplanation } from './explain.js';
 import { EvaluationMetrics, EventMetrics, EventsAccepted } from './events.js';
+import { EnvironmentExport, ImportResult } from './flags-as-code.js';
 import { ConfigVersion, ConfigVersionList, Flag, FlagConfig, FlagConfigList, FlagList, FlagSummary } from './flags.js';
 import { Liveness, Readiness } from './health.js';
 import {
@@ -72,4 +73,6 @@ export const NAMED_SCHEMAS = withIds([
   OfrepFlagNotFound,
   OfrepBulkEvaluationSuccess,
   OfrepBulkEvaluationFailure,
+  EnvironmentExport,
+  ImportResult,
 ]);

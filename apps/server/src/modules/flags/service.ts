@@ -87,7 +87,7 @@ export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): Flag 
 const MAX_VARIANT_DEPTH = 100;
 
 /** Refuses a variant value nested deeper than MAX_VARIANT_DEPTH, measured without recursion (depth is what's in doubt). */
-function checkVariantDepth(variants: Record<string, unknown> | undefined): void {
+export function checkVariantDepth(variants: Record<string, unknown> | undefined): void {
   for (const [name, value] of Object.entries(variants ?? {})) {
     const pending: [unknown, number][] = [[value, 0]];
     while (pending.length > 0) {

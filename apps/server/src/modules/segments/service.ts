@@ -26,7 +26,7 @@ export function segmentView(row: SegmentRow): Segment {
   };
 }
 
-function checked(row: Pick<SegmentRow, 'key' | 'included' | 'excluded' | 'conditions'>) {
+export function checked(row: Pick<SegmentRow, 'key' | 'included' | 'excluded' | 'conditions'>) {
   const doc = segmentDocument(row);
   const issues = validateSegment(doc);
   if (issues.length > 0) throw issuesError(issues);

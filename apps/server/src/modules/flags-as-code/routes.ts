@@ -1,0 +1,43 @@
+/** `GET /api/admin/environments/:env/export` and `POST /api/admin/environments/:env/import`. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  EnvironmentExport,
+  EnvironmentExportParams,
+  EnvironmentExportQuery,
+  ImportBody,
+  ImportResult,
+  errorResponses,
+  ref,
+} from '@switchboard/api-contract';
+import { requestContext } from '../../http/request-context.js';
+import type { FlagsAsCodeService } from './service.js';
+
+export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAsCodeService }> = async (app, { flagsAsCode }) => {
+  app.get(
+    '/environments/:env/export',
+    {
+      schema: {
+        tags: ['flags-as-code'],
+        summary: "The environment's flags (with its configs) and the segments, sorted by key; `versions=false` leaves versions out",
+        params: EnvironmentExportParams,
+        querystring: EnvironmentExportQuery,
+        response: { 200: ref(EnvironmentExport), ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => flagsAsCode.export(request.params.env, request.query.versions !== false),
+  );
+
+  app.post(
+    '/environments/:env/import',
+    {
+      schema: {
+        tags: ['flags-as-code'],
+        summary: 'Writes an export in one transaction (all or nothing; every version it names must be current), or plans it with dryRun',
+        params: EnvironmentExportParams,
+        body: ImportBody,
+        response: { 200: ref(ImportResult), ...errorResponses(400, 404, 409, 412) },
+      },
+    },
+    async (request) => flagsAsCode.import(requestContext(request), request.params.env, request.body),
+  );
+};
