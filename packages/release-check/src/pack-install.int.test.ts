@@ -6,11 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,41 +57,54 @@ let app: App;
 let url: string;
 let serverKey: string;
 const tarballs = new Map<string, string>();
+const descriptions = new Map<string, string>();
+
+const PEERS: Record<string, string> = {
+  // Peer dependencies, as a user adds them.
+  react: '^19.0.0',
+  '@openfeature/server-sdk': '^1.23.0',
+  '@openfeature/web-sdk': '^1.10.0',
+};
+
+/**
+ * A fresh project outside the workspace with every tarball as a dependency, installed by
+ * `installer`. A tarball's dependency on another of ours (`@switchboard/core@0.1.0`, not
+ * on the registry yet) is overridden to the tarball, never looked up on the registry.
+ */
+async function install(installer: 'npm' | 'pnpm'): Promise<string> {
+  const project = join(work, `app-${installer}`);
+  await mkdir(project);
+  const dependencies: Record<string, string> = { ...PEERS };
+  for (const [name, file] of tarballs) dependencies[name] = `file:${file}`;
+  const manifest: Record<string, unknown> = { name: `pack-check-${installer}`, private: true, dependencies };
+  if (installer === 'npm') {
+    manifest.overrides = Object.fromEntries([...tarballs.keys()].map((name) => [name, `$${name}`]));
+    await writeFile(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+    await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env: userEnv(), maxBuffer: 16 << 20 });
+  } else {
+    await writeFile(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+    // pnpm reads overrides from the project's pnpm-workspace.yaml; it also stops pnpm looking further up.
+    const overrides = [...tarballs].map(([name, file]) => `  '${name}': 'file:${file}'`).join('\n');
+    await writeFile(join(project, 'pnpm-workspace.yaml'), `overrides:\n${overrides}\n`);
+    const [cmd, pre] = pnpm();
+    await exec(cmd, [...pre, 'install', '--reporter=silent'], { cwd: project, env: userEnv(), maxBuffer: 16 << 20 });
+  }
+  return project;
+}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'switchboard-pack-'));
   const packs = join(work, 'tarballs');
   const [cmd, pre] = pnpm();
   for (const dir of PUBLIC) {
-    const pkg = JSON.parse(await readFile(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) as { name: string };
+    const pkg = JSON.parse(await readFile(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) as { name: string; description: string };
+    descriptions.set(pkg.name, pkg.description);
     const before = new Set(await readdir(packs).catch(() => []));
     await exec(cmd, [...pre, 'pack', '--pack-destination', packs], { cwd: join(ROOT, 'packages', dir), env: userEnv() });
     const added = (await readdir(packs)).filter((f) => !before.has(f));
     expect(added).toHaveLength(1);
     tarballs.set(pkg.name, join(packs, added[0]!));
   }
-
-  const project = join(work, 'app');
-  await exec('mkdir', ['-p', project]);
-  const dependencies: Record<string, string> = {
-    // Peer dependencies, as a user adds them.
-    react: '^19.0.0',
-    '@openfeature/server-sdk': '^1.23.0',
-    '@openfeature/web-sdk': '^1.10.0',
-  };
-  for (const [name, file] of tarballs) dependencies[name] = `file:${file}`;
-  // A tarball's dependency on another of ours (`@switchboard/core@0.1.0`, not yet on the
-  // registry) must resolve to the tarball at the root, never to a registry lookup.
-  const overrides = Object.fromEntries([...tarballs.keys()].map((name) => [name, `$${name}`]));
-  await writeFile(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'pack-check-app', private: true, dependencies, overrides }, null, 2),
-  );
-  await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: project,
-    env: userEnv(),
-    maxBuffer: 16 * 1024 * 1024,
-  });
 
   const config = defaultConfig({ adminToken: ADMIN_TOKEN, logLevel: 'silent', adminRateLimitPerMinute: 0 });
   app = await buildApp(config, { logger: false });
@@ -118,12 +131,10 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-const appDir = (): string => join(work, 'app');
-
-async function runNode(file: string, source: string): Promise<string> {
-  await writeFile(join(appDir(), file), source);
+async function runNode(project: string, file: string, source: string): Promise<string> {
+  await writeFile(join(project, file), source);
   const { stdout } = await exec(process.execPath, [file], {
-    cwd: appDir(),
+    cwd: project,
     env: userEnv({ SWITCHBOARD_URL: url, SWITCHBOARD_KEY: serverKey }),
   });
   return stdout;
@@ -152,18 +163,34 @@ describe('the packed tarballs', () => {
       expect(pkg.sideEffects, name).toBeDefined();
     }
   });
+});
 
-  it('installed with npm outside the workspace, resolve every package to a real folder under the app, not a link into the repository', async () => {
+describe.each(['npm', 'pnpm'] as const)('the tarballs installed with %s outside the workspace', (installer) => {
+  let project: string;
+  beforeAll(async () => {
+    project = await install(installer);
+  });
+  const appDir = (): string => project;
+
+  it("resolve every package inside the app's node_modules, not through a link into the repository", async () => {
     const requireFromApp = createRequire(join(appDir(), 'package.json'));
     for (const name of tarballs.keys()) {
       const manifest = requireFromApp.resolve(`${name}/package.json`);
-      expect(manifest.startsWith(join(appDir(), 'node_modules')), name).toBe(true);
-      expect((await exec('realpath', [manifest])).stdout.trim(), name).toBe(manifest);
+      // npm copies; pnpm links into its own node_modules/.pnpm. Either way, never into the repository.
+      expect((await realpath(manifest)).startsWith(join(appDir(), 'node_modules') + sep), name).toBe(true);
+      const installed = JSON.parse(await readFile(manifest, 'utf8')) as { description: string };
+      expect(installed.description, name).toBe(descriptions.get(name));
     }
+    // The SDK's own dependency on core is the tarball at the root: one copy, not a registry download.
+    const fromNode = createRequire(await realpath(requireFromApp.resolve('@switchboard/node/package.json')));
+    expect(await realpath(fromNode.resolve('@switchboard/core/package.json'))).toBe(
+      await realpath(requireFromApp.resolve('@switchboard/core/package.json')),
+    );
   });
 
   it('run an ESM app: the Node SDK and the OpenFeature server provider evaluate a flag from the real server; the browser packages load', async () => {
     const out = await runNode(
+      appDir(),
       'app.mjs',
       `import { createClient } from '@switchboard/node';
 import { OpenFeature } from '@openfeature/server-sdk';
@@ -201,6 +228,7 @@ await flags.close();
 
   it('are ESM only: CommonJS reaches them only through Node 20.19+ require(esm), which our engines floor guarantees', async () => {
     const out = await runNode(
+      appDir(),
       'app.cjs',
       `const { createClient } = require('@switchboard/node');
 const flags = createClient({ url: process.env.SWITCHBOARD_URL, key: process.env.SWITCHBOARD_KEY });
