@@ -77,6 +77,10 @@ export interface AdminClient {
     rename(key: string, name: string, options?: CallOptions): Promise<C.Environment>;
     /** Deletes an environment with no active keys. */
     delete(key: string, options?: CallOptions): Promise<void>;
+    /** Its flags (with its configs) and the segments, sorted by key; `versions: false` leaves versions out. */
+    export(key: string, query?: { versions?: boolean }, options?: CallOptions): Promise<C.EnvironmentExport>;
+    /** Writes an export in one transaction (a stale version: 412, nothing written); `dryRun` returns the changes only. */
+    import(key: string, body: C.ImportBody, options?: CallOptions): Promise<C.ImportResult>;
   };
   apiKeys: {
     /** Keys (never their secrets), revoked ones only when asked. */
@@ -191,6 +195,8 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       create: (body, o) => call('POST', '/environments', { ...o, body }),
       rename: (key, name, o) => call('PATCH', `/environments/${enc(key)}`, { ...o, body: { name } }),
       delete: (key, o) => call('DELETE', `/environments/${enc(key)}`, o),
+      export: (key, q, o) => call('GET', `/environments/${enc(key)}/export`, query(q, o)),
+      import: (key, body, o) => call('POST', `/environments/${enc(key)}/import`, { ...o, body }),
     },
     apiKeys: {
       list: (q, o) => call('GET', '/api-keys', query(q, o)),

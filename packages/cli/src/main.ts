@@ -7,12 +7,15 @@ import { isApiError, type ApiError } from '@switchboard/api-client';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Values } from './arguments.js';
 import { GLOBAL_OPTIONS, type Command, type OptionSpec } from './command.js';
+import { apply } from './commands/apply.js';
 import { audit } from './commands/audit.js';
 import { codegen } from './commands/codegen.js';
 import { envsList } from './commands/envs.js';
+import { exportCommand } from './commands/export.js';
 import { explain } from './commands/explain.js';
 import { flagsGet, flagsList } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
+import { plan } from './commands/plan.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { releaseAdvance, releaseCancel, releasePause, releaseResume, releaseStart, releaseStatus } from './commands/release.js';
 import { rollout } from './commands/rollout.js';
@@ -62,6 +65,9 @@ export const COMMANDS: readonly Command[] = [
   webhooksRedeliver,
   audit,
   codegen,
+  exportCommand,
+  plan,
+  apply,
 ];
 
 const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
