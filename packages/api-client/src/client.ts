@@ -40,6 +40,8 @@ export interface AdminClient {
     update(key: string, body: C.UpdateFlagBody, options?: WriteOptions): Promise<A.Flag>;
     /** Deletes an archived flag. */
     delete(key: string, options?: WriteOptions): Promise<void>;
+    /** Copies its config from `from` to `to` as a new version there; `dryRun` shows the difference only. */
+    promote(key: string, body: C.PromoteBody, options?: CallOptions): Promise<C.PromoteResult>;
   };
   configs: {
     /** The flag's config in every environment. */
@@ -170,6 +172,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       create: (body, o) => call('POST', '/flags', { ...o, body }),
       update: (key, body, o) => call('PATCH', `/flags/${enc(key)}`, { ...o, body }),
       delete: (key, o) => call('DELETE', `/flags/${enc(key)}`, o),
+      promote: (key, body, o) => call('POST', `/flags/${enc(key)}/promote`, { ...o, body }),
     },
     configs: {
       list: (flag, o) => call('GET', `/flags/${enc(flag)}/environments`, o),

@@ -37,6 +37,8 @@ export type {
   ImportChange,
   ImportResult,
   PatchConfigBody,
+  PromoteBody,
+  PromoteResult,
   PutConfigBody,
   RolloutBody,
   ScheduledChange,

@@ -5,7 +5,7 @@
  * refuses (412) when the server has moved on since, so nothing is overwritten blind.
  */
 import { Type, type Static } from 'typebox';
-import { Key, Version } from './common.js';
+import { Key, Version, ref } from './common.js';
 import { Flag, FlagConfig } from './flags.js';
 import { Segment } from './segments.js';
 
@@ -186,3 +186,64 @@ export const EnvironmentExportQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const PromoteBody = Type.Object(
+  {
+    from: Key,
+    to: Key,
+    fromVersion: Type.Optional(Version),
+    toVersion: Type.Optional(Version),
+    dryRun: Type.Optional(Type.Boolean({ description: 'return what would change without writing' })),
+  },
+  {
+    additionalProperties: false,
+    description: "Copies the flag's config (targeting, rollout, bucketBy, salt, kill switch) from one environment to another",
+    examples: [{ from: 'staging', to: 'production', fromVersion: 7, toVersion: 4 }],
+  },
+);
+export type PromoteBody = Static<typeof PromoteBody>;
+
+export const PromoteResult = Type.Object(
+  {
+    flag: Key,
+    from: Key,
+    to: Key,
+    dryRun: Type.Boolean(),
+    fromVersion: Version,
+    fields: Type.Array(Type.String(), { description: 'the config fields that differed (empty: nothing to promote, nothing written)' }),
+    before: Type.Record(Type.String(), Type.Unknown()),
+    after: Type.Record(Type.String(), Type.Unknown()),
+    config: ref(FlagConfig),
+  },
+  {
+    $id: 'PromoteResult',
+    additionalProperties: false,
+    description:
+      "`config` is the target's config after the promotion (with dryRun, as it is now); `before`/`after` hold the fields that differed",
+    examples: [
+      {
+        flag: 'new-checkout',
+        from: 'staging',
+        to: 'production',
+        dryRun: false,
+        fromVersion: 7,
+        fields: ['enabled'],
+        before: { version: 4, enabled: false },
+        after: { version: 5, enabled: true },
+        config: {
+          flag: 'new-checkout',
+          environment: 'production',
+          version: 5,
+          enabled: true,
+          offVariant: 'off',
+          fallthrough: { variant: 'on' },
+          rules: [],
+          prerequisites: [],
+          salt: 'new-checkout',
+          updatedAt: '2026-03-14T09:26:53.589Z',
+        },
+      },
+    ],
+  },
+);
+export type PromoteResult = Static<typeof PromoteResult>;

@@ -127,5 +127,7 @@ export {
   ImportBody,
   ImportChange,
   ImportResult,
+  PromoteBody,
+  PromoteResult,
 } from './flags-as-code.js';
 export { NAMED_SCHEMAS } from './named.js';

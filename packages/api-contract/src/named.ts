@@ -6,7 +6,7 @@ import { AuditEvent, AuditPage } from './audit.js';
 import { Environment, EnvironmentList } from './environments.js';
 import { ExplainCondition, ExplainSegment, Explanation, ExplanationList, FlagExplanation } from './explain.js';
 import { EvaluationMetrics, EventMetrics, EventsAccepted } from './events.js';
-import { EnvironmentExport, ImportResult } from './flags-as-code.js';
+import { EnvironmentExport, ImportResult, PromoteResult } from './flags-as-code.js';
 import { ConfigVersion, ConfigVersionList, Flag, FlagConfig, FlagConfigList, FlagList, FlagSummary } from './flags.js';
 import { Liveness, Readiness } from './health.js';
 import {
@@ -75,4 +75,5 @@ export const NAMED_SCHEMAS = withIds([
   OfrepBulkEvaluationFailure,
   EnvironmentExport,
   ImportResult,
+  PromoteResult,
 ]);

@@ -16,6 +16,8 @@ export interface Command {
   summary: string;
   /** Positional arguments, in order, all required: `['flag', 'percentage']`. */
   arguments: readonly string[];
+  /** How many of the last arguments may be left out (`promote <flag>` or `promote --all`); the command checks which. */
+  optionalArguments?: number;
   /** Options of this command (the global ones are added to every command). */
   options: Readonly<Record<string, OptionSpec>>;
   /** Usage line after the name, e.g. `<flag> --env <env> [--yes]`. */

@@ -145,3 +145,56 @@ describe('plan and apply', () => {
     expect(j.stderr).toContain('is not an export');
   });
 });
+
+describe('promote', () => {
+  it('copies one flag from staging to production after showing the difference, and says when there is nothing to do', async () => {
+    await admin.patchConfig('fac-checkout', 'staging', { enabled: true, salt: 'fac-staging', fallthrough: { variant: 'on' } });
+    const r = await run(source.url, ['promote', 'fac-checkout', '--from', 'staging', '--to', 'production', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.requests).toEqual(['POST /api/admin/flags/fac-checkout/promote', 'POST /api/admin/flags/fac-checkout/promote']);
+    expect(r.stderr).toContain('~ config fac-checkout in production');
+    expect(r.stderr).toContain('    + salt: "fac-staging"');
+    expect(r.stdout).toMatch(/^promoted fac-checkout to production \(version \d+\)/);
+    const [staging, production] = await Promise.all([admin.config('fac-checkout', 'staging'), admin.config('fac-checkout', 'production')]);
+    expect({ ...production, environment: 'x', version: 0, updatedAt: '' }).toEqual({
+      ...staging,
+      environment: 'x',
+      version: 0,
+      updatedAt: '',
+    });
+    const again = await run(source.url, ['promote', 'fac-checkout', '--from', 'staging', '--to', 'production', '--yes']);
+    expect(again.stdout).toContain('nothing to promote');
+  });
+
+  it('promotes every flag in one import with --all, asking first for production', async () => {
+    await admin.patchConfig('fac-base', 'staging', { enabled: true, fallthrough: { variant: 'off' } });
+    const noTty = await run(source.url, ['promote', '--all', '--from', 'staging', '--to', 'production']);
+    expect(noTty.code).not.toBe(0);
+    expect(noTty.requests).toEqual([]);
+    const r = await run(source.url, ['promote', '--all', '--from', 'staging', '--to', 'production'], { isTTY: true, input: 'yes\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('~ config fac-base');
+    expect(r.stderr).toContain('Promote 1 change from staging to production? [y/N]');
+    expect(r.requests).toEqual([
+      'GET /api/admin/environments/staging/export',
+      'GET /api/admin/environments/production/export',
+      'POST /api/admin/environments/production/import',
+      'POST /api/admin/environments/production/import',
+    ]);
+    const a = parse((await run(source.url, ['export', '--env', 'staging', '--no-versions'])).stdout) as { flags: unknown };
+    const b = parse((await run(source.url, ['export', '--env', 'production', '--no-versions'])).stdout) as { flags: unknown };
+    expect(b.flags).toEqual(a.flags);
+  });
+
+  it('refuses a flag with --all, neither, and the same environment twice, before any request', async () => {
+    for (const argv of [
+      ['promote', 'fac-base', '--all', '--from', 'staging', '--to', 'production'],
+      ['promote', '--from', 'staging', '--to', 'production'],
+      ['promote', 'fac-base', '--from', 'staging', '--to', 'staging'],
+    ]) {
+      const r = await run(source.url, argv);
+      expect(r.code).not.toBe(0);
+      expect(r.requests).toEqual([]);
+    }
+  });
+});

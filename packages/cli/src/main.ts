@@ -16,6 +16,7 @@ import { explain } from './commands/explain.js';
 import { flagsGet, flagsList } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
 import { plan } from './commands/plan.js';
+import { promote } from './commands/promote.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { releaseAdvance, releaseCancel, releasePause, releaseResume, releaseStart, releaseStatus } from './commands/release.js';
 import { rollout } from './commands/rollout.js';
@@ -68,6 +69,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   plan,
   apply,
+  promote,
 ];
 
 const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
@@ -91,7 +93,8 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
     return EXIT.ok;
   }
   const args = positionals.slice(command.name.split(' ').length);
-  if (args.length !== command.arguments.length) {
+  const fewest = command.arguments.length - (command.optionalArguments ?? 0);
+  if (args.length > command.arguments.length || args.length < fewest) {
     const expected = command.arguments.length === 0 ? 'no arguments' : command.arguments.map((a) => `<${a}>`).join(' ');
     const extra = args[command.arguments.length];
     const hint = extra !== undefined && 'env' in command.options && values.env === undefined ? ` (did you mean --env ${extra}?)` : '';

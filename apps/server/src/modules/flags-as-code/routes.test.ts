@@ -319,3 +319,62 @@ describe('POST /api/admin/environments/:env/import', () => {
     expect(res.statusCode).toBe(400);
   });
 });
+
+describe('POST /api/admin/flags/:key/promote', () => {
+  it("copies staging's config to production as a new version there, and a dry run shows it without writing", async () => {
+    const target = await freshServer();
+    await createFlag(target, 'promo');
+    await ok(
+      await patchConfig(target, 'promo', 'staging', {
+        enabled: true,
+        salt: 'promo-v2',
+        rules: [{ id: 'beta', conditions: [{ attribute: 'plan', operator: 'eq', values: ['beta'] }], serve: { variant: 'on' } }],
+        fallthrough: {
+          rollout: [
+            { variant: 'on', weight: 5_000 },
+            { variant: 'off', weight: 95_000 },
+          ],
+          bucketBy: 'accountId',
+        },
+      }),
+    );
+    const audits = await auditCount(target);
+    const dry = await target.post('/api/admin/flags/promo/promote', { from: 'staging', to: 'production', dryRun: true });
+    await ok(dry);
+    expect(dry.json()).toMatchObject({ dryRun: true, fields: ['enabled', 'fallthrough', 'rules', 'salt'], after: { version: 2 } });
+    expect(dry.json().config.version).toBe(1);
+    expect(await auditCount(target)).toBe(audits);
+
+    const res = await target.post('/api/admin/flags/promo/promote', { from: 'staging', to: 'production', toVersion: 1 });
+    await ok(res);
+    expect(res.json()).toMatchObject({ dryRun: false, fromVersion: 2, before: { version: 1, enabled: false }, config: { version: 2 } });
+    const [staging, production] = await Promise.all(
+      ['staging', 'production'].map(async (env) => (await target.get(`/api/admin/flags/promo/environments/${env}`)).json()),
+    );
+    for (const field of ['enabled', 'offVariant', 'fallthrough', 'rules', 'prerequisites', 'salt'])
+      expect(production[field]).toEqual(staging[field]);
+    expect(await auditCount(target)).toBe(audits + 1);
+
+    const again = await target.post('/api/admin/flags/promo/promote', { from: 'staging', to: 'production' });
+    await ok(again);
+    expect(again.json()).toMatchObject({ fields: [], config: { version: 2 } });
+  });
+
+  it('refuses a stale version, the same environment twice, and unknown flags or environments', async () => {
+    const target = await freshServer();
+    await createFlag(target, 'promo');
+    await ok(await patchConfig(target, 'promo', 'staging', { enabled: true }));
+    let res = await target.post('/api/admin/flags/promo/promote', { from: 'staging', to: 'production', fromVersion: 1 });
+    expect(res.statusCode).toBe(412);
+    expect(res.json().error.field).toBe('fromVersion');
+    res = await target.post('/api/admin/flags/promo/promote', { from: 'staging', to: 'production', toVersion: 3 });
+    expect(res.statusCode).toBe(412);
+    expect(res.json().error.field).toBe('toVersion');
+    res = await target.post('/api/admin/flags/promo/promote', { from: 'staging', to: 'staging' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe('to');
+    expect((await target.post('/api/admin/flags/nope/promote', { from: 'staging', to: 'production' })).statusCode).toBe(404);
+    expect((await target.post('/api/admin/flags/promo/promote', { from: 'qa', to: 'production' })).statusCode).toBe(404);
+    expect((await target.get('/api/admin/flags/promo/environments/production')).json()).toMatchObject({ version: 1, enabled: false });
+  });
+});

@@ -4,6 +4,9 @@ import {
   EnvironmentExport,
   EnvironmentExportParams,
   EnvironmentExportQuery,
+  FlagParams,
+  PromoteBody,
+  PromoteResult,
   ImportBody,
   ImportResult,
   errorResponses,
@@ -39,5 +42,19 @@ export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAs
       },
     },
     async (request) => flagsAsCode.import(requestContext(request), request.params.env, request.body),
+  );
+
+  app.post(
+    '/flags/:key/promote',
+    {
+      schema: {
+        tags: ['flags-as-code'],
+        summary: "Copies the flag's config from one environment to another (a new version there); dryRun shows the difference only",
+        params: FlagParams,
+        body: PromoteBody,
+        response: { 200: ref(PromoteResult), ...errorResponses(400, 404, 409, 412) },
+      },
+    },
+    async (request) => flagsAsCode.promote(requestContext(request), request.params.key, request.body),
   );
 };

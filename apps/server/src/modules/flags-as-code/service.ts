@@ -12,6 +12,8 @@ import type {
   ImportBody,
   ImportChange,
   ImportResult,
+  PromoteBody,
+  PromoteResult,
 } from '@switchboard/api-contract';
 import type { Condition } from '@switchboard/core';
 import type { Database } from '../../db/client.js';
@@ -23,15 +25,15 @@ import type { ChangeWriter } from '../changes/change-writer.js';
 import { validateEdit } from '../changes/validation.js';
 import { findEnvironment } from '../environments/store.js';
 import { configFields, defaultConfigFields, flagDocument, flagIssues } from '../flags/documents.js';
-import { checkVariantDepth, editConfigIn, flagView } from '../flags/service.js';
+import { checkVariantDepth, configView, editConfigIn, flagView } from '../flags/service.js';
 import * as flagStore from '../flags/store.js';
 import { checked as checkedSegment, segmentView } from '../segments/service.js';
 import * as segmentStore from '../segments/store.js';
 import { flagsWithConfigs } from './store.js';
 
 /** Thrown at the end of a dry run so its transaction rolls back; carries the plan out. */
-class DryRun {
-  constructor(readonly changes: ImportChange[]) {}
+class DryRun<T> {
+  constructor(readonly result: T) {}
 }
 
 /** Runs `fn`, naming `label` (like `flags.new-checkout`) in any error it raises. */
@@ -158,9 +160,66 @@ export class FlagsAsCodeService {
       });
       return { environment: env, dryRun, changes };
     } catch (err) {
-      if (err instanceof DryRun) return { environment: env, dryRun, changes: err.changes };
+      if (err instanceof DryRun) return { environment: env, dryRun, changes: (err as DryRun<ImportChange[]>).result };
       throw err;
     }
+  }
+
+  /**
+   * Copies one flag's config from `from` to `to` (targeting, rollout, salt, kill switch) as a
+   * new version of the target, through `editConfigIn`. `fromVersion`/`toVersion`, when given,
+   * must be current (412 otherwise). Nothing differs: nothing written.
+   */
+  async promote(ctx: RequestContext, key: string, body: PromoteBody): Promise<PromoteResult> {
+    if (body.from === body.to) throw new ValidationError('to must differ from from', 'to');
+    const dryRun = body.dryRun === true;
+    try {
+      return await this.writer.run(ctx, async (w) => {
+        const result = await this.promoteIn(w, key, body, dryRun);
+        if (dryRun && result.fields.length > 0) throw new DryRun(result);
+        return result;
+      });
+    } catch (err) {
+      if (err instanceof DryRun) return (err as DryRun<PromoteResult>).result;
+      throw err;
+    }
+  }
+
+  private async promoteIn(w: ChangeTransaction, key: string, body: PromoteBody, dryRun: boolean): Promise<PromoteResult> {
+    const ids: number[] = [];
+    for (const [field, env] of [
+      ['from', body.from],
+      ['to', body.to],
+    ] as const) {
+      const found = await findEnvironment(w.tx, env);
+      if (!found) throw new NotFoundError(`Environment "${env}" does not exist (${field})`);
+      ids.push(found.id);
+    }
+    await w.lockEnvironments(ids);
+    const [sourceId, targetId] = ids as [number, number];
+    const flag = await flagStore.findFlag(w.tx, key);
+    if (!flag) throw new NotFoundError(`Flag "${key}" does not exist`);
+    const from = await flagStore.findConfig(w.tx, flag.id, sourceId);
+    const to = await flagStore.findConfig(w.tx, flag.id, targetId);
+    if (!from || !to) throw new NotFoundError(`Flag "${key}" has no config in "${from ? body.to : body.from}"`);
+    if (body.fromVersion !== undefined && body.fromVersion !== from.version) {
+      throw new AppError('PRECONDITION_FAILED', `${body.from} changed: its config is at version ${from.version}`, 'fromVersion');
+    }
+    if (body.toVersion !== undefined && body.toVersion !== to.version) {
+      throw new AppError('PRECONDITION_FAILED', `${body.to} changed: its config is at version ${to.version}`, 'toVersion');
+    }
+    const before = pick(configFields(to), CONFIG_FIELDS);
+    const after = pick(configFields(from), CONFIG_FIELDS);
+    const fields = changedFields(before, after);
+    const base = { flag: key, from: body.from, to: body.to, dryRun, fromVersion: from.version, fields };
+    if (fields.length === 0) return { ...base, before: {}, after: {}, config: configView(key, to) };
+    const config = await editConfigIn(w, key, body.to, to.version, 'config.promote', () => configFields(from));
+    return {
+      ...base,
+      before: { version: to.version, ...pick(before, fields) },
+      after: { version: config.version, ...pick(after, fields) },
+      config: dryRun ? configView(key, to) : config,
+    };
   }
 
   private async write(w: ChangeTransaction, env: string, body: ImportBody): Promise<ImportChange[]> {
