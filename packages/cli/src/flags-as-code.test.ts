@@ -53,6 +53,9 @@ describe('export', () => {
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('environment: production\n');
     expect(text).toContain('bucketBy: accountId');
+    // Quoted, so a YAML 1.1 reader (PyYAML, say) doesn't take the variant names for booleans.
+    expect(text).toContain('offVariant: "off"');
+    expect(text).toContain('"on": true');
     const doc = parse(text) as { flags: { key: string }[] };
     expect(doc.flags.map((f) => f.key)).toEqual(['fac-base', 'fac-checkout']);
     const again = await run(source.url, ['export', '--env', 'production']);

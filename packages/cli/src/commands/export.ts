@@ -16,8 +16,9 @@ export type ExportFile = EnvironmentExport | { environments: EnvironmentExport[]
 
 export function formatExport(file: ExportFile, format: 'yaml' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(file, null, 2)}\n`;
-  // No line folding and no anchors: every value reads (and diffs) as itself.
-  return stringify(file, { lineWidth: 0, aliasDuplicateObjects: false });
+  // No line folding and no anchors: every value reads (and diffs) as itself. Written as YAML 1.1 so
+  // strings like on, off, yes, no are quoted: YAML 1.1 readers would otherwise take them for booleans.
+  return stringify(file, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 function hasVersions(doc: EnvironmentExport): boolean {
