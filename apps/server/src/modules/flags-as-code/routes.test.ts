@@ -300,6 +300,20 @@ describe('POST /api/admin/environments/:env/import', () => {
     expect((await exportOf(target, 'production')).segments).toEqual([]);
   });
 
+  it('takes a document larger than the server-wide 1 MiB body limit', async () => {
+    const doc = await exportOf(api, 'production');
+    const big = {
+      ...doc,
+      environment: 'staging',
+      flags: Array.from({ length: 700 }, (_, i) => ({ ...doc.flags[0]!, key: `big-${i}`, description: 'x'.repeat(2000) })),
+    };
+    expect(JSON.stringify(big).length).toBeGreaterThan(1024 * 1024);
+    // Read and validated (this one is refused for naming another environment), not turned away as too large.
+    const res = await api.post('/api/admin/environments/production/import', big);
+    expect(res.statusCode, res.body.slice(0, 200)).toBe(400);
+    expect(res.json().error.field).toBe('environment');
+  });
+
   it('refuses an export of another environment, duplicate keys, a changed variant set and an unknown environment', async () => {
     const doc = await exportOf(api, 'production');
     let res = await api.post('/api/admin/environments/staging/import', doc);

@@ -15,6 +15,12 @@ import {
 import { requestContext } from '../../http/request-context.js';
 import type { FlagsAsCodeService } from './service.js';
 
+/**
+ * An export is about 500 bytes a flag: the server-wide 1 MiB limit would stop near 2,000 flags.
+ * Admin-only, so a larger limit here costs little.
+ */
+export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
+
 export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAsCodeService }> = async (app, { flagsAsCode }) => {
   app.get(
     '/environments/:env/export',
@@ -33,12 +39,13 @@ export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAs
   app.post(
     '/environments/:env/import',
     {
+      bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['flags-as-code'],
         summary: 'Writes an export in one transaction (all or nothing; every version it names must be current), or plans it with dryRun',
         params: EnvironmentExportParams,
         body: ImportBody,
-        response: { 200: ref(ImportResult), ...errorResponses(400, 404, 409, 412) },
+        response: { 200: ref(ImportResult), ...errorResponses(400, 404, 409, 412, 413) },
       },
     },
     async (request) => flagsAsCode.import(requestContext(request), request.params.env, request.body),
