@@ -6,7 +6,9 @@ import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { StatusBadge } from '../components/status-badge';
 import { describePrerequisites, describeRule } from '../model/describe';
 import { flagStatus, serveDetail } from '../model/status';
+import { errorMessage } from '../api/client';
 import { Link, enc, setQuery, useLocation } from '../router';
+import { useState } from 'react';
 import { useResource } from '../use-resource';
 import { mapLimit } from './flags-page';
 
@@ -44,14 +46,23 @@ function describeField(c: FlagConfig | undefined, field: Field): string[] {
   }
 }
 
-/** The fields of two configs that differ, each in words. */
+/**
+ * The fields of two configs that differ, each in words; where the words come out the same
+ * (a bucketing attribute or a detail they leave out), the field as stored, so a difference
+ * is never shown as the same text on both sides.
+ */
 export function configDifferences(a: FlagConfig | undefined, b: FlagConfig | undefined): Difference[] {
-  return FIELDS.filter((f) => JSON.stringify(a?.[f]) !== JSON.stringify(b?.[f])).map((field) => ({
-    field,
-    label: LABELS[field],
-    a: describeField(a, field),
-    b: describeField(b, field),
-  }));
+  return FIELDS.filter((f) => JSON.stringify(a?.[f]) !== JSON.stringify(b?.[f])).map((field) => {
+    const da = describeField(a, field);
+    const db = describeField(b, field);
+    const same = da.join('\n') === db.join('\n');
+    return {
+      field,
+      label: LABELS[field],
+      a: same && a ? [JSON.stringify(a[field])] : da,
+      b: same && b ? [JSON.stringify(b[field])] : db,
+    };
+  });
 }
 
 export function ComparePage() {
@@ -62,6 +73,21 @@ export function ComparePage() {
   const b = query.get('b') ?? (keys.includes('production') ? 'production' : (keys[1] ?? ''));
   const onlyDiff = query.get('all') !== '1';
   const name = (k: string) => environments.find((e) => e.key === k)?.name ?? k;
+  // A copy into production is asked for twice: the flag waiting for its confirmation.
+  const [confirming, setConfirming] = useState<string | undefined>();
+  const [copyError, setCopyError] = useState<{ flag: string; message: string } | undefined>();
+  const copy = async (flag: string, from: FlagConfig, to: FlagConfig): Promise<void> => {
+    if (b === 'production' && confirming !== flag) return setConfirming(flag);
+    setConfirming(undefined);
+    setCopyError(undefined);
+    try {
+      // Both versions as read: an edit to either since then fails the copy, nothing written.
+      await api.flags.promote(flag, { from: a, to: b, fromVersion: from.version, toVersion: to.version });
+      await flags.reload();
+    } catch (err) {
+      setCopyError({ flag, message: errorMessage(err) });
+    }
+  };
 
   const flags = useResource<Flag[]>(
     'compare-flags',
@@ -156,6 +182,23 @@ export function ComparePage() {
                     )}
                   </td>
                   <td data-label="Differences">
+                    {changes.length > 0 && ca && cb ? (
+                      <div className="compare__copy">
+                        <button type="button" className="button button--quiet" onClick={() => void copy(flag.key, ca, cb)}>
+                          {confirming === flag.key ? `Confirm: copy into ${name(b)}` : `Copy to ${name(b)} →`}
+                        </button>
+                        {confirming === flag.key ? (
+                          <button type="button" className="button button--quiet" onClick={() => setConfirming(undefined)}>
+                            Cancel
+                          </button>
+                        ) : null}
+                        {copyError?.flag === flag.key ? (
+                          <p className="field__error" role="alert">
+                            {copyError.message}
+                          </p>
+                        ) : null}
+                      </div>
+                    ) : null}
                     {changes.length === 0 ? (
                       <span className="muted">Same</span>
                     ) : (
