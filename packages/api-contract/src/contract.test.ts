@@ -67,6 +67,8 @@ describe('the contract', () => {
       CreateWebhookBody: contract.CreateWebhookBody,
       UpdateWebhookBody: contract.UpdateWebhookBody,
       PutReleasePlanBody: contract.PutReleasePlanBody,
+      ImportBody: contract.ImportBody,
+      PromoteBody: contract.PromoteBody,
       OfrepEvaluationRequest: contract.OfrepEvaluationRequest,
     };
     for (const [name, schema] of Object.entries(requests)) {
