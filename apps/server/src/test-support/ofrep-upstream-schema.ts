@@ -1,15 +1,7 @@
 /**
- * Test support: the request and response schemas of OFREP as the protocol states them, for
- * checking our answers against upstream rather than against our own contract. Transcribed to
- * JSON Schema from the `components/schemas` of `service/openapi.yaml` in open-feature/protocol
- * (commit 05d5b22c33bd51c6ec7820338598d5b734a3f04a; Apache-2.0, © the OpenFeature authors),
- * since this machine can't fetch the file itself. Names and fields are upstream's.
- *
- * Two deliberate deviations, both where the upstream schema can't be met by any server:
- * - the value branch of `evaluationSuccess` is `anyOf`, not `oneOf`: an integer value matches
- *   both `integerFlag` and `floatFlag`, so `oneOf` refuses every integer;
- * - `objectFlag` takes any JSON value: a JSON flag may serve an array or `null`, and OFREP
- *   carries no flag types (its ADR-0003), so providers take whatever JSON arrives.
+ * OFREP's schemas as upstream states them, transcribed from open-feature/protocol `service/openapi.yaml`
+ * @ 05d5b22 (Apache-2.0, © the OpenFeature authors). Two stated deviations (value `anyOf`, `objectFlag`
+ * any JSON) are explained in docs/decisions/ofrep.md.
  */
 const key = { type: 'string' };
 const errorDetails = { type: 'string' };

@@ -1,14 +1,6 @@
 /**
- * OFREP (the OpenFeature Remote Evaluation Protocol) for server and client keys:
- * `POST /ofrep/v1/evaluate/flags/:key` (one flag, what server providers call per evaluation)
- * and `POST /ofrep/v1/evaluate/flags` (every flag the key sees, what web providers call on
- * start and on a context change, with ETag/If-None-Match). Answers come from the snapshot
- * SDK delivery holds in memory; nothing here reads the database once the key is known.
- *
- * The key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>` (OFREP names both);
- * CORS as on the SDK routes (configured origins, client keys only), plus the X-API-Key header.
- * Bad requests answer in OFREP's shape (`errorCode`, `errorDetails`); 401, 403, 413 and 429
- * in the API's usual error body, which OFREP leaves open.
+ * OFREP for server and client keys, answered from the snapshot SDK delivery holds in memory
+ * (no database read once the key is known). Key, CORS, ETag and error shapes: docs/decisions/ofrep.md.
  */
 import cors from '@fastify/cors';
 import fp from 'fastify-plugin';

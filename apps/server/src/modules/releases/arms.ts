@@ -1,11 +1,6 @@
 /**
- * The arms of running release plans: which distinct units each stage served the variant
- * (treatment) and the control, and which of them sent each guard's event. Fed by the SDK
- * events route; read by the plan runner's guard checks and the plan's GET.
- *
- * Rows are bounded per stage: a stage past `maxUnitsPerStage` units halves the share of
- * units both arms keep (consistent by unit hash, so rates and the arms' ratio stay
- * unbiased), and a stage's rows go when the plan moves on.
+ * The distinct units each arm of a running plan's stage was served, and which sent each guard's
+ * event; fed by the SDK events route, read by guard checks. Bounds and sampling: docs/release-safety.md §1.
  */
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
 import { murmur3, type TrackedEvent, type UnitSummary } from '@switchboard/core';

@@ -56,15 +56,8 @@ export function effectiveUnits(treatmentUnits: number, controlUnits: number): nu
 }
 
 /**
- * The normal-mixture sequential test (mSPRT) of θ = 0 for an estimate θ̂ ~ N(θ, V), with
- * the mixing variance τ² = ρ²·n·V (n = effective units): τ is a fixed multiple of the
- * per-unit standard deviation, so the test is the same for a 0.1% and a 30% base rate.
- *
- *   Λ = sqrt(V / (V + τ²)) · exp(θ̂² τ² / (2 V (V + τ²)))
- *
- * `logLikelihoodRatio` is ln Λ; Λ ≥ 1/α happens with probability ≤ α under θ = 0 however
- * often it is checked (Ville's inequality), which is the same as θ̂ leaving the interval
- * θ ± `halfWidth`: that interval is an always-valid confidence sequence for θ.
+ * The normal-mixture sequential test (mSPRT) of θ = 0 for θ̂ ~ N(θ, V), τ² = ρ²·n·V; ln Λ ≥ ln(1/α)
+ * has probability ≤ α however often it is checked. Formula and derivation: docs/release-safety.md §3.
  */
 export interface SequentialTest {
   logLikelihoodRatio: number;
