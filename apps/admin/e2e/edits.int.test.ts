@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
+import { signIn, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
 
 interface Flag {
   key: string;
@@ -44,13 +44,6 @@ let api: ReturnType<typeof adminApi>;
 let dialogs: string[] = [];
 let answer = true;
 
-async function signIn() {
-  await page.goto(server.url);
-  await page.getByLabel('Admin key').fill(ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
-}
-
 const settingsOf = () => page.getByRole('region', { name: /^Flag settings/ });
 
 beforeAll(async () => {
@@ -59,7 +52,7 @@ beforeAll(async () => {
     dialogs.push(d.message());
     void (answer ? d.accept() : d.dismiss());
   });
-  await signIn();
+  await signIn(page, server.url);
 }, 60_000);
 
 beforeEach(async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
+import { signIn, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
 
 let server: Server;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -13,10 +13,7 @@ let api: ReturnType<typeof adminApi>;
 
 beforeAll(async () => {
   ({ server, api, browser, page } = await startSuite());
-  await page.goto(server.url);
-  await page.getByLabel('Admin key').fill(ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+  await signIn(page, server.url);
 }, 60_000);
 
 afterAll(async () => {

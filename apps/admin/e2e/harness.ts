@@ -131,3 +131,11 @@ export async function startSuite(overrides: Partial<Config> = {}): Promise<{
   browser.page.setDefaultTimeout(15_000);
   return { server, api: adminApi(server.url), browser, page: browser.page };
 }
+
+/** Opens the UI and signs in with the suite's admin token. */
+export async function signIn(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Admin key').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+}

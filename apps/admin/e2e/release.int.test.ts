@@ -11,7 +11,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ADMIN_TOKEN, artifact, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
+import { artifact, signIn, startSuite, type adminApi, type launchBrowser, type Server } from './harness';
 
 interface Plan {
   id: string;
@@ -89,10 +89,7 @@ beforeAll(async () => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.goto(server.url);
-  await page.getByLabel('Admin key').fill(ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+  await signIn(page, server.url);
 }, 60_000);
 
 afterAll(async () => {
