@@ -118,13 +118,14 @@ export type ConfigChange = (
 /**
  * The one path for config edits, inside a write the caller runs (a route's, a release
  * plan's): lock the environment, check the version, validate the flag and the whole
- * would-be snapshot, write a new version, audit it as `action`.
+ * would-be snapshot, write a new version, audit it as `action`. `expected` undefined edits
+ * whatever version is current under the lock (a plan's own stage writes).
  */
 export async function editConfigIn(
   w: ChangeTransaction,
   key: string,
   env: string,
-  expected: number,
+  expected: number | undefined,
   action: string,
   change: ConfigChange,
 ): Promise<FlagConfig> {
@@ -132,13 +133,13 @@ export async function editConfigIn(
   const flag = await requireFlag(w.tx, key);
   const current = await store.findConfig(w.tx, flag.id, environment.id);
   if (!current) throw new NotFoundError(`Flag "${key}" has no config in "${env}"`);
-  if (current.version !== expected) throw new PreconditionFailedError(current.version);
+  if (expected !== undefined && current.version !== expected) throw new PreconditionFailedError(current.version);
   const fields = await change(configFields(current), flag, w, current.id);
   const doc = flagDocument(flag, fields, current.version + 1);
   const issues = flagIssues(doc);
   if (issues.length > 0) throw issuesError(issues);
   if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
-  const row = await store.writeConfigVersion(w.tx, current.id, expected, fields);
+  const row = await store.writeConfigVersion(w.tx, current.id, current.version, fields);
   if (!row) throw new PreconditionFailedError(current.version + 1);
   if (!flag.archived) w.flagChanged(environment.id, key, doc);
   const after = configView(key, { ...row, environment: env });

@@ -312,13 +312,11 @@ export class ReleasePlanService {
     let next: Partial<typeof releasePlans.$inferInsert> = {};
     let configVersion: number | null = null;
     const stats = 'stats' in action ? (action.stats ?? null) : null;
-    const writeStage = async (stage: number, audit: string): Promise<FlagConfig> => {
-      const config = await this.currentConfig(w, plan);
-      return editConfigIn(w, plan.flagKey, env, config.version, audit, (current) => ({
+    const writeStage = (stage: number, audit: string): Promise<FlagConfig> =>
+      editConfigIn(w, plan.flagKey, env, undefined, audit, (current) => ({
         ...current,
         fallthrough: stageFallthrough(plan, plan.stages[stage]!.percent),
       }));
-    };
     switch (action.kind) {
       case 'start': {
         // A start, or a resume: the stage (the first, or the one it was paused in) is written again and starts over.
@@ -351,8 +349,7 @@ export class ReleasePlanService {
       }
       case 'rollback':
       case 'kill': {
-        const config = await this.currentConfig(w, plan);
-        const written = await editConfigIn(w, plan.flagKey, env, config.version, `release.${action.kind}`, (current) =>
+        const written = await editConfigIn(w, plan.flagKey, env, undefined, `release.${action.kind}`, (current) =>
           action.kind === 'kill' ? { ...current, enabled: false } : { ...current, fallthrough: { variant: plan.control } },
         );
         configVersion = written.version;
