@@ -23,6 +23,8 @@ export const auditEvents = pgTable(
     requestId: text('request_id'),
     /** The caller's X-Request-Id (validated, at most 128 characters), kept apart from ours. */
     clientRequestId: text('client_request_id'),
+    /** Why, in the writer's words (the request's `reason`); required where the environment says so. */
+    reason: text('reason'),
   },
   (t) => [
     index('audit_events_flag_at').on(t.flagKey, t.at),

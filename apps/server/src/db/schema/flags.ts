@@ -65,6 +65,10 @@ export const flagConfigVersions = pgTable(
       .references(() => flagConfigs.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
     config: jsonb('config').$type<ConfigFields>().notNull(),
+    /** Who wrote this version (the principal's name); null for versions written before it was recorded. */
+    actor: text('actor'),
+    /** The write's `reason`, when it gave one. */
+    reason: text('reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.configId, t.version] })],
