@@ -25,3 +25,4 @@ export {
   type StoredGuard,
   type StoredStage,
 } from './release-plans.js';
+export { flagVariantUsage, flagLifecycle, type FlagLifecycleRow, type StaleReason } from './stale-flags.js';
