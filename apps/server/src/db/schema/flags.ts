@@ -1,27 +1,38 @@
 import type { FlagType, FlagValue, Prerequisite, Rule, Serve } from '@switchboard/core';
-import { boolean, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { environments } from './environments.js';
 
+/**
+ * The words `GET /api/admin/flags?q=` searches. Full-text with the `simple` configuration needs no
+ * extension, so the same GIN index works on PGlite and Postgres; queries must repeat this expression.
+ */
+export const FLAG_SEARCH_TEXT = "to_tsvector('simple', key || ' ' || name || ' ' || description)";
+
 /** A flag's identity and metadata, shared by every environment. */
-export const flags = pgTable('flags', {
-  id: serial('id').primaryKey(),
-  key: text('key').notNull().unique(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  type: text('type').$type<FlagType>().notNull(),
-  variants: jsonb('variants').$type<Record<string, FlagValue>>().notNull(),
-  tags: jsonb('tags').$type<string[]>().notNull().default([]),
-  clientSide: boolean('client_side').notNull().default(false),
-  /** Context attributes whose targeting values reach browsers only as salted SHA-256 hashes. */
-  privateAttributes: jsonb('private_attributes').$type<string[]>().notNull().default([]),
-  owner: text('owner'),
-  temporary: boolean('temporary').notNull().default(true),
-  archived: boolean('archived').notNull().default(false),
-  /** Bumps on every metadata edit; the `If-Match` of `PATCH /api/admin/flags/:key`. */
-  version: integer('version').notNull().default(1),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const flags = pgTable(
+  'flags',
+  {
+    id: serial('id').primaryKey(),
+    key: text('key').notNull().unique(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    type: text('type').$type<FlagType>().notNull(),
+    variants: jsonb('variants').$type<Record<string, FlagValue>>().notNull(),
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    clientSide: boolean('client_side').notNull().default(false),
+    /** Context attributes whose targeting values reach browsers only as salted SHA-256 hashes. */
+    privateAttributes: jsonb('private_attributes').$type<string[]>().notNull().default([]),
+    owner: text('owner'),
+    temporary: boolean('temporary').notNull().default(true),
+    archived: boolean('archived').notNull().default(false),
+    /** Bumps on every metadata edit; the `If-Match` of `PATCH /api/admin/flags/:key`. */
+    version: integer('version').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  () => [index('flags_search_idx').using('gin', sql.raw(FLAG_SEARCH_TEXT))],
+);
 
 /** A flag's targeting in one environment. `version` is the flag document's version there. */
 export const flagConfigs = pgTable(

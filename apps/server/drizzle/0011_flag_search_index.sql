@@ -1,0 +1,1 @@
+CREATE INDEX "flags_search_idx" ON "flags" USING gin (to_tsvector('simple', key || ' ' || name || ' ' || description));
