@@ -28,8 +28,10 @@ export type StaleReason = 'launched' | 'inactive';
 
 /**
  * A flag's staleness settings and state. `staleAfterDays` overrides the server's default
- * (fractions allowed); `staleSince` is set by the stale check with a conditional update, so
- * each transition to stale is announced (`flag.stale`) exactly once, whichever instance sees it.
+ * (fractions allowed); `trackedSince` is when usage started being recorded for it (the stale
+ * check adds the row), so flags that predate tracking aren't judged on days nobody watched;
+ * `staleSince` is set with a conditional update, so each transition to stale is announced
+ * (`flag.stale`) exactly once, whichever instance sees it.
  */
 export const flagLifecycle = pgTable(
   'flag_lifecycle',
@@ -38,6 +40,7 @@ export const flagLifecycle = pgTable(
       .primaryKey()
       .references(() => flags.id, { onDelete: 'cascade' }),
     staleAfterDays: doublePrecision('stale_after_days'),
+    trackedSince: timestamp('tracked_since', { withTimezone: true }).notNull().defaultNow(),
     staleSince: timestamp('stale_since', { withTimezone: true }),
     staleReason: text('stale_reason').$type<StaleReason>(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "flag_lifecycle" ADD COLUMN "tracked_since" timestamp with time zone DEFAULT now() NOT NULL;
