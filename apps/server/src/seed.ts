@@ -21,9 +21,11 @@ export async function seed(db: Database, adminTokenConfigured: boolean): Promise
     const result: SeedResult = {};
     const [envCount] = await t.select({ n: count() }).from(environments);
     if ((envCount?.n ?? 0) === 0) {
-      for (const { key, name } of DEFAULT_ENVIRONMENTS) {
-        await createEnvironment(t, key, name);
-        await t.insert(auditEvents).values({ actor: 'system', action: 'environment.create', environment: key, after: { key, name } });
+      for (const { key, name, settings } of DEFAULT_ENVIRONMENTS) {
+        await createEnvironment(t, key, name, settings);
+        await t
+          .insert(auditEvents)
+          .values({ actor: 'system', action: 'environment.create', environment: key, after: { key, name, ...settings } });
       }
     }
     if (!adminTokenConfigured && (await countActiveAdminKeys(t)) === 0) {

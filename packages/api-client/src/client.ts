@@ -77,6 +77,8 @@ export interface AdminClient {
     create(body: C.CreateEnvironmentBody, options?: CreateOptions): Promise<C.Environment>;
     /** Renames it; its key never changes. */
     rename(key: string, name: string, options?: CallOptions): Promise<C.Environment>;
+    /** A new name and/or settings: `protected`, `requiredApprovals` (0–10, protected only), `requireReason`. */
+    update(key: string, body: C.UpdateEnvironmentBody, options?: CallOptions): Promise<C.Environment>;
     /** Deletes an environment with no active keys. */
     delete(key: string, options?: CallOptions): Promise<void>;
     /** Its flags (with its configs) and the segments, sorted by key; `versions: false` leaves versions out. */
@@ -197,6 +199,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       get: (key, o) => call('GET', `/environments/${enc(key)}`, o),
       create: (body, o) => call('POST', '/environments', { ...o, body }),
       rename: (key, name, o) => call('PATCH', `/environments/${enc(key)}`, { ...o, body: { name } }),
+      update: (key, body, o) => call('PATCH', `/environments/${enc(key)}`, { ...o, body }),
       delete: (key, o) => call('DELETE', `/environments/${enc(key)}`, o),
       export: (key, q, o) => call('GET', `/environments/${enc(key)}/export`, query(q, o)),
       import: (key, body, o) => call('POST', `/environments/${enc(key)}/import`, { ...o, body }),

@@ -20,6 +20,7 @@ export const AuditEvent = Type.Object(
     after: Type.Unknown({ description: 'the resource after the change (null for a delete)' }),
     requestId: Nullable(Type.String()),
     clientRequestId: Nullable(Type.String(), "the caller's own X-Request-Id, kept apart from ours"),
+    reason: Nullable(Type.String(), "why, in the writer's words (X-Change-Reason); null when none was given"),
   },
   {
     $id: 'AuditEvent',
@@ -39,6 +40,7 @@ export const AuditEvent = Type.Object(
         after: { enabled: false },
         requestId: '5f0c7a8e-2d4b-4d0e-9a57-0b6f7c1e2a93',
         clientRequestId: null,
+        reason: 'Checkout errors up 4x since 09:20; INC-2231',
       },
     ],
   },

@@ -62,6 +62,7 @@ describe('the contract', () => {
       CreateSegmentBody: contract.CreateSegmentBody,
       UpdateSegmentBody: contract.UpdateSegmentBody,
       CreateEnvironmentBody: contract.CreateEnvironmentBody,
+      UpdateEnvironmentBody: contract.UpdateEnvironmentBody,
       CreateApiKeyBody: contract.CreateApiKeyBody,
       CreateScheduledChangeBody: contract.CreateScheduledChangeBody,
       CreateWebhookBody: contract.CreateWebhookBody,

@@ -42,7 +42,14 @@ export {
   Variants,
 } from './flags.js';
 export { CreateSegmentBody, Segment, SegmentList, SegmentParams, UpdateSegmentBody } from './segments.js';
-export { CreateEnvironmentBody, Environment, EnvironmentList, EnvironmentParams, RenameEnvironmentBody } from './environments.js';
+export {
+  CreateEnvironmentBody,
+  Environment,
+  EnvironmentList,
+  EnvironmentParams,
+  RenameEnvironmentBody,
+  UpdateEnvironmentBody,
+} from './environments.js';
 export { ApiKey, ApiKeyCreated, ApiKeyKind, ApiKeyList, ApiKeyListQuery, ApiKeyParams, CreateApiKeyBody } from './api-keys.js';
 export { AuditEvent, AuditPage, AuditQuery } from './audit.js';
 export {

@@ -8,7 +8,7 @@ import {
   EnvironmentParams,
   IdempotencyHeaders,
   NoBody,
-  RenameEnvironmentBody,
+  UpdateEnvironmentBody,
   errorResponses,
   ref,
 } from '@switchboard/api-contract';
@@ -60,13 +60,13 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: Enviro
     {
       schema: {
         tags: ['environments'],
-        summary: 'Rename an environment (its key never changes)',
+        summary: 'Rename an environment or change its settings (protected, requiredApprovals, requireReason); its key never changes',
         params: EnvironmentParams,
-        body: RenameEnvironmentBody,
+        body: UpdateEnvironmentBody,
         response: { 200: ref(Environment), ...errorResponses(400, 404) },
       },
     },
-    async (request) => environments.rename(requestContext(request), request.params.env, request.body.name),
+    async (request) => environments.update(requestContext(request), request.params.env, request.body),
   );
 
   app.delete(

@@ -11,13 +11,18 @@ export async function findEnvironment(db: Database, key: string): Promise<Enviro
   return row;
 }
 
-export async function insertEnvironment(db: Database, key: string, name: string): Promise<EnvironmentRow> {
-  const [row] = await db.insert(environments).values({ key, name }).returning();
+type Settings = Partial<Pick<EnvironmentRow, 'name' | 'protected' | 'requiredApprovals' | 'requireReason'>>;
+
+export async function insertEnvironment(db: Database, key: string, name: string, settings: Settings = {}): Promise<EnvironmentRow> {
+  const [row] = await db
+    .insert(environments)
+    .values({ ...settings, key, name })
+    .returning();
   return row!;
 }
 
-export async function renameEnvironment(db: Database, id: number, name: string): Promise<EnvironmentRow> {
-  const [row] = await db.update(environments).set({ name }).where(eq(environments.id, id)).returning();
+export async function updateEnvironment(db: Database, id: number, changes: Settings): Promise<EnvironmentRow> {
+  const [row] = await db.update(environments).set(changes).where(eq(environments.id, id)).returning();
   return row!;
 }
 
