@@ -11,13 +11,23 @@ import type { RedisLink } from '../../plugins/redis.js';
 import { sameDigest } from './secrets.js';
 import { findKeyByHash, revokedAmong, touchLastUsed } from './store.js';
 
+/** What an admin caller may do; see docs/decisions/roles-and-scopes.md. */
+export type Role = 'viewer' | 'editor' | 'killer' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'killer', 'admin'];
+
 export interface Principal {
   kind: ApiKeyKind;
   /** Null for the ADMIN_TOKEN from the environment. */
   keyId: string | null;
+  /** The signed-in person, for session callers; null for keys and the ADMIN_TOKEN. */
+  userId: string | null;
   name: string;
   /** The environment of a server or client key. */
   environment: string | null;
+  /** The admin role; SDK keys carry `viewer` and never reach admin routes. */
+  role: Role;
+  /** The environments an admin caller may act in; null = all. */
+  environments: string[] | null;
 }
 
 export type Verification = { principal: Principal } | { principal: null; reason: 'unknown' | 'revoked' };
@@ -90,7 +100,9 @@ export class KeyVerifier {
   async verify(token: string): Promise<Verification> {
     const digest = createHash('sha256').update(token, 'utf8').digest();
     if (this.adminTokenDigest && timingSafeEqual(digest, this.adminTokenDigest)) {
-      return { principal: { kind: 'admin', keyId: null, name: 'ADMIN_TOKEN', environment: null } };
+      return {
+        principal: { kind: 'admin', keyId: null, userId: null, name: 'ADMIN_TOKEN', environment: null, role: 'admin', environments: null },
+      };
     }
     const hash = digest.toString('hex');
     const now = this.now();
@@ -116,7 +128,16 @@ export class KeyVerifier {
         }
         // Revoked here while the row was on its way: the tombstone is newer than the read.
         if (this.tombstones.has(hash)) return { principal: null, reason: 'revoked' };
-        const principal: Principal = { kind: row.kind, keyId: row.id, name: row.name, environment: row.environment };
+        const principal: Principal = {
+          kind: row.kind,
+          keyId: row.id,
+          userId: null,
+          name: row.name,
+          environment: row.environment,
+          // Keys from before roles existed are admin keys of every environment.
+          role: row.kind === 'admin' ? 'admin' : 'viewer',
+          environments: null,
+        };
         const entry: KnownKey = { principal, verifiedAt: now, cachedAt: 0 };
         this.known.set(hash, entry);
         void this.cacheRecord(hash, entry);
@@ -138,7 +159,15 @@ export class KeyVerifier {
     if (!best || now - best.verifiedAt > this.maxAgeMs) {
       throw new UnavailableError('Cannot verify this key while the database is unavailable');
     }
-    const principal: Principal = { kind: best.kind, keyId: best.keyId, name: best.name, environment: best.environment };
+    const principal: Principal = {
+      kind: best.kind,
+      keyId: best.keyId,
+      userId: null,
+      name: best.name,
+      environment: best.environment,
+      role: best.role,
+      environments: best.environments,
+    };
     // Keeps the record's own time: a copy never extends how long a confirmation counts.
     this.known.set(hash, { principal, verifiedAt: best.verifiedAt, cachedAt: now });
     return this.used(principal);
@@ -279,6 +308,10 @@ function parseRecord(raw: string): CachedRecord | null {
       return null;
     if (r.keyId !== null && typeof r.keyId !== 'string') return null;
     if (r.environment !== null && typeof r.environment !== 'string') return null;
+    // Records written before roles existed belong to keys that are admin (admin kind) of every environment.
+    if (r.role === undefined) return { ...(r as CachedRecord), role: r.kind === 'admin' ? 'admin' : 'viewer', environments: null };
+    if (!ROLES.includes(r.role)) return null;
+    if (r.environments !== null && !(Array.isArray(r.environments) && r.environments.every((e) => typeof e === 'string'))) return null;
     return r as CachedRecord;
   } catch {
     return null;

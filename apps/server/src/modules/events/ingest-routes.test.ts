@@ -9,6 +9,7 @@ import { ErrorBody, EventsAccepted } from '@switchboard/api-contract';
 import { UNIT_LIMITS, unitId, type TrackedEvent, type UnitSummary } from '@switchboard/core';
 import type { App } from '../../app.js';
 import { Metrics } from '../../plugins/metrics.js';
+import type { Principal } from '../api-keys/key-verifier.js';
 import { testApp } from '../../test-support/app.js';
 import { createFlag, createKey, http, type Http } from '../../test-support/http.js';
 import { eventIngestRoutes, type ArmsIngest } from './ingest-routes.js';
@@ -101,7 +102,15 @@ describe('unit summaries on the events route', () => {
 });
 
 describe('arms', () => {
-  const principal = { kind: 'server' as const, keyId: 'key-1', name: 'server key', environment: 'production' };
+  const principal: Principal = {
+    kind: 'server',
+    keyId: 'key-1',
+    userId: null,
+    name: 'server key',
+    environment: 'production',
+    role: 'viewer',
+    environments: null,
+  };
   const units = [summary('ramp', 'on')];
   const events = [{ name: '$error', timestamp: Date.now(), variants: { ramp: 'on' }, units: { ramp: unitId('u1') } }];
   const answer = (n: { units: number; events: number }): EventsAccepted => ({

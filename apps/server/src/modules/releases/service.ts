@@ -50,7 +50,15 @@ const LIVE: ReleasePlanStatus[] = ['scheduled', 'running', 'paused'];
 /** Who writes a plan's own actions: the plan, naming who made it. */
 function planContext(plan: ReleasePlanRow): RequestContext {
   return {
-    principal: { kind: 'admin', keyId: null, name: `release plan ${plan.id} (by ${plan.createdBy})`, environment: null },
+    principal: {
+      kind: 'admin',
+      keyId: null,
+      userId: null,
+      name: `release plan ${plan.id} (by ${plan.createdBy})`,
+      environment: null,
+      role: 'admin',
+      environments: null,
+    },
     requestId: `release-plan-${plan.id}`,
   };
 }

@@ -66,7 +66,15 @@ function patchAction(change: Change): string {
 /** Who applies a scheduled change: the schedule, naming who made it. */
 function scheduleContext(id: string, createdBy: string): RequestContext {
   return {
-    principal: { kind: 'admin', keyId: null, name: `scheduled change ${id} (by ${createdBy})`, environment: null },
+    principal: {
+      kind: 'admin',
+      keyId: null,
+      userId: null,
+      name: `scheduled change ${id} (by ${createdBy})`,
+      environment: null,
+      role: 'admin',
+      environments: null,
+    },
     requestId: `scheduled-change-${id}`,
   };
 }
