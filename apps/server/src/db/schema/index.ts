@@ -1,7 +1,8 @@
 export { environments, type EnvironmentRow } from './environments.js';
 export { flags, flagConfigs, flagConfigVersions, type ConfigFields, type FlagRow, type FlagConfigRow } from './flags.js';
 export { segments, type SegmentRow } from './segments.js';
-export { apiKeys, type ApiKeyKind, type ApiKeyRow } from './api-keys.js';
+export { apiKeys, type ApiKeyKind, type ApiKeyRow, type Role } from './api-keys.js';
+export { users, invitations, sessions, oidcLogins, type UserRow, type SessionRow } from './users.js';
 export { auditEvents, type AuditEventRow } from './audit.js';
 export { idempotencyKeys } from './idempotency.js';
 export { evaluationCounts, eventCounts, eventDrops } from './metrics.js';
