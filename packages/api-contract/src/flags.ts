@@ -231,7 +231,48 @@ export const Flag = Type.Object(
 );
 export type Flag = Static<typeof Flag>;
 
-export const FlagList = Type.Object({ flags: Type.Array(ref(Flag)) }, { $id: 'FlagList', additionalProperties: false });
+/** The most flags one page of `GET /api/admin/flags` holds. */
+export const FLAG_PAGE_LIMIT_MAX = 500;
+
+export const FlagList = Type.Object(
+  {
+    flags: Type.Array(ref(Flag)),
+    nextCursor: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'paged answers (`limit` given): pass as `cursor` for the next page; null on the last page',
+      }),
+    ),
+    total: Type.Optional(Type.Integer({ minimum: 0, description: 'paged answers: how many flags match the query, across all pages' })),
+  },
+  {
+    $id: 'FlagList',
+    additionalProperties: false,
+    examples: [
+      {
+        flags: [
+          {
+            key: 'new-checkout',
+            name: 'New checkout',
+            description: 'One-page checkout with saved cards',
+            type: 'boolean',
+            variants: { on: true, off: false },
+            clientSide: true,
+            privateAttributes: [],
+            tags: ['checkout'],
+            owner: 'team-payments',
+            temporary: true,
+            archived: false,
+            version: 2,
+            createdAt: '2026-03-02T14:05:11.204Z',
+            updatedAt: '2026-03-14T09:26:53.589Z',
+          },
+        ],
+        nextCursor: 'eyJrIjoibmV3LWNoZWNrb3V0In0',
+        total: 1375,
+      },
+    ],
+  },
+);
 export type FlagList = Static<typeof FlagList>;
 
 export const FlagConfigList = Type.Object(
@@ -356,10 +397,40 @@ export const RestoreBody = Type.Object(
 );
 export type RestoreBody = Static<typeof RestoreBody>;
 
+/** What `status=` selects, in the query's `environment`. */
+export const FLAG_STATUSES = ['on', 'off', 'rolling-out', 'archived'] as const;
+export type FlagStatus = (typeof FLAG_STATUSES)[number];
+
 export const FlagListQuery = Type.Object(
   {
     archived: Type.Optional(Type.Boolean({ description: 'include archived flags' })),
     environment: Type.Optional(Key),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: FLAG_PAGE_LIMIT_MAX,
+        description: 'page size; without it every matching flag is returned in one answer (kept for existing clients)',
+      }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: "the previous page's `nextCursor` (opaque; stable under inserts)" }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'words that each start a word of the key, name or description (case-insensitive)',
+        examples: ['checkout'],
+      }),
+    ),
+    tag: Type.Optional(Type.String({ pattern: KEY_PATTERN, maxLength: 64, description: 'only flags with this tag' })),
+    status: Type.Optional(
+      Type.Unsafe<FlagStatus>({
+        type: 'string',
+        enum: [...FLAG_STATUSES],
+        description:
+          'needs `environment`: `off` disabled there, `rolling-out` enabled with a fallthrough rollout, `on` enabled otherwise (all three unarchived); `archived` archived flags',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -23,12 +23,14 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
     {
       schema: {
         tags: ['flags'],
-        summary: 'List flags; with ?environment= each carries a summary of its state there',
+        summary:
+          'List flags in key order; with ?environment= each carries a summary of its state there. With ?limit= one page ' +
+          '(keyset cursor), searchable by q, tag and status',
         querystring: FlagListQuery,
         response: { 200: ref(FlagList), ...errorResponses(400, 404) },
       },
     },
-    async (request) => ({ flags: await flags.list(request.query.archived === true, request.query.environment) }),
+    async (request) => flags.list(request.query),
   );
 
   app.post(

@@ -5,6 +5,8 @@ import type {
   CreateFlagBody,
   Flag,
   FlagConfig,
+  FlagList,
+  FlagListQuery,
   FlagSummary,
   PatchConfigBody,
   PutConfigBody,
@@ -19,6 +21,7 @@ import type { Idempotency, RequestContext } from '../../http/request-context.js'
 import type { ChangeTransaction } from '../changes/change-transaction.js';
 import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument, flagIssues } from './documents.js';
+import { decodeFlagCursor, encodeFlagCursor } from './list-cursor.js';
 import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
 import { findEnvironment } from '../environments/store.js';
@@ -153,13 +156,42 @@ export class FlagService {
     private readonly db: () => Database,
   ) {}
 
-  async list(includeArchived: boolean, environment?: string): Promise<Flag[]> {
+  /** One page of flags when `limit` is given (with `nextCursor` and `total`), else every matching flag. */
+  async list(query: FlagListQuery): Promise<FlagList> {
     const db = this.db();
-    if (environment === undefined) return (await store.listFlags(db, includeArchived)).map((r) => flagView(r));
-    const env = await findEnvironment(db, environment);
-    if (!env) throw new NotFoundError(`Environment "${environment}" does not exist`);
-    const rows = await store.listFlagsInEnvironment(db, includeArchived, env.id, env.key);
-    return rows.map((r) => ({ ...flagView(r.flag), summary: configSummary(env.key, r) }));
+    const { environment, limit, status } = query;
+    if (status !== undefined && status !== 'archived' && environment === undefined) {
+      throw new ValidationError(`status "${status}" needs an environment`, 'environment');
+    }
+    const q = query.q?.trim();
+    const filter: store.FlagFilter = {
+      includeArchived: query.archived === true,
+      q: q ? q : undefined,
+      tag: query.tag,
+      status,
+      afterKey: query.cursor === undefined ? undefined : decodeFlagCursor(query.cursor),
+    };
+    // One row more than the page tells whether there is a next page.
+    const take = limit === undefined ? undefined : limit + 1;
+    let flags: Flag[];
+    let envId: number | undefined;
+    if (environment === undefined) {
+      flags = (await store.selectFlags(db, filter, take)).map((r) => flagView(r));
+    } else {
+      const env = await findEnvironment(db, environment);
+      if (!env) throw new NotFoundError(`Environment "${environment}" does not exist`);
+      envId = env.id;
+      const rows = await store.listFlagsInEnvironment(db, filter, env.id, env.key, take);
+      flags = rows.map((r) => ({ ...flagView(r.flag), summary: configSummary(env.key, r) }));
+    }
+    if (limit === undefined) return { flags };
+    const more = flags.length > limit;
+    if (more) flags = flags.slice(0, limit);
+    return {
+      flags,
+      nextCursor: more ? encodeFlagCursor(flags[flags.length - 1]!.key) : null,
+      total: await store.countFlags(db, filter, envId),
+    };
   }
 
   /** The flag's config in every environment, in environment order. */

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import type { FlagStatus } from '@switchboard/api-contract';
+import { and, asc, count, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import {
   auditEvents,
@@ -10,6 +11,7 @@ import {
   type FlagConfigRow,
   type FlagRow,
 } from '../../db/schema/index.js';
+import { FLAG_SEARCH_TEXT } from '../../db/schema/flags.js';
 
 export async function findFlag(db: Database, key: string, forUpdate = false): Promise<FlagRow | undefined> {
   const query = db.select().from(flags).where(eq(flags.key, key)).limit(1);
@@ -17,12 +19,54 @@ export async function findFlag(db: Database, key: string, forUpdate = false): Pr
   return row;
 }
 
+/** What a flag list selects. `status` other than `archived` needs an environment; `afterKey` is the keyset cursor. */
+export interface FlagFilter {
+  includeArchived: boolean;
+  q?: string;
+  tag?: string;
+  status?: FlagStatus;
+  afterKey?: string;
+}
+
+/** Every word of `q` (as the search index splits it) must start a word of the flag's search text. */
+function matchesSearch(q: string): SQL {
+  const words = sql`(select string_agg(quote_literal(lexeme) || ':*', ' & ') from unnest(to_tsvector('simple', ${q})))`;
+  return sql`${sql.raw(FLAG_SEARCH_TEXT)} @@ to_tsquery('simple', ${words})`;
+}
+
+function flagConditions(filter: FlagFilter, withConfig: boolean): SQL | undefined {
+  const where: (SQL | undefined)[] = [];
+  if (filter.status === 'archived') where.push(eq(flags.archived, true));
+  else if (!filter.includeArchived || filter.status !== undefined) where.push(eq(flags.archived, false));
+  if (filter.q !== undefined) where.push(matchesSearch(filter.q));
+  if (filter.tag !== undefined) where.push(sql`${flags.tags} @> ${JSON.stringify([filter.tag])}::jsonb`);
+  if (withConfig && filter.status !== undefined && filter.status !== 'archived') {
+    const rolling = sql`(${flagConfigs.fallthrough} -> 'rollout') is not null`;
+    if (filter.status === 'off') where.push(eq(flagConfigs.enabled, false));
+    else where.push(and(eq(flagConfigs.enabled, true), filter.status === 'rolling-out' ? rolling : sql`not ${rolling}`));
+  }
+  if (filter.afterKey !== undefined) where.push(gt(flags.key, filter.afterKey));
+  return and(...where);
+}
+
 export function listFlags(db: Database, includeArchived: boolean): Promise<FlagRow[]> {
-  return db
-    .select()
-    .from(flags)
-    .where(includeArchived ? undefined : eq(flags.archived, false))
-    .orderBy(asc(flags.key));
+  return selectFlags(db, { includeArchived });
+}
+
+/** Flags in key order, at most `limit` of them when given. */
+export function selectFlags(db: Database, filter: FlagFilter, limit?: number): Promise<FlagRow[]> {
+  const query = db.select().from(flags).where(flagConditions(filter, false)).orderBy(asc(flags.key));
+  return limit === undefined ? query : query.limit(limit);
+}
+
+/** How many flags match `filter` (its cursor ignored), in `environmentId` when given. */
+export async function countFlags(db: Database, filter: FlagFilter, environmentId?: number): Promise<number> {
+  const where = flagConditions({ ...filter, afterKey: undefined }, environmentId !== undefined);
+  const base = db.select({ n: count() }).from(flags);
+  const [row] = await (environmentId === undefined
+    ? base.where(where)
+    : base.innerJoin(flagConfigs, and(eq(flagConfigs.flagId, flags.id), eq(flagConfigs.environmentId, environmentId))).where(where));
+  return row?.n ?? 0;
 }
 
 export interface FlagWithConfig {
@@ -32,12 +76,13 @@ export interface FlagWithConfig {
   lastChange: { at: Date; actor: string; action: string } | null;
 }
 
-/** Flags with their config in one environment and who changed them there last. */
+/** Flags with their config in one environment and who changed them there last, in key order. */
 export async function listFlagsInEnvironment(
   db: Database,
-  includeArchived: boolean,
+  filter: FlagFilter,
   environmentId: number,
   environmentKey: string,
+  limit?: number,
 ): Promise<FlagWithConfig[]> {
   const last = db
     .select({ at: auditEvents.at, actor: auditEvents.actor, action: auditEvents.action })
@@ -46,7 +91,7 @@ export async function listFlagsInEnvironment(
     .orderBy(desc(auditEvents.at), desc(auditEvents.id))
     .limit(1)
     .as('last_change');
-  const rows = await db
+  const query = db
     .select({
       flag: flags,
       enabled: flagConfigs.enabled,
@@ -62,8 +107,9 @@ export async function listFlagsInEnvironment(
     .from(flags)
     .innerJoin(flagConfigs, and(eq(flagConfigs.flagId, flags.id), eq(flagConfigs.environmentId, environmentId)))
     .leftJoinLateral(last, sql`true`)
-    .where(includeArchived ? undefined : eq(flags.archived, false))
+    .where(flagConditions(filter, true))
     .orderBy(asc(flags.key));
+  const rows = await (limit === undefined ? query : query.limit(limit));
   return rows.map((r) => ({
     flag: r.flag,
     config: {
