@@ -27,3 +27,10 @@ export {
   type StoredStage,
 } from './release-plans.js';
 export { flagVariantUsage, flagLifecycle, type FlagLifecycleRow, type StaleReason } from './stale-flags.js';
+export {
+  changeRequests,
+  changeRequestApprovals,
+  type ChangeRequestRow,
+  type ChangeRequestApprovalRow,
+  type ChangeRequestStatus,
+} from './change-requests.js';
