@@ -7,6 +7,7 @@ import { deliverySuite } from './test-support/delivery-suite.js';
 import { eventsSuite } from './test-support/events-suite.js';
 import { overviewSuite } from './test-support/overview-suite.js';
 import { privateAttributesSuite } from './test-support/private-attributes-suite.js';
+import { shapesSuite } from './test-support/shapes-suite.js';
 
 const ctx = {} as SuiteContext;
 
@@ -25,3 +26,4 @@ badRequestsSuite(ctx);
 eventsSuite(ctx);
 overviewSuite(ctx);
 privateAttributesSuite(ctx);
+shapesSuite(ctx);

@@ -146,7 +146,7 @@ describe('requests', () => {
     expect(sent[1]).toMatchObject({
       method: 'POST',
       url: expect.stringMatching(/\/restore$/),
-      body: { version: 3 },
+      body: { restoreVersion: 3 },
       headers: { 'if-match': '"8"' },
     });
     expect(sent[2]!.headers['idempotency-key']).toBe('k-1');

@@ -53,8 +53,8 @@ export interface AdminClient {
     patch(flag: string, env: string, body: C.PatchConfigBody, options?: WriteOptions): Promise<A.FlagConfig>;
     /** Rolls `variant` out to `percentage` % of users; the rest get the off variant. */
     rollout(flag: string, env: string, body: C.RolloutBody, options?: WriteOptions): Promise<A.FlagConfig>;
-    /** Writes a new version equal to `version`; `ifMatch` is the current version. */
-    restore(flag: string, env: string, version: number, options?: WriteOptions): Promise<A.FlagConfig>;
+    /** Writes a new version equal to `restoreVersion`; `ifMatch` is the current version. */
+    restore(flag: string, env: string, restoreVersion: number, options?: WriteOptions): Promise<A.FlagConfig>;
     /** Earlier versions, newest first. */
     versions(flag: string, env: string, query?: C.ConfigVersionsQuery, options?: CallOptions): Promise<A.ConfigVersionList>;
     /** Evaluations by variant over time. */
@@ -182,7 +182,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       put: (flag, env, body, o) => call('PUT', configPath(flag, env), { ...o, body }),
       patch: (flag, env, body, o) => call('PATCH', configPath(flag, env), { ...o, body }),
       rollout: (flag, env, body, o) => call('PUT', `${configPath(flag, env)}/rollout`, { ...o, body }),
-      restore: (flag, env, version, o) => call('POST', `${configPath(flag, env)}/restore`, { ...o, body: { version } }),
+      restore: (flag, env, restoreVersion, o) => call('POST', `${configPath(flag, env)}/restore`, { ...o, body: { restoreVersion } }),
       versions: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/versions`, query(q, o)),
       metrics: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/metrics`, query(q, o)),
       events: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/events`, query(q, o)),

@@ -5,13 +5,68 @@ import { Key, Timestamp, ref } from './common.js';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description?: string) =>
   Type.Union([schema, Type.Null()], description ? { description } : {});
 
+/** Every action the audit log records; `GET /audit?action=` takes one of these. */
+export const AUDIT_ACTIONS = [
+  'flag.create',
+  'flag.update',
+  'flag.archive',
+  'flag.unarchive',
+  'flag.delete',
+  'config.replace',
+  'config.update',
+  'config.enable',
+  'config.kill',
+  'config.rollout',
+  'config.restore',
+  'config.promote',
+  'config.import',
+  'segment.create',
+  'segment.update',
+  'segment.delete',
+  'environment.create',
+  'environment.update',
+  'environment.delete',
+  'api-key.create',
+  'api-key.revoke',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.rotate-secret',
+  'webhook.redeliver',
+  'schedule.create',
+  'schedule.cancel',
+  'schedule.applied',
+  'schedule.conflicted',
+  'schedule.expired',
+  'schedule.failed',
+  'release.create',
+  'release.start',
+  'release.resume',
+  'release.stage',
+  'release.advance',
+  'release.pause',
+  'release.rollback',
+  'release.kill',
+  'release.notify',
+  'release.cancel',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Typed `string` for callers, who pass what a user typed; the schema's enum is what refuses an unknown one. */
+export const AuditAction = Type.Unsafe<string>({
+  type: 'string',
+  enum: [...AUDIT_ACTIONS],
+  description: 'what was done: `<resource>.<verb>`',
+  examples: ['config.kill'],
+});
+
 export const AuditEvent = Type.Object(
   {
     id: Type.Integer({ minimum: 1 }),
     at: Timestamp(),
     actor: Type.String({ description: "who: an admin key's name, or the admin token", examples: ['alice (admin key)'] }),
     keyId: Nullable(Type.String(), 'the admin key used; null for the admin token'),
-    action: Type.String({ examples: ['config.kill'] }),
+    action: Type.String({ description: 'one of the values `GET /audit?action=` lists', examples: ['config.kill'] }),
     flagKey: Nullable(Type.String()),
     environment: Nullable(Type.String()),
     subject: Nullable(Type.String(), 'another subject of the action: a segment key, an API key id…'),
@@ -63,7 +118,7 @@ export const AuditQuery = Type.Object(
   {
     flag: Type.Optional(Key),
     environment: Type.Optional(Key),
-    action: Type.Optional(Type.String({ pattern: '^[a-z.-]{1,64}$' })),
+    action: Type.Optional(AuditAction),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601, inclusive' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601, inclusive' })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),

@@ -391,9 +391,16 @@ export const RolloutBody = Type.Object(
 );
 export type RolloutBody = Static<typeof RolloutBody>;
 
+/** The version to bring back; the current one goes in `If-Match` (a body `version` is refused: it was ambiguous). */
 export const RestoreBody = Type.Object(
-  { version: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'the version to restore; the result is a new version' }) },
-  { additionalProperties: false, examples: [{ version: 3 }] },
+  {
+    restoreVersion: Type.Integer({
+      minimum: 1,
+      maximum: 2_147_483_647,
+      description: 'the earlier version whose content is written again, as a new version',
+    }),
+  },
+  { additionalProperties: false, examples: [{ restoreVersion: 3 }] },
 );
 export type RestoreBody = Static<typeof RestoreBody>;
 

@@ -54,7 +54,7 @@ export {
   UpdateEnvironmentBody,
 } from './environments.js';
 export { ApiKey, ApiKeyCreated, ApiKeyKind, ApiKeyList, ApiKeyListQuery, ApiKeyParams, CreateApiKeyBody } from './api-keys.js';
-export { AuditEvent, AuditPage, AuditQuery } from './audit.js';
+export { AUDIT_ACTIONS, AuditAction, AuditEvent, AuditPage, AuditQuery } from './audit.js';
 export {
   EVENT_INGEST_LIMITS,
   EvaluationMetrics,

@@ -315,9 +315,9 @@ describe('numbers and dates out of range', () => {
   it('answers versions beyond what the database stores with 400 naming the field', async () => {
     const before = await state();
     const big = 2 ** 40;
-    const restore = await api.post(`${CFG}/restore`, { version: big });
+    const restore = await api.post(`${CFG}/restore`, { restoreVersion: big });
     expect(restore.statusCode, restore.body).toBe(400);
-    expect(restore.json().error.field).toBe('version');
+    expect(restore.json().error.field).toBe('restoreVersion');
     const edit = await api.patch('/api/admin/flags/nul-flag', { version: big, description: 'x' });
     expect(edit.statusCode, edit.body).toBe(400);
     expect(edit.json().error.field).toBe('version');

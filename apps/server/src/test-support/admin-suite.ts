@@ -279,11 +279,11 @@ export function adminSuite(ctx: SuiteContext): void {
       await createFlag(api, 'restorable');
       await api.patch(config('restorable', 'development'), { enabled: true, salt: 'x' }, ifMatch(1));
       await api.patch(config('restorable', 'development'), { enabled: false }, ifMatch(2));
-      const res = await api.post(`${config('restorable', 'development')}/restore`, { version: 2 }, ifMatch(3));
+      const res = await api.post(`${config('restorable', 'development')}/restore`, { restoreVersion: 2 }, ifMatch(3));
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ version: 4, enabled: true, salt: 'x' });
-      expect((await api.post(`${config('restorable', 'development')}/restore`, { version: 99 }, ifMatch(4))).statusCode).toBe(404);
-      expect((await api.post(`${config('restorable', 'development')}/restore`, { version: 1 })).statusCode).toBe(428);
+      expect((await api.post(`${config('restorable', 'development')}/restore`, { restoreVersion: 99 }, ifMatch(4))).statusCode).toBe(404);
+      expect((await api.post(`${config('restorable', 'development')}/restore`, { restoreVersion: 1 })).statusCode).toBe(428);
       const history = await api.get(`${config('restorable', 'development')}/versions`);
       expect(history.json().versions.map((v: { version: number }) => v.version)).toEqual([4, 3, 2, 1]);
     });

@@ -1,6 +1,7 @@
 /** `/api/admin/flags/:key/environments/:env…`: a flag's targeting in one environment. */
 import type { FastifyPluginAsyncTypebox, Static, TObject } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../../errors.js';
 import { etag, expectedVersion } from '../changes/preconditions.js';
 import { requestContext, type RequestContext } from '../../http/request-context.js';
 import {
@@ -25,6 +26,16 @@ const writeResponses = { 200: ref(FlagConfig), ...errorResponses(400, 404, 409, 
 function withEtag(reply: FastifyReply, config: FlagConfig): FlagConfig {
   void reply.header('etag', etag(config.version));
   return config;
+}
+
+async function refuseBodyVersion(request: FastifyRequest): Promise<void> {
+  const body = request.body;
+  if (typeof body === 'object' && body !== null && Object.hasOwn(body, 'version')) {
+    throw new ValidationError(
+      'version is not accepted here: send the version to bring back as restoreVersion and the current version as If-Match',
+      'version',
+    );
+  }
 }
 
 export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = async (app, { flags }) => {
@@ -58,8 +69,8 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
 
   /**
    * A write to the config. It names the version it edits (`If-Match`, or `version` in
-   * the body — except for restore, whose `version` is the one to bring back) and answers
-   * the new config with its ETag.
+   * the body — restore takes If-Match only, beside its `restoreVersion`) and answers the
+   * new config with its ETag.
    */
   const write = <B extends TObject>(
     method: 'PUT' | 'PATCH' | 'POST',
@@ -73,6 +84,9 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
       method,
       url,
       schema: { tags: ['configs'], summary, params: ConfigParams, headers: IfMatchHeaders, body, response: writeResponses },
+      // Restore's body once named the version to bring back `version`, the name every other write uses for the
+      // current one: refused with a message that says which is which, before the schema's generic one.
+      preValidation: bodyNamesEdited ? undefined : refuseBodyVersion,
       handler: async (request, reply) => {
         const { key, env } = request.params;
         const payload = request.body as Static<B> & { version?: number };
@@ -100,9 +114,9 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
   write(
     'POST',
     `${path}/restore`,
-    'Write a new version equal to an earlier one (If-Match: the current version)',
+    'Write a new version equal to an earlier one: `restoreVersion` in the body, the current version as If-Match',
     RestoreBody,
-    (ctx, key, env, expected, body) => flags.restore(ctx, key, env, expected, body.version),
+    (ctx, key, env, expected, body) => flags.restore(ctx, key, env, expected, body.restoreVersion),
     false,
   );
 

@@ -380,11 +380,11 @@ export class FlagService {
     });
   }
 
-  /** Writes a new version whose content equals version `version`. */
-  restore(ctx: RequestContext, key: string, env: string, expected: number, version: number): Promise<FlagConfig> {
+  /** Writes a new version whose content equals version `restoreVersion`. */
+  restore(ctx: RequestContext, key: string, env: string, expected: number, restoreVersion: number): Promise<FlagConfig> {
     return this.editConfig(ctx, key, env, expected, 'config.restore', async (_current, _flag, w, configId) => {
-      const old = await store.findConfigVersion(w.tx, configId, version);
-      if (!old) throw new NotFoundError(`Version ${version} of this config does not exist`);
+      const old = await store.findConfigVersion(w.tx, configId, restoreVersion);
+      if (!old) throw new NotFoundError(`Version ${restoreVersion} of this config does not exist`);
       return configFields(old);
     });
   }
