@@ -30,6 +30,15 @@ const consoleErrors: string[] = [];
 
 const prodConfig = async (key: string) => (await api.get<Config>(`/api/admin/flags/${key}/environments/production`)).body;
 
+/** Saves the targeting form in Production, which is protected on a fresh install: it asks first. */
+async function saveInProduction(flag = 'new-checkout') {
+  await page.getByRole('button', { name: 'Save changes in Production' }).click();
+  await page
+    .getByRole('dialog', { name: `Save changes to ${flag} in Production?` })
+    .getByRole('button', { name: 'Save in Production' })
+    .click();
+}
+
 /**
  * A picture of the whole page as a person scrolling it would see it: the viewport is
  * stretched to the page's height first, so sticky bars sit where they belong.
@@ -94,7 +103,7 @@ describe('admin UI in Chromium against a real server', () => {
     await fallthrough.getByLabel('A percentage rollout').check();
     await fallthrough.getByLabel('Percentage of users served on', { exact: true }).fill('25');
     await fallthrough.getByText('The rest (75 %) get off').waitFor();
-    await page.getByRole('button', { name: 'Save changes in Production' }).click();
+    await saveInProduction();
     await page.getByText('Editing version 2').waitFor();
     let config = await prodConfig('new-checkout');
     expect(config.version).toBe(2);
@@ -112,7 +121,7 @@ describe('admin UI in Chromium against a real server', () => {
     expect(await rule.getByLabel('Attribute', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     expect((await prodConfig('new-checkout')).version).toBe(2);
     await rule.getByLabel('Attribute', { exact: true }).fill('country');
-    await page.getByRole('button', { name: 'Save changes in Production' }).click();
+    await saveInProduction();
     await page.getByText('Editing version 3').waitFor();
     config = await prodConfig('new-checkout');
     expect(config.rules).toEqual([
@@ -163,6 +172,10 @@ describe('admin UI in Chromium against a real server', () => {
 
     // Restore the version before the kill in one click.
     await kill.getByRole('button', { name: 'Restore v4 of new-checkout in production' }).click();
+    await page
+      .getByRole('dialog', { name: 'Restore version 4 of new-checkout in Production?' })
+      .getByRole('button', { name: 'Restore in Production' })
+      .click();
     await page.getByText('Restored version 4 of new-checkout in production: now version 6.').waitFor();
     config = await prodConfig('new-checkout');
     expect(config).toMatchObject({ enabled: true, version: 6 });
@@ -198,7 +211,7 @@ describe('admin UI in Chromium against a real server', () => {
     await merge.getByRole('button', { name: 'Reload and reapply my changes' }).click();
     await page.getByText('Editing version 8').waitFor();
     expect(await fallthrough.getByLabel('Percentage of users served on', { exact: true }).inputValue()).toBe('30');
-    await page.getByRole('button', { name: 'Save changes in Production' }).click();
+    await saveInProduction();
     await page.getByText('Editing version 9').waitFor();
     let config = await prodConfig('new-checkout');
     expect(config.fallthrough.rollout?.[0]).toEqual({ variant: 'on', weight: 30_000 });
@@ -218,14 +231,14 @@ describe('admin UI in Chromium against a real server', () => {
       { 'if-match': '"9"' },
     );
     expect(theirs.status).toBe(200);
-    await page.getByRole('button', { name: 'Save changes in Production' }).click();
+    await saveInProduction();
     const stale = page.getByRole('alert').filter({ hasText: 'Version 10 was saved while you were editing version 9' });
     await stale.waitFor();
     await stale.getByRole('row', { name: /rules\[0\]\.id\s+rule-1\s+staff/ }).waitFor();
     expect((await prodConfig('new-checkout')).version).toBe(10);
     await stale.getByRole('button', { name: 'Reload and reapply my changes' }).click();
     await page.getByText('Editing version 10').waitFor();
-    await page.getByRole('button', { name: 'Save changes in Production' }).click();
+    await saveInProduction();
     await page.getByText('Editing version 11').waitFor();
     config = await prodConfig('new-checkout');
     expect(config.fallthrough.rollout?.[0]).toEqual({ variant: 'on', weight: 35_000 });

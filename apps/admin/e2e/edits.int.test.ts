@@ -215,6 +215,14 @@ describe('new flag dialog', () => {
   });
 });
 
+/** Production is protected on a fresh install: a restore there asks first. */
+async function confirmRestore(version: number) {
+  await page
+    .getByRole('dialog', { name: `Restore version ${version} of history-restore in Production?` })
+    .getByRole('button', { name: 'Restore in Production' })
+    .click();
+}
+
 describe('version history', () => {
   it('restores against the version on screen: a change made meanwhile makes it fail (412) instead of being overwritten', async () => {
     await api.post('/api/admin/flags', { key: 'history-restore', type: 'boolean' });
@@ -235,6 +243,7 @@ describe('version history', () => {
       (await api.patch('/api/admin/flags/history-restore/environments/production', { enabled: false }, { 'if-match': '"3"' })).status,
     ).toBe(200);
     await history.getByRole('button', { name: 'Restore v2' }).click();
+    await confirmRestore(2);
     await history.getByRole('alert').filter({ hasText: 'Nothing was restored: someone saved version 4 meanwhile.' }).waitFor();
     let config = (await api.get<Config>('/api/admin/flags/history-restore/environments/production')).body;
     expect(config).toMatchObject({ version: 4, enabled: false });
@@ -243,7 +252,12 @@ describe('version history', () => {
     await page.unroute(LIVE_FEED);
     await page.getByText('Editing version 4').waitFor();
     await history.getByRole('button', { name: 'Restore v2' }).click();
+    await confirmRestore(2);
     await page.getByText('Editing version 5').waitFor();
+    // The pressed button is gone from the list; focus is on what happened, not on <body>.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
+      'Restored version 2 of history-restore in Production as version 5.',
+    );
     config = (await api.get<Config>('/api/admin/flags/history-restore/environments/production')).body;
     // Version 2: on, without the 20 % rollout of version 3.
     expect(config).toMatchObject({ version: 5, enabled: true });

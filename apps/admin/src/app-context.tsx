@@ -15,8 +15,9 @@ export interface AppContextValue {
   live: LiveFeed;
   environments: Environment[];
   reloadEnvironments(): Promise<void>;
-  /** The environment pages show by default (last picked). */
+  /** The environment every page shows: the URL's `?env=` (empty while the environments load). */
   environment: string;
+  /** Moves to `env` by changing the URL, like following a link. */
   setEnvironment(env: string): void;
   toast(tone: Toast['tone'], text: string): void;
   signOut(): void;
@@ -28,8 +29,4 @@ export function useApp(): AppContextValue {
   const ctx = useContext(AppContext);
   if (!ctx) throw new Error('useApp outside <AppContext.Provider>');
   return ctx;
-}
-
-export function isProduction(env: { key: string; name?: string } | undefined): boolean {
-  return env !== undefined && (/prod/i.test(env.key) || /prod/i.test(env.name ?? ''));
 }

@@ -4,8 +4,10 @@ import { createAdminApi } from './api/client';
 import type { Environment } from '@switchboard/api-client';
 import { AppContext, type AppContextValue, type Toast } from './app-context';
 import { describeEvent, LiveFeed } from './live';
-import { Link, match, navigate, useLocation } from './router';
+import { Link, match, navigate, setQuery, useLocation } from './router';
 import { clearSession, readAdminKey, readEnvironment, saveAdminKey, saveEnvironment } from './session';
+import { isProtected, resolveEnvironment, withEnvironment, type EnvironmentRef } from './model/environment';
+import { pageTitle } from './model/page-title';
 import type { ReactNode } from 'react';
 import { SignInPage } from './pages/sign-in';
 import { FlagsPage } from './pages/flags-page';
@@ -16,7 +18,7 @@ import { ApiKeysPage } from './pages/api-keys-page';
 import { AuditPage } from './pages/audit-page';
 import { ComparePage } from './pages/compare-page';
 import { WebhooksPage } from './pages/webhooks-page';
-import { Empty } from './components/page';
+import { Empty, ErrorState, Skeleton } from './components/page';
 
 export function App() {
   const [adminKey, setAdminKey] = useState<string | null>(() => readAdminKey());
@@ -28,6 +30,7 @@ export function App() {
     navigate('/', { replace: true });
   }, []);
   if (!adminKey) {
+    document.title = 'Sign in · Switchboard';
     return (
       <SignInPage
         notice={signedOutReason}
@@ -67,7 +70,6 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   const live = useMemo(() => new LiveFeed(api), [api]);
   const [environments, setEnvironments] = useState<Environment[]>([]);
   const [envLoaded, setEnvLoaded] = useState(false);
-  const [environment, setEnvironmentState] = useState<string>(() => readEnvironment() ?? 'production');
   const [toasts, setToasts] = useState<Toast[]>([]);
   const toastId = useRef(0);
   const location = useLocation();
@@ -112,19 +114,29 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
     };
   }, [live, api, toast, reloadEnvironments]);
 
-  // Fall back to an environment that exists.
-  const current = environments.some((e) => e.key === environment)
-    ? environment
-    : ((environments.find((e) => e.key === 'production') ?? environments[0])?.key ?? environment);
-  const setEnvironment = useCallback((env: string) => {
-    saveEnvironment(env);
-    setEnvironmentState(env);
-  }, []);
+  // The URL says which environment this is; a URL without one gets the last one picked.
+  const resolved = resolveEnvironment({ fromUrl: location.query.get('env'), saved: readEnvironment(), environments, loaded: envLoaded });
+  const current = resolved.kind === 'waiting' ? '' : resolved.key;
+  const resolvedKind = resolved.kind;
+  useEffect(() => {
+    if (resolvedKind === 'redirect')
+      navigate(withEnvironment(window.location.pathname + window.location.search, current), { replace: true });
+    else if (resolvedKind === 'current') saveEnvironment(current);
+  }, [resolvedKind, current]);
+  // Pushed, not replaced: Back returns to the environment before, and unsaved edits ask first.
+  const setEnvironment = useCallback((env: string) => setQuery({ env }, { replace: false }), []);
+  const envLink = (to: string) => (current ? withEnvironment(to, current) : to);
+  const currentRef: EnvironmentRef = environments.find((e) => e.key === current) ?? { key: current, name: current };
 
   const value: AppContextValue = useMemo(
     () => ({ api, live, environments, reloadEnvironments, environment: current, setEnvironment, toast, signOut: () => signOut() }),
     [api, live, environments, reloadEnvironments, current, setEnvironment, toast, signOut],
   );
+
+  const title = pageTitle(location.path, resolved.kind === 'current' ? currentRef : undefined);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
 
   useEffect(() => {
     if (location.path === '/' || location.path === '' || location.path === '/index.html') navigate('/flags', { replace: true });
@@ -141,7 +153,18 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
 
   let page: ReactNode;
   let params: Record<string, string> | null;
-  if ((params = match('/flags/:key', location.path))) page = <FlagPage key={params.key} flagKey={params.key!} />;
+  if (resolved.kind === 'waiting' || resolved.kind === 'redirect') page = <Skeleton rows={6} label="Loading environments" />;
+  else if (resolved.kind === 'unknown')
+    page = (
+      <ErrorState
+        error={
+          new Error(
+            `There is no environment "${resolved.key}" (deleted, renamed or mistyped). Pick one in the Environment menu at the top.`,
+          )
+        }
+      />
+    );
+  else if ((params = match('/flags/:key', location.path))) page = <FlagPage key={params.key} flagKey={params.key!} />;
   else if (location.path === '/flags' || location.path === '/') page = <FlagsPage />;
   else if (location.path === '/segments') page = <SegmentsPage />;
   else if (location.path === '/environments') page = <EnvironmentsPage />;
@@ -161,8 +184,8 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
       <a href="#main" className="skip-link">
         Skip to content
       </a>
-      <header className="topbar">
-        <Link to="/flags" className="brand" aria-label="Switchboard: flags">
+      <header className={`topbar${resolved.kind === 'current' && isProtected(currentRef) ? ' topbar--protected' : ''}`}>
+        <Link to={envLink('/flags')} className="brand" aria-label="Switchboard: flags">
           <svg width="22" height="22" viewBox="0 0 16 16" aria-hidden="true">
             <rect width="16" height="16" rx="3" fill="var(--accent)" />
             <circle cx="5" cy="8" r="2.5" fill="#fff" />
@@ -176,7 +199,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
               const active = location.path === n.to || location.path.startsWith(`${n.to}/`);
               return (
                 <li key={n.to}>
-                  <Link to={n.to} className="nav__link" aria-current={active ? 'page' : undefined}>
+                  <Link to={envLink(n.to)} className="nav__link" aria-current={active ? 'page' : undefined}>
                     {n.label}
                   </Link>
                 </li>
@@ -185,13 +208,16 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
           </ul>
         </nav>
         <div className="topbar__tools">
-          <label className="env-picker">
+          <label className={`env-picker${isProtected(currentRef) ? ' env-picker--protected' : ''}`}>
             <span className="env-picker__label">Environment</span>
             <select value={current} onChange={(e) => setEnvironment(e.target.value)} disabled={!envLoaded}>
-              {environments.length === 0 ? <option value={current}>{current}</option> : null}
+              {environments.length === 0 || resolved.kind === 'unknown' ? (
+                <option value={current}>{resolved.kind === 'unknown' ? `${current} (does not exist)` : current}</option>
+              ) : null}
               {environments.map((e) => (
                 <option key={e.key} value={e.key}>
                   {e.name}
+                  {isProtected(e) ? ' (protected)' : ''}
                 </option>
               ))}
             </select>
@@ -202,6 +228,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
           </button>
         </div>
       </header>
+      {resolved.kind === 'current' && isProtected(currentRef) ? <ProtectedBanner environment={currentRef} /> : null}
       <main id="main" tabIndex={-1} className="main">
         {page}
       </main>
@@ -213,6 +240,20 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
         ))}
       </div>
     </AppContext.Provider>
+  );
+}
+
+/** On every page while a protected environment is picked: words and an icon, not colour alone. */
+function ProtectedBanner({ environment }: { environment: EnvironmentRef }) {
+  return (
+    <div className="env-banner" role="note" aria-label={`${environment.name} is protected`}>
+      <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" className="env-banner__icon">
+        <path d="M8 1 2 3.5v4C2 11 4.6 14 8 15c3.4-1 6-4 6-7.5v-4L8 1Z" fill="currentColor" />
+      </svg>
+      <span>
+        <strong>{environment.name} is protected.</strong> Changes here reach real users; each one asks you to confirm.
+      </span>
+    </div>
   );
 }
 

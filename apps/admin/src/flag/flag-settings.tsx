@@ -10,6 +10,7 @@ import { useApp } from '../app-context';
 import { DiffTable } from '../components/diff-table';
 import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
+import { archiveImpact, type ArchiveImpact } from '../model/environment';
 import type { FieldErrors } from '../model/rules';
 import { reapplyEdits } from '../model/reapply';
 import { navigate, useUnsavedChanges } from '../router';
@@ -69,7 +70,8 @@ function changes(flag: Flag, d: SettingsDraft): { body: Record<string, unknown>;
 }
 
 export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(flag: Flag): void; reload(): Promise<Flag | undefined> }) {
-  const { api, toast } = useApp();
+  const { api, toast, environments } = useApp();
+  const [archiving, setArchiving] = useState<ArchiveImpact | null>(null);
   const [base, setBase] = useState(flag);
   const [draft, setDraft] = useState(() => toDraft(flag));
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -247,7 +249,15 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
               </button>
             </>
           ) : (
-            <button type="button" className="button" onClick={() => void save(undefined, { archived: true })}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                const impact = archiveImpact(flag.environments ?? {}, environments);
+                if (impact) setArchiving(impact);
+                else void save(undefined, { archived: true });
+              }}
+            >
               Archive flag
             </button>
           )}
@@ -261,6 +271,38 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
         onClose={() => setConfirmDelete(false)}
       >
         <p>The flag and its configs in every environment are deleted. The audit log keeps its history.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={archiving !== null}
+        title={`Archive ${flag.key}?`}
+        confirm="Archive flag"
+        onConfirm={() => {
+          setArchiving(null);
+          void save(undefined, { archived: true });
+        }}
+        onClose={() => setArchiving(null)}
+      >
+        {archiving && archiving.live.length > 0 ? (
+          <>
+            <p>It is serving users now in:</p>
+            <ul>
+              {archiving.live.map((l) => (
+                <li key={l.environment.key}>
+                  <strong>{l.environment.name}</strong>: {l.state}
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+        {archiving && archiving.protected.length > 0 ? (
+          <p>
+            {archiving.protected.map((e) => e.name).join(', ')} {archiving.protected.length === 1 ? 'is' : 'are'} protected.
+          </p>
+        ) : null}
+        <p>
+          Archiving removes it from every environment&apos;s SDK snapshot within a second: code asking for it gets its own default value,
+          not what the flag serves.
+        </p>
       </ConfirmDialog>
     </section>
   );

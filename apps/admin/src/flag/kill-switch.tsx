@@ -1,20 +1,21 @@
 /**
- * The kill switch: one prominent control per environment. In production it asks first.
- * A stale version (someone changed the flag meanwhile) is shown, and the operator can
- * reload and apply the switch again.
+ * The kill switch: one prominent control per environment. In a protected environment it
+ * asks first. A stale version (someone changed the flag meanwhile) is shown, and the
+ * operator can reload and apply the switch again. Focus stays on the switch throughout.
  */
 import { useState } from 'react';
-import { errorMessage, isApiError } from '../api/client';
-import type { FlagConfig, Environment } from '@switchboard/api-client';
-import { isProduction, useApp } from '../app-context';
+import { isApiError } from '../api/client';
+import type { FlagConfig } from '@switchboard/api-client';
+import { useApp } from '../app-context';
 import { Dialog } from '../components/dialog';
-import { FormError } from '../components/field';
+import { WriteFailure } from '../components/write-failure';
+import { isProtected, type EnvironmentRef } from '../model/environment';
 import { timeAgo } from '../model/status';
 
 export interface KillSwitchProps {
   flagKey: string;
   config: FlagConfig;
-  environment: Environment | { key: string; name: string };
+  environment: EnvironmentRef;
   onSaved(config: FlagConfig): void;
   /** Re-reads the flag; resolves with the newest config of this environment. */
   reload(): Promise<FlagConfig | undefined>;
@@ -24,14 +25,15 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
   const { api, toast } = useApp();
   const [confirming, setConfirming] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const [stale, setStale] = useState<{ wanted: boolean; was: number; now: number } | null>(null);
-  const prod = isProduction(environment);
+  const [failure, setFailure] = useState<{ wanted: boolean; error: unknown } | null>(null);
+  const [stale, setStale] = useState<{ wanted: boolean; was: number; now: number; requestId: string | undefined } | null>(null);
+  const prot = isProtected(environment);
   const on = config.enabled;
+  const change = (enabled: boolean) => `Turning ${enabled ? 'on' : 'off'} ${flagKey} in ${environment.name}`;
 
   const write = async (enabled: boolean, version: number) => {
     setBusy(true);
-    setError(undefined);
+    setFailure(null);
     try {
       const next = await api.configs.patch(flagKey, environment.key, { enabled }, { ifMatch: version });
       setStale(null);
@@ -40,15 +42,16 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
     } catch (err) {
       if (isApiError(err) && err.status === 412) {
         const latest = await reload();
-        setStale({ wanted: enabled, was: version, now: latest?.version ?? err.currentVersion ?? version });
-      } else setError(errorMessage(err));
+        setStale({ wanted: enabled, was: version, now: latest?.version ?? err.currentVersion ?? version, requestId: err.requestId });
+      } else setFailure({ wanted: enabled, error: err });
     } finally {
       setBusy(false);
     }
   };
 
   const request = (enabled: boolean) => {
-    if (prod) setConfirming(enabled);
+    if (busy) return;
+    if (prot) setConfirming(enabled);
     else void write(enabled, config.version);
   };
 
@@ -68,7 +71,8 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
         role="switch"
         aria-checked={on}
         className={`switch${on ? ' switch--on' : ''}`}
-        disabled={busy}
+        // Not `disabled`: a disabled button drops the focus to <body> mid-write.
+        aria-disabled={busy || undefined}
         onClick={() => request(!on)}
       >
         <span className="switch__track" aria-hidden="true">
@@ -76,12 +80,26 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
         </span>
         <span className="switch__label">{on ? `Turn off in ${environment.name}` : `Turn on in ${environment.name}`}</span>
       </button>
-      <FormError>{error}</FormError>
+      {failure ? (
+        <WriteFailure
+          error={failure.error}
+          what={change(failure.wanted)}
+          onRetry={() => void write(failure.wanted, config.version)}
+          retryLabel={`Try again: turn ${failure.wanted ? 'on' : 'off'} in ${environment.name}`}
+          onDismiss={() => setFailure(null)}
+        />
+      ) : null}
       {stale ? (
         <div className="notice notice--warn kill-switch__stale" role="alert">
           <p>
-            This flag changed while you were deciding: you saw version {stale.was}, it is now version {stale.now}. Nothing was written.
+            This flag changed in {environment.name} while you were deciding: you saw version {stale.was}, it is now version {stale.now}.{' '}
+            <strong>Nothing was written.</strong>
           </p>
+          {stale.requestId ? (
+            <p className="small">
+              Request id <code>{stale.requestId}</code>
+            </p>
+          ) : null}
           <button type="button" className="button" onClick={() => setStale(null)}>
             Dismiss
           </button>{' '}
@@ -91,7 +109,7 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
               className={`button ${stale.wanted ? 'button--primary' : 'button--danger'}`}
               onClick={() => request(stale.wanted)}
             >
-              {stale.wanted ? 'Turn on' : 'Turn off'} at version {config.version}
+              {stale.wanted ? 'Turn on' : 'Turn off'} in {environment.name} at version {config.version}
             </button>
           ) : (
             <span className="muted">It is already {stale.wanted ? 'on' : 'off'}.</span>

@@ -9,8 +9,10 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
 import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
+import { Dialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
 import { Field, FormError } from '../components/field';
+import { isProtected, type EnvironmentRef } from '../model/environment';
 import {
   asSimpleRollout,
   changedFields,
@@ -46,7 +48,7 @@ const fieldsOf = (c: FlagConfig) => Object.fromEntries(CONFIG_FIELDS.map((f) => 
 
 export interface TargetingFormProps {
   flag: Flag;
-  environment: { key: string; name: string };
+  environment: EnvironmentRef;
   config: FlagConfig;
   /** Every flag's variants, for prerequisites. */
   flags: Record<string, string[]>;
@@ -67,7 +69,10 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // In a protected environment a valid save waits here for the operator's confirmation.
+  const [confirming, setConfirming] = useState<DraftField[] | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
+  const saveBarRef = useRef<HTMLSpanElement>(null);
   const mergeRef = useRef(merge);
   mergeRef.current = merge;
   const editRef = useRef(edit);
@@ -121,8 +126,8 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
   const focusFirstInvalid = () =>
     setTimeout(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .field__error')?.focus?.(), 0);
 
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
+  const save = async (e: FormEvent | undefined, confirmed = false) => {
+    e?.preventDefault();
     setFormError(undefined);
     const { fields, errors: found } = draftToFields(edit.draft, edit.base.enabled, {
       variants,
@@ -138,6 +143,10 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
       focusFirstInvalid();
       return;
     }
+    if (isProtected(environment) && !confirmed) {
+      setConfirming(unsaved);
+      return;
+    }
     const simple = asSimpleRollout(edit.baseDraft, edit.draft, fields);
     setBusy(true);
     try {
@@ -149,6 +158,8 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
       setMerge(null);
       onSaved(next);
       toast('success', `Saved ${flag.key} in ${environment.name} (version ${next.version}).`);
+      // The save button is disabled once nothing is unsaved: keep focus on the bar that says what happened.
+      saveBarRef.current?.focus();
     } catch (err) {
       if (isApiError(err) && err.status === 412) {
         setMerge({ from: edit.base, to: edit.base, conflicts: [], auto: false });
@@ -277,7 +288,7 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
           </div>
         </details>
         <div className={`save-bar${dirty ? ' save-bar--dirty' : ''}`}>
-          <span className="save-bar__text" aria-live="polite">
+          <span className="save-bar__text" aria-live="polite" ref={saveBarRef} tabIndex={-1}>
             {dirty ? `Unsaved: ${unsaved.map((f) => FIELD_LABELS[f]).join(', ')}` : `Version ${edit.base.version} · no unsaved changes`}
           </span>
           <FormError>{formError}</FormError>
@@ -289,6 +300,34 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
           </button>
         </div>
       </form>
+      <Dialog
+        open={confirming !== null}
+        title={`Save changes to ${flag.key} in ${environment.name}?`}
+        onClose={() => setConfirming(null)}
+        actions={
+          <>
+            <button type="button" className="button" onClick={() => setConfirming(null)} data-autofocus>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => {
+                setConfirming(null);
+                void save(undefined, true);
+              }}
+            >
+              Save in {environment.name}
+            </button>
+          </>
+        }
+      >
+        <p>
+          {environment.name} is protected. Changing {(confirming ?? []).map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')} changes what
+          users in {environment.name} get, within a second.
+        </p>
+        <p className="muted">This writes version {edit.base.version + 1} and is recorded in the audit log.</p>
+      </Dialog>
     </section>
   );
 }

@@ -1,10 +1,16 @@
-/** Earlier versions of this flag's config in one environment, each restorable in one click. */
-import { useState } from 'react';
-import { errorMessage, isApiError, type AdminApi } from '../api/client';
+/**
+ * Earlier versions of this flag's config in one environment, each restorable in one click
+ * (two in a protected environment: it asks first).
+ */
+import { useEffect, useRef, useState } from 'react';
+import { isApiError, type AdminApi } from '../api/client';
 import type { ConfigVersion, FlagConfig } from '@switchboard/api-client';
 import { useApp } from '../app-context';
+import { ConfirmDialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
 import { ErrorState, Skeleton } from '../components/page';
+import { WriteFailure } from '../components/write-failure';
+import { isProtected, type EnvironmentRef } from '../model/environment';
 import { flagStatus, timeAgo } from '../model/status';
 import { Link, enc } from '../router';
 import { useResource } from '../use-resource';
@@ -29,14 +35,21 @@ export function VersionHistory({
   onRestored,
 }: {
   flagKey: string;
-  environment: { key: string; name: string };
+  environment: EnvironmentRef;
   config: FlagConfig;
   onRestored(c: FlagConfig): void;
 }) {
   const { api, toast } = useApp();
   const [busy, setBusy] = useState<number | null>(null);
-  const [error, setError] = useState<string | undefined>();
+  const [failure, setFailure] = useState<{ version: number; error: unknown } | null>(null);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [done, setDone] = useState<string | undefined>();
+  const doneRef = useRef<HTMLParagraphElement>(null);
   const [all, setAll] = useState(false);
+  // The button pressed is gone from the list now: focus the outcome, not <body>.
+  useEffect(() => {
+    if (done) doneRef.current?.focus();
+  }, [done]);
   const versions = useResource<ConfigVersion[]>(
     `versions:${flagKey}:${environment.key}:${config.version}`,
     async (signal) => (await api.configs.versions(flagKey, environment.key, { limit: 20 }, { signal })).versions,
@@ -45,21 +58,25 @@ export function VersionHistory({
 
   const restore = async (version: number) => {
     setBusy(version);
-    setError(undefined);
+    setFailure(null);
+    setDone(undefined);
     try {
       const next = await restoreVersion(api, flagKey, environment.key, version, config.version);
       onRestored(next);
-      toast('success', `Restored version ${version} of ${flagKey} in ${environment.name} as version ${next.version}.`);
+      const text = `Restored version ${version} of ${flagKey} in ${environment.name} as version ${next.version}.`;
+      toast('success', text);
+      setDone(text);
     } catch (err) {
-      setError(
-        isApiError(err) && err.status === 412
-          ? `Nothing was restored: someone saved version ${err.currentVersion ?? 'a newer version'} meanwhile. Check the differences again, then restore.`
-          : errorMessage(err),
-      );
+      setFailure({ version, error: err });
     } finally {
       setBusy(null);
     }
   };
+  const request = (version: number) => {
+    if (isProtected(environment)) setConfirming(version);
+    else void restore(version);
+  };
+  const stale = failure && isApiError(failure.error) && failure.error.status === 412 ? failure.error : null;
 
   return (
     <section className="card" aria-labelledby="history-title">
@@ -71,10 +88,30 @@ export function VersionHistory({
           Audit log for this flag
         </Link>
       </div>
-      {error ? (
-        <p className="field__error" role="alert">
-          {error}
+      {done ? (
+        <p ref={doneRef} tabIndex={-1} className="notice notice--info small">
+          {done}
         </p>
+      ) : null}
+      {stale ? (
+        <div className="notice notice--error" role="alert">
+          <p>
+            Nothing was restored: someone saved version {stale.currentVersion ?? 'a newer version'} meanwhile. Check the differences again,
+            then restore.
+          </p>
+          {stale.requestId ? (
+            <p className="small">
+              Request id <code>{stale.requestId}</code>
+            </p>
+          ) : null}
+        </div>
+      ) : failure ? (
+        <WriteFailure
+          error={failure.error}
+          what={`Restoring version ${failure.version} of ${flagKey} in ${environment.name}`}
+          onRetry={() => request(failure.version)}
+          onDismiss={() => setFailure(null)}
+        />
       ) : null}
       {versions.error ? <ErrorState error={versions.error} onRetry={() => void versions.reload()} /> : null}
       {!versions.data && !versions.error ? <Skeleton rows={3} label="Loading history" /> : null}
@@ -97,7 +134,12 @@ export function VersionHistory({
                   <summary>Differences from current</summary>
                   <DiffTable before={pick(v)} after={pick(config)} caption={`Version ${v.version} compared with the current version`} />
                 </details>
-                <button type="button" className="button" disabled={busy !== null} onClick={() => void restore(v.version)}>
+                <button
+                  type="button"
+                  className="button"
+                  aria-disabled={busy !== null || undefined}
+                  onClick={() => busy === null && request(v.version)}
+                >
                   {busy === v.version ? 'Restoring…' : `Restore v${v.version}`}
                 </button>
               </li>
@@ -109,6 +151,23 @@ export function VersionHistory({
           {all ? 'Show fewer versions' : 'Show all versions'}
         </button>
       ) : null}
+      <ConfirmDialog
+        open={confirming !== null}
+        title={`Restore version ${confirming ?? ''} of ${flagKey} in ${environment.name}?`}
+        confirm={`Restore in ${environment.name}`}
+        onConfirm={() => {
+          const version = confirming!;
+          setConfirming(null);
+          void restore(version);
+        }}
+        onClose={() => setConfirming(null)}
+      >
+        <p>
+          {environment.name} is protected. Version {confirming ?? ''} replaces version {config.version}: its targeting reaches every user in{' '}
+          {environment.name} within a second.
+        </p>
+        <p className="muted">This writes version {config.version + 1} and is recorded in the audit log.</p>
+      </ConfirmDialog>
     </section>
   );
 }

@@ -1,9 +1,15 @@
-/** Who changed what, when: every admin write with its before/after, and one-click restore of config versions. */
+/**
+ * Who changed what, when: every admin write with its before/after, and restore of config
+ * versions (one click; in a protected environment it asks first).
+ */
 import { useState } from 'react';
-import { errorMessage, isApiError } from '../api/client';
+import { errorMessage, type AdminApi } from '../api/client';
 import type { AuditEvent, AuditPage as AuditPageData } from '@switchboard/api-client';
 import { useApp } from '../app-context';
+import { ConfirmDialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
+import { WriteFailure } from '../components/write-failure';
+import { isProtected } from '../model/environment';
 import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { describeEvent } from '../live';
@@ -36,6 +42,9 @@ const ACTIONS = [
 
 const PAGE = 50;
 
+/** The API's action filter (an unknown action from a typed URL is the server's to refuse, by name). */
+type ActionFilter = NonNullable<Parameters<AdminApi['audit']['list']>[0]>['action'];
+
 /** The config version an event replaced, when it changed a flag's config. */
 export function restorableVersion(e: AuditEvent): number | undefined {
   if (!e.action.startsWith('config.') || !e.flagKey || !e.environment) return undefined;
@@ -53,14 +62,21 @@ export function AuditPage() {
   const [flagText, setFlagText] = useState(flag);
   const key = `audit:${flag}:${environment}:${action}`;
   // An empty filter is no filter: it is left out of the query.
-  const filters = { flag: flag || undefined, environment: environment || undefined, action: action || undefined, limit: PAGE };
+  const filters = {
+    flag: flag || undefined,
+    environment: environment || undefined,
+    action: (action || undefined) as ActionFilter,
+    limit: PAGE,
+  };
   const first = useResource<AuditPageData>(key, (signal) => api.audit.list(filters, { signal }), { keepPrevious: true });
   const extra = older?.key === key ? older : null;
   const events = [...(first.data?.events ?? []), ...(extra?.events ?? [])];
   const cursor = extra ? extra.cursor : (first.data?.nextCursor ?? null);
   const [loadingMore, setLoadingMore] = useState(false);
   const [restoring, setRestoring] = useState<number | null>(null);
-  const [restoreError, setRestoreError] = useState<{ id: number; message: string } | null>(null);
+  const [restoreError, setRestoreError] = useState<{ id: number; version: number; error: unknown } | null>(null);
+  const [confirming, setConfirming] = useState<{ event: AuditEvent; version: number } | null>(null);
+  const envOf = (key: string) => environments.find((env) => env.key === key) ?? { key, name: key };
 
   const loadMore = async () => {
     if (!cursor) return;
@@ -83,13 +99,15 @@ export function AuditPage() {
       toast('success', `Restored version ${version} of ${e.flagKey} in ${e.environment}: now version ${next.version}.`);
       void first.reload();
     } catch (err) {
-      setRestoreError({
-        id: e.id,
-        message: isApiError(err) && err.status === 412 ? 'The flag changed at that very moment; try again.' : errorMessage(err),
-      });
+      setRestoreError({ id: e.id, version, error: err });
     } finally {
       setRestoring(null);
     }
+  };
+  const requestRestore = (e: AuditEvent, version: number) => {
+    if (restoring !== null) return;
+    if (isProtected(envOf(e.environment!))) setConfirming({ event: e, version });
+    else void restore(e, version);
   };
 
   return (
@@ -164,7 +182,12 @@ export function AuditPage() {
                     </Link>
                   ) : null}
                   {version !== undefined ? (
-                    <button type="button" className="button" disabled={restoring !== null} onClick={() => void restore(e, version)}>
+                    <button
+                      type="button"
+                      className="button"
+                      aria-disabled={restoring !== null || undefined}
+                      onClick={() => requestRestore(e, version)}
+                    >
                       {restoring === e.id ? 'Restoring…' : `Restore v${version}`}
                       <span className="visually-hidden">
                         {' '}
@@ -174,9 +197,12 @@ export function AuditPage() {
                   ) : null}
                 </div>
                 {restoreError?.id === e.id ? (
-                  <p className="field__error" role="alert">
-                    {restoreError.message}
-                  </p>
+                  <WriteFailure
+                    error={restoreError.error}
+                    what={`Restoring version ${restoreError.version} of ${e.flagKey} in ${envOf(e.environment!).name}`}
+                    onRetry={() => requestRestore(e, restoreError.version)}
+                    onDismiss={() => setRestoreError(null)}
+                  />
                 ) : null}
                 <details className="audit__details">
                   <summary>
@@ -196,6 +222,28 @@ export function AuditPage() {
           {loadingMore ? 'Loading…' : 'Load older changes'}
         </button>
       ) : null}
+      <ConfirmDialog
+        open={confirming !== null}
+        title={
+          confirming
+            ? `Restore version ${confirming.version} of ${confirming.event.flagKey} in ${envOf(confirming.event.environment!).name}?`
+            : ''
+        }
+        confirm={confirming ? `Restore in ${envOf(confirming.event.environment!).name}` : 'Restore'}
+        onConfirm={() => {
+          const c = confirming!;
+          setConfirming(null);
+          void restore(c.event, c.version);
+        }}
+        onClose={() => setConfirming(null)}
+      >
+        {confirming ? (
+          <p>
+            {envOf(confirming.event.environment!).name} is protected. Version {confirming.version} replaces whatever is current there now
+            (including changes made after this event), for every user within a second. It is recorded in the audit log.
+          </p>
+        ) : null}
+      </ConfirmDialog>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { StatusBadge } from '../components/status-badge';
 import { describePrerequisites, describeRule } from '../model/describe';
+import { isProtected } from '../model/environment';
 import { flagStatus, serveDetail } from '../model/status';
 import { errorMessage } from '../api/client';
 import { Link, enc, setQuery, useLocation } from '../router';
@@ -73,11 +74,11 @@ export function ComparePage() {
   const b = query.get('b') ?? (keys.includes('production') ? 'production' : (keys[1] ?? ''));
   const onlyDiff = query.get('all') !== '1';
   const name = (k: string) => environments.find((e) => e.key === k)?.name ?? k;
-  // A copy into production is asked for twice: the flag waiting for its confirmation.
+  // A copy into a protected environment is asked for twice: the flag waiting for its confirmation.
   const [confirming, setConfirming] = useState<string | undefined>();
   const [copyError, setCopyError] = useState<{ flag: string; message: string } | undefined>();
   const copy = async (flag: string, from: FlagConfig, to: FlagConfig): Promise<void> => {
-    if (b === 'production' && confirming !== flag) return setConfirming(flag);
+    if (isProtected(environments.find((e) => e.key === b)) && confirming !== flag) return setConfirming(flag);
     setConfirming(undefined);
     setCopyError(undefined);
     try {

@@ -3,7 +3,8 @@ import { LIMITS } from '@switchboard/core/validate';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
 import type { Environment } from '@switchboard/api-client';
-import { isProduction, useApp } from '../app-context';
+import { useApp } from '../app-context';
+import { isProtected } from '../model/environment';
 import { ConfirmDialog, Dialog } from '../components/dialog';
 import { Field, FormError } from '../components/field';
 import { PageHeader } from '../components/page';
@@ -76,7 +77,7 @@ export function EnvironmentsPage() {
             {environments.map((env) => (
               <tr key={env.key}>
                 <td data-label="Environment">
-                  {env.name} {isProduction(env) ? <span className="chip chip--warn">production: changes ask first</span> : null}
+                  {env.name} {isProtected(env) ? <span className="chip chip--warn">protected: changes ask first</span> : null}
                 </td>
                 <td data-label="Key">
                   <code>{env.key}</code>

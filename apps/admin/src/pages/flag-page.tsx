@@ -12,13 +12,13 @@ import { TryAUser } from '../flag/try-a-user';
 import { TargetingForm } from '../flag/targeting-form';
 import { VersionHistory } from '../flag/version-history';
 import { flagStatus } from '../model/status';
-import { Link, enc, useLocation } from '../router';
+import { isProtected } from '../model/environment';
+import { Link, enc } from '../router';
 import { useResource } from '../use-resource';
 
 export function FlagPage({ flagKey }: { flagKey: string }) {
-  const { api, environments, environment: defaultEnv, setEnvironment } = useApp();
-  const { query } = useLocation();
-  const env = query.get('env') ?? defaultEnv;
+  // The URL's environment, as the picker shows it: the two can't disagree.
+  const { api, environments, environment: env } = useApp();
   const flag = useResource<Flag>(`flag:${flagKey}`, (signal) => api.flags.get(flagKey, { signal }), {
     refreshOn: (events) => events.some((e) => e.flagKey === flagKey || e.action.startsWith('environment.')),
   });
@@ -97,13 +97,11 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
             const c = f.environments?.[e.key];
             return (
               <li key={e.key}>
-                <Link
-                  to={`/flags/${enc(flagKey)}?env=${enc(e.key)}`}
-                  className="env-tab"
-                  aria-current={e.key === env ? 'page' : undefined}
-                  onNavigate={() => setEnvironment(e.key)}
-                >
-                  <span className="env-tab__name">{e.name}</span>
+                <Link to={`/flags/${enc(flagKey)}?env=${enc(e.key)}`} className="env-tab" aria-current={e.key === env ? 'page' : undefined}>
+                  <span className="env-tab__name">
+                    {e.name}
+                    {isProtected(e) ? <span className="env-tab__protected"> · protected</span> : null}
+                  </span>
                   {c ? (
                     <StatusBadge status={flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length })} />
                   ) : null}
