@@ -34,6 +34,7 @@ import { schedulerPlugin } from './plugins/scheduler.js';
 import { releaseRunnerPlugin } from './plugins/release-runner.js';
 import { releasePlanRoutes } from './modules/releases/routes.js';
 import { shutdownPlugin } from './plugins/shutdown.js';
+import { staleCheckPlugin } from './plugins/stale-check.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { ApiKeyService } from './modules/api-keys/service.js';
@@ -57,6 +58,7 @@ import { sdkRoutes } from './modules/sdk/routes.js';
 import { ofrepAccess, ofrepRoutes } from './modules/ofrep/routes.js';
 import { scheduledChangeRoutes } from './modules/scheduled-changes/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
+import { staleFlagRoutes } from './modules/stale-flags/routes.js';
 import { SegmentService } from './modules/segments/service.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { WebhookService } from './modules/webhooks/service.js';
@@ -66,6 +68,7 @@ import { WebhookService } from './modules/webhooks/service.js';
 import './plugins/delivery.js';
 import './plugins/revision-check.js';
 import './plugins/release-runner.js';
+import './plugins/stale-check.js';
 
 export type { Config } from './config.js';
 export { defaultConfig, loadConfig } from './config.js';
@@ -101,7 +104,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   const wakeWebhooks = () => admin.webhooks.wake();
   const writer = new ChangeWriter(database, delivery, admin.log, wakeWebhooks);
   const readyDb = () => database.readyDb();
-  const flags = new FlagService(writer, readyDb);
+  const flags = new FlagService(writer, readyDb, admin.staleFlags);
   await admin.register(flagRoutes, { flags });
   await admin.register(configRoutes, { flags });
   await admin.register(segmentRoutes, { segments: new SegmentService(writer, readyDb) });
@@ -115,6 +118,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(releasePlanRoutes, { releases: admin.releases });
   await admin.register(explainRoutes, { explain: new ExplainService(delivery, readyDb) });
   await admin.register(flagsAsCodeRoutes, { flagsAsCode: new FlagsAsCodeService(writer, readyDb) });
+  await admin.register(staleFlagRoutes, { staleFlags: admin.staleFlags, writer });
 };
 
 /** Snapshots, streams and event ingestion for SDK keys; never touches Postgres on a read. */
@@ -193,6 +197,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     allowPrivate: config.webhookAllowPrivate,
     retentionDays: config.webhookDeliveryRetentionDays,
   });
+
+  await app.register(staleCheckPlugin, { defaultDays: config.staleFlagDays, intervalMs: config.staleCheckIntervalMs });
 
   await app.register(releaseRunnerPlugin, {
     checkIntervalMs: config.releaseCheckIntervalMs,

@@ -108,6 +108,10 @@ export interface Config {
   releaseCheckIntervalMs: number;
   /** Distinct units a release stage keeps (both arms) before its arms are sampled down by unit hash. */
   releaseMaxUnitsPerStage: number;
+  /** Days a temporary flag serves one variant everywhere (or isn't evaluated) before it is stale; flags may override. */
+  staleFlagDays: number;
+  /** How often each instance checks for flags that became stale (and sends `flag.stale`). */
+  staleCheckIntervalMs: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -149,6 +153,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     scheduledChangesMaxPending: 50,
     releaseCheckIntervalMs: 10_000,
     releaseMaxUnitsPerStage: 1_000_000,
+    staleFlagDays: 14,
+    staleCheckIntervalMs: 15 * 60_000,
     adminUiDir: DEFAULT_ADMIN_UI_DIR,
     shutdownTimeoutMs: 10_000,
     dbConnectTimeoutMs: 1500,
@@ -273,6 +279,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     scheduledChangesMaxPending: int('SCHEDULED_CHANGES_MAX_PENDING', base.scheduledChangesMaxPending, 1, 10_000),
     releaseCheckIntervalMs: int('RELEASE_CHECK_INTERVAL_MS', base.releaseCheckIntervalMs, 100, 10_000),
     releaseMaxUnitsPerStage: int('RELEASE_MAX_UNITS_PER_STAGE', base.releaseMaxUnitsPerStage, 1000, 100_000_000),
+    staleFlagDays: int('STALE_FLAG_DAYS', base.staleFlagDays, 1, 3650),
+    staleCheckIntervalMs: int('STALE_CHECK_INTERVAL_MS', base.staleCheckIntervalMs, 1000, 24 * 3_600_000),
     eventsClientMaxAgeMs: int('EVENTS_CLIENT_MAX_AGE_MS', base.eventsClientMaxAgeMs, 60_000, 3650 * 24 * 3_600_000),
     authFailuresPerMinute: int('AUTH_FAILURES_PER_MINUTE', base.authFailuresPerMinute, 0, 1_000_000),
     keyCacheMaxAgeMs: int('KEY_CACHE_MAX_AGE_MS', base.keyCacheMaxAgeMs, 0, 7 * 24 * 3_600_000),

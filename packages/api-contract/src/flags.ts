@@ -7,6 +7,7 @@ import { Type, type Static } from 'typebox';
 import type { ConditionValue, FlagValue, Operator } from '@switchboard/core';
 import { LIMITS, OPERATORS } from '@switchboard/core/validate';
 import { Attribute, KEY_PATTERN, Key, Timestamp, Version, ref } from './common.js';
+import { FlagStaleness } from './stale-flags.js';
 
 export const Condition = Type.Object(
   {
@@ -203,6 +204,7 @@ export const Flag = Type.Object(
       }),
     ),
     summary: Type.Optional(ref(FlagSummary)),
+    staleness: Type.Optional(ref(FlagStaleness)),
   },
   {
     $id: 'Flag',
@@ -412,6 +414,7 @@ export const FlagListQuery = Type.Object(
   {
     archived: Type.Optional(Type.Boolean({ description: 'include archived flags' })),
     environment: Type.Optional(Key),
+    stale: Type.Optional(Type.Boolean({ description: 'only stale flags (true) or only flags not stale (false); see `staleness`' })),
     limit: Type.Optional(
       Type.Integer({
         minimum: 1,

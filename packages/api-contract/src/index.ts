@@ -141,3 +141,4 @@ export {
   PromoteResult,
 } from './flags-as-code.js';
 export { NAMED_SCHEMAS } from './named.js';
+export { FlagStaleness, STALE_AFTER_DAYS_MAX, STALE_STATUSES, StaleAfterBody, type StaleStatus } from './stale-flags.js';

@@ -20,6 +20,7 @@ import { ReleasePlan } from './releases.js';
 import { ScheduledChange, ScheduledChangeList } from './scheduled-changes.js';
 import { Segment, SegmentList } from './segments.js';
 import { Snapshot } from './sdk.js';
+import { FlagStaleness } from './stale-flags.js';
 import { Webhook, WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList, WebhookSecretRotated } from './webhooks.js';
 
 type Named = TSchema & { $id: string };
@@ -33,6 +34,7 @@ function withIds(schemas: TSchema[]): readonly Named[] {
 export const NAMED_SCHEMAS = withIds([
   ErrorBody,
   Flag,
+  FlagStaleness,
   FlagConfig,
   FlagSummary,
   FlagList,

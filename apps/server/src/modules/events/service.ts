@@ -14,6 +14,7 @@ import { BatchChecker, nothingStored, withUnits } from './entries.js';
 import { EventNameBudget } from './event-names.js';
 import type { EventsAccepted, EventsBody, EventsQuery, MetricsQuery, TrackedEvent, UnitSummary } from './schemas.js';
 import * as store from './store.js';
+import { recordUsage } from '../stale-flags/store.js';
 import { WriteGate } from './write-gate.js';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -164,6 +165,8 @@ export class EventService {
         }
         const rows = aggregate(checked.evaluations, stored);
         await store.addEvaluations(t, environmentId, rows.evaluations);
+        // Last-seen per flag and variant for stale flags: one upsert per batch, from the rows just aggregated.
+        await recordUsage(t, environmentId, rows.evaluations);
         await store.addEvents(t, environmentId, rows.events);
         const drops = {
           evaluations: saturatingAdd(reported?.evaluations ?? 0, checked.lost.evaluations),

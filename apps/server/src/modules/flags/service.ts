@@ -13,6 +13,7 @@ import type {
   RolloutBody,
   UpdateFlagBody,
 } from '@switchboard/api-contract';
+import type { SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { ConfigFields, FlagRow } from '../../db/schema/index.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, issuesError } from '../../errors.js';
@@ -150,10 +151,17 @@ export async function editConfigIn(
   return after;
 }
 
+/** What stale-flag tracking adds to flag answers: `?stale=` as a condition, and each answer's `staleness`. */
+export interface FlagStalenessSource {
+  filter(stale: boolean): SQL;
+  annotate<T extends Flag>(flags: T[]): Promise<T[]>;
+}
+
 export class FlagService {
   constructor(
     private readonly writer: ChangeWriter,
     private readonly db: () => Database,
+    private readonly staleness?: FlagStalenessSource,
   ) {}
 
   /** One page of flags when `limit` is given (with `nextCursor` and `total`), else every matching flag. */
@@ -170,6 +178,7 @@ export class FlagService {
       tag: query.tag,
       status,
       afterKey: query.cursor === undefined ? undefined : decodeFlagCursor(query.cursor),
+      where: query.stale === undefined || !this.staleness ? undefined : this.staleness.filter(query.stale),
     };
     // One row more than the page tells whether there is a next page.
     const take = limit === undefined ? undefined : limit + 1;
@@ -184,9 +193,10 @@ export class FlagService {
       const rows = await store.listFlagsInEnvironment(db, filter, env.id, env.key, take);
       flags = rows.map((r) => ({ ...flagView(r.flag), summary: configSummary(env.key, r) }));
     }
-    if (limit === undefined) return { flags };
-    const more = flags.length > limit;
+    const more = limit !== undefined && flags.length > limit;
     if (more) flags = flags.slice(0, limit);
+    if (this.staleness) flags = await this.staleness.annotate(flags);
+    if (limit === undefined) return { flags };
     return {
       flags,
       nextCursor: more ? encodeFlagCursor(flags[flags.length - 1]!.key) : null,
@@ -204,7 +214,8 @@ export class FlagService {
   async get(key: string): Promise<Flag> {
     const db = this.db();
     const flag = await requireFlag(db, key);
-    return flagView(flag, await store.configsOfFlag(db, flag.id));
+    const view = flagView(flag, await store.configsOfFlag(db, flag.id));
+    return this.staleness ? (await this.staleness.annotate([view]))[0]! : view;
   }
 
   create(ctx: RequestContext, body: CreateFlagBody, idempotency: Idempotency | undefined): Promise<StoredResponse> {

@@ -26,6 +26,8 @@ export interface FlagFilter {
   tag?: string;
   status?: FlagStatus;
   afterKey?: string;
+  /** A further condition on `flags` (stale flags: `StaleFlagService.filter`). */
+  where?: SQL;
 }
 
 /** Every word of `q` (as the search index splits it) must start a word of the flag's search text. */
@@ -46,6 +48,7 @@ function flagConditions(filter: FlagFilter, withConfig: boolean): SQL | undefine
     else where.push(and(eq(flagConfigs.enabled, true), filter.status === 'rolling-out' ? rolling : sql`not ${rolling}`));
   }
   if (filter.afterKey !== undefined) where.push(gt(flags.key, filter.afterKey));
+  if (filter.where !== undefined) where.push(filter.where);
   return and(...where);
 }
 
