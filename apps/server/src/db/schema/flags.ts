@@ -1,6 +1,6 @@
 import type { FlagType, FlagValue, Prerequisite, Rule, Serve } from '@switchboard/core';
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, json, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { environments } from './environments.js';
 
 /**
@@ -18,7 +18,8 @@ export const flags = pgTable(
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     type: text('type').$type<FlagType>().notNull(),
-    variants: jsonb('variants').$type<Record<string, FlagValue>>().notNull(),
+    /** `json`, not `jsonb`: jsonb reorders object keys (shortest first), and variants and their values read back as written. */
+    variants: json('variants').$type<Record<string, FlagValue>>().notNull(),
     tags: jsonb('tags').$type<string[]>().notNull().default([]),
     clientSide: boolean('client_side').notNull().default(false),
     /** Context attributes whose targeting values reach browsers only as salted SHA-256 hashes. */
@@ -47,9 +48,10 @@ export const flagConfigs = pgTable(
       .references(() => environments.id, { onDelete: 'cascade' }),
     enabled: boolean('enabled').notNull().default(false),
     offVariant: text('off_variant').notNull(),
-    fallthrough: jsonb('fallthrough').$type<Serve>().notNull(),
-    rules: jsonb('rules').$type<Rule[]>().notNull().default([]),
-    prerequisites: jsonb('prerequisites').$type<Prerequisite[]>().notNull().default([]),
+    // `json` like `flags.variants`: targeting reads back with its keys in the order written.
+    fallthrough: json('fallthrough').$type<Serve>().notNull(),
+    rules: json('rules').$type<Rule[]>().notNull().default([]),
+    prerequisites: json('prerequisites').$type<Prerequisite[]>().notNull().default([]),
     salt: text('salt').notNull(),
     version: integer('version').notNull().default(1),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -75,7 +77,7 @@ export const flagConfigVersions = pgTable(
       .notNull()
       .references(() => flagConfigs.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
-    config: jsonb('config').$type<ConfigFields>().notNull(),
+    config: json('config').$type<ConfigFields>().notNull(),
     /** Who wrote this version (the principal's name); null for versions written before it was recorded. */
     actor: text('actor'),
     /** The write's `reason`, when it gave one. */
