@@ -55,6 +55,7 @@ import { FlagService } from './modules/flags/service.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { sdkAccess } from './modules/sdk/access.js';
 import { sdkRoutes } from './modules/sdk/routes.js';
+import { sdkEvaluateRoute } from './modules/sdk/evaluate-route.js';
 import { ofrepAccess, ofrepRoutes } from './modules/ofrep/routes.js';
 import { scheduledChangeRoutes } from './modules/scheduled-changes/routes.js';
 import { segmentRoutes } from './modules/segments/routes.js';
@@ -125,6 +126,12 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
 const sdkApi: FastifyPluginAsync<{ config: Config }> = async (sdk, { config }) => {
   await sdk.register(sdkAccess, { keys: sdk.keys, corsOrigins: config.corsOrigins });
   await sdk.register(sdkRoutes, { delivery: sdk.delivery, drainTimeoutMs: config.sseDrainTimeoutMs });
+  // Shares OFREP's bounds: both evaluate a caller's context on the server.
+  await sdk.register(sdkEvaluateRoute, {
+    delivery: sdk.delivery,
+    rateLimitPerMinute: config.ofrepRateLimitPerMinute,
+    bodyLimit: config.ofrepBodyLimit,
+  });
   await sdk.register(eventIngestRoutes, {
     events: sdk.events,
     arms: sdk.releases.arms,

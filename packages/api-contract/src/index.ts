@@ -69,7 +69,7 @@ export {
   UnitSummary,
 } from './events.js';
 export { Liveness, Readiness } from './health.js';
-export { EventStream, Snapshot, SnapshotHeaders } from './sdk.js';
+export { EventStream, SdkEvaluation, SdkEvaluationRequest, Snapshot, SnapshotHeaders } from './sdk.js';
 export {
   CreateScheduledChangeBody,
   SCHEDULED_CHANGE_STATUSES,

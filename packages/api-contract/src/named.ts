@@ -19,7 +19,7 @@ import {
 import { ReleasePlan } from './releases.js';
 import { ScheduledChange, ScheduledChangeList } from './scheduled-changes.js';
 import { Segment, SegmentList } from './segments.js';
-import { Snapshot } from './sdk.js';
+import { SdkEvaluation, Snapshot } from './sdk.js';
 import { FlagStaleness } from './stale-flags.js';
 import { Webhook, WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList, WebhookSecretRotated } from './webhooks.js';
 
@@ -54,6 +54,7 @@ export const NAMED_SCHEMAS = withIds([
   EvaluationMetrics,
   EventMetrics,
   Snapshot,
+  SdkEvaluation,
   Liveness,
   Readiness,
   ScheduledChange,

@@ -62,3 +62,61 @@ export const EventStream = {
     },
   },
 } as const;
+
+/** `POST /api/sdk/evaluate`: the flags a browser may not evaluate itself, for its context. */
+export const SdkEvaluationRequest = Type.Object(
+  {
+    context: Type.Record(Type.String(), Type.Unknown(), { description: "the page's evaluation context, as the SDK holds it" }),
+    flags: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      maxItems: 1000,
+      uniqueItems: true,
+      description: 'keys of the flags to evaluate (the stubs, `"remote": true`, of the client projection)',
+    }),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ context: { userId: 'user-42', email: 'ann@example.com' }, flags: ['staff-preview'] }],
+  },
+);
+export type SdkEvaluationRequest = Static<typeof SdkEvaluationRequest>;
+
+/**
+ * Each asked-for flag the key may see, as a document that serves the server's result (value,
+ * variant, reason, rule id) to that context; absent when unknown or when evaluation failed.
+ */
+export const SdkEvaluation = Type.Object(
+  {
+    revision: Type.Integer({ minimum: 0, description: 'the snapshot revision evaluated' }),
+    flags: Type.Record(
+      Type.String(),
+      Type.Unsafe<FlagDocument>({
+        type: 'object',
+        additionalProperties: true,
+        description: 'a flag document (@switchboard/core `Flag`) with `"remote": true`',
+      }),
+    ),
+  },
+  {
+    $id: 'SdkEvaluation',
+    additionalProperties: false,
+    examples: [
+      {
+        revision: 129,
+        flags: {
+          'staff-preview': {
+            key: 'staff-preview',
+            version: 3,
+            type: 'boolean',
+            remote: true,
+            variants: { on: true },
+            enabled: true,
+            offVariant: 'on',
+            fallthrough: { variant: 'on' },
+            rules: [{ id: 'staff', conditions: [], serve: { variant: 'on' } }],
+          },
+        },
+      },
+    ],
+  },
+);
+export type SdkEvaluation = Static<typeof SdkEvaluation>;

@@ -58,8 +58,8 @@ export interface Flag {
   /** Set on flags a client key may see; informational inside a snapshot. */
   clientSide?: boolean;
   /**
-   * Context attributes whose targeting values must never reach a browser in clear. In
-   * the client projection, conditions on them compare SHA-256 hashes instead.
+   * Context attributes whose targeting values must never reach a browser. A client-side
+   * flag whose rules or segments read one is evaluated on the server for browsers.
    */
   privateAttributes?: string[];
 }

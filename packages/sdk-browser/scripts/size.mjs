@@ -27,7 +27,7 @@ export const TARGET = 4000;
  * What CI enforces (bytes, min+gzip): the main chunk may not grow past it while it is worked
  * down to TARGET. Lower it with every cut, never raise it casually (docs/benchmarks.md has the numbers).
  */
-export const CEILING = 5463;
+export const CEILING = 5443;
 
 const SUBJECTS = [
   {
@@ -167,14 +167,14 @@ function section(rows, date) {
     lines.push(`| ${name} | ${v} | ${kB(r.main.min)} kB | ${main} | ${lazy} |`);
   }
   const ops = ours.lazy.find((l) => l.chunk === 'operators');
-  const pa = ours.lazy.find((l) => l.chunk === 'private-attributes');
+  const pa = ours.lazy.find((l) => l.chunk === 'remote');
   const within = ours.main.gzip <= TARGET;
   lines.push(
     '',
     `- **Target:** ${kB(TARGET)} kB min+gzip for our main chunk. ${within ? `✅ met (${ours.main.gzip} B).` : `❌ **not met: over by ${ours.main.gzip - TARGET} B** (${ours.main.gzip} B).`} \`pnpm test\` (\`packages/sdk-browser/src/size.test.ts\`) fails above ${CEILING} B, a ceiling that only keeps the bundle from growing while it is worked down to the target.`,
     `- **Against peers:** the smallest peer, ${smallestPeer.name}, is ${kB(smallestPeer.main.gzip)} kB; our main chunk is ${smallestPeer.main.gzip - ours.main.gzip} B (${Math.round((1 - ours.main.gzip / smallestPeer.main.gzip) * 100)}%) smaller. Of the peers only GrowthBook evaluates in the browser; the others fetch values the server evaluated for the user, so their bundles hold no evaluator.`,
     `- **What is in our main chunk:** the compact evaluation engine from \`@switchboard/core/evaluator\` (it reads flag documents as they are: conditions, murmur3 bucketing, no compile step) and the client (SSE over \`fetch\` with its parser, reconnect backoff, page-visibility pause, ETag polling fallback, \`localStorage\` start, evaluation counts and \`track\`).`,
-    `- **Loaded on demand:** ${ops ? `\`operators\` (${ops.gzip} B) is \`@switchboard/core/operators\` — the linear-time regex engine behind \`matches\`, ISO-8601 dates for \`before\`/\`after\`, SemVer for \`semver*\`; the SDK imports it (serving the previous snapshot meanwhile; \`ready()\` waits for it) only when a received, stored or bootstrap snapshot uses one of those operators. ` : ''}${pa ? `\`private-attributes\` (${pa.gzip} B) hashes private attributes with WebCrypto, only for projections that carry \`privateAttributes\`. ` : ''}A page whose flags use every feature loads ${kB(ours.main.gzip + ours.lazy.reduce((t, l) => t + l.gzip, 0))} kB in all (main plus every on-demand chunk).`,
+    `- **Loaded on demand:** ${ops ? `\`operators\` (${ops.gzip} B) is \`@switchboard/core/operators\` — the linear-time regex engine behind \`matches\`, ISO-8601 dates for \`before\`/\`after\`, SemVer for \`semver*\`; the SDK imports it (serving the previous snapshot meanwhile; \`ready()\` waits for it) only when a received, stored or bootstrap snapshot uses one of those operators. ` : ''}${pa ? `\`remote\` (${pa.gzip} B) asks the server for the flags it evaluates (those whose targeting reads a private attribute), only for projections that have such flags. ` : ''}A page whose flags use every feature loads ${kB(ours.main.gzip + ours.lazy.reduce((t, l) => t + l.gzip, 0))} kB in all (main plus every on-demand chunk).`,
     '- **Entries** (same flag, one line of setup each): `createClient({ url, key, context })` + `isEnabled`; `new UnleashClient(…)` + `start()` + `isEnabled`; `flagsmith.init(…)` + `hasFeature`; `OpenFeature.setProvider(new OFREPWebProvider(…))` + `getBooleanValue`; `new GrowthBook(…)` + `init()` + `isOn`; LaunchDarkly `initialize(…)` + `variation`. Each bundle keeps what that page needs.',
   );
   return lines.join('\n');

@@ -5,7 +5,6 @@
  * local static server with an esbuild bundle of the SDK. Every `fetch` the page makes
  * is teed by an init script, so the test reads the bytes the browser received.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -333,49 +332,6 @@ describe('browser SDK in Chromium against the real server', () => {
     expect(report.events.find((e) => e.name === 'purchase')?.variants).toEqual([expect.objectContaining({ variant, count: 1, sum: 42 })]);
   });
 
-  it('evaluates private attributes with the browser WebCrypto', async () => {
-    const salt = 'env-salt-1';
-    const hex = async (s: string): Promise<string> => (await import('node:crypto')).createHash('sha256').update(s).digest('hex');
-    const projection: ClientSnapshot = {
-      schemaVersion: 1,
-      environment: 'production',
-      revision: 1,
-      flags: {
-        vip: {
-          key: 'vip',
-          version: 1,
-          type: 'boolean',
-          enabled: true,
-          variants: { on: true, off: false },
-          offVariant: 'off',
-          rules: [
-            {
-              id: 'vip',
-              conditions: [{ attribute: '#email', operator: 'in', values: [await hex(salt + 'ann@acme.com')] }],
-              serve: { variant: 'on' },
-            },
-          ],
-          fallthrough: { variant: 'off' },
-        },
-      },
-      segments: {},
-      privateAttributes: { salt, attributes: ['email'] },
-    };
-    const result = await tab.evaluate(async (json: string) => {
-      const bootstrap = JSON.parse(json) as ClientSnapshot;
-      const client = (globalThis as unknown as PageGlobals).Switchboard.createClient({
-        offline: true,
-        bootstrap,
-        context: { userId: 'u', email: 'ann@acme.com' },
-      });
-      await client.ready();
-      const before = client.isEnabled('vip');
-      await client.setContext({ userId: 'u', email: 'bob@acme.com' });
-      return [before, client.isEnabled('vip')];
-    }, JSON.stringify(projection));
-    expect(result).toEqual([true, false]);
-  });
-
   it('closes the stream while the page is hidden and resyncs when it is visible again', async () => {
     const streams = (): Promise<{ aborted: boolean }[]> =>
       tab.evaluate(() =>
@@ -424,102 +380,90 @@ describe('browser SDK in Chromium against the real server', () => {
     await tab.evaluate(() => (globalThis as unknown as PageGlobals).client.close());
   });
 
-  it('targets a private attribute end to end: hashed by the server, hashed alike by the page, never sent in clear', async () => {
+  it('has the server evaluate flags that read a private attribute: only results reach the page, refreshed on change and setContext', async () => {
     const admin = server.admin;
-    await admin.createFlag('vip-private', { clientSide: true, privateAttributes: ['email'] });
-    await admin.patchConfig('vip-private', {
+    await admin.createFlag('vip-private', { clientSide: true, privateAttributes: ['workEmail'] });
+    const vips = (domain: string) => ({
       enabled: true,
-      rules: [
-        {
-          id: 'vips',
-          conditions: [{ attribute: 'email', operator: 'in', values: ['alice@acme.com', 'bob@acme.com'] }],
-          serve: { variant: 'on' },
-        },
-      ],
+      rules: [{ id: 'vips', conditions: [{ attribute: 'workEmail', operator: 'endsWith', values: [domain] }], serve: { variant: 'on' } }],
       fallthrough: { variant: 'off' },
     });
-
-    // What a client key receives: hashes of salt + value, and the salt to hash with.
-    const res = await fetch(server.url + '/api/sdk/flags', { headers: { authorization: `Bearer ${clientKey}` } });
-    const text = await res.text();
-    const projection = JSON.parse(text) as ClientSnapshot;
-    const { salt } = projection.privateAttributes!;
-    const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
-    expect(projection.privateAttributes).toEqual({ salt: expect.stringMatching(/.+/), attributes: ['email'] });
-    expect(projection.flags['vip-private']!.rules![0]!.conditions[0]).toEqual({
-      attribute: '#email',
-      operator: 'in',
-      values: [sha(salt + 'alice@acme.com'), sha(salt + 'bob@acme.com')],
+    await admin.patchConfig('vip-private', vips('@vip.example'));
+    // Reads the private flag through a prerequisite: evaluated on the server too.
+    await admin.createFlag('vip-child', { clientSide: true });
+    await admin.patchConfig('vip-child', {
+      enabled: true,
+      prerequisites: [{ flag: 'vip-private', variant: 'on' }],
+      fallthrough: { variant: 'on' },
     });
+
+    const text = await (await fetch(server.url + '/api/sdk/flags', { headers: { authorization: `Bearer ${clientKey}` } })).text();
+    const projection = JSON.parse(text) as ClientSnapshot;
+    expect(projection.flags['vip-private']).toEqual({ key: 'vip-private', version: expect.any(Number), type: 'boolean', remote: true });
+    expect(projection.flags['vip-child']).toMatchObject({ key: 'vip-child', remote: true });
+    expect(projection.flags['vip-child']).not.toHaveProperty('prerequisites');
 
     const seen = await tab.evaluate(
       async ({ url, key }) => {
         const page = globalThis as unknown as PageGlobals;
         const from = page.__captured.length;
         const { createClient } = page.Switchboard;
-        const streamed = createClient({ url, key, events: false, context: { userId: 'u1', email: 'alice@acme.com' } });
-        const polled = createClient({
-          url,
-          key,
-          events: false,
-          stream: false,
-          storage: false,
-          context: { userId: 'u1', email: 'alice@acme.com' },
-        });
+        const context = { userId: 'u1', workEmail: 'alice@vip.example' };
+        const streamed = createClient({ url, key, events: false, context });
+        const polled = createClient({ url, key, events: false, stream: false, storage: false, context });
         await Promise.all([streamed.ready(15_000), polled.ready(15_000)]);
-        const results: boolean[][] = [[streamed.isEnabled('vip-private'), polled.isEnabled('vip-private')]];
-        for (const email of ['carol@acme.com', 'bob@acme.com']) {
-          await Promise.all([streamed.setContext({ userId: 'u1', email }), polled.setContext({ userId: 'u1', email })]);
-          results.push([streamed.isEnabled('vip-private'), polled.isEnabled('vip-private')]);
+        const both = (flag: string) => [streamed.isEnabled(flag), polled.isEnabled(flag)];
+        const results = [[...both('vip-private'), ...both('vip-child')]];
+        for (const workEmail of ['carol@other.example', 'bob@vip.example']) {
+          await Promise.all([streamed.setContext({ userId: 'u1', workEmail }), polled.setContext({ userId: 'u1', workEmail })]);
+          results.push([...both('vip-private'), ...both('vip-child')]);
         }
         await polled.close();
         page.client = streamed;
-        return { results, revision: streamed.revision, from };
+        return { results, revision: streamed.revision, from, variant: streamed.variant('vip-private') };
       },
       { url: server.url, key: clientKey },
     );
     expect(seen.results).toEqual([
-      [true, true],
-      [false, false],
-      [true, true],
+      [true, true, true, true],
+      [false, false, false, false],
+      [true, true, true, true],
     ]);
+    expect(seen.variant).toEqual({ value: true, variant: 'on', reason: 'TARGETING_MATCH', ruleId: 'vips' });
 
-    // A change while connected arrives over the stream (the server sends a put for flags
-    // with private attributes), hashed the same way.
-    await admin.patchConfig('vip-private', {
-      rules: [
-        {
-          id: 'vips',
-          conditions: [{ attribute: 'email', operator: 'in', values: ['alice@acme.com', 'bob@acme.com', 'dave@acme.com'] }],
-          serve: { variant: 'on' },
-        },
-      ],
-    });
-    await tab.waitForFunction((r) => (globalThis as unknown as PageGlobals).client.revision > r, seen.revision, { timeout: 5_000 });
+    // A change while connected: the stream's patch brings a new stub and the page asks again.
+    await admin.patchConfig('vip-private', vips('@other.example'));
+    await tab.waitForFunction(() => !(globalThis as unknown as PageGlobals).client.isEnabled('vip-private'), undefined, { timeout: 5_000 });
     const after = await tab.evaluate(async (from) => {
       const page = globalThis as unknown as PageGlobals;
-      await page.client.setContext({ userId: 'u1', email: 'dave@acme.com' });
-      const dave = page.client.isEnabled('vip-private');
+      const bob = page.client.variant('vip-private');
+      await page.client.setContext({ userId: 'u1', workEmail: 'carol@other.example' });
+      const carol = page.client.isEnabled('vip-private');
       await page.client.close();
       return {
-        dave,
+        bob,
+        carol,
         captured: page.__captured.slice(from).map((e) => ({ url: e.url, text: e.text })),
         storage: Object.keys(localStorage).map((k) => localStorage.getItem(k) ?? ''),
       };
     }, seen.from);
-    expect(after.dave).toBe(true);
+    expect(after.bob).toEqual({ value: false, variant: 'off', reason: 'DEFAULT' });
+    expect(after.carol).toBe(true);
 
-    const stream = after.captured.filter((c) => c.url.endsWith('/api/sdk/stream'));
-    const polls = after.captured.filter((c) => c.url.endsWith('/api/sdk/flags'));
-    expect(stream.length).toBe(1);
-    expect(stream[0]!.text.match(/^event: (put|patch)$/gm)!.length).toBeGreaterThan(1);
-    expect(stream[0]!.text).toContain(sha(salt + 'dave@acme.com'));
-    expect(polls.length).toBeGreaterThan(0);
+    // The server's own evaluation of the same contexts agrees.
+    const serverKey = await admin.key('server');
+    const full = (await (
+      await fetch(server.url + '/api/sdk/flags', { headers: { authorization: `Bearer ${serverKey}` } })
+    ).json()) as Snapshot;
+    expect(evaluate(full, 'vip-private', { userId: 'u1', workEmail: 'bob@vip.example' }, false)).toEqual(after.bob);
+
+    const evaluations = after.captured.filter((c) => c.url.endsWith('/api/sdk/evaluate'));
+    expect(evaluations.length).toBeGreaterThanOrEqual(4);
     expect(after.storage.some((s) => s.includes('vip-private'))).toBe(true);
-    for (const body of [text, ...stream.map((c) => c.text), ...polls.map((c) => c.text), ...after.storage]) {
-      expect(body).toContain('#email');
-      for (const secret of ['alice@acme.com', 'bob@acme.com', 'dave@acme.com', 'server-only-secret', 'ceo-private'])
-        expect(body).not.toContain(secret);
+    // Nothing a client key received, nor what the page stored, says anything of the private values.
+    for (const body of [text, ...after.captured.map((c) => c.text), ...after.storage]) {
+      expect(body).not.toMatch(/vip\.example|other\.example|workEmail|server-only-secret|ceo-private/);
+      expect(body).not.toMatch(/[0-9a-f]{64}/);
     }
   });
 
@@ -541,6 +485,8 @@ describe('browser SDK in Chromium against the real server', () => {
           source: client.source,
           theme: client.variant('theme', { userId: 'u1', country: 'DE', orgId: 'org-3' }),
           killed: client.isEnabled('new-checkout', { userId: 'x', email: 'a@acme.com' }),
+          // Evaluated by the server for the last context: its last value serves offline.
+          vip: client.isEnabled('vip-private'),
           stale,
         };
       },
@@ -551,6 +497,7 @@ describe('browser SDK in Chromium against the real server', () => {
     expect(restarted.theme).toEqual(before);
     // The stored snapshot is the last one received: the kill switch included.
     expect(restarted.killed).toBe(false);
+    expect(restarted.vip).toBe(true);
     expect(restarted.stale).toEqual(['NETWORK']);
   });
 });

@@ -32,6 +32,7 @@ import type { EvaluationContext, EvaluationResult, FlagValue, TrackedEvent } fro
 import { error, type SwitchboardError } from './errors.js';
 import { createSseParser } from './sse.js';
 import { check, usesExtended, type ClientSnapshot } from './snapshot.js';
+import type { Resolver } from './remote.js';
 import { applyPatch, type ClientStatus, type Patch, type SnapshotSource } from '@switchboard/sdk-client';
 
 /** The status machine and snapshot sources are @switchboard/sdk-client's, shared with the Node SDK. */
@@ -167,11 +168,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     (options.fetch ?? fetch)(url + '/api/sdk/' + path, { ...init, headers: { ...headers, authorization: 'Bearer ' + key } });
   let evaluate = createEvaluator();
   let operators: Promise<void> | undefined;
+  // Asks the server for the flags it evaluates (see update()); made on first use.
+  let resolve: Resolver | undefined;
   // Nothing served yet: only what evaluation and `revision` read.
   let snapshot = { revision: -1, flags: {} } as ClientSnapshot;
   let user: EvaluationContext = options.context ?? {};
-  // The context evaluations use: `user` plus hashed private attributes.
-  let hashed = user;
   let status: ClientStatus = 'initializing';
   let source: SnapshotSource = 'none';
   const waiters: ((e?: SwitchboardError) => void)[] = [];
@@ -223,7 +224,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
   let droppedEvents = 0;
   let droppedEvaluations = 0;
   const run = <T>(flag: string, u: UserOrContext, d: T): EvaluationResult<T> => {
-    const c = contextOf(u, hashed);
+    const c = contextOf(u, user);
     const r = evaluate(snapshot, flag, c, d);
     // Keyed by flag and variant ("\0" for none); nothing is counted before the first
     // snapshot (an offline client, which may have none, doesn't record).
@@ -300,19 +301,18 @@ export function createClient(options: ClientOptions): SwitchboardClient {
     }
   };
 
-  const commit = (next: ClientSnapshot, context: EvaluationContext, h: EvaluationContext, from?: SnapshotSource): void => {
+  const commit = (next: ClientSnapshot, context: EvaluationContext, from?: SnapshotSource): void => {
     // What a flag is for a context: its definition and its result (`ruleId` included).
     const state = (s: ClientSnapshot, k: string, c: EvaluationContext): string => {
       const r = evaluate(s, k, c, placeholder(s, k));
       return JSON.stringify([s.flags[k]?.version, r]);
     };
     const prev = snapshot;
-    const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => state(prev, k, hashed) != state(next, k, h));
+    const changed = Object.keys({ ...prev.flags, ...next.flags }).filter((k) => state(prev, k, user) != state(next, k, context));
     snapshot = next;
     user = context;
-    hashed = h;
     source = from || source;
-    if (storage && from == 'server' && next != prev) {
+    if (storage && source == 'server' && next != prev) {
       try {
         storage.setItem(storageKey, JSON.stringify(next));
       } catch {
@@ -328,9 +328,10 @@ export function createClient(options: ClientOptions): SwitchboardClient {
 
   /**
    * Every snapshot and context change goes through here, in order. When the next
-   * snapshot needs the extended operators or the context needs hashing, the current
-   * snapshot keeps serving until both are done; otherwise, with nothing queued, it
-   * applies at once (an async function runs synchronously up to its first await).
+   * snapshot needs the extended operators, or has flags only the server may evaluate
+   * (`"remote"` stubs, resolved for the context by ./remote.ts), the current snapshot keeps
+   * serving until that is done; otherwise, with nothing queued, it applies at once (an
+   * async function runs synchronously up to its first await).
    */
   const update = async (
     make: (current: ClientSnapshot) => ClientSnapshot | undefined | void,
@@ -342,14 +343,11 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       // Without a new context, the one in use when this update's turn comes.
       const context = newContext || user;
       if (!next) return;
-      const pa = next.privateAttributes;
-      // (A put brings a new privateAttributes object: hashed again, as a precaution.)
-      const rehash = pa && (context != user || pa != snapshot.privateAttributes);
       // (Once loaded, `operators` is a settled promise: such a snapshot waits a tick.)
-      const load = usesExtended(next);
-      // Without hashing: the hashes in use (same context and salt), or none needed.
-      const keep = pa ? hashed : context;
-      if (!rehash && !load) return commit(next, context, keep, from);
+      const text = JSON.stringify(next);
+      const load = usesExtended(text);
+      const far = !offline && /"remote":true/.test(text);
+      if (!load && !far) return commit(next, context, from);
       return Promise.all([
         load &&
           (operators ??= import('@switchboard/core/operators').then(
@@ -361,11 +359,17 @@ export function createClient(options: ClientOptions): SwitchboardClient {
               report(error('NETWORK', e));
             },
           )),
-        rehash &&
-          import('./private-attributes.js')
-            .then((m) => m.hashContext(context, pa))
-            .catch((e: unknown) => (report(error('CRYPTO', e)), context)),
-      ]).then(([, h]) => commit(next, context, h || keep, from));
+        far &&
+          import('./remote.js')
+            .then((m) =>
+              (resolve ??= m.createResolver(get, report, () => status != 'closed' && update((cur) => cur), error, murmur3Compact))(
+                next,
+                context,
+                snapshot,
+              ),
+            )
+            .catch((e: unknown) => report(error('NETWORK', e))),
+      ]).then(([, n]) => commit(n || next, context, from));
     };
     const malformed = (e: unknown): void => report(error('MALFORMED', e));
     let p: Promise<void> | void = undefined;
@@ -575,7 +579,7 @@ export function createClient(options: ClientOptions): SwitchboardClient {
       // With each, the user's unit of the flag: what joins the event to the flag's release arms.
       let variants: Record<string, string> | undefined;
       let ids: Record<string, string> | undefined;
-      const c = contextOf(u, hashed);
+      const c = contextOf(u, user);
       for (const k of Object.keys(snapshot.flags)
         .filter((k) => /"rollout"/.test(JSON.stringify(snapshot.flags[k])))
         .slice(0, 50)) {

@@ -2,9 +2,9 @@
  * Errors the client reports through `on('error')`, `on('stale')` and `ready()`. Check
  * `code` (two copies of the SDK on a page make `instanceof` unreliable, so there is no
  * class): `UNAUTHORIZED` (401/403), `HTTP_STATUS`, `NETWORK`, `TIMEOUT`, `MALFORMED`,
- * `EVENTS`, `CRYPTO` (no WebCrypto for private attributes: not a secure context), `CLOSED`.
+ * `EVENTS`, `CLOSED`.
  */
-export type SwitchboardErrorCode = 'UNAUTHORIZED' | 'HTTP_STATUS' | 'NETWORK' | 'TIMEOUT' | 'MALFORMED' | 'EVENTS' | 'CRYPTO' | 'CLOSED';
+export type SwitchboardErrorCode = 'UNAUTHORIZED' | 'HTTP_STATUS' | 'NETWORK' | 'TIMEOUT' | 'MALFORMED' | 'EVENTS' | 'CLOSED';
 
 export interface SwitchboardError extends Error {
   code: SwitchboardErrorCode;

@@ -11,7 +11,7 @@ export type {
   Widen,
 } from './client.js';
 export type { SwitchboardError, SwitchboardErrorCode } from './errors.js';
-export type { ClientSnapshot, PrivateAttributes } from './snapshot.js';
+export type { ClientSnapshot } from './snapshot.js';
 export type { Patch } from '@switchboard/sdk-client';
 export type {
   EvaluationContext,

@@ -38,8 +38,8 @@ describe('bundle size', () => {
     // So is the compiled engine (prebuilt results, a WeakMap cache, held flags, ~400 B
     // more): the compact one in evaluator.js reads flag documents as they are.
     expect(core.filter((m) => /\/(compile|compiled-evaluator|compiled-flag)\.js$/.test(m))).toEqual([]);
-    expect(ours.main.modules.some((m) => m.includes('private-attributes'))).toBe(false);
-    expect(ours.lazy.map((l) => l.chunk).sort()).toEqual(['operators', 'private-attributes']);
+    expect(ours.main.modules.some((m) => m.includes('remote'))).toBe(false);
+    expect(ours.lazy.map((l) => l.chunk).sort()).toEqual(['operators', 'remote']);
     // The regex engine is most of the operators chunk.
     expect(ours.lazy.find((l) => l.chunk === 'operators')!.gzip).toBeGreaterThan(2_000);
   });

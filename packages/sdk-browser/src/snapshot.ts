@@ -10,19 +10,10 @@ import type { Snapshot } from '@switchboard/core';
 import { isObject, type Patch } from '@switchboard/sdk-client';
 
 /**
- * Private targeting: conditions on these attributes arrive with `attribute: "#email"`
- * and lowercase hex SHA-256 of `salt + value` as values; the SDK hashes the context's
- * values the same way before evaluating.
+ * The client projection. A flag whose targeting reads a private attribute arrives as a
+ * stub (`{ key, version, type, remote: true }`) that ./remote.ts has the server evaluate.
  */
-export interface PrivateAttributes {
-  salt: string;
-  attributes: string[];
-}
-
-/** The client projection: a snapshot, plus the private-targeting salt when the server uses it. */
-export interface ClientSnapshot extends Snapshot {
-  privateAttributes?: PrivateAttributes;
-}
+export type ClientSnapshot = Snapshot;
 
 /**
  * The snapshot (`type` 'put', the default) or patch, or undefined when the document isn't
@@ -31,7 +22,6 @@ export interface ClientSnapshot extends Snapshot {
 export function check(doc: unknown, type?: 'put'): ClientSnapshot | undefined;
 export function check(doc: unknown, type: string): Patch | ClientSnapshot | undefined;
 export function check(doc: unknown, type = 'put'): ClientSnapshot | Patch | undefined {
-  // privateAttributes is checked where it is used (private-attributes.ts).
   return isObject(doc) &&
     Number.isSafeInteger(doc.revision) &&
     (doc.revision as number) >= 0 &&
@@ -43,10 +33,9 @@ export function check(doc: unknown, type = 'put'): ClientSnapshot | Patch | unde
 }
 
 /**
- * Whether the snapshot may use an operator whose code lives in the separately loaded
- * `@switchboard/core/operators` (`matches`, `before`, `after`, `semver*`). Read off the
- * JSON text: compact, and a false positive (a JSON variant value shaped like a condition,
- * an unknown operator starting with "semver") only loads that code without need.
+ * Whether a snapshot, as JSON text, may use an operator whose code lives in the separately
+ * loaded `@switchboard/core/operators` (`matches`, `before`, `after`, `semver*`). Read off
+ * the text: compact, and a false positive (a JSON variant value shaped like a condition, an
+ * unknown operator starting with "semver") only loads that code without need.
  */
-export const usesExtended = (snapshot: ClientSnapshot): boolean =>
-  /"operator":"(matches|before|after|semver)/.test(JSON.stringify(snapshot));
+export const usesExtended = (json: string): boolean => /"operator":"(matches|before|after|semver)/.test(json);

@@ -1,23 +1,18 @@
 /**
  * Private attributes: stored and edited on the flag, carried into snapshots in clear for
- * server keys and as salted SHA-256 hashes for client keys. Runs on PGlite
- * (`routes.test.ts`) and on real Postgres with Redis (`routes.int.test.ts`).
+ * server keys; for client keys a flag that reads one is a stub the browser gets evaluated by
+ * `POST /api/sdk/evaluate`. Runs on PGlite (`routes.test.ts`) and on real Postgres with
+ * Redis (`routes.int.test.ts`).
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
-import { evaluate, type EvaluationContext, type Snapshot } from '@switchboard/core';
+import { evaluate, type EvaluationContext, type Flag, type Snapshot } from '@switchboard/core';
 import type { SuiteContext } from './admin-suite.js';
 import { createFlag, createKey, http, ifMatch, patchConfig, type Http } from './http.js';
 import { openStream } from './sse.js';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-type ClientProjection = Snapshot & { privateAttributes?: { salt: string; attributes: string[] } };
-
-const emailRule = (operator: string, values: string[]) => ({
+const emailRule = (operator: string, values: string[], attribute = 'paEmail') => ({
   id: 'staff',
-  conditions: [{ attribute: 'email', operator, values }],
+  conditions: [{ attribute, operator, values }],
   serve: { variant: 'on' },
 });
 
@@ -31,12 +26,12 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
   describe('private attributes', () => {
     it('are stored on the flag, returned on reads and carried into snapshots only when set', async () => {
       setup();
-      const created = await createFlag(api, 'pa-stored', { clientSide: true, privateAttributes: ['email', 'phone'] });
-      expect(created.privateAttributes).toEqual(['email', 'phone']);
+      const created = await createFlag(api, 'pa-stored', { clientSide: true, privateAttributes: ['paEmail', 'paPhone'] });
+      expect(created.privateAttributes).toEqual(['paEmail', 'paPhone']);
       expect((await createFlag(api, 'pa-none')).privateAttributes).toEqual([]);
       const { key } = await createKey(api, 'server', 'development');
       const snap = (await api.get('/api/sdk/flags', { key })).json() as Snapshot;
-      expect(snap.flags['pa-stored']!.privateAttributes).toEqual(['email', 'phone']);
+      expect(snap.flags['pa-stored']!.privateAttributes).toEqual(['paEmail', 'paPhone']);
       expect(snap.flags['pa-none']).not.toHaveProperty('privateAttributes');
 
       const bad = await api.post('/api/admin/flags', { key: 'pa-bad', type: 'boolean', privateAttributes: ['has space'] });
@@ -47,134 +42,135 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
       expect((await api.post('/api/admin/flags', { key: 'pa-bad', type: 'boolean', privateAttributes: ['a', 'a'] })).statusCode).toBe(400);
     });
 
-    it('gives each environment its own salt, from the database', async () => {
-      // PGlite answers { rows }, postgres.js an array.
-      const result = (await ctx.app.database.db.execute(sql`select key, private_attribute_salt as salt from environments`)) as unknown;
-      const list = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { key: string; salt: string }[];
-      expect(list.length).toBeGreaterThanOrEqual(3);
-      for (const row of list) expect(row.salt).toMatch(/^[0-9a-f]{32}$/);
-      expect(new Set(list.map((r) => r.salt)).size).toBe(list.length);
-    });
-
-    it('reach client keys only hashed; evaluating the hashed context gives the same answers as the clear one', async () => {
+    it('reach client keys as stubs that say nothing derived from a private value, and the server evaluates them', async () => {
       setup();
       const emails = ['ann@pa-private.example', 'bob@pa-private.example'];
-      for (const [key, operator] of [
-        ['pa-in', 'in'],
-        ['pa-not-in', 'notIn'],
-      ] as const) {
-        await createFlag(api, key, { clientSide: true, privateAttributes: ['email'] });
-        const res = await patchConfig(api, key, 'production', { enabled: true, rules: [emailRule(operator, emails)] });
-        expect(res.statusCode).toBe(200);
-      }
+      const seg = await api.post('/api/admin/segments', {
+        key: 'pa-staff',
+        name: 'Staff',
+        conditions: [{ attribute: 'paEmail', operator: 'endsWith', values: ['@pa-staff.example'] }],
+      });
+      expect(seg.statusCode).toBe(201);
+      await createFlag(api, 'pa-in', { clientSide: true, privateAttributes: ['paEmail'] });
+      await createFlag(api, 'pa-ends', { clientSide: true });
+      await createFlag(api, 'pa-segment', { clientSide: true });
+      await createFlag(api, 'pa-open', { clientSide: true });
+      const writes = [
+        patchConfig(api, 'pa-in', 'production', { enabled: true, rules: [emailRule('in', emails)] }),
+        // Doesn't list `email` itself: `pa-in` makes it private for the whole environment.
+        patchConfig(api, 'pa-ends', 'production', {
+          enabled: true,
+          rules: [emailRule('endsWith', ['@pa-private.example'])],
+          fallthrough: {
+            rollout: [
+              { variant: 'on', weight: 50_000 },
+              { variant: 'off', weight: 50_000 },
+            ],
+          },
+        }),
+        patchConfig(api, 'pa-segment', 'production', {
+          enabled: true,
+          rules: [
+            { id: 'seg', conditions: [{ attribute: 'userId', operator: 'inSegment', values: ['pa-staff'] }], serve: { variant: 'on' } },
+          ],
+        }),
+        patchConfig(api, 'pa-open', 'production', {
+          enabled: true,
+          rules: [{ id: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', values: ['pro'] }], serve: { variant: 'on' } }],
+        }),
+      ];
+      for (const res of await Promise.all(writes)) expect(res.statusCode).toBe(200);
       const server = await createKey(api, 'server', 'production');
       const client = await createKey(api, 'client', 'production');
-      const serverRes = await api.get('/api/sdk/flags', { key: server.key });
+      const full = (await api.get('/api/sdk/flags', { key: server.key })).json() as Snapshot;
+      expect(full.flags['pa-in']!.rules![0]!.conditions[0]).toEqual({ attribute: 'paEmail', operator: 'in', values: emails });
       const clientRes = await api.get('/api/sdk/flags', { key: client.key });
-      for (const email of emails) {
-        expect(serverRes.body).toContain(email);
-        expect(clientRes.body).not.toContain(email);
+      const projection = clientRes.json() as Snapshot;
+      for (const key of ['pa-in', 'pa-ends', 'pa-segment']) {
+        expect(projection.flags[key]).toEqual({ key, version: full.flags[key]!.version, type: 'boolean', remote: true });
       }
-      expect(clientRes.body).not.toContain('pa-private.example');
-      const full = serverRes.json() as ClientProjection;
-      const projection = clientRes.json() as ClientProjection;
-      expect(full).not.toHaveProperty('privateAttributes');
-      expect(full.flags['pa-in']!.rules![0]!.conditions[0]).toEqual({ attribute: 'email', operator: 'in', values: emails });
+      expect(projection.flags['pa-open']).toEqual(full.flags['pa-open']);
+      // Not the values, their domain, the segment that reads them, nor anything hash-shaped.
+      expect(clientRes.body.match(/.{60}(pa-private|pa-staff|paEmail).{60}/)?.[0]).toBeUndefined();
+      expect(clientRes.body).not.toMatch(/[0-9a-f]{32}/);
 
-      const salt = projection.privateAttributes!.salt;
-      expect(salt).toMatch(/^[0-9a-f]{32}$/);
-      expect(projection.privateAttributes!.attributes).toContain('email');
-      expect(projection.flags['pa-in']!.rules![0]!.conditions[0]).toEqual({
-        attribute: '#email',
-        operator: 'in',
-        values: emails.map((e) => sha256(salt + e)),
-      });
-      expect(projection.flags['pa-in']!.privateAttributes).toEqual(['email']);
-
-      // What a browser does: hash its own value of each private attribute into "#" + name.
-      const browserContext = (ctx: EvaluationContext): EvaluationContext => {
-        const out: EvaluationContext = { ...ctx };
-        for (const attribute of projection.privateAttributes!.attributes) {
-          const value = ctx[attribute];
-          if (value !== undefined && value !== null) out[`#${attribute}`] = sha256(salt + String(value));
+      // What the browser SDK does: ask for its stubs with its context, evaluate what comes back.
+      const contexts: EvaluationContext[] = [
+        { userId: 'u1', paEmail: 'ann@pa-private.example' },
+        { userId: 'u2', paEmail: 'carol@pa-private.example' },
+        { userId: 'u3', paEmail: 'dan@pa-staff.example' },
+        { userId: 'u4', paEmail: 'eve@elsewhere.example', plan: 'pro' },
+        { userId: 'u5' },
+      ];
+      const stubs = ['pa-in', 'pa-ends', 'pa-segment'];
+      for (const context of contexts) {
+        const res = await api.post('/api/sdk/evaluate', { context, flags: stubs }, { key: client.key });
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['cache-control']).toBe('no-store');
+        const answer = res.json() as { revision: number; flags: Record<string, Flag> };
+        expect(answer.revision).toBe(full.revision);
+        const resolved: Snapshot = { ...projection, flags: { ...projection.flags, ...answer.flags } };
+        for (const key of stubs) {
+          expect(evaluate(resolved, key, context, false), `${key} ${JSON.stringify(context)}`).toEqual(evaluate(full, key, context, false));
         }
-        return out;
-      };
-      for (const key of ['pa-in', 'pa-not-in']) {
-        for (const email of ['ann@pa-private.example', 'bob@pa-private.example', 'carol@pa-private.example', 'ANN@pa-private.example']) {
-          const context = { userId: 'u1', email };
-          const expected = evaluate(full, key, context, false);
-          const actual = evaluate(projection, key, browserContext(context), false);
-          expect(actual, `${key} ${email}`).toEqual(expected);
-        }
+        expect(JSON.stringify(answer)).not.toMatch(/pa-private|pa-staff/);
       }
-      expect(evaluate(full, 'pa-in', { userId: 'u1', email: 'ann@pa-private.example' }, false).value).toBe(true);
-      expect(evaluate(full, 'pa-in', { userId: 'u1', email: 'carol@pa-private.example' }, false).value).toBe(false);
-      expect(evaluate(full, 'pa-not-in', { userId: 'u1', email: 'carol@pa-private.example' }, false).value).toBe(true);
-
-      // Each environment hashes with its own salt.
-      const staging = await createKey(api, 'client', 'staging');
-      await patchConfig(api, 'pa-in', 'staging', { rules: [emailRule('in', emails)] });
-      const other = (await api.get('/api/sdk/flags', { key: staging.key })).json() as ClientProjection;
-      expect(other.privateAttributes!.salt).not.toBe(salt);
-      expect(other.flags['pa-in']!.rules![0]!.conditions[0]!.values).toEqual(emails.map((e) => sha256(other.privateAttributes!.salt + e)));
+      expect(evaluate(full, 'pa-in', contexts[0]!, false).value).toBe(true);
+      expect(evaluate(full, 'pa-segment', contexts[2]!, false).value).toBe(true);
     });
 
-    it('refuse an operator a browser could not answer on hashes, naming the condition', async () => {
+    it('evaluate: only flags the key may see, and every bad input a 400 naming the field', async () => {
       setup();
-      await createFlag(api, 'pa-ends', { clientSide: true, privateAttributes: ['email'] });
-      const ends = await patchConfig(api, 'pa-ends', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] });
-      expect(ends.statusCode).toBe(400);
-      expect(ends.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'rules[0].conditions[0].operator' });
-      const ci = await patchConfig(api, 'pa-ends', 'production', {
-        rules: [
-          {
-            ...emailRule('in', ['Ann@pa-private.example']),
-            conditions: [{ attribute: 'email', operator: 'in', values: ['Ann@pa-private.example'], caseInsensitive: true }],
-          },
-        ],
-      });
-      expect(ci.statusCode).toBe(400);
-      expect(ci.json().error.field).toBe('rules[0].conditions[0].caseInsensitive');
-
-      // Server-side, anything goes; making it client-side is refused while the rule is there.
-      await createFlag(api, 'pa-server', { privateAttributes: ['email'] });
-      expect(
-        (await patchConfig(api, 'pa-server', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] })).statusCode,
-      ).toBe(200);
-      const toClient = await api.patch('/api/admin/flags/pa-server', { clientSide: true }, ifMatch(await flagVersion('pa-server')));
-      expect(toClient.statusCode).toBe(400);
-      expect(toClient.json().error.field).toBe('environments.production.rules[0].conditions[0].operator');
-      // …and so is marking the attribute private on a client-side flag that tests it that way.
-      await createFlag(api, 'pa-late', { clientSide: true });
-      expect(
-        (await patchConfig(api, 'pa-late', 'production', { rules: [emailRule('endsWith', ['@pa-private.example'])] })).statusCode,
-      ).toBe(200);
-      const late = await api.patch('/api/admin/flags/pa-late', { privateAttributes: ['email'] }, ifMatch(await flagVersion('pa-late')));
-      expect(late.statusCode).toBe(400);
-      expect(late.json().error.field).toBe('environments.production.rules[0].conditions[0].operator');
-      expect((await api.get('/api/admin/flags/pa-late')).json().privateAttributes).toEqual([]);
+      await createFlag(api, 'pa-hidden', { privateAttributes: ['paEmail'] });
+      const client = await createKey(api, 'client', 'development');
+      const ask = (body: unknown) => api.post('/api/sdk/evaluate', body, { key: client.key });
+      const hidden = await ask({ context: { userId: 'u1' }, flags: ['pa-hidden', 'no-such-flag'] });
+      expect(hidden.statusCode).toBe(200);
+      expect(hidden.json().flags).toEqual({});
+      const bad: [unknown, string][] = [
+        [{ context: 'u1', flags: [] }, 'context'],
+        [{ context: { userId: 'u1' } }, 'flags'],
+        [{ context: { userId: 'u1' }, flags: Array.from({ length: 1001 }, (_, i) => `f${i}`) }, 'flags'],
+        [{ context: { userId: 'u1' }, flags: ['a', 'a'] }, 'flags'],
+        [{ context: { userId: 'u1' }, flags: ['x'.repeat(257)] }, 'flags[0]'],
+        [{ context: { list: Array.from({ length: 1001 }, (_, i) => i) }, flags: [] }, 'context'],
+        [{ context: {}, flags: [], extra: 1 }, 'extra'],
+      ];
+      for (const [body, field] of bad) {
+        const res = await ask(body);
+        expect(res.statusCode, JSON.stringify(body).slice(0, 80)).toBe(400);
+        expect(res.json().error.field, JSON.stringify(body).slice(0, 80)).toContain(field);
+      }
+      expect((await api.post('/api/sdk/evaluate', { context: {}, flags: [] }, { key: null })).statusCode).toBe(401);
     });
 
     it('changing them is an audited flag edit that publishes the flag everywhere; client streams get a put', async () => {
       setup();
       await createFlag(api, 'pa-edit', { clientSide: true });
-      await patchConfig(api, 'pa-edit', 'production', { enabled: true, rules: [emailRule('in', ['dee@pa-private.example'])] });
+      await patchConfig(api, 'pa-edit', 'production', {
+        enabled: true,
+        rules: [emailRule('in', ['dee@pa-private.example'], 'paEditEmail')],
+      });
       const server = await createKey(api, 'server', 'production');
       const client = await createKey(api, 'client', 'production');
       const before = (await api.get('/api/sdk/flags', { key: server.key })).json() as Snapshot;
       expect((await api.get('/api/sdk/flags', { key: client.key })).body).toContain('dee@pa-private.example');
+      // (Marking it private makes the flag server-evaluated for browsers: a put with its stub.)
 
       const stream = await openStream(`${ctx.baseUrl}/api/sdk/stream`, client.key);
       try {
         await stream.next((e) => e.event === 'put');
         const seen = stream.events.length;
-        const res = await api.patch('/api/admin/flags/pa-edit', { privateAttributes: ['email'] }, ifMatch(await flagVersion('pa-edit')));
+        const res = await api.patch(
+          '/api/admin/flags/pa-edit',
+          { privateAttributes: ['paEditEmail'] },
+          ifMatch(await flagVersion('pa-edit')),
+        );
         expect(res.statusCode).toBe(200);
-        expect(res.json().privateAttributes).toEqual(['email']);
+        expect(res.json().privateAttributes).toEqual(['paEditEmail']);
         const put = await stream.next((e) => e.event === 'put' && stream.events.indexOf(e) >= seen);
         expect(put.data).not.toContain('dee@pa-private.example');
-        expect((put.json as ClientProjection).privateAttributes!.attributes).toContain('email');
+        expect((put.json as Snapshot).flags['pa-edit']).toMatchObject({ key: 'pa-edit', remote: true });
       } finally {
         stream.close();
       }
@@ -182,7 +178,7 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
       const after = (await api.get('/api/sdk/flags', { key: server.key })).json() as Snapshot;
       expect(after.revision).toBeGreaterThan(before.revision);
       expect(after.flags['pa-edit']!.version).toBe(before.flags['pa-edit']!.version + 1);
-      expect(after.flags['pa-edit']!.privateAttributes).toEqual(['email']);
+      expect(after.flags['pa-edit']!.privateAttributes).toEqual(['paEditEmail']);
       expect((await api.get('/api/sdk/flags', { key: client.key })).body).not.toContain('dee@pa-private.example');
 
       const events = (await api.get('/api/admin/audit?flag=pa-edit&action=flag.update')).json().events as {
@@ -191,7 +187,7 @@ export function privateAttributesSuite(ctx: SuiteContext): void {
       }[];
       expect(events).toHaveLength(1);
       expect(events[0]!.before.privateAttributes).toEqual([]);
-      expect(events[0]!.after.privateAttributes).toEqual(['email']);
+      expect(events[0]!.after.privateAttributes).toEqual(['paEditEmail']);
     });
   });
 }

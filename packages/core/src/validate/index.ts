@@ -72,8 +72,6 @@ const FLAG_FIELDS = new Set([
   'clientSide',
   'privateAttributes',
 ]);
-/** Operators a browser can still answer when the attribute's values arrive hashed. */
-export const PRIVATE_ATTRIBUTE_OPERATORS: readonly Operator[] = ['in', 'notIn', 'eq', 'neq'];
 const RULE_FIELDS = new Set(['id', 'conditions', 'serve']);
 const CONDITION_FIELDS = new Set(['attribute', 'operator', 'values', 'negate', 'caseInsensitive']);
 const SEGMENT_FIELDS = new Set(['key', 'included', 'excluded', 'conditions']);
@@ -237,29 +235,12 @@ function serve(v: unknown, path: string, variants: Obj, issues: Issues): void {
   }
 }
 
-// Private attributes reach browsers only as hashes, so a client-side flag may test them
-// for equality alone; an ordering or substring test would need the value in clear.
 function privateAttributes(v: Obj, path: string, issues: Issues): void {
   const list = v.privateAttributes;
   if (list === undefined) return;
-  const p = join(path, 'privateAttributes');
   if (!Array.isArray(list) || list.length > 50 || list.some((a) => typeof a !== 'string' || !LIMITS.attributePattern.test(a))) {
-    issues.push({ path: p, message: 'must be a list of at most 50 attribute names' });
-    return;
+    issues.push({ path: join(path, 'privateAttributes'), message: 'must be a list of at most 50 attribute names' });
   }
-  if (v.clientSide !== true || !Array.isArray(v.rules)) return;
-  (v.rules as unknown[]).forEach((rule, i) => {
-    const conditions = isObject(rule) && Array.isArray(rule.conditions) ? rule.conditions : [];
-    conditions.forEach((c: unknown, j: number) => {
-      if (!isObject(c) || typeof c.attribute !== 'string' || !list.includes(c.attribute) || c.operator === 'inSegment') return;
-      if (!(PRIVATE_ATTRIBUTE_OPERATORS as readonly unknown[]).includes(c.operator)) {
-        issues.push({
-          path: `${join(path, 'rules')}[${i}].conditions[${j}].operator`,
-          message: `"${c.attribute}" is private and the flag is client-side: use ${PRIVATE_ATTRIBUTE_OPERATORS.join(', ')}`,
-        });
-      }
-    });
-  });
 }
 
 /** Checks one flag on its own (references to other flags and segments are checked by `validateSnapshot`). */

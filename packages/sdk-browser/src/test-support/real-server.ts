@@ -59,7 +59,7 @@ export interface RealServer {
   close(): Promise<void>;
 }
 
-export async function startRealServer(corsOrigin: string): Promise<RealServer> {
+export async function startRealServer(corsOrigin: string, settings: Parameters<typeof defaultConfig>[0] = {}): Promise<RealServer> {
   const app = await buildApp(
     defaultConfig({
       adminToken: ADMIN_TOKEN,
@@ -67,6 +67,7 @@ export async function startRealServer(corsOrigin: string): Promise<RealServer> {
       adminRateLimitPerMinute: 0,
       corsOrigins: [corsOrigin],
       heartbeatIntervalMs: 1_000,
+      ...settings,
     }),
     { logger: false },
   );

@@ -23,6 +23,11 @@ export interface ContextError {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** True when a context keeps to OFREP_CONTEXT_LIMITS (values counted at every level, and depth). */
+export function contextWithinLimits(context: unknown): boolean {
+  return withinLimits(context, 0, { left: OFREP_CONTEXT_LIMITS.maxValues + 1 });
+}
+
 /** Counts values and depth; false when either bound is passed. */
 function withinLimits(value: unknown, depth: number, budget: { left: number }): boolean {
   if (--budget.left < 0 || depth > OFREP_CONTEXT_LIMITS.maxDepth) return false;
@@ -41,7 +46,7 @@ export function readContext(body: unknown): { context: Record<string, unknown> }
   const context = body.context;
   if (context === undefined || context === null) return { context: {} };
   if (!isObject(context)) return { errorCode: 'INVALID_CONTEXT', errorDetails: 'context must be a JSON object' };
-  if (!withinLimits(context, 0, { left: OFREP_CONTEXT_LIMITS.maxValues + 1 })) {
+  if (!contextWithinLimits(context)) {
     return {
       errorCode: 'INVALID_CONTEXT',
       errorDetails: `context is too large (at most ${OFREP_CONTEXT_LIMITS.maxValues} values, nested ${OFREP_CONTEXT_LIMITS.maxDepth} deep)`,
@@ -63,7 +68,7 @@ export function toEvaluationContext(context: Record<string, unknown>): Evaluatio
 }
 
 /** A default of the flag's own type, so `evaluate` never answers TYPE_MISMATCH for want of a caller default. */
-function defaultFor(flag: Flag | undefined): unknown {
+export function defaultFor(flag: Flag | undefined): unknown {
   switch (flag?.type) {
     case 'boolean':
       return false;

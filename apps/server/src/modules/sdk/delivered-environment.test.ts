@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag, Snapshot } from '@switchboard/core';
-import { createHash } from 'node:crypto';
 import { DeliveredEnvironment, type EnvironmentSnapshot } from './delivered-environment.js';
 
 const flag = (key: string, version: number, extra: Partial<Flag> = {}): Flag => ({
@@ -103,8 +102,7 @@ describe('DeliveredEnvironment', () => {
   });
 
   describe('private attributes', () => {
-    const sha = (v: string) => createHash('sha256').update(v).digest('hex');
-    const emailRule = (operator: 'in' | 'notIn', values: string[]): Partial<Flag> => ({
+    const emailRule = (operator: 'in' | 'endsWith', values: string[]): Partial<Flag> => ({
       rules: [
         {
           id: 'r',
@@ -123,84 +121,72 @@ describe('DeliveredEnvironment', () => {
         ...emailRule('in', ['ann@acme.com', 'bob@acme.com']),
         ...extra,
       });
-    const salted = (revision: number, flags: Flag[], salt = 'pepper'): EnvironmentSnapshot => ({
-      ...snapshot(revision, flags),
-      privateAttributeSalt: salt,
-    });
-    const data = (event: string) => JSON.parse(event.split('data: ')[1]!) as Record<string, unknown>;
+    const stub = (key: string, version: number) => ({ key, version, type: 'boolean', remote: true });
+    const clientFlags = (view: DeliveredEnvironment) => (JSON.parse(view.client.body) as Snapshot).flags;
 
-    it('hashes private values for clients only, and says how', () => {
-      const view = new DeliveredEnvironment(salted(1, [priv('p', 1), flag('plain', 1, { clientSide: true })]));
-      expect(view.client.body).not.toContain('acme.com');
-      const client = JSON.parse(view.client.body) as Snapshot & { privateAttributes: unknown };
-      expect(client.privateAttributes).toEqual({ salt: 'pepper', attributes: ['email'] });
-      expect(client.flags.p!.rules![0]!.conditions).toEqual([
-        { attribute: '#email', operator: 'in', values: [sha('pepperann@acme.com'), sha('pepperbob@acme.com')] },
-        { attribute: 'plan', operator: 'eq', values: ['pro'] },
-      ]);
-      expect(client.flags.plain).toEqual(flag('plain', 1, { clientSide: true }));
+    it('sends clients a stub for a flag that reads a private attribute, and servers the flag', () => {
+      const view = new DeliveredEnvironment(snapshot(1, [priv('p', 1), flag('plain', 1, { clientSide: true })]));
+      expect(clientFlags(view)).toEqual({ p: stub('p', 1), plain: flag('plain', 1, { clientSide: true }) });
+      expect(view.client.body).not.toContain('acme');
+      expect(view.client.body).not.toContain('email');
       expect(JSON.parse(view.server.body).flags.p).toEqual(priv('p', 1));
-      expect(view.server.body).not.toContain('pepper');
-      // Redis holds the salt with the server projection, so a view built from it can hash.
+      // A view built from the Redis cache (the server projection) builds the same client projection.
       const cached = new DeliveredEnvironment(JSON.parse(view.cacheBody()) as EnvironmentSnapshot);
       expect(cached.client.body).toBe(view.client.body);
-      expect(cached.server.body).toBe(view.server.body);
     });
 
-    it('leaves projections without private attributes as they were, and server-only private flags out of the union', () => {
-      const flags = [flag('a', 1, { clientSide: true }), flag('s', 1, { privateAttributes: ['email'], ...emailRule('in', ['x@y.z']) })];
-      const view = new DeliveredEnvironment(salted(1, flags));
-      expect(view.client.body).toBe(new DeliveredEnvironment(snapshot(1, flags)).client.body);
-      expect(view.client.body).not.toContain('privateAttributes');
+    it('treats an attribute any flag lists as private everywhere: in rules, in segments at any depth, through prerequisites', () => {
+      const segments = {
+        outer: { key: 'outer', conditions: [{ attribute: 'x', operator: 'inSegment' as const, values: ['inner'] }] },
+        inner: { key: 'inner', conditions: [{ attribute: 'email', operator: 'endsWith' as const, values: ['@acme.com'] }] },
+        open: { key: 'open', conditions: [{ attribute: 'plan', operator: 'eq' as const, values: ['pro'] }] },
+      };
+      const view = new DeliveredEnvironment(
+        snapshot(
+          1,
+          [
+            // Lists `email` as private but is server-only: still makes `email` private for the rest.
+            flag('declares', 1, { privateAttributes: ['email'] }),
+            flag('by-segment', 1, { clientSide: true, ...inSegment('outer') }),
+            flag('by-rule', 1, { clientSide: true, ...emailRule('endsWith', ['@acme.com']) }),
+            flag('child', 1, { clientSide: true, prerequisites: [{ flag: 'by-rule', variant: 'on' }] }),
+            flag('open-segment', 1, { clientSide: true, ...inSegment('open') }),
+          ],
+          segments,
+        ),
+      );
+      const client = JSON.parse(view.client.body) as Snapshot;
+      expect(client.flags['by-segment']).toEqual(stub('by-segment', 1));
+      expect(client.flags['by-rule']).toEqual(stub('by-rule', 1));
+      expect(client.flags.child).toEqual(stub('child', 1));
+      expect(client.flags['open-segment']).toEqual(flag('open-segment', 1, { clientSide: true, ...inSegment('open') }));
+      // Only the segment a local flag uses is sent.
+      expect(Object.keys(client.segments!)).toEqual(['open']);
+      expect(view.client.body).not.toContain('acme');
     });
 
-    it('keeps flags with private attributes out of the client projection while the salt is unknown', () => {
-      const view = new DeliveredEnvironment(snapshot(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
-      expect(Object.keys(JSON.parse(view.client.body).flags)).toEqual(['a']);
-      expect(view.client.body).not.toContain('acme.com');
-      expect(view.replace(salted(1, [priv('p', 1), flag('a', 1, { clientSide: true })]), true)).toEqual({ server: [], client: 'put' });
-      expect(JSON.parse(view.client.body).flags.p.rules[0].conditions[0].attribute).toBe('#email');
-    });
-
-    it('sends clients a put when a flag with private attributes changes or the union does, patches otherwise', () => {
-      const view = new DeliveredEnvironment(salted(1, [priv('p', 1), flag('a', 1, { clientSide: true })]));
-      const plain = view.apply({
-        environment: 'prod',
-        revision: 2,
-        flags: { a: flag('a', 2, { clientSide: true, enabled: false }) },
-        committedAt: 0,
-      });
+    it('sends clients a put when the set of server-evaluated flags or one of their prerequisites changes, patches otherwise', () => {
+      const parent = (version: number, extra: Partial<Flag> = {}) => flag('parent', version, { clientSide: true, ...extra });
+      const view = new DeliveredEnvironment(
+        snapshot(1, [priv('p', 1, { prerequisites: [{ flag: 'parent', variant: 'on' }] }), parent(1), flag('a', 1, { clientSide: true })]),
+      );
+      const change = (revision: number, flags: Record<string, Flag>) =>
+        view.apply({ environment: 'prod', revision, flags, committedAt: 0 });
+      const plain = change(2, { a: flag('a', 2, { clientSide: true, enabled: false }) });
       if (typeof plain === 'string') throw new Error(plain);
       expect(plain.client).toHaveLength(1);
-      expect(
-        view.apply({ environment: 'prod', revision: 3, flags: { p: priv('p', 2, { enabled: false }) }, committedAt: 0 }),
-      ).toMatchObject({ client: 'put' });
-      // `a` gains a private attribute: the union changes.
-      const gained = view.apply({
-        environment: 'prod',
-        revision: 4,
-        flags: { a: flag('a', 3, { clientSide: true, privateAttributes: ['country'] }) },
-        committedAt: 0,
-      });
-      expect(gained).toMatchObject({ client: 'put' });
-      expect(JSON.parse(view.client.body).privateAttributes.attributes).toEqual(['country', 'email']);
-      // `p` stops being client-side: a put, and the body no longer names its attribute.
-      expect(
-        view.apply({ environment: 'prod', revision: 5, flags: { p: priv('p', 3, { clientSide: false }) }, committedAt: 0 }),
-      ).toMatchObject({ client: 'put' });
-      expect(JSON.parse(view.client.body).privateAttributes.attributes).toEqual(['country']);
-      expect(view.client.body).not.toContain('acme.com');
-      const server = view.apply({
-        environment: 'prod',
-        revision: 6,
-        flags: { p: priv('p', 4, { clientSide: false, enabled: true }) },
-        committedAt: 0,
-      });
-      if (typeof server === 'string') throw new Error(server);
-      expect(server.client).toEqual([]);
-      expect(data(server.server[0] as string).flag).toMatchObject({
-        rules: [{ conditions: [{ attribute: 'email', values: ['ann@acme.com', 'bob@acme.com'] }, {}] }],
-      });
+      // The server-evaluated flag itself changes: a patch with its new stub (the browser asks again).
+      const own = change(3, { p: priv('p', 2, { enabled: false, prerequisites: [{ flag: 'parent', variant: 'on' }] }) });
+      if (typeof own === 'string') throw new Error(own);
+      expect(JSON.parse((own.client[0] as string).split('data: ')[1]!)).toEqual({ revision: 3, key: 'p', flag: stub('p', 2) });
+      // Its prerequisite changes: its result may too, so a put.
+      expect(change(4, { parent: parent(2, { enabled: false }) })).toMatchObject({ client: 'put' });
+      // `a` starts reading `email`: it becomes server-evaluated, a put.
+      expect(change(5, { a: flag('a', 3, { clientSide: true, ...emailRule('in', ['x@y.z']) }) })).toMatchObject({ client: 'put' });
+      expect(clientFlags(view).a).toEqual(stub('a', 3));
+      // No flag lists `email` any more: everything is evaluated in the browser again.
+      expect(change(6, { p: priv('p', 3, { privateAttributes: [] }) })).toMatchObject({ client: 'put' });
+      expect(clientFlags(view).a).toMatchObject({ rules: [{ conditions: [{ attribute: 'email', values: ['x@y.z'] }, {}] }] });
     });
   });
 });

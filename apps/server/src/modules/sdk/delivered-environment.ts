@@ -3,24 +3,14 @@
  * `GET /api/sdk/flags` is a map lookup plus a write of a cached string, and a change is
  * turned into SSE events once for all connections.
  *
- * Private attributes: in the client projection, a client-side flag's conditions on its
- * `privateAttributes` test `"#" + attribute` against lowercase hex SHA-256 hashes of
- * `salt + String(value)`, where the salt is the environment's (from the database, so the
- * same on every instance). The body then also carries
- * `"privateAttributes": {"salt", "attributes"}` so a browser can hash its own context the
- * same way. Segments are sent as they are: keep private targeting in flag rules.
+ * Client-side flags that read a private attribute appear in the client projection only as
+ * stubs (private-flags.ts), with none of their rules or segments.
  */
-import { createHash } from 'node:crypto';
 import { SCHEMA_VERSION, type Condition, type Flag, type Segment, type Snapshot } from '@switchboard/core';
+import { remoteStub, serverEvaluatedFlags } from './private-flags.js';
 
-/** A snapshot as read from the database: with the environment's private-attribute salt. */
-export interface EnvironmentSnapshot extends Snapshot {
-  /**
-   * Absent only in snapshots cached by an older server; flags with private attributes then
-   * stay out of the client projection until Postgres answers.
-   */
-  privateAttributeSalt?: string;
-}
+/** A snapshot as read from the database or the Redis cache. */
+export type EnvironmentSnapshot = Snapshot;
 
 /** A committed change to one environment, as applied locally and fanned out. */
 export interface EnvironmentChange {
@@ -72,31 +62,6 @@ function flagSegmentRefs(flag: Flag): string[] {
   return out;
 }
 
-/** Lowercase hex SHA-256 of `salt + String(value)`: how private values reach browsers. */
-export function hashPrivateValue(salt: string, value: unknown): string {
-  return createHash('sha256')
-    .update(salt + String(value))
-    .digest('hex');
-}
-
-/** A copy of `flag` whose conditions on its private attributes compare hashes (`"#" + attribute`). */
-export function hashPrivateConditions(flag: Flag, salt: string): Flag {
-  const priv = new Set(flag.privateAttributes);
-  return {
-    ...flag,
-    rules: flag.rules?.map((rule) => ({
-      ...rule,
-      conditions: rule.conditions.map((c) =>
-        c.attribute !== undefined && priv.has(c.attribute) && c.operator !== 'inSegment'
-          ? { ...c, attribute: `#${c.attribute}`, values: c.values.map((v) => hashPrivateValue(salt, v)) }
-          : c,
-      ),
-    })),
-  };
-}
-
-const hasPrivate = (flag: Flag | undefined): boolean => (flag?.privateAttributes?.length ?? 0) > 0;
-
 /** One environment as this instance delivers it to SDKs: its snapshot and the two projections served from it. */
 export class DeliveredEnvironment {
   readonly environment: string;
@@ -105,38 +70,35 @@ export class DeliveredEnvironment {
   readonly segments: Map<string, Segment>;
   server!: Projection;
   client!: Projection;
-  /** The environment's private-attribute salt (see the module comment). */
-  private salt: string | undefined;
-  /** Flags in the client projection, as sent there (private conditions hashed). */
+  /** Flags in the client projection, as sent there (stubs for those evaluated on the server). */
   private clientFlags = new Map<string, Flag>();
-  /** Client flags with private attributes, and the sorted union of those attributes, as JSON. */
-  private privateClientFlags = new Set<string>();
-  private privateUnion = '[]';
-  /** Hashed copies by flag document, so a change rehashes only the flags it touched. */
-  private hashed = new WeakMap<Flag, Flag>();
+  /** Client flags evaluated on the server, and every flag their results depend on through prerequisites. */
+  private remote = new Set<string>();
+  private remoteInputs = new Set<string>();
+  /** Client documents by flag document, so a change copies only the flags it touched. */
+  private withoutList = new WeakMap<Flag, Flag>();
 
   constructor(snapshot: EnvironmentSnapshot) {
     this.environment = snapshot.environment;
     this.revision = snapshot.revision;
-    this.salt = snapshot.privateAttributeSalt;
     this.flags = new Map(Object.entries(snapshot.flags));
     this.segments = new Map(Object.entries(snapshot.segments ?? {}));
     this.rebuild();
   }
 
-  /** What the Redis snapshot cache holds: the server projection plus the salt, so a view loaded from it can build the client projection. */
+  /** What the Redis snapshot cache holds: the server projection, from which a view builds the client one. */
   cacheBody(): string {
-    if (this.salt === undefined) return this.server.body;
-    return `{"privateAttributeSalt":${JSON.stringify(this.salt)},${this.server.body.slice(1)}`;
+    return this.server.body;
   }
 
-  private clientDocument(flag: Flag): Flag | undefined {
-    if (!hasPrivate(flag)) return flag;
-    if (this.salt === undefined) return undefined; // fail closed: never send private values in clear
-    let doc = this.hashed.get(flag);
+  /** The flag as browsers get it: without its `privateAttributes` list, which they have no use for. */
+  private clientDocument(flag: Flag): Flag {
+    if (flag.privateAttributes === undefined) return flag;
+    let doc = this.withoutList.get(flag);
     if (!doc) {
-      doc = hashPrivateConditions(flag, this.salt);
-      this.hashed.set(flag, doc);
+      const { privateAttributes: _list, ...rest } = flag;
+      doc = rest;
+      this.withoutList.set(flag, doc);
     }
     return doc;
   }
@@ -166,40 +128,25 @@ export class DeliveredEnvironment {
       putEvent: undefined,
     };
     const refs: string[] = [];
-    const privateAttributes = new Set<string>();
     this.clientFlags = new Map();
-    this.privateClientFlags = new Set();
+    this.remote = serverEvaluatedFlags(this.flags, this.segments);
+    this.remoteInputs = prerequisiteClosure(this.flags, this.remote);
     for (const [key, flag] of this.flags) {
       if (flag.clientSide !== true) continue;
-      const doc = this.clientDocument(flag);
-      if (!doc) continue;
-      this.clientFlags.set(key, doc);
-      if (hasPrivate(flag)) {
-        this.privateClientFlags.add(key);
-        for (const a of flag.privateAttributes!) privateAttributes.add(a);
+      if (this.remote.has(key)) {
+        this.clientFlags.set(key, remoteStub(flag) as unknown as Flag);
+        continue;
       }
+      this.clientFlags.set(key, this.clientDocument(flag));
       refs.push(...flagSegmentRefs(flag));
     }
-    const attributes = [...privateAttributes].sort();
-    this.privateUnion = JSON.stringify(attributes);
-    const body: Record<string, unknown> = {
-      ...head,
-      flags: Object.fromEntries(this.clientFlags),
-      segments: Object.fromEntries(this.closure(refs)),
-    };
-    // Only when some flag uses it, so projections without private attributes are unchanged.
-    if (attributes.length > 0) body.privateAttributes = { salt: this.salt, attributes };
+    const body = { ...head, flags: Object.fromEntries(this.clientFlags), segments: Object.fromEntries(this.closure(refs)) };
     this.client = { body: JSON.stringify(body), etag, bodyBytes: undefined, putEvent: undefined };
   }
 
   /** Where the client projection stood before a change, to tell whether patches can describe it. */
   private clientState(): ClientState {
-    return {
-      flags: new Set(this.clientFlags.keys()),
-      privateFlags: new Set(this.privateClientFlags),
-      union: this.privateUnion,
-      salt: this.salt,
-    };
+    return { flags: new Set(this.clientFlags.keys()), remote: [...this.remote].sort().join('\n'), remoteInputs: this.remoteInputs };
   }
 
   /**
@@ -249,10 +196,6 @@ export class DeliveredEnvironment {
     if (snapshot.revision < this.revision && !authoritative) return 'stale';
     const wentBack = snapshot.revision < this.revision;
     const wasClient = this.clientState();
-    if (snapshot.privateAttributeSalt !== undefined && snapshot.privateAttributeSalt !== this.salt) {
-      this.salt = snapshot.privateAttributeSalt;
-      this.hashed = new WeakMap();
-    }
     const oldFlags = new Map(this.flags);
     const oldSegments = JSON.stringify(Object.fromEntries(this.segments));
     this.flags.clear();
@@ -269,7 +212,7 @@ export class DeliveredEnvironment {
       const after = this.flags.get(key);
       if (!before || !after || before.version !== after.version || JSON.stringify(before) !== JSON.stringify(after)) changed.push(key);
     }
-    if (changed.length === 0 && sameRevision && wasClient.salt === this.salt) return { server: [], client: [] };
+    if (changed.length === 0 && sameRevision) return { server: [], client: [] };
     if (changed.length > MAX_PATCHES) return { server: 'put', client: 'put' };
     return this.patches(changed, wasClient);
   }
@@ -280,13 +223,12 @@ export class DeliveredEnvironment {
       const flag = this.flags.get(key) ?? null;
       server.push(sseEvent('patch', this.revision, JSON.stringify({ revision: this.revision, key, flag })));
     }
-    // A browser reads the salt and the private attributes from a `put`: resend the whole
-    // projection when a client flag with private attributes changed, or they did.
-    const privateChanged =
-      before.union !== this.privateUnion ||
-      (before.salt !== this.salt && this.privateClientFlags.size > 0) ||
-      keys.some((key) => before.privateFlags.has(key) || this.privateClientFlags.has(key));
-    if (privateChanged) return { server, client: 'put' };
+    // A browser asks the server again for every stub a `put` brings: send one when the set of
+    // server-evaluated flags changed, or a flag their results depend on did.
+    const remoteChanged =
+      before.remote !== [...this.remote].sort().join('\n') ||
+      keys.some((key) => before.remoteInputs.has(key) || this.remoteInputs.has(key));
+    if (remoteChanged) return { server, client: 'put' };
     const client: string[] = [];
     for (const key of keys) {
       const flag = this.clientFlags.get(key);
@@ -307,7 +249,21 @@ export class DeliveredEnvironment {
 
 interface ClientState {
   flags: Set<string>;
-  privateFlags: Set<string>;
-  union: string;
-  salt: string | undefined;
+  /** The server-evaluated flags' keys, sorted, one per line. */
+  remote: string;
+  remoteInputs: Set<string>;
+}
+
+/** The flags `remote` flags read through prerequisites, at any depth (not the remote flags themselves). */
+function prerequisiteClosure(flags: Map<string, Flag>, remote: Set<string>): Set<string> {
+  const out = new Set<string>();
+  const stack = [...remote];
+  while (stack.length > 0) {
+    for (const p of flags.get(stack.pop()!)?.prerequisites ?? []) {
+      if (out.has(p.flag) || remote.has(p.flag)) continue;
+      out.add(p.flag);
+      stack.push(p.flag);
+    }
+  }
+  return out;
 }

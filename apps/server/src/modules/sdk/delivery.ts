@@ -40,8 +40,7 @@ function looksLikeSnapshot(v: unknown): v is EnvironmentSnapshot {
     typeof s.environment === 'string' &&
     Number.isInteger(s.revision) &&
     typeof s.flags === 'object' &&
-    s.flags !== null &&
-    (s.privateAttributeSalt === undefined || typeof s.privateAttributeSalt === 'string')
+    s.flags !== null
   );
 }
 

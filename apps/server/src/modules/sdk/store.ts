@@ -17,7 +17,7 @@ export async function loadSegments(db: Database): Promise<Record<string, Segment
  */
 export async function readSnapshots(db: Database, only?: readonly number[]): Promise<EnvironmentSnapshot[]> {
   const envRows = await db
-    .select({ id: environments.id, key: environments.key, revision: environments.revision, salt: environments.privateAttributeSalt })
+    .select({ id: environments.id, key: environments.key, revision: environments.revision })
     .from(environments)
     .where(only ? inArray(environments.id, [...only]) : undefined)
     .orderBy(environments.id);
@@ -59,7 +59,6 @@ export async function readSnapshots(db: Database, only?: readonly number[]): Pro
     revision: env.revision,
     flags: byEnv.get(env.id)!,
     segments: { ...segmentDocs },
-    privateAttributeSalt: env.salt,
   }));
 }
 
