@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startPostgres, type PostgresService } from '@switchboard/test-services';
 import type { App } from '../../app.js';
 import { testApp } from '../../test-support/app.js';
-import { flagListSuite } from './list-suite.js';
+import { flagListSuite } from '../../test-support/flag-list-suite.js';
 
 let pg: PostgresService | undefined;
 let app: App;

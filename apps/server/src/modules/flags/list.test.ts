@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../app.js';
 import { testApp } from '../../test-support/app.js';
-import { flagListSuite } from './list-suite.js';
+import { flagListSuite } from '../../test-support/flag-list-suite.js';
 
 let app: App;
 beforeAll(async () => {

@@ -3,8 +3,8 @@
  * Postgres (list.int.test.ts): the search leans on a full-text index both must build the same way.
  */
 import { describe, expect, it } from 'vitest';
-import type { App } from '../../app.js';
-import { createFlag, http, ifMatch, patchConfig, type Http } from '../../test-support/http.js';
+import type { App } from '../app.js';
+import { createFlag, http, ifMatch, patchConfig, type Http } from './http.js';
 
 interface Page {
   flags: { key: string; summary?: { enabled: boolean } }[];
