@@ -285,7 +285,16 @@ export type FlagConfigList = Static<typeof FlagConfigList>;
 
 /** An earlier version of a config, as stored. */
 export const ConfigVersion = Type.Object(
-  { version: Version, createdAt: Timestamp(), ...configProperties },
+  {
+    version: Version,
+    createdAt: Timestamp(),
+    ...configProperties,
+    actor: Type.Union([Type.String(), Type.Null()], {
+      description: 'who wrote this version; null for versions written before it was recorded',
+      examples: ['alice (admin key)'],
+    }),
+    reason: Type.Union([Type.String(), Type.Null()], { description: "the write's X-Change-Reason, when it gave one" }),
+  },
   {
     $id: 'ConfigVersion',
     additionalProperties: false,
@@ -299,6 +308,8 @@ export const ConfigVersion = Type.Object(
         rules: [],
         prerequisites: [],
         salt: 'new-checkout',
+        actor: 'alice (admin key)',
+        reason: 'Back to the control while INC-2231 is investigated',
       },
     ],
   },

@@ -140,5 +140,6 @@ export {
   PromoteBody,
   PromoteResult,
 } from './flags-as-code.js';
+export { CHANGE_REASON_HEADER, CHANGE_REASON_MAX_LENGTH } from './change-reason.js';
 export { NAMED_SCHEMAS } from './named.js';
 export { FlagStaleness, STALE_AFTER_DAYS_MAX, STALE_STATUSES, StaleAfterBody, type StaleStatus } from './stale-flags.js';

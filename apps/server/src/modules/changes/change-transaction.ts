@@ -4,11 +4,11 @@
  * committed state) and concurrent writes cannot deadlock. The change, its audit rows and
  * the revision bump of each environment it touches then commit together.
  */
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Flag, Segment } from '@switchboard/core';
 import type { Database } from '../../db/client.js';
-import { auditEvents, environments, type EnvironmentRow } from '../../db/schema/index.js';
-import { NotFoundError } from '../../errors.js';
+import { auditEvents, environments, flagConfigs, flags, type EnvironmentRow } from '../../db/schema/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { RequestContext } from '../../http/request-context.js';
 import type { EnvironmentChange } from '../sdk/delivered-environment.js';
 import { flagChangedEvents } from '../webhooks/flag-events.js';
@@ -25,7 +25,17 @@ export interface AuditEntry {
 
 const ENVIRONMENT_SET_LOCK = 4_242_0002;
 
-type LockedEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'name' | 'revision'>;
+type LockedEnvironment = Pick<EnvironmentRow, 'id' | 'key' | 'name' | 'revision' | 'protected' | 'requiredApprovals' | 'requireReason'>;
+
+const lockedColumns = {
+  id: environments.id,
+  key: environments.key,
+  name: environments.name,
+  revision: environments.revision,
+  protected: environments.protected,
+  requiredApprovals: environments.requiredApprovals,
+  requireReason: environments.requireReason,
+};
 
 interface PendingChange {
   flags: Record<string, Flag | null>;
@@ -42,6 +52,8 @@ export class ChangeTransaction {
   private readonly audits: { entry: AuditEntry; environmentId: number | undefined }[] = [];
   private readonly revisions = new Map<number, number>();
   private readonly webhookEvents: WebhookEvent[] = [];
+  /** `<environment id> <flag key>` of config writes the approval gate let through (see checkApprovals). */
+  private readonly gated = new Set<string>();
   /** Webhook deliveries this write put in the outbox (the writer wakes the dispatcher after commit). */
   enqueuedDeliveries = 0;
 
@@ -60,7 +72,7 @@ export class ChangeTransaction {
   async lockEnvironments(ids?: readonly number[]): Promise<LockedEnvironment[]> {
     if (!ids) await this.tx.execute(sql`select pg_advisory_xact_lock(${ENVIRONMENT_SET_LOCK})`);
     const rows = await this.tx
-      .select({ id: environments.id, key: environments.key, name: environments.name, revision: environments.revision })
+      .select(lockedColumns)
       .from(environments)
       .where(ids ? inArray(environments.id, [...ids]) : undefined)
       .orderBy(asc(environments.id))
@@ -71,11 +83,7 @@ export class ChangeTransaction {
   }
 
   async lockEnvironment(key: string): Promise<LockedEnvironment> {
-    const [row] = await this.tx
-      .select({ id: environments.id, key: environments.key, name: environments.name, revision: environments.revision })
-      .from(environments)
-      .where(eq(environments.key, key))
-      .for('update');
+    const [row] = await this.tx.select(lockedColumns).from(environments).where(eq(environments.key, key)).for('update');
     if (!row) throw new NotFoundError(`Environment "${key}" does not exist`);
     this.locked.set(row.id, row);
     await this.spendLockWait();
@@ -134,6 +142,8 @@ export class ChangeTransaction {
 
   /** Bumps revisions, writes the audit rows and the webhook outbox; the last statements before commit. */
   async finish(): Promise<void> {
+    this.checkReason();
+    await this.checkApprovals();
     for (const id of [...this.changes.keys()].sort((a, b) => a - b)) {
       const [row] = await this.tx
         .update(environments)
@@ -161,10 +171,74 @@ export class ChangeTransaction {
                 after: entry.after ?? null,
                 requestId,
                 clientRequestId: clientRequestId ?? null,
+                reason: this.context.reason ?? null,
               })),
             )
             .returning({ id: auditEvents.id });
     await this.writeOutbox(auditIds.map((r) => r.id));
+  }
+
+  /** A caller's write that changes or audits an environment requiring a reason must give one (400, nothing written). */
+  private checkReason(): void {
+    if (!this.context.reasonRequired || this.context.reason !== undefined) return;
+    const touched = new Set<number>(this.changes.keys());
+    for (const { entry, environmentId } of this.audits) {
+      if (environmentId !== undefined) touched.add(environmentId);
+      // A review (approve, reject, cancel) changes nothing there; the reason stays optional.
+      if (entry.action.startsWith('change-request.')) continue;
+      for (const env of this.locked.values()) if (env.key === entry.environment) touched.add(env.id);
+    }
+    const strict = [...touched].map((id) => this.locked.get(id)).find((env) => env?.requireReason);
+    if (strict) {
+      throw new ValidationError(
+        `Environment "${strict.key}" requires a reason for every change: send it as X-Change-Reason`,
+        'X-Change-Reason',
+      );
+    }
+  }
+
+  /** The approval gate (modules/change-requests/gate.ts) let this config write through. */
+  passedApprovalGate(environmentId: number, flagKey: string): void {
+    this.gated.add(`${environmentId} ${flagKey}`);
+  }
+
+  /**
+   * Where approvals are required, a caller's write that changes a flag there without passing the
+   * gate (archive, variants, visibility: flag-level edits) is refused while the flag is on there;
+   * and schedules or release plans can't be created there except to switch a flag off.
+   */
+  private async checkApprovals(): Promise<void> {
+    if (!this.context.reasonRequired) return;
+    for (const [id, change] of this.changes) {
+      const env = this.locked.get(id)!;
+      if (env.requiredApprovals === 0) continue;
+      for (const [flagKey, doc] of Object.entries(change.flags)) {
+        if (this.gated.has(`${id} ${flagKey}`) || (doc !== null && !doc.enabled)) continue;
+        const [row] = await this.tx
+          .select({ enabled: flagConfigs.enabled })
+          .from(flagConfigs)
+          .innerJoin(flags, eq(flags.id, flagConfigs.flagId))
+          .where(and(eq(flags.key, flagKey), eq(flagConfigs.environmentId, id)));
+        if (doc === null && !row?.enabled) continue;
+        throw new ConflictError(
+          `Flag "${flagKey}" is on in "${env.key}", which requires approvals: switch it off there first (the kill switch needs none), ` +
+            'or change its targeting through a change request',
+          'environment',
+        );
+      }
+    }
+    for (const { entry } of this.audits) {
+      if (entry.action !== 'schedule.create' && entry.action !== 'release.create') continue;
+      const env = [...this.locked.values()].find((e) => e.key === entry.environment);
+      if (!env || env.requiredApprovals === 0) continue;
+      const change = (entry.after as { change?: Record<string, unknown> } | null)?.change;
+      if (change && Object.keys(change).length === 1 && change.enabled === false) continue;
+      throw new ConflictError(
+        `"${env.key}" requires ${env.requiredApprovals} approval(s) for targeting changes, which ${entry.action === 'schedule.create' ? 'scheduled changes' : 'release plans'} ` +
+          'would skip: make the change through a change request (a config edit opens one), or lower requiredApprovals',
+        'environment',
+      );
+    }
   }
 
   /** `flag.changed` for every flag this write changed, plus the events queued with `webhookEvent`. */

@@ -43,7 +43,12 @@ describe('environment settings', () => {
       before: { requiredApprovals: 0, requireReason: false },
       after: { requiredApprovals: 2, requireReason: true },
     });
-    const reset = await api.patch('/api/admin/environments/production', { requiredApprovals: 0, requireReason: false });
+    // Production now requires a reason for every change, this one included.
+    const reset = await api.patch(
+      '/api/admin/environments/production',
+      { requiredApprovals: 0, requireReason: false },
+      { headers: { 'x-change-reason': 'test over' } },
+    );
     expect(reset.statusCode).toBe(200);
   });
 

@@ -26,6 +26,7 @@ import { decodeFlagCursor, encodeFlagCursor } from './list-cursor.js';
 import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
 import { findEnvironment } from '../environments/store.js';
+import { stampFirstVersions, stampVersion, versionAuthors } from '../audit/version-authors.js';
 
 /** `{ variant, percentage }` of a two-way rollout, percentages to 0.001. */
 export function twoWayRollout(fallthrough: ConfigFields['fallthrough'], offVariant: string): FlagSummary['rollout'] {
@@ -145,6 +146,7 @@ export async function editConfigIn(
   if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
   const row = await store.writeConfigVersion(w.tx, current.id, current.version, fields);
   if (!row) throw new PreconditionFailedError(current.version + 1);
+  await stampVersion(w, current.id, row.version);
   if (!flag.archived) w.flagChanged(environment.id, key, doc);
   const after = configView(key, { ...row, environment: env });
   w.audit({ action, flagKey: key, before: configView(key, current), after }, environment.id);
@@ -255,6 +257,7 @@ export class FlagService {
         w.tx,
         envs.map((env) => ({ flagId: flag.id, environmentId: env.id, fields })),
       );
+      await stampFirstVersions(w, flag.id);
       for (const env of envs) w.flagChanged(env.id, flag.key, flagDocument(flag, fields, 1));
       const view = flagView(flag, await store.configsOfFlag(w.tx, flag.id));
       w.audit({ action: 'flag.create', flagKey: flag.key, after: view });
@@ -295,6 +298,7 @@ export class FlagService {
         }
         for (const config of configs) {
           await store.writeConfigVersion(w.tx, config.id, config.version, configFields(config));
+          await stampVersion(w, config.id, config.version + 1);
           w.flagChanged(config.environmentId, key, edits.get(config.environmentId) ?? null);
         }
       }
@@ -339,7 +343,18 @@ export class FlagService {
     const config = (await store.configsOfFlag(db, flag.id)).find((c) => c.environment === env);
     if (!config) throw new NotFoundError(`Environment "${env}" does not exist`);
     const rows = await store.listConfigVersions(db, config.id, limit);
-    return rows.map((r) => ({ version: r.version, createdAt: r.createdAt.toISOString(), ...r.config }));
+    const authors = await versionAuthors(
+      db,
+      config.id,
+      rows.map((r) => r.version),
+    );
+    return rows.map((r) => ({
+      version: r.version,
+      createdAt: r.createdAt.toISOString(),
+      ...r.config,
+      actor: authors.get(r.version)?.actor ?? null,
+      reason: authors.get(r.version)?.reason ?? null,
+    }));
   }
 
   /** Config edits from the routes (PUT, PATCH, kill switch, rollout, restore): one write each, through `editConfigIn`. */
