@@ -42,6 +42,10 @@ export interface AdminClient {
     delete(key: string, options?: WriteOptions): Promise<void>;
     /** Copies its config from `from` to `to` as a new version there; `dryRun` shows the difference only. */
     promote(key: string, body: C.PromoteBody, options?: CallOptions): Promise<C.PromoteResult>;
+    /** What SDKs reported it serving per environment, and whether it is stale. */
+    staleness(key: string, options?: CallOptions): Promise<C.FlagStaleness>;
+    /** Sets its own stale threshold in days (`null`: the server's); `ifMatch` is the flag's version, which this bumps. */
+    setStaleAfterDays(key: string, days: number | null, options?: WriteOptions): Promise<C.FlagStaleness>;
   };
   configs: {
     /** The flag's config in every environment. */
@@ -175,6 +179,8 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       update: (key, body, o) => call('PATCH', `/flags/${enc(key)}`, { ...o, body }),
       delete: (key, o) => call('DELETE', `/flags/${enc(key)}`, o),
       promote: (key, body, o) => call('POST', `/flags/${enc(key)}/promote`, { ...o, body }),
+      staleness: (key, o) => call('GET', `/flags/${enc(key)}/staleness`, o),
+      setStaleAfterDays: (key, staleAfterDays, o) => call('PUT', `/flags/${enc(key)}/staleness`, { ...o, body: { staleAfterDays } }),
     },
     configs: {
       list: (flag, o) => call('GET', `/flags/${enc(flag)}/environments`, o),

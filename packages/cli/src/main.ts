@@ -84,7 +84,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
 
 async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
   const words = commandWords(argv);
-  const command = findCommand(words);
+  // `switchboard flags --stale` is `flags list --stale`: the one group whose bare name reads as a question.
+  const command = findCommand(words) ?? (words.length === 1 && words[0] === 'flags' && argv.includes('--stale') ? flagsList : undefined);
   if (!command) return withoutCommand(argv, words, io);
 
   const { values, positionals } = strictParse(argv, { ...command.options, ...GLOBAL_OPTIONS }, command.name);
