@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import { fastifyOptions, type LoggingOptions } from './http/fastify-options.js';
 import { adminUi } from './plugins/admin-ui.js';
 import { aggregatePruningPlugin } from './plugins/aggregate-pruning.js';
+import { compressionPlugin } from './plugins/compression.js';
 import { authPlugin, requireAdmin } from './plugins/auth.js';
 import { dbPlugin } from './plugins/db.js';
 import { deliveryPlugin } from './plugins/delivery.js';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Infrastructure.
   await app.register(errorHandlerPlugin);
+  await app.register(compressionPlugin);
   await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics ?? false, token: config.metricsToken });
   await app.register(dbPlugin, {
     databaseUrl: config.databaseUrl,

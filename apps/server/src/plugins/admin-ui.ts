@@ -3,7 +3,8 @@
  * there: files as they are, hashed `/assets/*` cached for a year, `index.html` never
  * cached, and every other GET that a browser navigates to (Accept: text/html) answered
  * with `index.html` so the UI's own routes survive a reload. `/api`, `/health`,
- * `/metrics` and `/docs` never fall back. Without a build, `/` answers a short hint.
+ * `/metrics` and `/docs` never fall back. Files go out pre-compressed (brotli or gzip)
+ * when the build made them; source maps are never served. Without a build, `/` answers a short hint.
  */
 import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -28,6 +29,8 @@ export const UI_CONTENT_SECURITY_POLICY = [
 const SERVER_PATHS = /^\/(api|health|metrics|docs)(\/|$)/;
 const ASSETS = /^\/assets\//;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Source maps stay on the build machine; the compressed copies are reached through their originals. */
+const NOT_SERVED = /\.(?:map|br|gz)$/;
 
 /** The UI's security headers; /docs sends the same. */
 export function securityHeaders(reply: FastifyReply): FastifyReply {
@@ -91,7 +94,8 @@ export const adminUi: FastifyPluginAsync<AdminUiOptions> = async (app, { dir }) 
     return;
   }
 
-  await app.register(fastifyStatic, { root, serve: false, index: false, dotfiles: 'deny' });
+  // The build writes `.br` and `.gz` beside each text file; they go out by Accept-Encoding, compressed once at build time.
+  await app.register(fastifyStatic, { root, serve: false, index: false, dotfiles: 'deny', preCompressed: true });
 
   const sendIndex = (reply: FastifyReply): FastifyReply =>
     securityHeaders(reply).header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
@@ -100,7 +104,7 @@ export const adminUi: FastifyPluginAsync<AdminUiOptions> = async (app, { dir }) 
 
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const rel = safeRelativePath(request.url);
-    if (rel === undefined || SERVER_PATHS.test(rel)) return reply.callNotFound();
+    if (rel === undefined || SERVER_PATHS.test(rel) || NOT_SERVED.test(rel)) return reply.callNotFound();
     const file = path.join(root, rel);
     if (!file.startsWith(root + path.sep)) return reply.callNotFound();
     const info = await stat(file).catch(() => undefined);

@@ -11,6 +11,7 @@ import { RateLimitedError, UnavailableError } from '../../errors.js';
 import type { Delivery } from './delivery.js';
 import type { DeliveredEnvironment, Projection } from './delivered-environment.js';
 import type { RejectReason } from './stream-hub.js';
+import { SnapshotEncodings, chooseCoding, codedEtag, revisionMatches } from './snapshot-encodings.js';
 
 /** The snapshot goes out as bytes prepared once per revision: the JSON of a `Snapshot`. */
 const SnapshotBytes = Type.Unsafe<Buffer>(ref(Snapshot));
@@ -48,12 +49,17 @@ export interface SdkRoutesOptions {
 }
 
 export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app, { delivery, drainTimeoutMs }) => {
+  const encodings = new SnapshotEncodings();
   app.get(
     '/flags',
     {
+      // Compressed here, once per revision, rather than per request by the compression plugin.
+      compress: false,
       schema: {
         tags: ['sdk'],
-        summary: "The environment's snapshot (server key) or client projection (client key). ETag = revision; 304 on If-None-Match",
+        summary:
+          "The environment's snapshot (server key) or client projection (client key), br or gzip by Accept-Encoding. " +
+          'ETag = revision (with the coding); 304 on If-None-Match of that revision in any coding',
         headers: SnapshotHeaders,
         response: {
           200: SnapshotBytes,
@@ -64,9 +70,20 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
     },
     async (request, reply) => {
       const { view, projection } = resolve(delivery, request);
-      void reply.header('etag', projection.etag).header('cache-control', 'no-cache').header('vary', 'Authorization, Origin');
-      if (etagMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
-      void reply.type('application/json; charset=utf-8').send(view.bodyBytes(projection));
+      const coding = chooseCoding(request.headers['accept-encoding']);
+      void reply
+        .header('etag', codedEtag(projection.etag, coding))
+        .header('cache-control', 'no-cache')
+        .header('vary', 'Authorization, Origin, Accept-Encoding');
+      if (revisionMatches(request.headers['if-none-match'], projection.etag)) return reply.code(304).send();
+      const body = view.bodyBytes(projection);
+      let bytes = body;
+      if (coding !== undefined) {
+        const held = encodings.encoded(projection, body, coding);
+        bytes = Buffer.isBuffer(held) ? held : await held;
+        void reply.header('content-encoding', coding);
+      }
+      void reply.type('application/json; charset=utf-8').send(bytes);
       // The socket times out only while nothing is pending, so a body its client stops reading
       // would hold the connection for good. Most answers are already with the kernel here: no timer.
       const res = reply.raw;
@@ -82,6 +99,8 @@ export const sdkRoutes: FastifyPluginAsyncTypebox<SdkRoutesOptions> = async (app
   app.get(
     '/stream',
     {
+      // A compressor would hold back heartbeats and patches until its buffer fills.
+      compress: false,
       schema: {
         tags: ['sdk'],
         summary: 'Server-sent events: `put` (whole snapshot) on connect, `patch` per flag change, `: ping` heartbeats',
