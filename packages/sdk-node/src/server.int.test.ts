@@ -170,6 +170,26 @@ describe('Node SDK against the real server', () => {
     await until(() => flags.isEnabled('polled', 'u'), 5_000, 'poll picks up the change');
   });
 
+  it('polls ask for compression and get the snapshot as brotli bytes, decoded by fetch', async () => {
+    await server.admin.createFlag('compressed-poll');
+    await server.admin.patchConfig('compressed-poll', 'production', { enabled: true, fallthrough: { variant: 'on' } });
+    const seen: { asked: string | null; coding: string | null; status: number }[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      seen.push({
+        asked: new Headers(init?.headers).get('accept-encoding'),
+        coding: res.headers.get('content-encoding'),
+        status: res.status,
+      });
+      return res;
+    };
+    const { client: flags, errors } = client({ stream: false, pollInterval: 100, fetch: recording });
+    await flags.ready(10_000);
+    expect(flags.isEnabled('compressed-poll', 'u')).toBe(true);
+    expect(seen[0]).toEqual({ asked: 'br, gzip', coding: 'br', status: 200 });
+    expect(errors).toEqual([]);
+  });
+
   it('with a refused key: a bounded number of attempts, counted at the server, over a sped-up minute', async () => {
     const before = await server.admin.requestCount('/api/sdk/stream', 401);
     // 60× clock: one client minute per real second, every default (incl. the 5 min refusal delay) as shipped.

@@ -93,7 +93,8 @@ export class Poller {
     const { clock, fetch, key, timeout, url } = this.options;
     const controller = new AbortController();
     this.controller = controller;
-    const extra: Record<string, string> = { accept: 'application/json' };
+    // fetch (undici) decodes br and gzip; the server keeps both ready per revision, so asking costs it nothing.
+    const extra: Record<string, string> = { accept: 'application/json', 'accept-encoding': 'br, gzip' };
     const held = this.sink.heldRevision();
     if (held !== undefined) extra['if-none-match'] = this.etag?.revision === held ? this.etag.value : `"${held}"`;
     const cancelTimeout = abortAfter(
