@@ -2,6 +2,7 @@
 import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { ErrorState, PageHeader, Skeleton } from '../components/page';
+import { StaleBadge } from '../components/stale-badge';
 import { StatusBadge } from '../components/status-badge';
 import { EvaluationsChart } from '../flag/evaluations-chart';
 import { FlagSettings } from '../flag/flag-settings';
@@ -83,6 +84,7 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
           <span className="chip">{f.type}</span>
           {f.clientSide ? <span className="chip">client-side</span> : <span className="chip">server-side only</span>}
           {f.archived ? <span className="chip chip--warn">archived</span> : null}
+          <StaleBadge staleness={f.staleness} />
           {f.tags.map((t) => (
             <Link key={t} to={`/flags?tag=${enc(t)}`} className="chip chip--button">
               {t}

@@ -5,6 +5,7 @@ import { useApp } from '../app-context';
 import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
 import { CleanupBadge, StatusBadge } from '../components/status-badge';
+import { StaleBadge, StaleFilter } from '../components/stale-badge';
 import { cleanupHint, flagStatus, timeAgo, type FlagStatus, type StatusKind } from '../model/status';
 import { Link, enc, setQuery, useLocation } from '../router';
 import { useResource } from '../use-resource';
@@ -46,13 +47,17 @@ export function FlagsPage() {
   const tag = q.get('tag') ?? '';
   const statusFilter = q.get('status') ?? '';
   const archived = q.get('archived') === '1';
+  const staleOnly = q.get('stale') === '1';
   const [creating, setCreating] = useState(false);
   const envName = environments.find((e) => e.key === environment)?.name ?? environment;
 
   const rows = useResource<FlagRow[]>(
-    `flags:${environment}:${archived}`,
+    `flags:${environment}:${archived}:${staleOnly}`,
     async (signal) => {
-      const res = await api.flags.list({ environment: environment || undefined, archived: archived || undefined }, { signal });
+      const res = await api.flags.list(
+        { environment: environment || undefined, archived: archived || undefined, stale: staleOnly || undefined },
+        { signal },
+      );
       if (res.flags.every((f) => f.summary)) {
         return res.flags.map((f) => ({
           flag: f,
@@ -147,6 +152,7 @@ export function FlagsPage() {
           <input type="checkbox" checked={archived} onChange={(e) => setQuery({ archived: e.target.checked ? '1' : undefined })} />
           <span>Include archived</span>
         </label>
+        <StaleFilter checked={staleOnly} onChange={(on) => setQuery({ stale: on ? '1' : undefined })} />
       </div>
       {rows.error && !rows.data ? <ErrorState error={rows.error} onRetry={() => void rows.reload()} /> : null}
       {!rows.data && !rows.error ? <Skeleton rows={6} label="Loading flags" /> : null}
@@ -190,6 +196,7 @@ export function FlagsPage() {
                         {r.flag.clientSide ? <span className="chip">client-side</span> : null}
                         {r.flag.archived ? <span className="chip chip--warn">archived</span> : null}
                         {!r.flag.temporary ? <span className="chip">permanent</span> : null}
+                        <StaleBadge staleness={r.flag.staleness} />
                       </div>
                     </td>
                     <td data-label="Status">
