@@ -19,6 +19,7 @@ import { useResource } from '../use-resource';
 
 const EVENT_CHOICES = [
   { value: 'flag.changed', label: 'flag.changed: every config and flag edit' },
+  { value: 'flag.stale', label: 'flag.stale: a temporary flag became stale (one variant everywhere, or unused, for its threshold)' },
   { value: 'release.*', label: 'release.*: release plans start, advance, pause, roll back, complete' },
   { value: 'schedule.*', label: 'schedule.*: scheduled changes applied, conflicted, expired, failed' },
   { value: '*', label: '* (everything)' },
