@@ -2,7 +2,7 @@ import type { FlagStaleness } from '@switchboard/api-client';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { StaleBadge, StaleFilter, staleReason, thresholdText } from './stale-badge';
+import { StaleBadge, StaleFilter, UsageSummary, staleReason, thresholdText } from './stale-badge';
 
 const LAUNCHED: FlagStaleness = {
   stale: true,
@@ -59,5 +59,25 @@ describe('thresholdText', () => {
       '30 minutes',
       '2 seconds',
     ]);
+  });
+});
+
+describe('UsageSummary', () => {
+  it('says when it was last evaluated and what each environment served', () => {
+    const at = new Date(Date.now() - 5 * 60_000).toISOString();
+    const { rerender } = render(
+      <UsageSummary
+        staleness={{
+          ...LAUNCHED,
+          lastEvaluatedAt: at,
+          environments: { ...LAUNCHED.environments, development: { lastEvaluatedAt: at, variantsServed: [] } },
+        }}
+      />,
+    );
+    expect(screen.getByLabelText('Usage').textContent).toBe(
+      'Last evaluated 5 min ago · served in the last 14 days: production: on · staging: on · development: nothing recently',
+    );
+    rerender(<UsageSummary staleness={{ ...LAUNCHED, stale: false, status: 'new', lastEvaluatedAt: null, environments: {} }} />);
+    expect(screen.getByLabelText('Usage').textContent).toBe('Never evaluated by an SDK · too new to judge (14 days)');
   });
 });

@@ -4,6 +4,7 @@
  * The verdict is the server's (`staleness` on flag answers); nothing is judged here.
  */
 import type { FlagStaleness } from '@switchboard/api-client';
+import { timeAgo } from '../model/status';
 
 /** A threshold in days as people say it: `14 days`, `6 hours`, `30 minutes`. */
 export function thresholdText(days: number): string {
@@ -42,5 +43,19 @@ export function StaleFilter({ checked, onChange }: { checked: boolean; onChange:
       <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
       <span>Stale only</span>
     </label>
+  );
+}
+
+/** One line under a flag's heading: when SDKs last evaluated it and what each environment served within its threshold. */
+export function UsageSummary({ staleness }: { staleness: FlagStaleness | undefined }) {
+  if (!staleness) return null;
+  const envs = Object.entries(staleness.environments);
+  const served = envs.map(([env, u]) => `${env}: ${u.variantsServed.length > 0 ? u.variantsServed.join(', ') : 'nothing recently'}`);
+  return (
+    <p className="muted usage-summary" aria-label="Usage">
+      {staleness.lastEvaluatedAt === null ? 'Never evaluated by an SDK' : `Last evaluated ${timeAgo(staleness.lastEvaluatedAt)}`}
+      {served.length > 0 ? ` · served in the last ${thresholdText(staleness.staleAfterDays)}: ${served.join(' · ')}` : ''}
+      {staleness.stale ? '' : staleness.status === 'new' ? ` · too new to judge (${thresholdText(staleness.staleAfterDays)})` : ''}
+    </p>
   );
 }

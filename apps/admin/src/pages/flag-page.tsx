@@ -2,7 +2,7 @@
 import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { ErrorState, PageHeader, Skeleton } from '../components/page';
-import { StaleBadge } from '../components/stale-badge';
+import { StaleBadge, UsageSummary } from '../components/stale-badge';
 import { StatusBadge } from '../components/status-badge';
 import { EvaluationsChart } from '../flag/evaluations-chart';
 import { FlagSettings } from '../flag/flag-settings';
@@ -92,6 +92,7 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
           ))}
         </p>
         {f.description ? <p className="muted">{f.description}</p> : null}
+        <UsageSummary staleness={f.staleness} />
       </PageHeader>
       <nav aria-label="Environments of this flag" className="env-tabs">
         <ul>
