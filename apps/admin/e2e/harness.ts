@@ -2,8 +2,9 @@
  * A real Switchboard server (embedded PGlite in a temp folder) serving the built UI,
  * and headless Chromium (Debian's, through playwright-core) to drive it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,4 +139,28 @@ export async function signIn(page: Page, url: string): Promise<void> {
   await page.getByLabel('Admin key').fill(ADMIN_TOKEN);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Flags', exact: true }).waitFor();
+}
+
+/**
+ * axe-core's violations on the page as it is now (open dialogs included), one line each:
+ * `rule: selectors`. Evaluated through the DevTools protocol, so the UI's CSP stays on.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource());
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const { violations } = await axe.run(document);
+    return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+interface AxeViolation {
+  id: string;
+  nodes: { target: string[] }[];
+}
+
+let axeScript: string | undefined;
+function axeSource(): string {
+  axeScript ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  return axeScript;
 }

@@ -246,14 +246,14 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
 /** On every page while a protected environment is picked: words and an icon, not colour alone. */
 function ProtectedBanner({ environment }: { environment: EnvironmentRef }) {
   return (
-    <div className="env-banner" role="note" aria-label={`${environment.name} is protected`}>
+    <section className="env-banner" aria-label={`${environment.name} is protected`}>
       <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" className="env-banner__icon">
         <path d="M8 1 2 3.5v4C2 11 4.6 14 8 15c3.4-1 6-4 6-7.5v-4L8 1Z" fill="currentColor" />
       </svg>
       <span>
         <strong>{environment.name} is protected.</strong> Changes here reach real users; each one asks you to confirm.
       </span>
-    </div>
+    </section>
   );
 }
 
