@@ -6,14 +6,27 @@ import { errorsAt, type FieldErrors } from '../model/rules';
 export interface PrerequisitesEditorProps {
   value: Prerequisite[];
   onChange(next: Prerequisite[]): void;
-  /** Other flags and their variants. */
+  /** Other flags and their variants (those loaded so far). */
   flags: Record<string, string[]>;
+  /** Asks for every flag's variants, the first time the picker is used (the page doesn't load them up front). */
+  onNeedFlags?: () => void;
+  /** False until `flags` holds every flag. */
+  flagsLoaded?: boolean;
   flagKey: string;
   errors: FieldErrors;
   disabled?: boolean;
 }
 
-export function PrerequisitesEditor({ value, onChange, flags, flagKey, errors, disabled }: PrerequisitesEditorProps) {
+export function PrerequisitesEditor({
+  value,
+  onChange,
+  flags,
+  flagKey,
+  errors,
+  disabled,
+  onNeedFlags,
+  flagsLoaded = true,
+}: PrerequisitesEditorProps) {
   const others = Object.keys(flags)
     .filter((k) => k !== flagKey)
     .sort();
@@ -30,6 +43,7 @@ export function PrerequisitesEditor({ value, onChange, flags, flagKey, errors, d
               {(props) => (
                 <select
                   {...props}
+                  onFocus={onNeedFlags}
                   value={p.flag}
                   onChange={(e) => set(i, { flag: e.target.value, variant: flags[e.target.value]?.[0] ?? '' })}
                 >
@@ -69,8 +83,11 @@ export function PrerequisitesEditor({ value, onChange, flags, flagKey, errors, d
       <button
         type="button"
         className="button"
-        onClick={() => onChange([...value, { flag: '', variant: '' }])}
-        disabled={others.length === 0}
+        onClick={() => {
+          onNeedFlags?.();
+          onChange([...value, { flag: '', variant: '' }]);
+        }}
+        disabled={flagsLoaded && others.length === 0}
       >
         Add prerequisite
       </button>

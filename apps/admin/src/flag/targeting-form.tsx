@@ -50,14 +50,26 @@ export interface TargetingFormProps {
   flag: Flag;
   environment: EnvironmentRef;
   config: FlagConfig;
-  /** Every flag's variants, for prerequisites. */
+  /** Every flag's variants, for prerequisites, once `onNeedFlags` has asked for them. */
   flags: Record<string, string[]>;
+  onNeedFlags?: () => void;
+  flagsLoaded?: boolean;
   segments: string[];
   onSaved(config: FlagConfig): void;
   reload(): Promise<FlagConfig | undefined>;
 }
 
-export function TargetingForm({ flag, environment, config, flags, segments, onSaved, reload }: TargetingFormProps) {
+export function TargetingForm({
+  flag,
+  environment,
+  config,
+  flags,
+  onNeedFlags,
+  flagsLoaded,
+  segments,
+  onSaved,
+  reload,
+}: TargetingFormProps) {
   const { api, toast } = useApp();
   const variants = Object.keys(flag.variants);
   const init = (c: FlagConfig): Edit => {
@@ -234,6 +246,8 @@ export function TargetingForm({ flag, environment, config, flags, segments, onSa
           value={edit.draft.prerequisites}
           onChange={(prerequisites) => setDraft({ prerequisites })}
           flags={flags}
+          onNeedFlags={onNeedFlags}
+          flagsLoaded={flagsLoaded}
           flagKey={flag.key}
           errors={draftErrors}
         />

@@ -1,4 +1,5 @@
 /** One flag: its state in every environment, and everything about it in the chosen one. */
+import { useState } from 'react';
 import type { FlagConfig, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { ErrorState, PageHeader, Skeleton } from '../components/page';
@@ -23,13 +24,15 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
   const flag = useResource<Flag>(`flag:${flagKey}`, (signal) => api.flags.get(flagKey, { signal }), {
     refreshOn: (events) => events.some((e) => e.flagKey === flagKey || e.action.startsWith('environment.')),
   });
+  // Every flag's variants only once the prerequisites picker is used: the page shows one flag.
+  const [wantFlags, setWantFlags] = useState(false);
   const flags = useResource<Record<string, string[]>>(
     'flag-variants',
     async (signal) => {
       const res = await api.flags.list({}, { signal });
       return Object.fromEntries(res.flags.map((f) => [f.key, Object.keys(f.variants)]));
     },
-    { refreshOn: (events) => events.some((e) => e.action.startsWith('flag.')) },
+    { refreshOn: (events) => events.some((e) => e.action.startsWith('flag.')), skip: !wantFlags },
   );
   const segments = useResource<string[]>(
     'segment-keys',
@@ -134,6 +137,8 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
               environment={envView}
               config={config}
               flags={flags.data ?? {}}
+              onNeedFlags={() => setWantFlags(true)}
+              flagsLoaded={flags.data !== undefined}
               segments={segments.data ?? []}
               onSaved={setConfig}
               reload={reloadConfig}

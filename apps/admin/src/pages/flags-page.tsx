@@ -1,6 +1,11 @@
-/** Every flag in one environment: search, tags, status at a glance, last change, clean-up hints. */
-import { useMemo, useState } from 'react';
-import type { AuditPage, Flag } from '@switchboard/api-client';
+/**
+ * Flags in one environment: search, tags, status at a glance, last change, clean-up hints.
+ * The server pages, searches and filters (`GET /api/admin/flags?limit&q&tag&status`); the
+ * table renders only the rows near the viewport and loads the next page as they come up.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import type { AdminClient, AuditPage, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { Field } from '../components/field';
 import { Empty, ErrorState, PageHeader, Skeleton } from '../components/page';
@@ -10,6 +15,15 @@ import { cleanupHint, flagStatus, timeAgo, type FlagStatus, type StatusKind } fr
 import { Link, enc, setQuery, useLocation } from '../router';
 import { useResource } from '../use-resource';
 import { NewFlagDialog } from './new-flag-dialog';
+
+type FlagList = Awaited<ReturnType<AdminClient['flags']['list']>>;
+
+/** Rows per request: a screenful many times over, small enough to answer fast. */
+export const FLAG_PAGE_SIZE = 100;
+/** Keystrokes closer together than this make one search. */
+const SEARCH_DEBOUNCE_MS = 60;
+/** Rows rendered beyond the viewport, so Tab always has a next row to move to. */
+const OVERSCAN = 8;
 
 export interface FlagRow {
   flag: Flag;
@@ -29,6 +43,38 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** The server's status filter closest to each of the page's; the page narrows the rest itself. */
+const SERVER_STATUS: Record<string, 'on' | 'off' | 'rolling-out' | undefined> = {
+  off: 'off',
+  on: 'on',
+  targeted: 'on',
+  rollout: 'rolling-out',
+};
+
+function toRows(flags: Flag[]): FlagRow[] {
+  return flags.map((f) => ({
+    flag: f,
+    status: f.summary ? flagStatus({ ...f.summary, ruleCount: f.summary.ruleCount }) : undefined,
+    lastChange: f.summary ? (f.summary.lastChange ?? { at: f.summary.updatedAt, actor: '', action: '' }) : null,
+  }));
+}
+
+/** `value`, once it has stopped changing for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
+
+interface Loaded {
+  rows: FlagRow[];
+  nextCursor: string | null;
+  total: number;
 }
 
 const STATUS_FILTERS: { value: '' | StatusKind | 'cleanup'; label: string }[] = [
@@ -51,53 +97,118 @@ export function FlagsPage() {
   const [creating, setCreating] = useState(false);
   const envName = environments.find((e) => e.key === environment)?.name ?? environment;
 
-  const rows = useResource<FlagRow[]>(
-    `flags:${environment}:${archived}:${staleOnly}`,
+  const debouncedSearch = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
+  const serverStatus = environment ? SERVER_STATUS[statusFilter] : undefined;
+  const baseQuery = {
+    environment: environment || undefined,
+    archived: archived || undefined,
+    stale: staleOnly || undefined,
+    q: debouncedSearch || undefined,
+    tag: tag || undefined,
+    status: serverStatus,
+  };
+  const listKey = `flags:${environment}:${archived}:${staleOnly}:${debouncedSearch}:${tag}:${serverStatus ?? ''}`;
+
+  // The first page; a new filter aborts the request in flight and its answer is ignored.
+  const first = useResource<Loaded>(
+    listKey,
     async (signal) => {
-      const res = await api.flags.list(
-        { environment: environment || undefined, archived: archived || undefined, stale: staleOnly || undefined },
-        { signal },
-      );
-      if (res.flags.every((f) => f.summary)) {
-        return res.flags.map((f) => ({
-          flag: f,
-          status: flagStatus({ ...f.summary!, ruleCount: f.summary!.ruleCount }),
-          lastChange: f.summary!.lastChange ?? { at: f.summary!.updatedAt, actor: '', action: '' },
-        }));
-      }
-      // A server without list summaries: read each flag, and recent audit events for "last change".
-      const [full, audit] = await Promise.all([
-        mapLimit(res.flags, 6, (f) => api.flags.get(f.key, { signal })),
-        api.audit.list({ limit: 500 }, { signal }).catch(() => ({ events: [], nextCursor: null }) as AuditPage),
-      ]);
-      return full.map((f) => {
-        const c = f.environments?.[environment];
-        const last = audit.events.find((e) => e.flagKey === f.key && (e.environment === environment || e.environment === null));
-        return {
-          flag: f,
-          status: c ? flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length }) : undefined,
-          lastChange: last
-            ? { at: last.at, actor: last.actor, action: last.action }
-            : c
-              ? { at: c.updatedAt, actor: '', action: '' }
-              : null,
-        };
-      });
+      const res: FlagList = await api.flags.list({ ...baseQuery, limit: FLAG_PAGE_SIZE }, { signal });
+      if (res.total === undefined) return legacyList(res, signal);
+      return { rows: toRows(res.flags), nextCursor: res.nextCursor ?? null, total: res.total };
     },
     { refreshOn: (events) => events.some((e) => e.flagKey !== null || e.action.startsWith('environment.')), keepPrevious: true },
   );
+  /** A server without paging answers the whole list: read summaries the slow way, as before. */
+  async function legacyList(res: FlagList, signal: AbortSignal): Promise<Loaded> {
+    if (res.flags.every((f) => f.summary)) return { rows: toRows(res.flags), nextCursor: null, total: res.flags.length };
+    const [full, audit] = await Promise.all([
+      mapLimit(res.flags, 6, (f) => api.flags.get(f.key, { signal })),
+      api.audit.list({ limit: 500 }, { signal }).catch(() => ({ events: [], nextCursor: null }) as AuditPage),
+    ]);
+    const rows = full.map((f) => {
+      const c = f.environments?.[environment];
+      const last = audit.events.find((e) => e.flagKey === f.key && (e.environment === environment || e.environment === null));
+      return {
+        flag: f,
+        status: c ? flagStatus({ ...c, ruleCount: c.rules.length, prerequisiteCount: c.prerequisites.length }) : undefined,
+        lastChange: last ? { at: last.at, actor: last.actor, action: last.action } : c ? { at: c.updatedAt, actor: '', action: '' } : null,
+      };
+    });
+    return { rows, nextCursor: null, total: rows.length };
+  }
 
-  const allTags = useMemo(() => [...new Set((rows.data ?? []).flatMap((r) => r.flag.tags))].sort(), [rows.data]);
-  const needle = search.trim().toLowerCase();
-  const visible = (rows.data ?? []).filter((r) => {
-    if (needle && ![r.flag.key, r.flag.name, r.flag.description, ...r.flag.tags].some((s) => s.toLowerCase().includes(needle)))
-      return false;
-    if (tag && !r.flag.tags.includes(tag)) return false;
+  // Later pages, appended as the reader scrolls; dropped when the first page is reloaded.
+  const [more, setMore] = useState<{ base: Loaded | undefined; rows: FlagRow[]; nextCursor: string | null }>({
+    base: undefined,
+    rows: [],
+    nextCursor: null,
+  });
+  const moreController = useRef<AbortController | null>(null);
+  const current = more.base === first.data ? more : { base: first.data, rows: [], nextCursor: first.data?.nextCursor ?? null };
+  const loaded = useMemo(() => (first.data ? [...first.data.rows, ...current.rows] : undefined), [first.data, current.rows]);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const loadMore = () => {
+    const base = first.data;
+    const cursor = current.nextCursor;
+    if (!base || !cursor || moreController.current) return;
+    const ac = new AbortController();
+    moreController.current = ac;
+    setLoadingMore(true);
+    api.flags
+      .list({ ...baseQuery, limit: FLAG_PAGE_SIZE, cursor }, { signal: ac.signal })
+      .then((res) => {
+        if (ac.signal.aborted) return;
+        setMore((m) => {
+          const prev = m.base === base ? m.rows : [];
+          return { base, rows: [...prev, ...toRows(res.flags)], nextCursor: res.nextCursor ?? null };
+        });
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (moreController.current === ac) moreController.current = null;
+        setLoadingMore(false);
+      });
+  };
+  // A new first page makes every later page stale: stop loading them.
+  useEffect(() => {
+    moreController.current?.abort();
+    moreController.current = null;
+  }, [first.data]);
+
+  const allTags = useMemo(() => [...new Set([...(tag ? [tag] : []), ...(loaded ?? []).flatMap((r) => r.flag.tags)])].sort(), [loaded, tag]);
+  const visible = (loaded ?? []).filter((r) => {
     if (statusFilter === 'cleanup')
       return cleanupHint({ temporary: r.flag.temporary, status: r.status!, lastChangeAt: r.lastChange?.at }) !== undefined;
     if (statusFilter && r.status?.kind !== statusFilter) return false;
     return true;
   });
+  const total = first.data?.total ?? 0;
+  const hasMore = current.nextCursor !== null;
+
+  const tableRef = useRef<HTMLTableElement>(null);
+  const [scrollMargin, setScrollMargin] = useState(0);
+  // Where the table starts in the page: the window scrolls, and the rows above it aren't the list's.
+  const tableShown = first.data !== undefined;
+  useLayoutEffect(() => {
+    const top = tableRef.current ? tableRef.current.getBoundingClientRect().top + window.scrollY : 0;
+    setScrollMargin((m) => (Math.abs(m - top) > 1 ? top : m));
+  }, [tableShown, total, hasMore]);
+  const virtualizer = useWindowVirtualizer({
+    count: visible.length,
+    estimateSize: () => 76,
+    overscan: OVERSCAN,
+    scrollMargin,
+    getItemKey: (i) => visible[i]?.flag.key ?? i,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
+  useEffect(() => {
+    if (hasMore && lastIndex >= visible.length - OVERSCAN * 2) loadMore();
+  });
+  const paddingTop = items.length > 0 ? items[0]!.start - scrollMargin : 0;
+  const paddingBottom = items.length > 0 ? virtualizer.getTotalSize() - (items[items.length - 1]!.end - scrollMargin) : 0;
+  const narrowed = statusFilter === 'cleanup' || statusFilter === 'targeted' || statusFilter === 'on' || statusFilter === 'rollout';
 
   return (
     <>
@@ -120,7 +231,7 @@ export function FlagsPage() {
               {...p}
               type="search"
               value={search}
-              placeholder="Key, name, description or tag"
+              placeholder="Key, name or description"
               onChange={(e) => setQuery({ q: e.target.value })}
             />
           )}
@@ -154,9 +265,9 @@ export function FlagsPage() {
         </label>
         <StaleFilter checked={staleOnly} onChange={(on) => setQuery({ stale: on ? '1' : undefined })} />
       </div>
-      {rows.error && !rows.data ? <ErrorState error={rows.error} onRetry={() => void rows.reload()} /> : null}
-      {!rows.data && !rows.error ? <Skeleton rows={6} label="Loading flags" /> : null}
-      {rows.data && rows.data.length === 0 ? (
+      {first.error && !first.data ? <ErrorState error={first.error} onRetry={() => void first.reload()} /> : null}
+      {!first.data && !first.error ? <Skeleton rows={6} label="Loading flags" /> : null}
+      {first.data && total === 0 && !debouncedSearch && !tag && !statusFilter ? (
         <Empty>
           No flags yet.{' '}
           <button type="button" className="button button--link" onClick={() => setCreating(true)}>
@@ -165,14 +276,24 @@ export function FlagsPage() {
           .
         </Empty>
       ) : null}
-      {rows.data && rows.data.length > 0 ? (
+      {first.data && (total > 0 || debouncedSearch || tag || statusFilter) ? (
         <div className="table-wrap">
-          <table className="table flags-table" aria-busy={rows.loading}>
+          <p className="muted small" role="status">
+            {narrowed
+              ? `${visible.length} shown of ${loaded!.length} loaded${hasMore ? ` (${total} match on the server; more load as you scroll)` : ''}`
+              : `${total} ${total === 1 ? 'flag' : 'flags'}${hasMore ? `, ${loaded!.length} loaded; more load as you scroll` : ''}`}
+          </p>
+          <table
+            ref={tableRef}
+            className="table flags-table"
+            aria-busy={first.loading || loadingMore}
+            aria-rowcount={(narrowed ? visible.length : total) + 1}
+          >
             <caption className="visually-hidden">
-              Flags in {envName}: {visible.length} shown of {rows.data.length}
+              Flags in {envName}: {narrowed ? visible.length : total} {debouncedSearch || tag || statusFilter ? 'matching' : 'in all'}
             </caption>
             <thead>
-              <tr>
+              <tr aria-rowindex={1}>
                 <th scope="col">Flag</th>
                 <th scope="col">Status in {envName}</th>
                 <th scope="col">Tags</th>
@@ -180,12 +301,18 @@ export function FlagsPage() {
               </tr>
             </thead>
             <tbody>
-              {visible.map((r) => {
+              {paddingTop > 0 ? (
+                <tr aria-hidden="true" className="virtual-spacer">
+                  <td colSpan={4} style={{ height: paddingTop }} />
+                </tr>
+              ) : null}
+              {items.map((item) => {
+                const r = visible[item.index]!;
                 const hint = r.status
                   ? cleanupHint({ temporary: r.flag.temporary, status: r.status, lastChangeAt: r.lastChange?.at })
                   : undefined;
                 return (
-                  <tr key={r.flag.key}>
+                  <tr key={r.flag.key} data-index={item.index} ref={virtualizer.measureElement} aria-rowindex={item.index + 2}>
                     <td data-label="Flag">
                       <Link to={`/flags/${enc(r.flag.key)}?env=${enc(environment)}`} className="flag-link">
                         <span className="flag-link__name">{r.flag.name}</span>
@@ -242,9 +369,21 @@ export function FlagsPage() {
                   </tr>
                 );
               })}
+              {paddingBottom > 0 ? (
+                <tr aria-hidden="true" className="virtual-spacer">
+                  <td colSpan={4} style={{ height: paddingBottom }} />
+                </tr>
+              ) : null}
             </tbody>
           </table>
-          {visible.length === 0 ? <Empty>No flag matches these filters.</Empty> : null}
+          {visible.length === 0 && !hasMore ? <Empty>No flag matches these filters.</Empty> : null}
+          {hasMore ? (
+            <p>
+              <button type="button" className="button" onClick={loadMore} disabled={loadingMore}>
+                {loadingMore ? 'Loading more flags…' : 'Load more flags'}
+              </button>
+            </p>
+          ) : null}
         </div>
       ) : null}
       <NewFlagDialog open={creating} onClose={() => setCreating(false)} />
