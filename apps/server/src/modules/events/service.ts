@@ -14,7 +14,7 @@ import { BatchChecker, nothingStored, withUnits } from './entries.js';
 import { EventNameBudget } from './event-names.js';
 import type { EventsAccepted, EventsBody, EventsQuery, MetricsQuery, TrackedEvent, UnitSummary } from './schemas.js';
 import * as store from './store.js';
-import { recordUsage } from '../stale-flags/store.js';
+import { UsageRecorder } from '../stale-flags/usage-recorder.js';
 import { WriteGate } from './write-gate.js';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -92,6 +92,7 @@ export class EventService {
   private readonly now: () => number;
   private readonly checker = new BatchChecker();
   private readonly names: EventNameBudget;
+  private readonly usage = new UsageRecorder();
 
   constructor(
     private readonly db: () => Database,
@@ -155,6 +156,7 @@ export class EventService {
       const environmentId = await this.environmentId(db, key.environment);
       if (environmentId === undefined) throw new UnauthorizedError("The key's environment no longer exists");
       let commit = (): void => {};
+      let usage = (): void => {};
       await db.transaction(async (tx) => {
         const t = tx as unknown as Database;
         if (checked.events.length > 0) {
@@ -165,8 +167,8 @@ export class EventService {
         }
         const rows = aggregate(checked.evaluations, stored);
         await store.addEvaluations(t, environmentId, rows.evaluations);
-        // Last-seen per flag and variant for stale flags: one upsert per batch, from the rows just aggregated.
-        await recordUsage(t, environmentId, rows.evaluations);
+        // When each variant was last served, for stale flags: at most one upsert per batch, usually none.
+        usage = await this.usage.record(t, environmentId, rows.evaluations);
         await store.addEvents(t, environmentId, rows.events);
         const drops = {
           evaluations: saturatingAdd(reported?.evaluations ?? 0, checked.lost.evaluations),
@@ -175,6 +177,7 @@ export class EventService {
         if (drops.evaluations > 0 || drops.events > 0) await store.addDrops(t, environmentId, minuteOf(now), drops);
       });
       commit();
+      usage();
     };
     await this.gate.run(async () => {
       try {
@@ -187,6 +190,7 @@ export class EventService {
         if (state !== '23503') throw err;
         const stale = this.environmentIds.get(key.environment);
         if (stale !== undefined) this.names.forget(stale);
+        if (stale !== undefined) this.usage.forget(stale);
         this.environmentIds.delete(key.environment);
         await write();
       }
