@@ -3,12 +3,19 @@
  * bad deployment fails at start with every problem listed, never halfway through a
  * request.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './modules/webhooks/retry-schedule.js';
 
-/** Where the admin UI's build lands in the workspace (apps/admin/dist), from src/ or dist/ alike. */
-export const DEFAULT_ADMIN_UI_DIR = fileURLToPath(new URL('../../admin/dist/', import.meta.url));
+/**
+ * The admin UI's build: in the workspace apps/admin/dist (from src/ or dist/ alike); in the
+ * npm package the copy `prepack` put in dist/admin-ui.
+ */
+const WORKSPACE_ADMIN_UI_DIR = fileURLToPath(new URL('../../admin/dist/', import.meta.url));
+export const DEFAULT_ADMIN_UI_DIR = existsSync(WORKSPACE_ADMIN_UI_DIR)
+  ? WORKSPACE_ADMIN_UI_DIR
+  : fileURLToPath(new URL('./admin-ui/', import.meta.url));
 
 export interface Config {
   port: number;

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The process: load and validate config once, build the app, listen, and shut down
  * gracefully on SIGTERM/SIGINT — stop accepting, end SSE streams, drain in-flight

@@ -4,7 +4,8 @@
  * project outside the workspace (no workspace links; third-party deps from the registry),
  * then small apps run by plain `node` against a real server (`buildApp` on PGlite).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -23,16 +24,17 @@ const ADMIN_TOKEN = 'release-check-admin-token-0123456789ab';
 
 /** The published packages, by folder; all are packed so their workspace deps resolve to tarballs too. */
 const PUBLIC = [
-  'core',
-  'sdk-client',
-  'sdk-node',
-  'sdk-browser',
-  'react',
-  'openfeature-server',
-  'openfeature-web',
-  'api-contract',
-  'api-client',
-  'cli',
+  'packages/core',
+  'packages/sdk-client',
+  'packages/sdk-node',
+  'packages/sdk-browser',
+  'packages/react',
+  'packages/openfeature-server',
+  'packages/openfeature-web',
+  'packages/api-contract',
+  'packages/api-client',
+  'packages/cli',
+  'apps/server',
 ];
 
 /** The environment a user's shell would have: none of pnpm's or npm's per-run variables. */
@@ -96,11 +98,22 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'switchboard-pack-'));
   const packs = join(work, 'tarballs');
   const [cmd, pre] = pnpm();
+  // The server's tarball carries the admin UI (its prepack copies it): built here into a folder of
+  // our own, so a concurrent build of apps/admin (its test) can't be caught half-written.
+  const adminUi = join(work, 'admin-ui');
+  await exec(cmd, [...pre, 'exec', 'vite', 'build', '--outDir', adminUi, '--emptyOutDir', '--logLevel', 'error'], {
+    cwd: join(ROOT, 'apps/admin'),
+    env: userEnv(),
+    maxBuffer: 16 << 20,
+  });
   for (const dir of PUBLIC) {
-    const pkg = JSON.parse(await readFile(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) as { name: string; description: string };
+    const pkg = JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8')) as { name: string; description: string };
     descriptions.set(pkg.name, pkg.description);
     const before = new Set(await readdir(packs).catch(() => []));
-    await exec(cmd, [...pre, 'pack', '--pack-destination', packs], { cwd: join(ROOT, 'packages', dir), env: userEnv() });
+    await exec(cmd, [...pre, 'pack', '--pack-destination', packs], {
+      cwd: join(ROOT, dir),
+      env: userEnv({ SWITCHBOARD_ADMIN_UI_DIST: adminUi }),
+    });
     const added = (await readdir(packs)).filter((f) => !before.has(f));
     expect(added).toHaveLength(1);
     tarballs.set(pkg.name, join(packs, added[0]!));
@@ -130,6 +143,72 @@ afterAll(async () => {
   await app?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+/**
+ * Starts the packed server the way a user would (`npx @switchboard/server`, or its bin), on
+ * the embedded database in a temp folder, and checks what a new user checks: ready, the
+ * admin UI at /, the admin API with their token; then stops it with SIGTERM.
+ */
+async function runPackedServer(
+  project: string,
+  command: string,
+  args: string[],
+): Promise<{ ui: string; flags: unknown; exit: string; answersAfterExit: boolean }> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(work, 'data-'));
+  const child = spawn(command, args, {
+    cwd: project,
+    env: userEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_TOKEN, LOG_LEVEL: 'warn' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, signalled as a terminal's Ctrl-C would: npx doesn't pass signals on.
+    detached: true,
+  });
+  const signalAll = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<string>((done) => child.once('exit', (code, signal) => done(signal ?? `code ${code}`)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+      if (ready?.ok) break;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the packed server did not get ready:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const ui = await (await fetch(`${base}/`, { headers: { accept: 'text/html' } })).text();
+    const flags = await (await fetch(`${base}/api/admin/flags`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+    signalAll('SIGTERM');
+    const exit = await exited;
+    // The server itself may finish its graceful shutdown a moment after the wrapper.
+    let answersAfterExit = true;
+    for (let i = 0; i < 40 && answersAfterExit; i++) {
+      answersAfterExit = await fetch(`${base}/health/live`).then(
+        () => true,
+        () => false,
+      );
+      if (answersAfterExit) await new Promise((r) => setTimeout(r, 250));
+    }
+    return { ui, flags, exit, answersAfterExit };
+  } finally {
+    signalAll('SIGKILL');
+  }
+}
 
 async function runNode(project: string, file: string, source: string): Promise<string> {
   await writeFile(join(project, file), source);
@@ -269,6 +348,17 @@ createClient({ url: 'http://x', key: 'k' }).isEnabled(42);
     );
     expect(result.stdout).toBe('');
   });
+
+  it('start the server from its tarball (`npx @switchboard/server`): the embedded database, the admin UI at /, the admin API', async () => {
+    const [command, args] =
+      installer === 'npm' ? ['npx', ['--no', '@switchboard/server']] : [join(appDir(), 'node_modules/.bin/switchboard-server'), []];
+    const started = await runPackedServer(appDir(), command, args as string[]);
+    expect(started.ui).toMatch(/<div id="root">/);
+    expect(started.flags).toMatchObject({ flags: [] });
+    // Its own graceful shutdown exits 0; npx, a wrapper, may itself end by the signal.
+    expect(installer === 'npm' ? ['code 0', 'SIGTERM'] : ['code 0']).toContain(started.exit);
+    expect(started.answersAfterExit).toBe(false);
+  }, 120_000);
 
   it('run the CLI from node_modules/.bin: `switchboard flags list` lists the server flag', async () => {
     const { stdout } = await exec(join(appDir(), 'node_modules/.bin/switchboard'), ['flags', 'list', '--env', 'production'], {
