@@ -86,7 +86,7 @@ const Owner = Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { examp
 const PrivateAttributes = Type.Array(Attribute, {
   maxItems: 50,
   uniqueItems: true,
-  description: 'context attributes whose targeting values browsers receive only as salted SHA-256 hashes',
+  description: 'context attributes whose targeting values never reach browsers: client-side flags reading one are evaluated by the server',
   examples: [['email']],
 });
 const Tags = Type.Array(Type.String({ pattern: KEY_PATTERN, maxLength: 64 }), {

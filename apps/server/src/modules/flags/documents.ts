@@ -44,26 +44,9 @@ export function flagDocument(flag: FlagIdentity, config: ConfigFields, version: 
   return doc;
 }
 
-/**
- * `validateFlag`, plus one check the hashed client projection needs: a client-side flag
- * can't compare a private attribute case-insensitively, since browsers compare hashes of
- * the values as they are.
- */
+/** What a flag document must satisfy to be stored: core's `validateFlag` (any operator works on private attributes). */
 export function flagIssues(doc: Flag): ValidationIssue[] {
-  const issues = validateFlag(doc);
-  const priv = doc.privateAttributes;
-  if (doc.clientSide !== true || !priv || priv.length === 0) return issues;
-  (doc.rules ?? []).forEach((rule, i) => {
-    rule.conditions.forEach((c, j) => {
-      if (c.caseInsensitive === true && c.attribute !== undefined && priv.includes(c.attribute)) {
-        issues.push({
-          path: `rules[${i}].conditions[${j}].caseInsensitive`,
-          message: `"${c.attribute}" is private and the flag is client-side: browsers compare hashes, which can't ignore case`,
-        });
-      }
-    });
-  });
-  return issues;
+  return validateFlag(doc);
 }
 
 export function configFields(row: ConfigFields): ConfigFields {
