@@ -198,6 +198,21 @@ describe('protected is a setting, not a name', () => {
   });
 });
 
+describe('protected is editable by admins', () => {
+  it('protects prd from the Environments page at once, and asks before unprotecting it', async () => {
+    await page.goto(`${url}/environments?env=prd`);
+    await page.getByRole('button', { name: 'Protect prd' }).click();
+    await page.getByRole('region', { name: 'prd is protected' }).waitFor();
+    expect((await api.get<{ protected: boolean }>('/api/admin/environments/prd')).body.protected).toBe(true);
+    await page.getByRole('button', { name: 'Unprotect prd' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Unprotect prd?' });
+    await dialog.getByRole('button', { name: 'Unprotect prd' }).click();
+    await page.getByRole('button', { name: 'Protect prd' }).waitFor();
+    expect(await page.getByRole('region', { name: /is protected/ }).count()).toBe(0);
+    expect((await api.get<{ protected: boolean }>('/api/admin/environments/prd')).body.protected).toBe(false);
+  });
+});
+
 describe('after a failed write, focus and meaning stay', () => {
   it('a concurrent edit (412): nothing written, the request id shown, focus on the switch, and it applies again', async () => {
     await page.goto(`${url}/flags/new-checkout?env=live`);

@@ -20,6 +20,7 @@ export function EnvironmentsPage() {
   const [renaming, setRenaming] = useState<Environment | null>(null);
   const [deleting, setDeleting] = useState<Environment | null>(null);
   const [rowError, setRowError] = useState<string | undefined>();
+  const [unprotecting, setUnprotecting] = useState<Environment | null>(null);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -48,6 +49,23 @@ export function EnvironmentsPage() {
     try {
       await api.environments.delete(env.key);
       toast('success', `Deleted environment ${env.key}.`);
+      await reloadEnvironments();
+    } catch (err) {
+      setRowError(errorMessage(err));
+    }
+  };
+
+  // Protecting is the safe direction and happens at once; unprotecting asks.
+  const setProtected = async (env: Environment, value: boolean) => {
+    setUnprotecting(null);
+    setRowError(undefined);
+    try {
+      // Approvals exist only in protected environments: unprotecting turns them off in the same write.
+      await api.environments.update(
+        env.key,
+        value || env.requiredApprovals === 0 ? { protected: value } : { protected: false, requiredApprovals: 0 },
+      );
+      toast('success', value ? `${env.name} is protected: changes there ask first.` : `${env.name} is no longer protected.`);
       await reloadEnvironments();
     } catch (err) {
       setRowError(errorMessage(err));
@@ -85,6 +103,13 @@ export function EnvironmentsPage() {
                 <td data-label="Revision">{env.revision}</td>
                 <td data-label="Created">{timeAgo(env.createdAt)}</td>
                 <td className="table__actions">
+                  <button
+                    type="button"
+                    className="button button--quiet"
+                    onClick={() => (isProtected(env) ? setUnprotecting(env) : void setProtected(env, true))}
+                  >
+                    {isProtected(env) ? 'Unprotect' : 'Protect'} {env.key}
+                  </button>
                   <button type="button" className="button button--quiet" onClick={() => setRenaming(env)}>
                     Rename {env.key}
                   </button>
@@ -125,6 +150,18 @@ export function EnvironmentsPage() {
         onClose={() => setDeleting(null)}
       >
         <p>Its flag configs go with it. Revoke its API keys first.</p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={unprotecting !== null}
+        title={`Unprotect ${unprotecting?.name ?? ''}?`}
+        confirm={`Unprotect ${unprotecting?.key ?? ''}`}
+        onConfirm={() => void setProtected(unprotecting!, false)}
+        onClose={() => setUnprotecting(null)}
+      >
+        <p>
+          Kill switches, rollouts, restores and archiving in {unprotecting?.name} will no longer ask before they reach users, here or in the
+          CLI{unprotecting && unprotecting.requiredApprovals > 0 ? ', and its required approvals are turned off' : ''}.
+        </p>
       </ConfirmDialog>
     </>
   );
