@@ -41,6 +41,8 @@ import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { ApiKeyService } from './modules/api-keys/service.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { ChangeWriter } from './modules/changes/change-writer.js';
+import { changeRequestRoutes } from './modules/change-requests/routes.js';
+import { ChangeRequestService } from './modules/change-requests/service.js';
 import { environmentRoutes } from './modules/environments/routes.js';
 import { EnvironmentService } from './modules/environments/service.js';
 import { explainRoutes } from './modules/explain/routes.js';
@@ -120,6 +122,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(releasePlanRoutes, { releases: admin.releases });
   await admin.register(explainRoutes, { explain: new ExplainService(delivery, readyDb) });
   await admin.register(flagsAsCodeRoutes, { flagsAsCode: new FlagsAsCodeService(writer, readyDb) });
+  await admin.register(changeRequestRoutes, { changeRequests: new ChangeRequestService(writer, readyDb) });
   await admin.register(staleFlagRoutes, { staleFlags: admin.staleFlags, writer });
 };
 

@@ -141,5 +141,14 @@ export {
   PromoteResult,
 } from './flags-as-code.js';
 export { CHANGE_REASON_HEADER, CHANGE_REASON_MAX_LENGTH } from './change-reason.js';
+export {
+  CHANGE_REQUEST_STATUSES,
+  ChangeRequest,
+  ChangeRequestList,
+  ChangeRequestParams,
+  ChangeRequestQuery,
+  ChangeRequestStatus,
+  UpdateChangeRequestBody,
+} from './change-requests.js';
 export { NAMED_SCHEMAS } from './named.js';
 export { FlagStaleness, STALE_AFTER_DAYS_MAX, STALE_STATUSES, StaleAfterBody, type StaleStatus } from './stale-flags.js';

@@ -3,6 +3,7 @@ import type { TSchema } from 'typebox';
 import { ErrorBody } from './common.js';
 import { ApiKey, ApiKeyCreated, ApiKeyList } from './api-keys.js';
 import { AuditEvent, AuditPage } from './audit.js';
+import { ChangeRequest, ChangeRequestList } from './change-requests.js';
 import { Environment, EnvironmentList } from './environments.js';
 import { ExplainCondition, ExplainSegment, Explanation, ExplanationList, FlagExplanation } from './explain.js';
 import { EvaluationMetrics, EventMetrics, EventsAccepted } from './events.js';
@@ -79,4 +80,6 @@ export const NAMED_SCHEMAS = withIds([
   EnvironmentExport,
   ImportResult,
   PromoteResult,
+  ChangeRequest,
+  ChangeRequestList,
 ]);

@@ -5,6 +5,7 @@ import { ValidationError } from '../../errors.js';
 import { etag, expectedVersion } from '../changes/preconditions.js';
 import { requestContext, type RequestContext } from '../../http/request-context.js';
 import {
+  ChangeRequest,
   ConfigParams,
   ConfigVersionList,
   ConfigVersionsQuery,
@@ -21,7 +22,8 @@ import {
 } from '@switchboard/api-contract';
 import type { FlagService } from './service.js';
 
-const writeResponses = { 200: ref(FlagConfig), ...errorResponses(400, 404, 409, 412, 428) };
+// 202: held as a change request where the environment requires approvals.
+const writeResponses = { 200: ref(FlagConfig), 202: ref(ChangeRequest), ...errorResponses(400, 404, 409, 412, 428) };
 
 function withEtag(reply: FastifyReply, config: FlagConfig): FlagConfig {
   void reply.header('etag', etag(config.version));
@@ -91,7 +93,13 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
         const { key, env } = request.params;
         const payload = request.body as Static<B> & { version?: number };
         const expected = expectedVersion(request.headers['if-match'], bodyNamesEdited ? payload.version : undefined);
-        return withEtag(reply, await apply(requestContext(request), key, env, expected, payload));
+        const gate = { mode: 'open' as const, opened: undefined as unknown };
+        const config = await apply({ ...requestContext(request), approvalGate: gate }, key, env, expected, payload);
+        if (gate.opened) {
+          const held = gate.opened as ChangeRequest;
+          return reply.status(202).header('location', `/api/admin/change-requests/${held.id}`).send(held);
+        }
+        return withEtag(reply, config);
       },
     });
   };

@@ -27,6 +27,7 @@ import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
 import { findEnvironment } from '../environments/store.js';
 import { stampFirstVersions, stampVersion, versionAuthors } from '../audit/version-authors.js';
+import { gateConfigWrite } from '../change-requests/gate.js';
 
 /** `{ variant, percentage }` of a two-way rollout, percentages to 0.001. */
 export function twoWayRollout(fallthrough: ConfigFields['fallthrough'], offVariant: string): FlagSummary['rollout'] {
@@ -144,6 +145,8 @@ export async function editConfigIn(
   const issues = flagIssues(doc);
   if (issues.length > 0) throw issuesError(issues);
   if (!flag.archived) await validateEdit(w, [environment.id], { flags: { [key]: doc } });
+  const gate = { flagKey: key, action, baseVersion: current.version, base: configFields(current), next: fields };
+  if ((await gateConfigWrite(w, environment, gate)) === 'held') return configView(key, current);
   const row = await store.writeConfigVersion(w.tx, current.id, current.version, fields);
   if (!row) throw new PreconditionFailedError(current.version + 1);
   await stampVersion(w, current.id, row.version);
