@@ -6,6 +6,12 @@ import type { ChangeWriter } from '../changes/change-writer.js';
 import { requestContext } from '../../http/request-context.js';
 import type { StaleFlagService } from './service.js';
 
+// Access (plugins/access.ts): anyone may read usage; the threshold is an editor's flag-wide edit that serves
+// nothing different, so no environment scope applies. Held in constants so they type-check before and after
+// the access declaration exists.
+const READ = { access: { permission: 'read', environment: 'none' } } as const;
+const EDIT = { access: { permission: 'edit', environment: 'none' } } as const;
+
 export const staleFlagRoutes: FastifyPluginAsyncTypebox<{ staleFlags: StaleFlagService; writer: ChangeWriter }> = async (
   app,
   { staleFlags, writer },
@@ -13,6 +19,7 @@ export const staleFlagRoutes: FastifyPluginAsyncTypebox<{ staleFlags: StaleFlagS
   app.get(
     '/flags/:key/staleness',
     {
+      config: READ,
       schema: {
         tags: ['flags'],
         summary: 'What SDKs reported the flag serving per environment, and whether it is stale',
@@ -26,6 +33,7 @@ export const staleFlagRoutes: FastifyPluginAsyncTypebox<{ staleFlags: StaleFlagS
   app.put(
     '/flags/:key/staleness',
     {
+      config: EDIT,
       schema: {
         tags: ['flags'],
         summary: "Set the flag's own stale threshold in days, or null for the server's (If-Match: flag version)",
