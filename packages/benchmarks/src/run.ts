@@ -17,6 +17,8 @@ const MODULES: readonly { id: string; load: () => Promise<BenchModule> }[] = [
   { id: 'sdk-evaluation', load: async () => (await import('./sdk-evaluation/index.js')).sdkEvaluationBenchmark },
   { id: 'sdk-heap', load: async () => (await import('./sdk-heap/index.js')).sdkHeapBenchmark },
   { id: 'server-throughput', load: async () => (await import('./server-throughput/index.js')).serverThroughputBenchmark },
+  { id: 'snapshot-compressed', load: async () => (await import('./snapshot-compressed/index.js')).snapshotCompressedBenchmark },
+  { id: 'admin-10k', load: async () => (await import('./admin-10k/index.js')).admin10kBenchmark },
   { id: 'sse-memory', load: async () => (await import('./sse-memory/index.js')).sseMemoryBenchmark },
   { id: 'kill-switch', load: async () => (await import('./kill-switch/index.js')).killSwitchBenchmark },
   { id: 'hostile-sse', load: async () => (await import('./hostile-sse/index.js')).hostileSseBenchmark },
