@@ -30,9 +30,15 @@ export interface FlagFilter {
   where?: SQL;
 }
 
-/** Every word of `q` (as the search index splits it) must start a word of the flag's search text. */
+/**
+ * Every word of `q` (as the search index splits it) must start a word of the flag's search text.
+ * The parts of a hyphenated word are left out (`team-17` implies `team` and `17`): alone,
+ * a short part like `team` matches nearly every flag and makes the index scan them all.
+ */
 function matchesSearch(q: string): SQL {
-  const words = sql`(select string_agg(quote_literal(lexeme) || ':*', ' & ') from unnest(to_tsvector('simple', ${q})))`;
+  const words = sql`(select string_agg(quote_literal(w.lexeme) || ':*', ' & ') from unnest(to_tsvector('simple', ${q})) w
+    where not exists (select 1 from unnest(to_tsvector('simple', ${q})) whole
+      where whole.lexeme <> w.lexeme and position('-' || w.lexeme || '-' in '-' || whole.lexeme || '-') > 0))`;
   return sql`${sql.raw(FLAG_SEARCH_TEXT)} @@ to_tsquery('simple', ${words})`;
 }
 
