@@ -21,6 +21,7 @@ import { adminUi } from './plugins/admin-ui.js';
 import { aggregatePruningPlugin } from './plugins/aggregate-pruning.js';
 import { compressionPlugin } from './plugins/compression.js';
 import { authPlugin, requireAdmin } from './plugins/auth.js';
+import { accessPlugin } from './plugins/access.js';
 import { dbPlugin } from './plugins/db.js';
 import { deliveryPlugin } from './plugins/delivery.js';
 import { docsPlugin } from './plugins/docs.js';
@@ -38,6 +39,10 @@ import { shutdownPlugin } from './plugins/shutdown.js';
 import { staleCheckPlugin } from './plugins/stale-check.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { authRoutes } from './modules/users/auth-routes.js';
+import { OidcSignIn } from './modules/users/oidc.js';
+import { userRoutes } from './modules/users/routes.js';
+import { UserAccounts, UserService } from './modules/users/service.js';
 import { ApiKeyService } from './modules/api-keys/service.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { ChangeWriter } from './modules/changes/change-writer.js';
@@ -104,7 +109,9 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   if (config.adminRateLimitPerMinute > 0) {
     await admin.register(rateLimit, { max: config.adminRateLimitPerMinute, timeWindow: 60_000 });
   }
-  admin.addHook('onRequest', requireAdmin(keys));
+  admin.addHook('onRequest', requireAdmin(keys, admin.sessions));
+  // Before any route: every admin route must declare its access (plugins/access.ts).
+  await admin.register(accessPlugin);
   const wakeWebhooks = () => admin.webhooks.wake();
   const writer = new ChangeWriter(database, delivery, admin.log, wakeWebhooks);
   const readyDb = () => database.readyDb();
@@ -122,6 +129,7 @@ const adminApi: FastifyPluginAsync<{ config: Config }> = async (admin, { config 
   await admin.register(releasePlanRoutes, { releases: admin.releases });
   await admin.register(explainRoutes, { explain: new ExplainService(delivery, readyDb) });
   await admin.register(flagsAsCodeRoutes, { flagsAsCode: new FlagsAsCodeService(writer, readyDb) });
+  await admin.register(userRoutes, { users: new UserService(writer, readyDb), publicUrl: config.publicUrl });
   await admin.register(changeRequestRoutes, { changeRequests: new ChangeRequestService(writer, readyDb) });
   await admin.register(staleFlagRoutes, { staleFlags: admin.staleFlags, writer });
 };
@@ -176,6 +184,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     adminToken: config.adminToken,
     failuresPerMinute: config.authFailuresPerMinute,
     keyCacheMaxAgeMs: config.keyCacheMaxAgeMs,
+    sessionTtlMs: config.sessionTtlMs,
   });
   await app.register(docsPlugin);
   await app.register(deliveryPlugin, {
@@ -220,6 +229,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Feature modules.
   await app.register(healthRoutes, { database: app.database, redis: app.redis, delivery: app.delivery, isClosing: () => app.closing });
   await app.register(adminApi, { prefix: '/api/admin', config });
+  const readyDb = () => app.database.readyDb();
+  await app.register(authRoutes, {
+    prefix: '/api/auth',
+    users: new UserAccounts(readyDb),
+    sessions: app.sessions,
+    oidc: config.oidc ? new OidcSignIn(config.oidc, readyDb) : null,
+    publicUrl: config.publicUrl,
+  });
   await app.register(sdkApi, { prefix: '/api/sdk', config });
   await app.register(ofrepApi, { prefix: '/ofrep/v1', config });
   await app.register(adminUi, { dir: config.adminUiDir });

@@ -28,6 +28,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** Bootstrap admin key accepted alongside keys stored in the database. */
   adminToken: string | undefined;
+  /** The admin UI's origin as browsers reach it (invitation links, the OIDC redirect); default: the request's own. */
+  publicUrl: string | undefined;
+  /** How long a signed-in person's session lasts. */
+  sessionTtlMs: number;
+  /** Sign-in with an OpenID Connect provider; undefined: local accounts only. */
+  oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
   /** Origins allowed on SDK routes for client keys. Empty = no CORS. `*` only when set explicitly. */
   corsOrigins: string[];
   logLevel: LogLevel;
@@ -134,6 +140,9 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     dataDir: undefined,
     redisUrl: undefined,
     adminToken: undefined,
+    publicUrl: undefined,
+    sessionTtlMs: 12 * 60 * 60_000,
+    oidc: undefined,
     corsOrigins: [],
     logLevel: 'info',
     revisionCheckIntervalMs: 1000,
@@ -221,6 +230,23 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminToken !== undefined && (adminToken.length < 16 || adminToken.length > 256 || !/^[\x21-\x7e]+$/.test(adminToken))) {
     problems.push('ADMIN_TOKEN must be 16-256 printable ASCII characters without spaces');
   }
+  const publicUrl = str('PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+$/.test(publicUrl)) {
+    problems.push('PUBLIC_URL must be an origin like https://flags.example.com (no path)');
+  }
+  const oidcIssuer = str('OIDC_ISSUER');
+  const oidcClientId = str('OIDC_CLIENT_ID');
+  const oidcClientSecret = str('OIDC_CLIENT_SECRET');
+  let oidc: Config['oidc'];
+  if (oidcIssuer !== undefined || oidcClientId !== undefined || oidcClientSecret !== undefined) {
+    if (oidcIssuer === undefined || oidcClientId === undefined || oidcClientSecret === undefined) {
+      problems.push('OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three or none');
+    } else if (!/^https?:\/\/\S+$/.test(oidcIssuer)) {
+      problems.push("OIDC_ISSUER must be the provider's issuer URL (https://…)");
+    } else {
+      oidc = { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcClientSecret };
+    }
+  }
   const corsOrigins = (str('CORS_ORIGINS') ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -263,6 +289,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir: path.resolve(cwd, str('DATA_DIR') ?? '.data'),
     redisUrl,
     adminToken,
+    publicUrl,
+    sessionTtlMs: int('SESSION_TTL_HOURS', base.sessionTtlMs / 3_600_000, 1, 720) * 3_600_000,
+    oidc,
     corsOrigins,
     logLevel,
     metricsRetentionDays: int('METRICS_RETENTION_DAYS', base.metricsRetentionDays, 1, 3650),

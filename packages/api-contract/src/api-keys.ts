@@ -5,6 +5,20 @@ import { Key, Timestamp, ref } from './common.js';
 export const ApiKeyKind = Type.Unsafe<'admin' | 'server' | 'client'>({ type: 'string', enum: ['admin', 'server', 'client'] });
 export type ApiKeyKind = Static<typeof ApiKeyKind>;
 
+export const Role = Type.Unsafe<'viewer' | 'editor' | 'killer' | 'admin'>({
+  type: 'string',
+  enum: ['viewer', 'editor', 'killer', 'admin'],
+  description:
+    'viewer reads; killer also sends the kill switch; editor edits flags and segments; admin also keys, environments, webhooks, users',
+});
+export type Role = Static<typeof Role>;
+
+/** The environments a role applies to; absent or null: all of them. */
+export const EnvironmentScope = Type.Union([Type.Array(Key, { minItems: 1, maxItems: 100, uniqueItems: true }), Type.Null()], {
+  description: 'the environments the caller may change; null: all (reading is never limited)',
+  examples: [['development', 'staging']],
+});
+
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 const apiKeyProperties = {
@@ -17,6 +31,8 @@ const apiKeyProperties = {
   createdAt: Timestamp(),
   lastUsedAt: Type.Union([Timestamp(), Type.Null()]),
   revokedAt: Type.Union([Timestamp(), Type.Null()]),
+  role: Type.Union([Role, Type.Null()], { description: "an admin key's role; null for server and client keys" }),
+  environments: EnvironmentScope,
 };
 
 const API_KEY_EXAMPLE = {
@@ -29,6 +45,8 @@ const API_KEY_EXAMPLE = {
   createdAt: '2026-03-01T12:00:00.000Z',
   lastUsedAt: '2026-03-14T09:26:53.589Z',
   revokedAt: null,
+  role: null,
+  environments: null,
 };
 
 /** A key as listed: never its secret. */
@@ -58,8 +76,21 @@ export const ApiKeyList = Type.Object({ apiKeys: Type.Array(ref(ApiKey)) }, { $i
 export type ApiKeyList = Static<typeof ApiKeyList>;
 
 export const CreateApiKeyBody = Type.Object(
-  { kind: ApiKeyKind, environment: Type.Optional(Key), name: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false, examples: [{ kind: 'server', environment: 'production', name: 'checkout-service' }] },
+  {
+    kind: ApiKeyKind,
+    environment: Type.Optional(Key),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: Type.Optional(Role),
+    environments: Type.Optional(EnvironmentScope),
+  },
+  {
+    additionalProperties: false,
+    description: 'role and environments are for admin keys only (default: admin of every environment)',
+    examples: [
+      { kind: 'server', environment: 'production', name: 'checkout-service' },
+      { kind: 'admin', name: 'ci-kill-switch', role: 'killer', environments: ['production'] },
+    ],
+  },
 );
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 

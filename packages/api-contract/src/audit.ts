@@ -28,6 +28,8 @@ export const AUDIT_ACTIONS = [
   'environment.delete',
   'api-key.create',
   'api-key.revoke',
+  'user.invite',
+  'user.update',
   'webhook.create',
   'webhook.update',
   'webhook.delete',

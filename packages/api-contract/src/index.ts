@@ -53,7 +53,29 @@ export {
   RenameEnvironmentBody,
   UpdateEnvironmentBody,
 } from './environments.js';
-export { ApiKey, ApiKeyCreated, ApiKeyKind, ApiKeyList, ApiKeyListQuery, ApiKeyParams, CreateApiKeyBody } from './api-keys.js';
+export {
+  ApiKey,
+  ApiKeyCreated,
+  ApiKeyKind,
+  ApiKeyList,
+  ApiKeyListQuery,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  EnvironmentScope,
+  Role,
+} from './api-keys.js';
+export {
+  AcceptInvitationBody,
+  InviteUserBody,
+  Session,
+  SignInBody,
+  SignInMethods,
+  UpdateUserBody,
+  User,
+  UserInvited,
+  UserList,
+  UserParams,
+} from './users.js';
 export { AUDIT_ACTIONS, AuditAction, AuditEvent, AuditPage, AuditQuery } from './audit.js';
 export {
   EVENT_INGEST_LIMITS,

@@ -22,6 +22,7 @@ import { ScheduledChange, ScheduledChangeList } from './scheduled-changes.js';
 import { Segment, SegmentList } from './segments.js';
 import { SdkEvaluation, Snapshot } from './sdk.js';
 import { FlagStaleness } from './stale-flags.js';
+import { Session, SignInMethods, User, UserInvited, UserList } from './users.js';
 import { Webhook, WebhookCreated, WebhookDelivery, WebhookDeliveryPage, WebhookList, WebhookSecretRotated } from './webhooks.js';
 
 type Named = TSchema & { $id: string };
@@ -80,6 +81,11 @@ export const NAMED_SCHEMAS = withIds([
   EnvironmentExport,
   ImportResult,
   PromoteResult,
+  User,
+  UserList,
+  UserInvited,
+  Session,
+  SignInMethods,
   ChangeRequest,
   ChangeRequestList,
 ]);

@@ -1,7 +1,8 @@
 /**
  * Authentication: `Authorization: Bearer <key>` only (never a query string). Admin
- * routes take admin keys; SDK routes take server or client keys and serve the key's
- * own environment. Runs in `onRequest`, before the body is even read.
+ * routes take admin keys or a signed-in person's session cookie (whose writes must carry
+ * `X-CSRF-Token`); SDK routes take server or client keys and serve the key's own
+ * environment. Runs in `onRequest`, before the body is even read.
  *
  * A client IP that keeps failing is refused with 429 before its key is even looked up
  * (see auth-throttle.ts): while blocked, its right keys wait too, since telling them
@@ -14,6 +15,7 @@ import fp from 'fastify-plugin';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { ForbiddenError, RateLimitedError, UnauthorizedError, isAppError } from '../errors.js';
 import { KeyVerifier, type Principal } from '../modules/api-keys/key-verifier.js';
+import { SESSION_COOKIE, SessionStore, cookieValue } from '../modules/users/sessions.js';
 import { bearerToken, secretHint } from '../modules/api-keys/secrets.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { Metrics } from './metrics.js';
@@ -21,10 +23,13 @@ import type { Metrics } from './metrics.js';
 declare module 'fastify' {
   interface FastifyInstance {
     keys: KeyVerifier;
+    sessions: SessionStore;
     authFailures: AuthFailures;
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The session's CSRF token when the caller is a signed-in person (cookie); null for keys. */
+    csrfToken: string | null;
   }
 }
 
@@ -132,9 +137,36 @@ async function authenticate(keys: KeyVerifier, request: FastifyRequest, routeKin
   return verification.principal;
 }
 
-/** onRequest hook for admin routes. */
-export function requireAdmin(keys: KeyVerifier) {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A session cookie, when the request has one and no Authorization header. Cookies ride
+ * along on requests other sites make, so a write must also send the session's token in a
+ * header, which another site can neither read nor set.
+ */
+async function sessionPrincipal(sessions: SessionStore, request: FastifyRequest): Promise<Principal | null> {
+  if (request.headers.authorization !== undefined) return null;
+  const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
+  if (!token) return null;
+  const failures = request.server.authFailures;
+  failures.check(request, 'admin');
+  const found = await sessions.find(token);
+  if (!found) {
+    failures.failed(request, 'admin', 'unknown', token);
+    throw new UnauthorizedError('The session has ended; sign in again');
+  }
+  if (!SAFE_METHODS.has(request.method) && request.headers['x-csrf-token'] !== found.csrfToken) {
+    throw new ForbiddenError("A write made with the session cookie must send the session's X-CSRF-Token header");
+  }
+  request.principal = found.principal;
+  request.csrfToken = found.csrfToken;
+  return found.principal;
+}
+
+/** onRequest hook for admin routes: an admin key, or a signed-in person's session. */
+export function requireAdmin(keys: KeyVerifier, sessions: SessionStore) {
   return async (request: FastifyRequest): Promise<void> => {
+    if (await sessionPrincipal(sessions, request)) return;
     const principal = await authenticate(keys, request, 'admin');
     if (principal.kind !== 'admin') {
       request.server.authFailures.failed(request, 'admin', 'wrong_kind', null);
@@ -160,6 +192,8 @@ export interface AuthPluginOptions {
   failuresPerMinute: number;
   /** How long ago Postgres must have confirmed a key for it to count while Postgres is unreachable. */
   keyCacheMaxAgeMs: number;
+  /** How long a signed-in person's session lasts. */
+  sessionTtlMs: number;
 }
 
 export const authPlugin = fp<AuthPluginOptions>(
@@ -167,8 +201,10 @@ export const authPlugin = fp<AuthPluginOptions>(
     const keys = new KeyVerifier(app.database, app.redis, app.log, { adminToken: opts.adminToken, maxCacheAgeMs: opts.keyCacheMaxAgeMs });
     const failures = new AuthFailures(new AuthThrottle({ limit: opts.failuresPerMinute }), app.metrics, app.log);
     app.decorate('keys', keys);
+    app.decorate('sessions', new SessionStore(() => app.database.readyDb(), opts.sessionTtlMs));
     app.decorate('authFailures', failures);
     app.decorateRequest('principal', null);
+    app.decorateRequest('csrfToken', null);
     const flush = setInterval(() => void keys.flushLastUsed(), 60_000);
     flush.unref();
     const summary = setInterval(() => failures.summarize(), SUMMARY_INTERVAL_MS);

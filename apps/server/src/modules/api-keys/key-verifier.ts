@@ -5,14 +5,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DatabaseService } from '../../plugins/db.js';
-import type { ApiKeyKind } from '../../db/schema/index.js';
+import type { ApiKeyKind, Role } from '../../db/schema/index.js';
 import { UnavailableError, isDatabaseUnavailable } from '../../errors.js';
 import type { RedisLink } from '../../plugins/redis.js';
 import { sameDigest } from './secrets.js';
 import { findKeyByHash, revokedAmong, touchLastUsed } from './store.js';
 
-/** What an admin caller may do; see docs/decisions/roles-and-scopes.md. */
-export type Role = 'viewer' | 'editor' | 'killer' | 'admin';
+export type { Role };
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'killer', 'admin'];
 
 export interface Principal {
@@ -134,9 +133,9 @@ export class KeyVerifier {
           userId: null,
           name: row.name,
           environment: row.environment,
-          // Keys from before roles existed are admin keys of every environment.
-          role: row.kind === 'admin' ? 'admin' : 'viewer',
-          environments: null,
+          // Server and client keys never reach admin routes; their role is never consulted.
+          role: row.kind === 'admin' ? row.role : 'viewer',
+          environments: row.kind === 'admin' ? row.environments : null,
         };
         const entry: KnownKey = { principal, verifiedAt: now, cachedAt: 0 };
         this.known.set(hash, entry);

@@ -23,6 +23,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
   app.get(
     '/api-keys',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['api-keys'],
         summary: 'List API keys (never their secrets)',
@@ -36,6 +37,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
   app.post(
     '/api-keys',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags: ['api-keys'],
         summary: "Create a key; the answer's `key` is the secret, shown this once",
@@ -55,6 +57,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService }>
   app.delete(
     '/api-keys/:id',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags: ['api-keys'],
         summary: 'Revoke a key; its open SDK streams close',

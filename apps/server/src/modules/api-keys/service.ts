@@ -2,8 +2,9 @@
 import type { ApiKey } from '@switchboard/api-contract';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { apiKeys, type ApiKeyKind } from '../../db/schema/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { apiKeys, type ApiKeyKind, type Role } from '../../db/schema/index.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import { grantRefusal } from '../../plugins/access.js';
 import type { Idempotency, RequestContext } from '../../http/request-context.js';
 import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import type { Delivery } from '../sdk/delivery.js';
@@ -25,13 +26,15 @@ export function apiKeyView(row: KeyRow): ApiKey {
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    role: row.kind === 'admin' ? row.role : null,
+    environments: row.kind === 'admin' ? row.environments : null,
   };
 }
 
 /** Inserts a key and returns its secret; the only moment the secret exists outside the caller. */
 export async function insertKey(
   db: Database,
-  values: { kind: ApiKeyKind; environmentId: number | null; name: string; createdBy: string },
+  values: { kind: ApiKeyKind; environmentId: number | null; name: string; createdBy: string; role?: Role; environments?: string[] | null },
 ): Promise<{ id: string; secret: string; hash: string }> {
   const secret = generateSecret(values.kind);
   const hash = hashSecret(secret);
@@ -57,7 +60,13 @@ export class ApiKeyService {
 
   async create(
     ctx: RequestContext,
-    body: { kind: ApiKeyKind; environment?: string | undefined; name: string },
+    body: {
+      kind: ApiKeyKind;
+      environment?: string | undefined;
+      name: string;
+      role?: Role | undefined;
+      environments?: string[] | null | undefined;
+    },
     idempotency: Idempotency | undefined,
   ): Promise<StoredResponse> {
     if (body.kind === 'admin' && body.environment !== undefined) {
@@ -66,6 +75,13 @@ export class ApiKeyService {
     if (body.kind !== 'admin' && body.environment === undefined) {
       throw new ValidationError(`${body.kind} keys need an environment`, 'environment');
     }
+    for (const field of ['role', 'environments'] as const) {
+      if (body.kind !== 'admin' && body[field] !== undefined) {
+        throw new ValidationError(`${field} is for admin keys; a ${body.kind} key serves its one environment`, field);
+      }
+    }
+    const refused = grantRefusal(ctx.principal, body.role ?? 'admin', body.environments ?? null);
+    if (refused) throw new ForbiddenError(refused);
     let hash: string | undefined;
     const out = await this.writer.runCreate(ctx, idempotency, async (w) => {
       let environmentId: number | null = null;
@@ -74,7 +90,17 @@ export class ApiKeyService {
         if (!env) throw new ValidationError(`Environment "${body.environment}" does not exist`, 'environment');
         environmentId = env.id;
       }
-      const created = await insertKey(w.tx, { kind: body.kind, environmentId, name: body.name, createdBy: ctx.principal.name });
+      for (const key of body.environments ?? []) {
+        if (!(await findEnvironment(w.tx, key))) throw new ValidationError(`Environment "${key}" does not exist`, 'environments');
+      }
+      const created = await insertKey(w.tx, {
+        kind: body.kind,
+        environmentId,
+        name: body.name,
+        createdBy: ctx.principal.name,
+        role: body.role ?? 'admin',
+        environments: body.environments ?? null,
+      });
       hash = created.hash;
       const row = await getKey(w.tx, created.id);
       const view = apiKeyView(row!);

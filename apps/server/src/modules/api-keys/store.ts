@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { apiKeys, environments, type ApiKeyKind } from '../../db/schema/index.js';
+import { apiKeys, environments, type ApiKeyKind, type Role } from '../../db/schema/index.js';
 
 export interface KeyRecord {
   id: string;
@@ -9,6 +9,8 @@ export interface KeyRecord {
   secretHash: string;
   environment: string | null;
   revokedAt: Date | null;
+  role: Role;
+  environments: string[] | null;
 }
 
 export async function findKeyByHash(db: Database, hash: string): Promise<KeyRecord | undefined> {
@@ -20,6 +22,8 @@ export async function findKeyByHash(db: Database, hash: string): Promise<KeyReco
       secretHash: apiKeys.secretHash,
       environment: environments.key,
       revokedAt: apiKeys.revokedAt,
+      role: apiKeys.role,
+      environments: apiKeys.environments,
     })
     .from(apiKeys)
     .leftJoin(environments, eq(environments.id, apiKeys.environmentId))
@@ -54,6 +58,8 @@ export const keyColumns = {
   createdAt: apiKeys.createdAt,
   lastUsedAt: apiKeys.lastUsedAt,
   revokedAt: apiKeys.revokedAt,
+  role: apiKeys.role,
+  environments: apiKeys.environments,
 };
 
 export function listKeys(db: Database, includeRevoked: boolean) {

@@ -19,7 +19,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: () => Database }> = as
     querystring: AuditQuery,
     response: { 200: ref(AuditPage), ...errorResponses(400) },
   };
-  app.get('/audit', { schema }, async (request) => {
+  app.get('/audit', { config: { access: { permission: 'read', environment: 'none' } }, schema }, async (request) => {
     const q = request.query;
     const limit = q.limit ?? 100;
     const rows = await queryAudit(db(), {

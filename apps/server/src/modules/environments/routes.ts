@@ -17,7 +17,10 @@ import type { EnvironmentService } from './service.js';
 export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: EnvironmentService }> = async (app, { environments }) => {
   app.get(
     '/environments',
-    { schema: { tags: ['environments'], summary: 'List environments with their revisions', response: { 200: ref(EnvironmentList) } } },
+    {
+      config: { access: { permission: 'read', environment: 'none' } },
+      schema: { tags: ['environments'], summary: 'List environments with their revisions', response: { 200: ref(EnvironmentList) } },
+    },
     async () => ({
       environments: await environments.list(),
     }),
@@ -26,6 +29,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: Enviro
   app.post(
     '/environments',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags: ['environments'],
         summary: 'Create an environment; every flag gets a disabled config in it',
@@ -45,6 +49,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: Enviro
   app.get(
     '/environments/:env',
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['environments'],
         summary: 'One environment',
@@ -58,6 +63,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: Enviro
   app.patch(
     '/environments/:env',
     {
+      config: { access: { permission: 'admin', environment: { param: 'env' } } },
       schema: {
         tags: ['environments'],
         summary: 'Rename an environment or change its settings (protected, requiredApprovals, requireReason); its key never changes',
@@ -72,6 +78,7 @@ export const environmentRoutes: FastifyPluginAsyncTypebox<{ environments: Enviro
   app.delete(
     '/environments/:env',
     {
+      config: { access: { permission: 'admin', environment: { param: 'env' } } },
       schema: {
         tags: ['environments'],
         summary: 'Delete an environment with no active keys',

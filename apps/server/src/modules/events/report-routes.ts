@@ -14,6 +14,7 @@ export const eventReportRoutes: FastifyPluginAsyncTypebox<{ events: EventService
   app.get(
     `${path}/metrics`,
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['metrics'],
         summary: 'Evaluations of the flag by variant over time (`step`-minute points; at most 31 days and 2000 points)',
@@ -28,6 +29,7 @@ export const eventReportRoutes: FastifyPluginAsyncTypebox<{ events: EventService
   app.get(
     `${path}/events`,
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['metrics'],
         summary: 'Tracked events by name and by the variant of this flag their users had (count, sum, mean, stddev; at most 31 days)',

@@ -15,6 +15,7 @@ export const explainRoutes: FastifyPluginAsyncTypebox<{ explain: ExplainService 
   app.post(
     '/flags/:key/environments/:env/explain',
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['explain'],
         summary: "What a context gets for the flag in the environment's current snapshot, and each step that led there",
@@ -29,6 +30,7 @@ export const explainRoutes: FastifyPluginAsyncTypebox<{ explain: ExplainService 
   app.post(
     '/environments/:env/explain',
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['explain'],
         summary: "What a context gets for every flag of the environment's current snapshot, and why",

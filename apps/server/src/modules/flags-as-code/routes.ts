@@ -25,6 +25,7 @@ export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAs
   app.get(
     '/environments/:env/export',
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['flags-as-code'],
         summary: "The environment's flags (with its configs) and the segments, sorted by key; `versions=false` leaves versions out",
@@ -39,6 +40,7 @@ export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAs
   app.post(
     '/environments/:env/import',
     {
+      config: { access: { permission: 'edit', environment: 'all' } },
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['flags-as-code'],
@@ -54,6 +56,7 @@ export const flagsAsCodeRoutes: FastifyPluginAsyncTypebox<{ flagsAsCode: FlagsAs
   app.post(
     '/flags/:key/promote',
     {
+      config: { access: { permission: 'edit', environment: { body: 'to' } } },
       schema: {
         tags: ['flags-as-code'],
         summary: "Copies the flag's config from one environment to another (a new version there); dryRun shows the difference only",

@@ -46,6 +46,7 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
   app.get(
     '/flags/:key/environments',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['configs'],
         summary: "The flag's config in every environment (each with its version), in environment order",
@@ -59,6 +60,7 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
   app.get(
     path,
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['configs'],
         summary: "A flag's config in one environment (ETag: its version)",
@@ -85,6 +87,8 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
     app.route({
       method,
       url,
+      // A PATCH can be the kill switch, which killers may send too (plugins/access.ts).
+      config: { access: { permission: method === 'PATCH' ? 'kill' : 'edit', environment: { param: 'env' } } },
       schema: { tags: ['configs'], summary, params: ConfigParams, headers: IfMatchHeaders, body, response: writeResponses },
       // Restore's body once named the version to bring back `version`, the name every other write uses for the
       // current one: refused with a message that says which is which, before the schema's generic one.
@@ -131,6 +135,7 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
   app.get(
     `${path}/versions`,
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['configs'],
         summary: 'Earlier versions of the config, newest first',

@@ -21,6 +21,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
   app.get(
     '/flags',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['flags'],
         summary:
@@ -36,6 +37,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
   app.post(
     '/flags',
     {
+      config: { access: { permission: 'edit', environment: 'none' } },
       schema: {
         tags: ['flags'],
         summary: 'Create a flag; its config is created, disabled, in every environment',
@@ -55,6 +57,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
   app.get(
     '/flags/:key',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['flags'],
         summary: 'A flag with its config in every environment',
@@ -72,6 +75,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
   app.patch(
     '/flags/:key',
     {
+      config: { access: { permission: 'edit', environment: 'all' } },
       schema: {
         tags: ['flags'],
         summary: 'Edit flag metadata, variants, client-side visibility, or archive it (If-Match: flag version)',
@@ -92,6 +96,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = asy
   app.delete(
     '/flags/:key',
     {
+      config: { access: { permission: 'edit', environment: 'all' } },
       schema: {
         tags: ['flags'],
         summary: 'Delete an archived flag (If-Match: flag version)',

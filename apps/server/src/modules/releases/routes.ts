@@ -10,6 +10,7 @@ export const releasePlanRoutes: FastifyPluginAsyncTypebox<{ releases: ReleasePla
   app.put(
     path,
     {
+      config: { access: { permission: 'edit', environment: { param: 'env' } } },
       schema: {
         tags: ['release-plans'],
         summary:
@@ -29,6 +30,7 @@ export const releasePlanRoutes: FastifyPluginAsyncTypebox<{ releases: ReleasePla
   app.get(
     path,
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['release-plans'],
         summary: "The flag's live release plan in the environment (else its latest): stage, arms, guard statistics, decision log",
@@ -43,6 +45,7 @@ export const releasePlanRoutes: FastifyPluginAsyncTypebox<{ releases: ReleasePla
     app.post(
       `${path}/${op}`,
       {
+        config: { access: { permission: 'edit', environment: { param: 'env' } } },
         schema: {
           tags: ['release-plans'],
           summary: {

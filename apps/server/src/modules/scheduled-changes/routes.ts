@@ -25,6 +25,7 @@ export const scheduledChangeRoutes: FastifyPluginAsyncTypebox<{ scheduledChanges
   app.post(
     path,
     {
+      config: { access: { permission: 'edit', environment: { param: 'env' } } },
       schema: {
         tags: ['scheduled-changes'],
         summary:
@@ -48,6 +49,7 @@ export const scheduledChangeRoutes: FastifyPluginAsyncTypebox<{ scheduledChanges
   app.get(
     path,
     {
+      config: { access: { permission: 'read', environment: { param: 'env' } } },
       schema: {
         tags: ['scheduled-changes'],
         summary: "The flag's scheduled changes in one environment, earliest runAt first",
@@ -64,6 +66,7 @@ export const scheduledChangeRoutes: FastifyPluginAsyncTypebox<{ scheduledChanges
   app.delete(
     `${path}/:id`,
     {
+      config: { access: { permission: 'edit', environment: { param: 'env' } } },
       schema: {
         tags: ['scheduled-changes'],
         summary: 'Cancel a pending scheduled change (409 once it has run or been cancelled)',
@@ -77,6 +80,7 @@ export const scheduledChangeRoutes: FastifyPluginAsyncTypebox<{ scheduledChanges
   app.get(
     '/scheduled-changes',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['scheduled-changes'],
         summary: 'Scheduled changes of every flag (filter by status, flag, environment), earliest runAt first',

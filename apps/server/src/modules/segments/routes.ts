@@ -17,13 +17,21 @@ import {
 import type { SegmentService } from './service.js';
 
 export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService }> = async (app, { segments }) => {
-  app.get('/segments', { schema: { tags: ['segments'], summary: 'List segments', response: { 200: ref(SegmentList) } } }, async () => ({
-    segments: await segments.list(),
-  }));
+  app.get(
+    '/segments',
+    {
+      config: { access: { permission: 'read', environment: 'none' } },
+      schema: { tags: ['segments'], summary: 'List segments', response: { 200: ref(SegmentList) } },
+    },
+    async () => ({
+      segments: await segments.list(),
+    }),
+  );
 
   app.post(
     '/segments',
     {
+      config: { access: { permission: 'edit', environment: 'none' } },
       schema: {
         tags: ['segments'],
         summary: 'Create a segment (shared by every environment)',
@@ -43,6 +51,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
   app.get(
     '/segments/:key',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['segments'],
         summary: 'A segment (ETag: its version)',
@@ -60,6 +69,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
   app.patch(
     '/segments/:key',
     {
+      config: { access: { permission: 'edit', environment: 'all' } },
       schema: {
         tags: ['segments'],
         summary: 'Edit a segment (If-Match: "<version>")',
@@ -80,6 +90,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ segments: SegmentService
   app.delete(
     '/segments/:key',
     {
+      config: { access: { permission: 'edit', environment: 'all' } },
       schema: {
         tags: ['segments'],
         summary: 'Delete a segment nothing refers to (If-Match: "<version>")',

@@ -28,13 +28,17 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
 
   app.get(
     '/webhooks',
-    { schema: { tags, summary: 'List webhooks (never their secrets)', response: { 200: ref(WebhookList) } } },
+    {
+      config: { access: { permission: 'read', environment: 'none' } },
+      schema: { tags, summary: 'List webhooks (never their secrets)', response: { 200: ref(WebhookList) } },
+    },
     async () => ({ webhooks: await webhooks.list() }),
   );
 
   app.post(
     '/webhooks',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags,
         summary: "Create a webhook; the answer's `secret` signs its deliveries and is shown this once",
@@ -47,13 +51,17 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
 
   app.get(
     '/webhooks/:id',
-    { schema: { tags, summary: 'A webhook', params: WebhookParams, response: { 200: ref(Webhook), ...errorResponses(404) } } },
+    {
+      config: { access: { permission: 'read', environment: 'none' } },
+      schema: { tags, summary: 'A webhook', params: WebhookParams, response: { 200: ref(Webhook), ...errorResponses(404) } },
+    },
     async (request) => webhooks.get(request.params.id),
   );
 
   app.patch(
     '/webhooks/:id',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags,
         summary: 'Edit a webhook (url, events, environments, description, enabled)',
@@ -68,6 +76,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
   app.delete(
     '/webhooks/:id',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags,
         summary: 'Delete a webhook and its delivery log; queued deliveries are dropped',
@@ -84,6 +93,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
   app.post(
     '/webhooks/:id/rotate-secret',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags,
         summary: 'New signing secret (shown once); the previous one keeps signing, as a second signature, until previousSecretExpiresAt',
@@ -97,6 +107,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
   app.get(
     '/webhooks/:id/deliveries',
     {
+      config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags,
         summary: 'The delivery log, newest first: status, attempts with their status codes, timings and errors',
@@ -111,6 +122,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
   app.post(
     '/webhooks/:id/deliveries/:deliveryId/redeliver',
     {
+      config: { access: { permission: 'admin', environment: 'none' } },
       schema: {
         tags,
         summary: 'Send a delivery again (same webhook-id), with a fresh retry schedule',
