@@ -18,6 +18,7 @@ import { ApiKeysPage } from './pages/api-keys-page';
 import { AuditPage } from './pages/audit-page';
 import { ComparePage } from './pages/compare-page';
 import { WebhooksPage } from './pages/webhooks-page';
+import { ChangeRequestPage, ChangeRequestsPage } from './pages/change-requests-page';
 import { Empty, ErrorState, Skeleton } from './components/page';
 
 export function App() {
@@ -51,6 +52,7 @@ const NAV = [
   { to: '/environments', label: 'Environments' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/webhooks', label: 'Webhooks' },
+  { to: '/change-requests', label: 'Change requests' },
   { to: '/audit', label: 'Audit log' },
   { to: '/compare', label: 'Compare' },
 ];
@@ -171,6 +173,9 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   else if (location.path === '/api-keys') page = <ApiKeysPage />;
   else if (location.path === '/webhooks') page = <WebhooksPage />;
   else if (location.path === '/audit') page = <AuditPage />;
+  else if (location.path === '/change-requests') page = <ChangeRequestsPage />;
+  else if ((params = match('/change-requests/:id', location.path)) && /^[1-9]\d{0,8}$/.test(params.id!))
+    page = <ChangeRequestPage key={params.id} id={Number(params.id)} />;
   else if (location.path === '/compare') page = <ComparePage />;
   else
     page = (

@@ -11,6 +11,8 @@ export type AdminClientOptions = TransportOptions;
 /** Options every call takes. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Why, sent as `X-Change-Reason` on writes: kept in the audit log and history; required where the environment says so. */
+  reason?: string;
 }
 
 /** Options of a write to something versioned. */
@@ -112,6 +114,19 @@ export interface AdminClient {
     listAll(query?: C.ScheduledChangeQuery, options?: CallOptions): Promise<C.ScheduledChangeList>;
     /** Cancels a pending change (a 409 `CONFLICT` once it has run or been cancelled). */
     cancel(flag: string, env: string, id: string, options?: CallOptions): Promise<C.ScheduledChange>;
+  };
+  changeRequests: {
+    /** Change requests, newest first, by status, flag or environment. */
+    list(query?: C.ChangeRequestQuery, options?: CallOptions): Promise<C.ChangeRequestList>;
+    get(id: number, options?: CallOptions): Promise<C.ChangeRequest>;
+    /** The author's edit: a new patch; approvals of the earlier content stop counting. `ifMatch`: its revision. */
+    update(id: number, body: C.UpdateChangeRequestBody, options?: WriteOptions): Promise<C.ChangeRequest>;
+    /** Approves it as it stands at `ifMatch` (its revision); not its author. */
+    approve(id: number, options?: WriteOptions): Promise<C.ChangeRequest>;
+    reject(id: number, options?: WriteOptions): Promise<C.ChangeRequest>;
+    /** Writes an approved request; a 412 (and `conflicted`) when the config moved past its base version. */
+    apply(id: number, options?: WriteOptions): Promise<C.ChangeRequest>;
+    cancel(id: number, options?: WriteOptions): Promise<C.ChangeRequest>;
   };
   webhooks: {
     /** Webhooks (never their secrets). */
@@ -220,6 +235,15 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       list: (flag, env, q, o) => call('GET', `${configPath(flag, env)}/scheduled-changes`, query(q, o)),
       listAll: (q, o) => call('GET', '/scheduled-changes', query(q, o)),
       cancel: (flag, env, id, o) => call('DELETE', `${configPath(flag, env)}/scheduled-changes/${enc(id)}`, o),
+    },
+    changeRequests: {
+      list: (q, o) => call('GET', '/change-requests', query(q, o)),
+      get: (id, o) => call('GET', `/change-requests/${id}`, o),
+      update: (id, body, o) => call('PATCH', `/change-requests/${id}`, { ...o, body }),
+      approve: (id, o) => call('POST', `/change-requests/${id}/approve`, o),
+      reject: (id, o) => call('POST', `/change-requests/${id}/reject`, o),
+      apply: (id, o) => call('POST', `/change-requests/${id}/apply`, o),
+      cancel: (id, o) => call('POST', `/change-requests/${id}/cancel`, o),
     },
     webhooks: {
       list: (o) => call('GET', '/webhooks', o),

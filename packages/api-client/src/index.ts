@@ -7,12 +7,17 @@ export {
   type WriteOptions,
 } from './client.js';
 export { ApiError, isApiError, type ApiErrorInit, type ClientErrorCode } from './errors.js';
+export { isChangeRequest } from './change-requests.js';
 export type { HttpMethod } from './transport.js';
 // The types the client answers with and takes, so an app needs only this package.
 export type { ConfigVersion, Flag, FlagConfig, FlagSummary, Segment } from './answers.js';
 export type {
   ApiKey,
   ApiKeyCreated,
+  ChangeRequest,
+  ChangeRequestList,
+  ChangeRequestQuery,
+  ChangeRequestStatus,
   ApiKeyKind,
   AuditEvent,
   AuditPage,

@@ -40,6 +40,8 @@ export interface RequestOptions {
   ifMatch?: number;
   /** Sent as `Idempotency-Key`: a create repeated with the same key is answered once. */
   idempotencyKey?: string;
+  /** Why, sent as `X-Change-Reason` (percent-encoded UTF-8). */
+  reason?: string;
   signal?: AbortSignal;
 }
 
@@ -67,6 +69,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (request.body !== undefined) headers['content-type'] = 'application/json';
       if (request.ifMatch !== undefined) headers['if-match'] = `"${request.ifMatch}"`;
       if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
+      if (request.reason !== undefined && request.reason.trim() !== '') headers['x-change-reason'] = encodeURIComponent(request.reason);
 
       const timeout = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
       const signal = timeout && request.signal ? AbortSignal.any([timeout, request.signal]) : (timeout ?? request.signal);

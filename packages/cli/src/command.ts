@@ -36,6 +36,11 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   timeout: { type: 'string', placeholder: '<seconds>', description: 'per request, 0 < s ≤ 600 (default: $SWITCHBOARD_TIMEOUT, else 10)' },
   json: { type: 'boolean', description: "print the server's JSON on stdout, for scripts" },
+  reason: {
+    type: 'string',
+    placeholder: '<text>',
+    description: 'why: sent with every write (X-Change-Reason), kept in the audit log and history; required where the environment says so',
+  },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 

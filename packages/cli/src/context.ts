@@ -71,10 +71,17 @@ function createClient(io: Io, values: Values, command: string): AdminClient {
       throw new UsageError(`--timeout must be seconds, more than 0 and at most 600, not "${rawTimeout}"`, command);
     }
   }
+  const reason = typeof values.reason === 'string' ? values.reason.trim() : undefined;
+  if (reason !== undefined && (reason === '' || /[\r\n]/.test(reason) || [...reason].length > 500)) {
+    throw new UsageError('--reason must be one line of 1 to 500 characters', command);
+  }
   // A redirect is a misconfigured URL; following it could move the key to another origin.
   return createAdminClient({
     baseUrl: url.href,
     token,
+    ...(reason
+      ? { headers: (method: string): Record<string, string> => (method === 'GET' ? {} : { 'x-change-reason': encodeURIComponent(reason) }) }
+      : {}),
     timeoutMs: Math.ceil(seconds * 1000),
     followRedirects: false,
     fetch: io.fetch ?? fetch,

@@ -20,6 +20,7 @@ import { promote } from './commands/promote.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
 import { releaseAdvance, releaseCancel, releasePause, releaseResume, releaseStart, releaseStatus } from './commands/release.js';
 import { rollout } from './commands/rollout.js';
+import { requestsApply, requestsApprove, requestsCancel, requestsList, requestsReject, requestsShow } from './commands/requests.js';
 import { schedule, scheduleCancel, scheduleList } from './commands/schedule.js';
 import { enable, kill } from './commands/toggle.js';
 import {
@@ -70,6 +71,12 @@ export const COMMANDS: readonly Command[] = [
   plan,
   apply,
   promote,
+  requestsList,
+  requestsShow,
+  requestsApprove,
+  requestsReject,
+  requestsApply,
+  requestsCancel,
 ];
 
 const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));

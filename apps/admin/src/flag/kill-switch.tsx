@@ -5,7 +5,8 @@
  */
 import { useState } from 'react';
 import { isApiError } from '../api/client';
-import type { FlagConfig } from '@switchboard/api-client';
+import { isChangeRequest, type FlagConfig } from '@switchboard/api-client';
+import { heldMessage } from '../pages/change-requests-page';
 import { useApp } from '../app-context';
 import { Dialog } from '../components/dialog';
 import { WriteFailure } from '../components/write-failure';
@@ -36,6 +37,8 @@ export function KillSwitch({ flagKey, config, environment, onSaved, reload }: Ki
     setFailure(null);
     try {
       const next = await api.configs.patch(flagKey, environment.key, { enabled }, { ifMatch: version });
+      // Turning on where approvals are required is held (202); turning off never is.
+      if (isChangeRequest(next)) return toast('success', heldMessage(next));
       setStale(null);
       onSaved(next);
       toast('success', `${flagKey} is ${enabled ? 'on' : 'off'} in ${environment.name} (version ${next.version}).`);

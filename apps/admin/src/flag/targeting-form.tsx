@@ -7,7 +7,8 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
-import type { FlagConfig, Flag } from '@switchboard/api-client';
+import { isChangeRequest, type FlagConfig, type Flag } from '@switchboard/api-client';
+import { heldMessage } from '../pages/change-requests-page';
 import { useApp } from '../app-context';
 import { Dialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
@@ -166,6 +167,12 @@ export function TargetingForm({
       const next = simple
         ? await api.configs.rollout(flag.key, environment.key, simple, ifMatch)
         : await api.configs.put(flag.key, environment.key, fields, ifMatch);
+      // Held for approval (202): nothing written yet; the flag page lists the request.
+      if (isChangeRequest(next)) {
+        setEdit(init(edit.base));
+        toast('success', heldMessage(next));
+        return;
+      }
       setEdit(init(next));
       setMerge(null);
       onSaved(next);

@@ -4,7 +4,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { isApiError, type AdminApi } from '../api/client';
-import type { ConfigVersion, FlagConfig } from '@switchboard/api-client';
+import { isChangeRequest, type ConfigVersion, type FlagConfig } from '@switchboard/api-client';
+import { heldMessage } from '../pages/change-requests-page';
 import { useApp } from '../app-context';
 import { ConfirmDialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
@@ -62,6 +63,11 @@ export function VersionHistory({
     setDone(undefined);
     try {
       const next = await restoreVersion(api, flagKey, environment.key, version, config.version);
+      if (isChangeRequest(next)) {
+        toast('success', heldMessage(next));
+        setDone(heldMessage(next));
+        return;
+      }
       onRestored(next);
       const text = `Restored version ${version} of ${flagKey} in ${environment.name} as version ${next.version}.`;
       toast('success', text);

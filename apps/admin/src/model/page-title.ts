@@ -12,6 +12,7 @@ const TITLES: Record<string, string> = {
   '/webhooks': 'Webhooks',
   '/audit': 'Audit log',
   '/compare': 'Compare environments',
+  '/change-requests': 'Change requests',
 };
 
 /** Routes whose content depends on the picked environment. */
@@ -21,6 +22,8 @@ export function pageTitle(path: string, environment: { name: string; protected?:
   const env = environment ? `${environment.name}${environment.protected ? ' (protected)' : ''}` : undefined;
   const flag = match('/flags/:key', path);
   if (flag) return [flag.key, env, 'Switchboard'].filter(Boolean).join(' · ');
+  const request = match('/change-requests/:id', path);
+  if (request) return `Change request #${request.id} · Switchboard`;
   const title = TITLES[path];
   if (!title) return 'Page not found · Switchboard';
   return [title, BY_ENVIRONMENT.has(path) ? env : undefined, 'Switchboard'].filter(Boolean).join(' · ');

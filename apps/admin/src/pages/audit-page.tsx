@@ -4,7 +4,8 @@
  */
 import { useState } from 'react';
 import { errorMessage, type AdminApi } from '../api/client';
-import type { AuditEvent, AuditPage as AuditPageData } from '@switchboard/api-client';
+import { isChangeRequest, type AuditEvent, type AuditPage as AuditPageData } from '@switchboard/api-client';
+import { heldMessage } from './change-requests-page';
 import { useApp } from '../app-context';
 import { ConfirmDialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
@@ -96,6 +97,7 @@ export function AuditPage() {
     setRestoreError(null);
     try {
       const next = await restoreVersion(api, e.flagKey!, e.environment!, version);
+      if (isChangeRequest(next)) return toast('success', heldMessage(next));
       toast('success', `Restored version ${version} of ${e.flagKey} in ${e.environment}: now version ${next.version}.`);
       void first.reload();
     } catch (err) {

@@ -8,6 +8,7 @@ import { StatusBadge } from '../components/status-badge';
 import { EvaluationsChart } from '../flag/evaluations-chart';
 import { FlagSettings } from '../flag/flag-settings';
 import { KillSwitch } from '../flag/kill-switch';
+import { PendingRequests } from './change-requests-page';
 import { ReleasePanel } from '../flag/release-panel';
 import { ScheduledChanges } from '../flag/scheduled-changes';
 import { TryAUser } from '../flag/try-a-user';
@@ -122,6 +123,7 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
       ) : (
         <div className="flag-layout">
           <div className="flag-layout__main">
+            <PendingRequests key={`cr-${env}`} flag={flagKey} environment={env} />
             <KillSwitch
               key={`ks-${env}`}
               flagKey={flagKey}

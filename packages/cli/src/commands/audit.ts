@@ -33,7 +33,7 @@ export const audit: Command = {
     if (body.events.length === 0) return ctx.note('no audit events');
     ctx.out(
       table(
-        ['AT', 'ACTOR', 'ACTION', 'SUBJECT', 'ENVIRONMENT', 'REVISION'],
+        ['AT', 'ACTOR', 'ACTION', 'SUBJECT', 'ENVIRONMENT', 'REVISION', 'REASON'],
         body.events.map((e) => [
           time(e.at),
           e.actor,
@@ -41,6 +41,7 @@ export const audit: Command = {
           e.flagKey ?? e.subject ?? '-',
           e.environment ?? '-',
           e.revision === null ? '-' : String(e.revision),
+          e.reason ?? '-',
         ]),
       ),
     );

@@ -1,5 +1,5 @@
 /** What the config-writing commands share: reading the current config and reporting a write. */
-import { ApiError, isApiError, type FlagConfig } from '@switchboard/api-client';
+import { ApiError, isApiError, isChangeRequest, type FlagConfig } from '@switchboard/api-client';
 import { changes } from '../format.js';
 import type { Context } from '../context.js';
 
@@ -22,6 +22,17 @@ export function changedMeanwhile(err: ApiError, flag: string, env: string, readV
 /** `<verb> <flag> in <env> (version a → b)` and one line per changed field, or the new JSON. */
 export function reportWrite(ctx: Context, verb: string, before: FlagConfig, after: FlagConfig): void {
   if (ctx.json) return ctx.printJson(after);
+  // 202: the environment requires approvals, so the write is held as a change request.
+  const held: unknown = after;
+  if (isChangeRequest(held)) {
+    const n = held.requiredApprovals;
+    return ctx.out(
+      `Change request #${held.id} created for ${held.flag} in ${held.environment} — needs ${n} approval${n === 1 ? '' : 's'}; nothing written yet.
+` +
+        `  review: switchboard requests show ${held.id}
+`,
+    );
+  }
   const lines = changes(before, after);
   ctx.out(
     `${verb} ${after.flag} in ${after.environment} (version ${before.version} → ${after.version})\n` +
