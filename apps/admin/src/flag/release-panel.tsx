@@ -452,7 +452,10 @@ function LiveView({ plan, onChanged }: { plan: ReleasePlan; onChanged(plan: Rele
     try {
       const next = await api.releasePlans[op](plan.flag, plan.environment);
       onChanged(next);
-      toast('success', `Release plan ${op === 'advance' ? 'advanced' : op === 'cancel' ? 'cancelled' : `${op}d`}.`);
+      toast(
+        'success',
+        `Release plan for ${plan.flag} in ${plan.environment} ${op === 'advance' ? 'advanced' : op === 'cancel' ? 'cancelled' : `${op}d`}.`,
+      );
     } catch (err) {
       const field = isApiError(err) && err.field ? formField(err.field) : undefined;
       setError(field ? `${field}: ${errorMessage(err)}` : errorMessage(err));

@@ -53,7 +53,7 @@ export function ScheduledChanges({ flagKey, environment, config, variants }: Sch
     setCancelling(null);
     try {
       await api.scheduledChanges.cancel(flagKey, env, c.id);
-      toast('success', `Cancelled: ${describeChange(c.change)} at ${formatInZone(c.runAt, zone)}.`);
+      toast('success', `Cancelled in ${environment.name}: ${describeChange(c.change)} at ${formatInZone(c.runAt, zone)}.`);
     } catch (err) {
       toast('error', errorMessage(err));
     }
@@ -185,7 +185,10 @@ function NewScheduledChange({ flagKey, environment, config, variants, onCreated 
         ...(ifUnchanged ? { baseVersion: config.version } : {}),
         ...(comment.trim() === '' ? {} : { comment: comment.trim() }),
       });
-      toast('success', `Scheduled: ${describeChange(created.change)} at ${formatInZone(created.runAt, browserTimeZone())}.`);
+      toast(
+        'success',
+        `Scheduled in ${environment.name}: ${describeChange(created.change)} at ${formatInZone(created.runAt, browserTimeZone())}.`,
+      );
       setComment('');
       onCreated();
     } catch (err) {
