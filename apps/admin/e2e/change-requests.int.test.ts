@@ -24,7 +24,6 @@ beforeAll(async () => {
   ({ server, api, browser, page } = await startSuite());
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   expect((await api.post('/api/admin/flags', { key: 'new-checkout', name: 'New checkout', type: 'boolean' })).status).toBe(201);
-  expect((await api.patch('/api/admin/environments/production', { requiredApprovals: 1 })).status).toBe(200);
   const key = await api.post<{ key: string }>('/api/admin/api-keys', { kind: 'admin', name: 'reviewer' });
   reviewerKey = key.body.key;
   await signIn(page, server.url);
@@ -36,6 +35,23 @@ afterAll(async () => {
 });
 
 describe('change requests', () => {
+  it('sets production to need one approval on the Environments page', async () => {
+    await page.goto(`${server.url}/environments`);
+    await page.getByRole('button', { name: 'Review settings of production' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Review settings of Production' });
+    await dialog.getByLabel('Required approvals').fill('1');
+    await shot(page, '49-environment-review-settings.png');
+    expect(await axeViolations(page), 'review settings dialog').toEqual([]);
+    await dialog.getByRole('button', { name: 'Save production' }).click();
+    await page.getByText('1 approval', { exact: true }).waitFor();
+    const production = (await api.get<{ requiredApprovals: number; requireReason: boolean }>('/api/admin/environments/production')).body;
+    expect(production).toMatchObject({ requiredApprovals: 1, requireReason: false });
+    // Staging is not protected: approvals can't be set there.
+    await page.getByRole('button', { name: 'Review settings of staging' }).click();
+    expect(await page.getByRole('dialog').getByLabel('Required approvals').isDisabled()).toBe(true);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('holds a change in production, shows it on the flag page, and is approved and applied by a second admin', async () => {
     await page.goto(`${server.url}/flags/new-checkout?env=production`);
     await page.getByRole('switch', { name: 'Turn on in Production' }).click();

@@ -51,6 +51,14 @@ export const AUDIT_ACTIONS = [
   'release.kill',
   'release.notify',
   'release.cancel',
+  'change-request.create',
+  'change-request.update',
+  'change-request.approve',
+  'change-request.reject',
+  'change-request.apply',
+  'change-request.cancel',
+  'change-request.conflict',
+  'change-request.bypass',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,6 +10,7 @@ import { Field, FormError } from '../components/field';
 import { PageHeader } from '../components/page';
 import { timeAgo } from '../model/status';
 import type { FieldErrors } from '../model/rules';
+import { ApprovalSettingsDialog, reviewSummary } from './approval-settings';
 
 export function EnvironmentsPage() {
   const { api, environments, reloadEnvironments, toast } = useApp();
@@ -21,6 +22,7 @@ export function EnvironmentsPage() {
   const [deleting, setDeleting] = useState<Environment | null>(null);
   const [rowError, setRowError] = useState<string | undefined>();
   const [unprotecting, setUnprotecting] = useState<Environment | null>(null);
+  const [reviewing, setReviewing] = useState<Environment | null>(null);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
@@ -96,6 +98,7 @@ export function EnvironmentsPage() {
               <tr key={env.key}>
                 <td data-label="Environment">
                   {env.name} {isProtected(env) ? <span className="chip chip--warn">protected: changes ask first</span> : null}
+                  {reviewSummary(env) ? <span className="chip">{reviewSummary(env)}</span> : null}
                 </td>
                 <td data-label="Key">
                   <code>{env.key}</code>
@@ -109,6 +112,9 @@ export function EnvironmentsPage() {
                     onClick={() => (isProtected(env) ? setUnprotecting(env) : void setProtected(env, true))}
                   >
                     {isProtected(env) ? 'Unprotect' : 'Protect'} {env.key}
+                  </button>
+                  <button type="button" className="button button--quiet" onClick={() => setReviewing(env)}>
+                    Review settings of {env.key}
                   </button>
                   <button type="button" className="button button--quiet" onClick={() => setRenaming(env)}>
                     Rename {env.key}
@@ -151,6 +157,7 @@ export function EnvironmentsPage() {
       >
         <p>Its flag configs go with it. Revoke its API keys first.</p>
       </ConfirmDialog>
+      <ApprovalSettingsDialog env={reviewing} onClose={() => setReviewing(null)} />
       <ConfirmDialog
         open={unprotecting !== null}
         title={`Unprotect ${unprotecting?.name ?? ''}?`}

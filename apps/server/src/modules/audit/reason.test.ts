@@ -46,6 +46,12 @@ describe('X-Change-Reason', () => {
     ]);
   });
 
+  it('lists the change-request actions among the audit filter values', async () => {
+    for (const action of ['change-request.create', 'change-request.apply', 'change-request.bypass']) {
+      expect((await api.get(`/api/admin/audit?action=${action}&limit=1`)).statusCode, action).toBe(200);
+    }
+  });
+
   it('is optional by default: a write without one has a null reason', async () => {
     await createFlag(api, 'no-why');
     expect((await patch('no-why', 'development', { enabled: true })).statusCode).toBe(200);
