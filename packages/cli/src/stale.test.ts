@@ -68,6 +68,30 @@ describe('switchboard flags --stale', () => {
   });
 });
 
+describe('switchboard flags stale-after', () => {
+  it("sets a flag's own threshold, and 'default' gives it back to the server", async () => {
+    const set = await run(url, ['flags', 'stale-after', 'fresh-idea', '30']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toBe('fresh-idea: usage: new (not stale, threshold 30d, this flag’s own); last evaluated -; never evaluated\n');
+    expect(set.requests).toEqual(['GET /api/admin/flags/fresh-idea', 'PUT /api/admin/flags/fresh-idea/staleness']);
+    expect(await client.flags.staleness('fresh-idea')).toMatchObject({ staleAfterDays: 30, staleAfterDaysOverride: 30 });
+    const reset = await run(url, ['flags', 'stale-after', 'fresh-idea', 'default', '--json']);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ staleAfterDays: 14, staleAfterDaysOverride: null });
+  });
+
+  it('refuses a threshold that is not a positive number of days before asking the server', async () => {
+    for (const bad of ['0', 'soon', '1e3', '4000']) {
+      const r = await run(url, ['flags', 'stale-after', 'fresh-idea', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain('days must be a number above 0');
+      expect(r.requests).toEqual([]);
+    }
+    const missing = await run(url, ['flags', 'stale-after', 'no-such-flag', '3']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('no-such-flag');
+  });
+});
+
 describe('thresholds as people say them', () => {
   it('prints days, hours, minutes or seconds', () => {
     expect([14, 1.5, 0.25, 1 / 48, TWO_SECONDS].map(days)).toEqual(['14d', '1.5d', '6h', '30m', '2s']);

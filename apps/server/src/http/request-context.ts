@@ -60,6 +60,8 @@ export function idempotencyOf(
 ): Idempotency | undefined {
   const key = request.headers['idempotency-key'];
   if (typeof key !== 'string') return undefined;
-  const caller = request.principal?.keyId ?? 'admin-token';
+  // A key's id, a person's id, or the ADMIN_TOKEN: never two callers under one scope.
+  const principal = request.principal;
+  const caller = principal?.keyId ?? (principal?.userId ? `user:${principal.userId}` : 'admin-token');
   return { key, scope: `${caller} ${request.method} ${request.routeOptions.url ?? ''}`, body };
 }

@@ -2,6 +2,7 @@
 import type { FlagStaleness } from '@switchboard/api-client';
 import { key, stringOption } from '../arguments.js';
 import { ENV_OPTION, type Command } from '../command.js';
+import { UsageError } from '../errors.js';
 import { describeConfig, describeServe, state, table, time } from '../format.js';
 
 /** `production: on, staging: on` — what each environment served within the flag's threshold. */
@@ -127,5 +128,33 @@ export const flagsGet: Command = {
         ]),
       ),
     );
+  },
+};
+
+/** The most days a flag's threshold may be (the server's limit). */
+const MAX_STALE_AFTER_DAYS = 3650;
+
+export const flagsStaleAfter: Command = {
+  name: 'flags stale-after',
+  summary: 'set how long a flag serves one variant (or goes unevaluated) before it is stale; "default" for the server’s',
+  arguments: ['flag', 'days'],
+  usage: '<flag> <days|default>',
+  options: {},
+  async run(ctx, [flagArg, daysArg]) {
+    const flag = key(flagArg!, 'flag', ctx.command);
+    let days: number | null = null;
+    if (daysArg !== 'default') {
+      days = Number(daysArg);
+      if (!/^\d+(\.\d+)?$/.test(daysArg!) || !(days > 0) || days > MAX_STALE_AFTER_DAYS)
+        throw new UsageError(
+          `days must be a number above 0 and at most ${MAX_STALE_AFTER_DAYS} (fractions allowed), or "default"`,
+          ctx.command,
+        );
+    }
+    const api = ctx.api();
+    const { version } = await api.flags.get(flag);
+    const staleness = await api.flags.setStaleAfterDays(flag, days, { ifMatch: version });
+    if (ctx.json) return ctx.printJson(staleness);
+    ctx.out(`${flag}: ${describeStaleness(staleness)}`);
   },
 };
