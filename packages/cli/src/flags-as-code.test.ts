@@ -119,7 +119,8 @@ describe('plan and apply', () => {
     expect(declined.stderr).toContain('not confirmed; nothing was changed');
     const noTty = await run(source.url, ['apply', file, '--env', 'production']);
     expect(noTty.code).not.toBe(0);
-    expect(noTty.requests).toEqual([]);
+    // Only whether production is protected was read; nothing else was sent.
+    expect(noTty.requests).toEqual(['GET /api/admin/environments']);
 
     // Someone edits the config between the plan and the write: the apply fails as a whole.
     let imports = 0;
@@ -173,12 +174,13 @@ describe('promote', () => {
     await admin.patchConfig('fac-base', 'staging', { enabled: true, fallthrough: { variant: 'off' } });
     const noTty = await run(source.url, ['promote', '--all', '--from', 'staging', '--to', 'production']);
     expect(noTty.code).not.toBe(0);
-    expect(noTty.requests).toEqual([]);
+    expect(noTty.requests).toEqual(['GET /api/admin/environments']);
     const r = await run(source.url, ['promote', '--all', '--from', 'staging', '--to', 'production'], { isTTY: true, input: 'yes\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('~ config fac-base');
     expect(r.stderr).toContain('Promote 1 change from staging to production? [y/N]');
     expect(r.requests).toEqual([
+      'GET /api/admin/environments',
       'GET /api/admin/environments/staging/export',
       'GET /api/admin/environments/production/export',
       'POST /api/admin/environments/production/import',

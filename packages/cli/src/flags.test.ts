@@ -171,7 +171,7 @@ describe('kill and enable', () => {
 });
 
 describe('production confirmation', () => {
-  it('without a terminal, enable, rollout and restore in production need --yes and send nothing', async () => {
+  it('without a terminal, enable, rollout and restore in production need --yes and send nothing but the protection read', async () => {
     await admin.createFlag('careful');
     for (const argv of [
       ['enable', 'careful', '--env', 'production'],
@@ -180,7 +180,7 @@ describe('production confirmation', () => {
     ]) {
       const r = await run(url, argv, { isTTY: false });
       expect(r.code).toBe(2);
-      expect(r.requests).toEqual([]);
+      expect(r.requests).toEqual(['GET /api/admin/environments']);
       expect(r.stderr).toContain(`${argv[0]} in production needs --yes when stdin is not a terminal; nothing was changed`);
     }
     expect(await admin.config('careful', 'production')).toMatchObject({ enabled: false, version: 1 });
@@ -205,7 +205,7 @@ describe('production confirmation', () => {
     expect(declined.code).toBe(2);
     expect(declined.stderr).toContain('Enable asked in production? It will serve on 10% / off 90% (version 2). [y/N] ');
     expect(declined.stderr).toContain('error: not confirmed; nothing was changed');
-    expect(declined.requests).toEqual([`GET ${configPath('asked', 'production')}`]);
+    expect(declined.requests).toEqual(['GET /api/admin/environments', `GET ${configPath('asked', 'production')}`]);
 
     const closed = await run(url, ['enable', 'asked', '--env', 'production'], { isTTY: true });
     expect(closed.code).toBe(2);
@@ -228,7 +228,11 @@ describe('rollout', () => {
     await admin.createFlag('gradual');
     const r = await run(url, ['rollout', 'gradual', '12.345', '--env', 'staging']);
     expect(r.code).toBe(0);
-    expect(r.requests).toEqual([`GET ${configPath('gradual', 'staging')}`, `PUT ${configPath('gradual', 'staging')}/rollout`]);
+    expect(r.requests).toEqual([
+      'GET /api/admin/environments',
+      `GET ${configPath('gradual', 'staging')}`,
+      `PUT ${configPath('gradual', 'staging')}/rollout`,
+    ]);
     expect(r.stdout).toBe('rolled out gradual in staging (version 1 → 2)\n  serves    off → on 12.345% / off 87.655%\n');
     expect(r.stderr).toContain('note: gradual is off in staging; users get "off" until: switchboard enable gradual --env staging');
     expect((await admin.config('gradual', 'staging')).fallthrough).toEqual({

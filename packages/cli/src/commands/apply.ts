@@ -23,7 +23,7 @@ export const apply: Command = {
     const env = key(requiredOption(values, 'env', ctx.command), 'environment', ctx.command);
     const yes = values.yes === true;
     const doc = readExport(file!, env, ctx.command);
-    checkConfirmable(ctx.io, env, yes, ctx.command);
+    const guard = await checkConfirmable(ctx, env, yes);
     const api = ctx.api();
     const planned = await api.environments.import(env, { ...doc, dryRun: true });
     if (planned.changes.length === 0) {
@@ -31,7 +31,7 @@ export const apply: Command = {
       return ctx.out(describePlan(planned));
     }
     ctx.note(describePlan(planned));
-    await confirm(ctx.io, env, yes, `Apply ${planned.changes.length} change${planned.changes.length === 1 ? '' : 's'} to ${env}?`);
+    await confirm(ctx.io, guard, `Apply ${planned.changes.length} change${planned.changes.length === 1 ? '' : 's'} to ${env}?`);
     const result = await api.environments.import(env, { ...doc, dryRun: false });
     if (ctx.json) return ctx.printJson(result);
     ctx.out(`applied ${result.changes.length} change${result.changes.length === 1 ? '' : 's'} to ${env}`);

@@ -58,11 +58,11 @@ export const restore: Command = {
     const env = key(requiredOption(values, 'env', ctx.command), 'environment', ctx.command);
     const version = positiveInteger(requiredOption(values, 'version', ctx.command), 'version', ctx.command);
     const yes = values.yes === true;
-    checkConfirmable(ctx.io, env, yes, ctx.command);
+    const guard = await checkConfirmable(ctx, env, yes);
 
     const api = ctx.api();
     const current = await api.configs.get(flag, env);
-    if (needsConfirmation(env, yes)) {
+    if (needsConfirmation(guard)) {
       // Show what the restore would change, when that version is among the recent ones.
       const { versions } = await api.configs.versions(flag, env, { limit: MAX_HISTORY });
       const target = versions.find((v) => v.version === version);
@@ -72,7 +72,7 @@ export const restore: Command = {
           ? `: ${preview.map((l) => l.replace(/\s+/, ' ')).join('; ')}`
           : ' (same content as now)'
         : ` (now ${state(current.enabled)}, serving ${describeServe(current.fallthrough)})`;
-      await confirm(ctx.io, env, yes, `Restore ${flag} in ${env} to version ${version}${summary}?`);
+      await confirm(ctx.io, guard, `Restore ${flag} in ${env} to version ${version}${summary}?`);
     }
     let after: FlagConfig;
     try {

@@ -61,7 +61,7 @@ export const promote: Command = {
     const to = key(requiredOption(values, 'to', ctx.command), 'environment', ctx.command);
     if (from === to) throw new UsageError('--from and --to must differ', ctx.command);
     const yes = values.yes === true;
-    checkConfirmable(ctx.io, to, yes, ctx.command);
+    const guard = await checkConfirmable(ctx, to, yes);
     const api = ctx.api();
 
     if (!all) {
@@ -69,7 +69,7 @@ export const promote: Command = {
       const planned = await api.flags.promote(flag, { from, to, dryRun: true });
       if (planned.fields.length === 0) return ctx.json ? ctx.printJson(planned) : ctx.out(describePromotion(planned));
       ctx.note(describePromotion(planned));
-      await confirm(ctx.io, to, yes, `Promote ${flag} from ${from} to ${to}?`);
+      await confirm(ctx.io, guard, `Promote ${flag} from ${from} to ${to}?`);
       const result = await api.flags.promote(flag, { from, to, fromVersion: planned.fromVersion, toVersion: planned.config.version });
       return ctx.json ? ctx.printJson(result) : ctx.out(`promoted ${flag} to ${to} (version ${result.config.version})`);
     }
@@ -81,8 +81,7 @@ export const promote: Command = {
     ctx.note(describePlan(planned));
     await confirm(
       ctx.io,
-      to,
-      yes,
+      guard,
       `Promote ${planned.changes.length} change${planned.changes.length === 1 ? '' : 's'} from ${from} to ${to}?`,
     );
     const result = await api.environments.import(to, body);

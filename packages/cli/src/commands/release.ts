@@ -123,11 +123,10 @@ export const releaseStart: Command = {
     }
     if (at !== undefined) body.startAt = runAtOf(at, stringOption(values, 'tz'), undefined, ctx.command);
     const yes = values.yes === true;
-    checkConfirmable(ctx.io, env, yes, ctx.command);
+    const guard = await checkConfirmable(ctx, env, yes);
     await confirm(
       ctx.io,
-      env,
-      yes,
+      guard,
       `Release "${variant}" of ${flag} in ${env}: ${stages.map((s) => `${s.percent}%`).join(' → ')}` +
         `${body.guards ? `, guarded by ${event} (${action})` : ', no guard'}?`,
     );
@@ -163,8 +162,8 @@ const control = (op: 'pause' | 'resume' | 'advance' | 'cancel', summary: string,
     const env = key(requiredOption(values, 'env', ctx.command), 'environment', ctx.command);
     if (asks) {
       const yes = values.yes === true;
-      checkConfirmable(ctx.io, env, yes, ctx.command);
-      await confirm(ctx.io, env, yes, `${op[0]!.toUpperCase()}${op.slice(1)} the release plan of ${flag} in ${env}?`);
+      const guard = await checkConfirmable(ctx, env, yes);
+      await confirm(ctx.io, guard, `${op[0]!.toUpperCase()}${op.slice(1)} the release plan of ${flag} in ${env}?`);
     }
     const plan = await ctx.api().releasePlans[op](flag, env);
     if (ctx.json) return ctx.printJson(plan);

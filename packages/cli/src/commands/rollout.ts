@@ -36,14 +36,13 @@ export const rollout: Command = {
       throw new UsageError(`--bucket-by "${bucketBy}" is not an attribute name`, ctx.command);
     }
     const yes = values.yes === true;
-    checkConfirmable(ctx.io, env, yes, ctx.command);
+    const guard = await checkConfirmable(ctx, env, yes);
 
     const api = ctx.api();
     const current = await api.configs.get(flag, env);
     await confirm(
       ctx.io,
-      env,
-      yes,
+      guard,
       `Roll ${flag} out to ${share}%${variant === undefined ? '' : ` (${variant})`} in ${env}? Its fallthrough is ${describeServe(current.fallthrough)} now` +
         `${current.enabled ? '' : ' (the flag is off)'} (version ${current.version}).`,
     );

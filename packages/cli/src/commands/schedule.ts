@@ -122,7 +122,7 @@ export const schedule: Command = {
     const maxLatenessSec = rawLateness === undefined ? undefined : positiveInteger(rawLateness, 'max-lateness', ctx.command, 604_800);
     const comment = stringOption(values, 'comment');
     const yes = values.yes === true;
-    checkConfirmable(ctx.io, env, yes, ctx.command);
+    const guard = await checkConfirmable(ctx, env, yes);
 
     const api = ctx.api();
     const current = await api.configs.get(flag, env);
@@ -145,8 +145,7 @@ export const schedule: Command = {
     const at = typeof runAt === 'string' ? runAt : `${runAt.local.replace('T', ' ')} ${runAt.timeZone}`;
     await confirm(
       ctx.io,
-      env,
-      yes,
+      guard,
       `Schedule ${flag} in ${env} to ${describeChange(change)} at ${at}? It is ${current.enabled ? 'on' : 'off'} now (version ${current.version}).`,
     );
     const created = await api.scheduledChanges.create(flag, env, {

@@ -21,7 +21,8 @@ async function setEnabled(ctx: Context, args: readonly string[], values: Values,
   const flag = key(args[0]!, 'flag', ctx.command);
   const env = key(requiredOption(values, 'env', ctx.command), 'environment', ctx.command);
   const yes = values.yes === true;
-  if (enabled) checkConfirmable(ctx.io, env, yes, ctx.command);
+  // A kill never asks: nothing to look up.
+  const guard = await checkConfirmable(ctx, env, yes || !enabled);
 
   const api = ctx.api();
   let current = await api.configs.get(flag, env);
@@ -29,8 +30,7 @@ async function setEnabled(ctx: Context, args: readonly string[], values: Values,
     const rules = current.rules.length > 0 ? ` after ${current.rules.length} rule${current.rules.length === 1 ? '' : 's'}` : '';
     await confirm(
       ctx.io,
-      env,
-      yes,
+      guard,
       `Enable ${flag} in ${env}? It will serve ${describeServe(current.fallthrough)}${rules} (version ${current.version}).`,
     );
   }
