@@ -13,7 +13,7 @@ import { codegen } from './commands/codegen.js';
 import { envsList } from './commands/envs.js';
 import { exportCommand } from './commands/export.js';
 import { explain } from './commands/explain.js';
-import { flagsGet, flagsList } from './commands/flags.js';
+import { flagsGet, flagsList, flagsStaleAfter } from './commands/flags.js';
 import { history, restore } from './commands/history.js';
 import { plan } from './commands/plan.js';
 import { promote } from './commands/promote.js';
@@ -39,6 +39,7 @@ import type { Io } from './io.js';
 export const COMMANDS: readonly Command[] = [
   flagsList,
   flagsGet,
+  flagsStaleAfter,
   explain,
   kill,
   enable,
