@@ -192,6 +192,26 @@ describe('change requests', () => {
     expect([first, second].find((e) => e!.action === 'config.kill')).toMatchObject({ reason: 'INC-7: errors spiking' });
   });
 
+  it('refuses review by a caller whose scope leaves out the environment, and by a viewer', async () => {
+    await createFlag(admin, 'scoped');
+    const opened = await propose('scoped', { fallthrough: { variant: 'on' } }, alice);
+    const stagingEditor = await admin.post('/api/admin/api-keys', {
+      kind: 'admin',
+      name: 'staging-editor',
+      role: 'editor',
+      environments: ['staging'],
+    });
+    const viewer = await admin.post('/api/admin/api-keys', { kind: 'admin', name: 'viewer', role: 'viewer' });
+    for (const key of [stagingEditor.json().key as string, viewer.json().key as string]) {
+      for (const action of ['approve', 'apply', 'reject']) {
+        const res = await act(opened.id, action, key);
+        expect(res.statusCode, `${action}: ${res.body}`).toBe(403);
+      }
+    }
+    expect((await act(opened.id, 'approve', alice)).json().error.message).toMatch(/someone else/);
+    expect((await admin.get(cr(opened.id))).json()).toMatchObject({ status: 'open', approvals: [] });
+  });
+
   it('lets rejecting and cancelling close a request, by the right people', async () => {
     await createFlag(admin, 'closed');
     const a = await propose('closed', { fallthrough: { variant: 'on' } }, alice);

@@ -80,6 +80,7 @@ export class ChangeRequestService {
   /** The author's edit: a new patch against the same base version; earlier approvals stop counting. */
   async update(ctx: RequestContext, id: number, revision: number, body: UpdateChangeRequestBody): Promise<ChangeRequest> {
     const row = await this.pending(id);
+    inScope(ctx, row);
     if (identityOf(ctx.principal) !== row.author) throw new ForbiddenError(`Only the author of change request #${id} can edit it`);
     const gate = { mode: 'revise' as const, id, revised: undefined as unknown };
     await this.writer.run({ ...ctx, approvalGate: gate }, async (w) => {
@@ -101,6 +102,7 @@ export class ChangeRequestService {
    */
   async apply(ctx: RequestContext, id: number, revision: number): Promise<ChangeRequest> {
     const row = await this.pending(id);
+    inScope(ctx, row);
     let moved = false;
     const reason = ctx.reason ?? row.reason ?? undefined;
     try {
@@ -167,7 +169,11 @@ export class ChangeRequestService {
     revision: number,
     fn: (w: ChangeTransaction, row: ChangeRequestRow) => Promise<ChangeRequest>,
   ): Promise<ChangeRequest> {
-    return this.writer.run(ctx, async (w) => fn(w, await this.locked(w, id, revision)));
+    return this.writer.run(ctx, async (w) => {
+      const row = await this.locked(w, id, revision);
+      inScope(ctx, row);
+      return fn(w, row);
+    });
   }
 
   private async resolve(
@@ -211,6 +217,16 @@ export class ChangeRequestService {
       rows.map((r) => r.environment),
     );
     return rows.map((r) => changeRequestView(r, approvals.get(r.id) ?? [], required.get(r.environment) ?? 0));
+  }
+}
+
+/** The routes can't name the request's environment, so its scope is checked here: a staging-only editor can't act on production. */
+function inScope(ctx: RequestContext, row: ChangeRequestRow): void {
+  const allowed = ctx.principal.environments;
+  if (allowed !== null && !allowed.includes(row.environment)) {
+    throw new ForbiddenError(
+      `This needs access to environment ${row.environment}; the caller may act in ${allowed.length === 0 ? 'no environment' : allowed.join(', ')} only`,
+    );
   }
 }
 
