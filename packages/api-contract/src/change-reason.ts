@@ -5,4 +5,3 @@
 export const CHANGE_REASON_HEADER = 'X-Change-Reason';
 /** Characters, after decoding. */
 export const CHANGE_REASON_MAX_LENGTH = 500;
-

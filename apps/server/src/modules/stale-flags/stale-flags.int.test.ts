@@ -157,9 +157,15 @@ describe('stale flags on two instances', () => {
     // Twenty days of history for all but young-flag: created then, and tracked since then. Only now can the
     // checks running every second on their own see anything stale.
     const old = ['launched-flag', 'split-flag', 'quiet-flag', 'kept-flag'];
-    await db.update(flags).set({ createdAt: sql`now() - interval '20 days'` }).where(inArray(flags.key, old));
+    await db
+      .update(flags)
+      .set({ createdAt: sql`now() - interval '20 days'` })
+      .where(inArray(flags.key, old));
     const ids = db.select({ id: flags.id }).from(flags).where(inArray(flags.key, old));
-    await db.update(flagLifecycle).set({ trackedSince: sql`now() - interval '20 days'` }).where(inArray(flagLifecycle.flagId, ids));
+    await db
+      .update(flagLifecycle)
+      .set({ trackedSince: sql`now() - interval '20 days'` })
+      .where(inArray(flagLifecycle.flagId, ids));
 
     const minute = (t: number) => new Date(Math.floor(t / 60_000) * 60_000).toISOString();
     const launched = await staleness('launched-flag', apiB);
