@@ -16,6 +16,6 @@ export type Flag = Omit<C.Flag, 'environments' | 'summary'> & { environments?: R
 export type Segment = Omit<C.Segment, 'conditions'> & { conditions: Condition[] };
 
 export type FlagList = Omit<C.FlagList, 'flags'> & { flags: Flag[] };
-export type FlagConfigList = Omit<C.FlagConfigList, 'environments'> & { environments: FlagConfig[] };
+export type FlagConfigList = Omit<C.FlagConfigList, 'environments'> & { environments: Record<string, FlagConfig> };
 export type ConfigVersionList = Omit<C.ConfigVersionList, 'versions'> & { versions: ConfigVersion[] };
 export type SegmentList = Omit<C.SegmentList, 'segments'> & { segments: Segment[] };

@@ -50,7 +50,7 @@ export interface AdminClient {
     setStaleAfterDays(key: string, days: number | null, options?: WriteOptions): Promise<C.FlagStaleness>;
   };
   configs: {
-    /** The flag's config in every environment. */
+    /** The flag's config in every environment, by environment key (the `environments` of `flags.get`). */
     list(flag: string, options?: CallOptions): Promise<A.FlagConfigList>;
     get(flag: string, env: string, options?: CallOptions): Promise<A.FlagConfig>;
     /** Replaces the config. */

@@ -61,6 +61,17 @@ export const Rule = Type.Object(
 );
 export type Rule = Static<typeof Rule>;
 
+/** A rule as a write sends it: without `id`, the server names it (`rule-1`, `rule-2`… the first free) and answers it. */
+const RuleInput = Type.Object(
+  {
+    id: Type.Optional(Key),
+    conditions: Type.Array(Condition, { maxItems: LIMITS.maxConditionsPerRule }),
+    serve: Serve,
+  },
+  { additionalProperties: false },
+);
+const RulesInput = Type.Array(RuleInput, { maxItems: LIMITS.maxRules });
+
 export const Prerequisite = Type.Object(
   { flag: Key, variant: Key },
   { additionalProperties: false, examples: [{ flag: 'new-cart', variant: 'on' }] },
@@ -277,9 +288,19 @@ export const FlagList = Type.Object(
 );
 export type FlagList = Static<typeof FlagList>;
 
+/** `GET /flags/:key/environments`: the `environments` of `GET /flags/:key`, without the flag's metadata. */
 export const FlagConfigList = Type.Object(
-  { flag: Key, environments: Type.Array(ref(FlagConfig), { description: 'in environment order' }) },
-  { $id: 'FlagConfigList', additionalProperties: false },
+  {
+    flag: Key,
+    environments: Type.Record(Type.String(), ref(FlagConfig), {
+      description: 'the config in every environment, by environment key, in environment order (as in `GET /flags/:key`)',
+    }),
+  },
+  {
+    $id: 'FlagConfigList',
+    additionalProperties: false,
+    examples: [{ flag: 'new-checkout', environments: { production: CONFIG_EXAMPLE } }],
+  },
 );
 export type FlagConfigList = Static<typeof FlagConfigList>;
 
@@ -365,7 +386,7 @@ export const PutConfigBody = Type.Object(
     enabled: configProperties.enabled,
     offVariant: configProperties.offVariant,
     fallthrough: configProperties.fallthrough,
-    rules: Type.Optional(configProperties.rules),
+    rules: Type.Optional(RulesInput),
     prerequisites: Type.Optional(configProperties.prerequisites),
     salt: Type.Optional(configProperties.salt),
   },
@@ -380,7 +401,7 @@ export const PatchConfigBody = Type.Object(
     enabled: Type.Optional(configProperties.enabled),
     offVariant: Type.Optional(configProperties.offVariant),
     fallthrough: Type.Optional(configProperties.fallthrough),
-    rules: Type.Optional(configProperties.rules),
+    rules: Type.Optional(RulesInput),
     prerequisites: Type.Optional(configProperties.prerequisites),
     salt: Type.Optional(configProperties.salt),
   },
@@ -395,7 +416,9 @@ export const RolloutBody = Type.Object(
       minimum: 0,
       maximum: 100,
       multipleOf: 0.001,
-      description: 'share of users served `variant`, in 0.001 % steps',
+      description:
+        'share of users served `variant`, in 0.001 % steps; the other variants served keep their proportions, ' +
+        'and `bucketBy` stays unless given',
     }),
     variant: Type.Optional(Key),
     bucketBy: Type.Optional(Attribute),

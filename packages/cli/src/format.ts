@@ -78,10 +78,17 @@ export function describeConfig(config: FlagConfig): string {
   let text = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
   text += config.rules.length === 0 ? `${'rules'.padEnd(width)}  none\n` : `rules (${config.rules.length}, first match wins):\n`;
   for (const [i, rule] of config.rules.entries()) {
-    const when = rule.conditions
-      .map((c) => `${c.negate ? 'not ' : ''}${c.attribute} ${c.operator} ${JSON.stringify(c.values)}`)
-      .join(' and ');
-    text += `  ${i + 1}. ${rule.id}: ${when || 'everyone'} → ${describeServe(rule.serve)}\n`;
+    const when = rule.conditions.map(describeCondition).join(' and ');
+    text += `  ${i + 1}. ${rule.id ?? '(no id)'}: ${when || 'everyone'} → ${describeServe(rule.serve)}\n`;
   }
   return text;
+}
+
+type Condition = FlagConfig['rules'][number]['conditions'][number];
+
+/** `country in ["DE","AT"]`, `not in segment beta-testers`: segment conditions have no attribute to show. */
+export function describeCondition(c: Condition): string {
+  const not = c.negate ? 'not ' : '';
+  if (c.operator === 'inSegment') return `${not}in segment${c.values.length === 1 ? '' : 's'} ${c.values.join(', ')}`;
+  return `${not}${c.attribute} ${c.operator} ${JSON.stringify(c.values)}${c.caseInsensitive ? ' (any case)' : ''}`;
 }

@@ -90,10 +90,10 @@ export function overviewSuite(ctx: SuiteContext): void {
       expect((await patchConfig(api, 'ov-compare', 'staging', { enabled: true })).statusCode).toBe(200);
       const res = await api.get('/api/admin/flags/ov-compare/environments');
       expect(res.statusCode).toBe(200);
-      const body = res.json() as { flag: string; environments: { environment: string; enabled: boolean; version: number }[] };
+      const body = res.json() as { flag: string; environments: Record<string, { environment: string; enabled: boolean; version: number }> };
       expect(body.flag).toBe('ov-compare');
-      const byEnv = Object.fromEntries(body.environments.map((c) => [c.environment, c]));
-      expect(body.environments.map((c) => c.environment)).toEqual(expect.arrayContaining(['development', 'staging', 'production']));
+      const byEnv = body.environments;
+      expect(Object.keys(byEnv)).toEqual(expect.arrayContaining(['development', 'staging', 'production']));
       expect(byEnv.staging).toMatchObject({
         flag: 'ov-compare',
         enabled: true,

@@ -98,4 +98,154 @@ export function shapesSuite(ctx: SuiteContext): void {
       expect(kills.map((e) => e.action)).toEqual(['config.kill']);
     });
   });
+  describe('rule ids', () => {
+    it('are generated when omitted (the first free rule-<n>), answered, and kept on later edits', async () => {
+      setup();
+      await createFlag(api, 'rule-ids');
+      const serve = { variant: 'on' };
+      const rules = [
+        { conditions: [{ attribute: 'country', operator: 'in', values: ['DE'] }], serve },
+        { id: 'rule-2', conditions: [{ attribute: 'plan', operator: 'in', values: ['pro'] }], serve },
+        { conditions: [{ attribute: 'beta', operator: 'in', values: [true] }], serve },
+      ];
+      const res = await api.patch(config('rule-ids', 'staging'), { rules }, ifMatch(1));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().rules.map((r: { id: string }) => r.id)).toEqual(['rule-1', 'rule-2', 'rule-3']);
+      const again = await api.patch(config('rule-ids', 'staging'), { enabled: true }, ifMatch(2));
+      expect(again.json().rules.map((r: { id: string }) => r.id)).toEqual(['rule-1', 'rule-2', 'rule-3']);
+      const put = await api.put(
+        config('rule-ids', 'staging'),
+        { enabled: true, offVariant: 'off', fallthrough: serve, rules: [rules[0]] },
+        ifMatch(3),
+      );
+      expect(put.json().rules).toEqual([{ id: 'rule-1', ...rules[0] }]);
+      const dup = await api.patch(config('rule-ids', 'staging'), { rules: [{ ...rules[1] }, { ...rules[1] }] }, ifMatch(4));
+      expect(dup.statusCode).toBe(400);
+      expect(dup.json().error.field).toBe('rules[1].id');
+    });
+  });
+
+  describe('client-side flags and server-only prerequisites', () => {
+    it('refuses a client-side flag depending on a server-only one, naming the prerequisite, in every way the pair can be made', async () => {
+      setup();
+      await createFlag(api, 'server-parent');
+      await createFlag(api, 'client-child', { clientSide: true });
+      const before = await auditCount(api);
+
+      const direct = await api.patch(
+        config('client-child', 'production'),
+        { prerequisites: [{ flag: 'server-parent', variant: 'on' }] },
+        ifMatch(1),
+      );
+      expect(direct.statusCode).toBe(400);
+      expect(direct.json().error.field).toBe('prerequisites[0].flag');
+      expect(direct.json().error.message).toContain('"server-parent" is server-only');
+
+      // A server-only flag with the prerequisite can't become client-side…
+      await createFlag(api, 'server-child');
+      expect(
+        (await api.patch(config('server-child', 'production'), { prerequisites: [{ flag: 'server-parent', variant: 'on' }] }, ifMatch(1)))
+          .statusCode,
+      ).toBe(200);
+      const exposed = await api.patch('/api/admin/flags/server-child', { clientSide: true }, ifMatch(1));
+      expect(exposed.statusCode).toBe(400);
+      expect(exposed.json().error.field).toBe('prerequisites[0].flag');
+
+      // …and a client-side prerequisite can't turn server-only under a client-side flag.
+      await createFlag(api, 'client-parent', { clientSide: true });
+      expect(
+        (await api.patch(config('client-child', 'production'), { prerequisites: [{ flag: 'client-parent', variant: 'on' }] }, ifMatch(1)))
+          .statusCode,
+      ).toBe(200);
+      const hidden = await api.patch('/api/admin/flags/client-parent', { clientSide: false }, ifMatch(1));
+      expect(hidden.statusCode).toBe(409);
+      expect(hidden.json().error.field).toBe('flags.client-child.prerequisites[0].flag');
+      expect(await auditCount(api)).toBe(before + 4);
+    });
+  });
+
+  describe('rollout of one variant among several', () => {
+    it('keeps the other variants in their proportions instead of dropping them for the off variant', async () => {
+      setup();
+      const variants = { light: 'light', dark: 'dark', contrast: 'contrast' };
+      expect((await api.post('/api/admin/flags', { key: 'three-way', type: 'string', variants })).statusCode).toBe(201);
+      const split = {
+        rollout: [
+          { variant: 'light', weight: 50_000 },
+          { variant: 'dark', weight: 30_000 },
+          { variant: 'contrast', weight: 20_000 },
+        ],
+        bucketBy: 'accountId',
+      };
+      expect((await api.patch(config('three-way', 'production'), { fallthrough: split }, ifMatch(1))).statusCode).toBe(200);
+      const res = await api.put(`${config('three-way', 'production')}/rollout`, { percentage: 40, variant: 'dark' }, ifMatch(2));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().fallthrough).toEqual({
+        rollout: [
+          { variant: 'light', weight: 42_857 },
+          { variant: 'dark', weight: 40_000 },
+          { variant: 'contrast', weight: 17_143 },
+        ],
+        bucketBy: 'accountId',
+      });
+    });
+  });
+
+  describe("one shape for a flag's configs", () => {
+    it('GET /flags/:key and GET /flags/:key/environments answer the same environments map, in environment order', async () => {
+      setup();
+      await createFlag(api, 'same-shape');
+      await api.patch(config('same-shape', 'staging'), { enabled: true }, ifMatch(1));
+      const flag = (await api.get('/api/admin/flags/same-shape')).json();
+      const list = (await api.get('/api/admin/flags/same-shape/environments')).json();
+      expect(list.flag).toBe('same-shape');
+      expect(list.environments).toEqual(flag.environments);
+      expect(Object.keys(list.environments)).toEqual(Object.keys(flag.environments));
+      const envs = (await api.get('/api/admin/environments')).json().environments.map((e: { key: string }) => e.key);
+      expect(Object.keys(list.environments)).toEqual(envs);
+      expect(list.environments.staging).toMatchObject({ flag: 'same-shape', environment: 'staging', enabled: true, version: 2 });
+    });
+  });
+
+  describe('order as written', () => {
+    // jsonb would answer `dark, light, contrast` and `bg, accent, primary` (shortest key first).
+    const variants = {
+      light: { primary: '#1d4ed8', bg: '#ffffff', accent: { z: 1, a: 2 } },
+      dark: { primary: '#93c5fd', bg: '#0b1120', accent: { z: 3, a: 4 } },
+      contrast: { primary: '#ffff00', bg: '#000000', accent: { z: 5, a: 6 } },
+    };
+    const order = (v: unknown) => JSON.stringify(v);
+
+    it('variants and the keys inside their values read back in the order written, in answers and snapshots', async () => {
+      setup();
+      const created = await api.post('/api/admin/flags', { key: 'ordered-theme', type: 'json', variants, clientSide: true });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(order(created.json().variants)).toBe(order(variants));
+      expect(order((await api.get('/api/admin/flags/ordered-theme')).json().variants)).toBe(order(variants));
+
+      const rollout = {
+        rollout: [
+          { variant: 'light', weight: 50_000 },
+          { variant: 'dark', weight: 30_000 },
+          { variant: 'contrast', weight: 20_000 },
+        ],
+      };
+      const put = await api.put(
+        config('ordered-theme', 'production'),
+        { enabled: true, offVariant: 'light', fallthrough: rollout },
+        ifMatch(1),
+      );
+      expect(put.statusCode, put.body).toBe(200);
+      expect(put.json().fallthrough).toEqual(rollout);
+
+      const server = await api.post('/api/admin/api-keys', { kind: 'server', name: 'ordered', environment: 'production' });
+      const snapshot = (await api.get('/api/sdk/flags', { key: server.json().key })).json();
+      expect(order(snapshot.flags['ordered-theme'].variants)).toBe(order(variants));
+
+      const reordered = { contrast: variants.contrast, light: variants.light, dark: variants.dark };
+      const edit = await api.patch('/api/admin/flags/ordered-theme', { variants: reordered }, ifMatch(1));
+      expect(edit.statusCode, edit.body).toBe(200);
+      expect(order((await api.get('/api/admin/flags/ordered-theme')).json().variants)).toBe(order(reordered));
+    });
+  });
 }

@@ -1,4 +1,4 @@
-/** `rollout`: the fallthrough becomes `percentage` % of `variant`, the rest the off variant. */
+/** `rollout`: `percentage` % of the fallthrough get `variant`; the other variants keep their proportions. */
 import type { FlagConfig } from '@switchboard/api-client';
 import { LIMITS } from '@switchboard/core/validate';
 import { key, percentage, requiredOption, stringOption } from '../arguments.js';
@@ -21,6 +21,9 @@ export const rollout: Command = {
   },
   details:
     'percentage: 0 to 100 in 0.001 steps (12.5, 0.001, 100; a trailing % is accepted).\n' +
+    'The other variants the flag serves share the rest in their current proportions (light 50 / dark 30 /\n' +
+    'contrast 20 with dark set to 40: light 42.857 / dark 40 / contrast 17.143); a flag serving one variant\n' +
+    'gives the rest to the off variant. The bucketing attribute stays unless --bucket-by is given.\n' +
     'Users keep their bucket: raising 10 → 20 keeps everyone who was in at 10. Rules still apply first,\n' +
     'and a flag that is off stays off: this changes what it serves once enabled. Not retried on a\n' +
     'concurrent edit: the command stops and says so.\n\n' +

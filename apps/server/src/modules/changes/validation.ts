@@ -30,6 +30,35 @@ function applyEdit(snapshot: Snapshot, edit: SnapshotEdit): Snapshot {
 }
 
 /**
+ * A client-side flag's prerequisites must be client-side too: browsers get the client
+ * projection only, so a server-only prerequisite would fail there for every user while
+ * servers evaluate it. Refused rather than exposed: making a flag visible to browsers is
+ * a decision of its own (`clientSide: true` on that flag). Only pairs the edit makes are
+ * refused, so one stored before this check existed never blocks a kill switch.
+ */
+function serverOnlyPrerequisites(before: Snapshot, after: Snapshot): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const pairs = (snapshot: Snapshot, key: string): string[] => {
+    const flag = snapshot.flags[key];
+    if (flag?.clientSide !== true) return [];
+    return (flag.prerequisites ?? []).map((p) => p.flag).filter((k) => snapshot.flags[k] && snapshot.flags[k].clientSide !== true);
+  };
+  for (const [key, flag] of Object.entries(after.flags)) {
+    const made = pairs(after, key).filter((k) => !pairs(before, key).includes(k));
+    (flag.prerequisites ?? []).forEach((p, i) => {
+      if (!made.includes(p.flag)) return;
+      issues.push({
+        path: `flags.${key}.prerequisites[${i}].flag`,
+        message:
+          `"${p.flag}" is server-only: browsers, which evaluate the client-side "${key}", can't see it and would always get ` +
+          `PREREQUISITE_FAILED. Make "${p.flag}" client-side first, or make "${key}" server-only`,
+      });
+    });
+  }
+  return issues;
+}
+
+/**
  * Validates the snapshots of the given (locked) environments as they would be after the
  * edit. Problems in what the request edits are 400s naming the field (relative to the
  * edited document); problems it causes elsewhere (a flag still referring to what is being
@@ -39,7 +68,8 @@ export async function validateEdit(w: ChangeTransaction, environmentIds: readonl
   const snapshots = await readSnapshots(w.tx, environmentIds);
   const own = [...Object.keys(edit.flags ?? {}).map((k) => `flags.${k}`), ...Object.keys(edit.segments ?? {}).map((k) => `segments.${k}`)];
   for (const snapshot of snapshots) {
-    const issues = validateSnapshot(applyEdit(snapshot, edit));
+    const after = applyEdit(snapshot, edit);
+    const issues = [...validateSnapshot(after), ...serverOnlyPrerequisites(snapshot, after)];
     if (issues.length === 0) continue;
     const mine: ValidationIssue[] = [];
     const others: ValidationIssue[] = [];

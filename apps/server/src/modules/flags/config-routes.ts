@@ -49,7 +49,7 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
       config: { access: { permission: 'read', environment: 'none' } },
       schema: {
         tags: ['configs'],
-        summary: "The flag's config in every environment (each with its version), in environment order",
+        summary: "The flag's config in every environment (each with its version), by environment key: `GET /flags/:key`'s environments",
         params: FlagParams,
         response: { 200: ref(FlagConfigList), ...errorResponses(400, 404) },
       },
@@ -119,7 +119,7 @@ export const configRoutes: FastifyPluginAsyncTypebox<{ flags: FlagService }> = a
   write(
     'PUT',
     `${path}/rollout`,
-    'Roll `variant` (default "on") out to `percentage` % of users, the rest get the off variant (If-Match)',
+    'Roll `variant` (default "on") out to `percentage` % of users; the other variants served keep their proportions (If-Match)',
     RolloutBody,
     (...a) => flags.setRollout(...a),
   );

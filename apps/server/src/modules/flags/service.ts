@@ -23,6 +23,8 @@ import type { ChangeTransaction } from '../changes/change-transaction.js';
 import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { BOOLEAN_VARIANTS, configFields, defaultConfigFields, flagDocument, flagIssues } from './documents.js';
 import { decodeFlagCursor, encodeFlagCursor } from './list-cursor.js';
+import { rolloutServe } from './rollout.js';
+import { withRuleIds } from './rule-ids.js';
 import * as store from './store.js';
 import type { ConfigWithEnvironment, FlagWithConfig } from './store.js';
 import { findEnvironment } from '../environments/store.js';
@@ -64,6 +66,11 @@ export function configView(flagKey: string, row: ConfigWithEnvironment): FlagCon
   };
 }
 
+/** Configs by environment key, in environment order: the one shape both flag reads answer. */
+function configsByEnvironment(flagKey: string, configs: ConfigWithEnvironment[]): Record<string, FlagConfig> {
+  return Object.fromEntries(configs.map((c) => [c.environment, configView(flagKey, c)]));
+}
+
 export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): Flag {
   const view: Flag = {
     key: row.key,
@@ -81,7 +88,7 @@ export function flagView(row: FlagRow, configs?: ConfigWithEnvironment[]): Flag 
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
-  if (configs) view.environments = Object.fromEntries(configs.map((c) => [c.environment, configView(row.key, c)]));
+  if (configs) view.environments = configsByEnvironment(row.key, configs);
   return view;
 }
 
@@ -140,7 +147,8 @@ export async function editConfigIn(
   const current = await store.findConfig(w.tx, flag.id, environment.id);
   if (!current) throw new NotFoundError(`Flag "${key}" has no config in "${env}"`);
   if (expected !== undefined && current.version !== expected) throw new PreconditionFailedError(current.version);
-  const fields = await change(configFields(current), flag, w, current.id);
+  const changed = await change(configFields(current), flag, w, current.id);
+  const fields = { ...changed, rules: withRuleIds(changed.rules) };
   const doc = flagDocument(flag, fields, current.version + 1);
   const issues = flagIssues(doc);
   if (issues.length > 0) throw issuesError(issues);
@@ -209,11 +217,11 @@ export class FlagService {
     };
   }
 
-  /** The flag's config in every environment, in environment order. */
-  async configs(key: string): Promise<FlagConfig[]> {
+  /** The flag's config in every environment, by environment key in environment order: `get`'s `environments`. */
+  async configs(key: string): Promise<Record<string, FlagConfig>> {
     const db = this.db();
     const flag = await requireFlag(db, key);
-    return (await store.configsOfFlag(db, flag.id)).map((c) => configView(key, c));
+    return configsByEnvironment(key, await store.configsOfFlag(db, flag.id));
   }
 
   async get(key: string): Promise<Flag> {
@@ -390,22 +398,14 @@ export class FlagService {
     return this.editConfig(ctx, key, env, expected, action, (current) => ({ ...current, ...(changes as Partial<ConfigFields>) }));
   }
 
-  /** Fallthrough becomes a two-way rollout: `percentage` % get `variant`, the rest the off variant. */
+  /** `percentage` % get `variant`; the other variants served keep their proportions (see `rolloutServe`). */
   setRollout(ctx: RequestContext, key: string, env: string, expected: number, body: RolloutBody): Promise<FlagConfig> {
     return this.editConfig(ctx, key, env, expected, 'config.rollout', (current, flag) => {
       const variant = body.variant ?? (flag.type === 'boolean' && Object.hasOwn(flag.variants, 'on') ? 'on' : undefined);
       if (!variant) throw new ValidationError('variant is required for non-boolean flags', 'variant');
       if (!Object.hasOwn(flag.variants, variant)) throw new ValidationError(`"${variant}" is not a variant of this flag`, 'variant');
       if (variant === current.offVariant) throw new ValidationError('variant must differ from the off variant', 'variant');
-      const weight = Math.round(body.percentage * 1000);
-      const fallthrough: ConfigFields['fallthrough'] = {
-        rollout: [
-          { variant, weight },
-          { variant: current.offVariant, weight: 100_000 - weight },
-        ],
-      };
-      if (body.bucketBy) fallthrough.bucketBy = body.bucketBy;
-      return { ...current, fallthrough };
+      return { ...current, fallthrough: rolloutServe(current.fallthrough, current.offVariant, variant, body.percentage, body.bucketBy) };
     });
   }
 
