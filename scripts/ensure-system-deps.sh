@@ -7,6 +7,8 @@ set -euo pipefail
 missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+# The CLI's tests run it on a pseudo-terminal with `script` (util-linux; Debian's bsdutils).
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 if [ "${SWITCHBOARD_BROWSER_TESTS:-1}" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
