@@ -54,6 +54,7 @@ describe('change requests', () => {
 
   it('holds a change in production, shows it on the flag page, and is approved and applied by a second admin', async () => {
     await page.goto(`${server.url}/flags/new-checkout?env=production`);
+    await page.getByLabel('Reason (optional)').fill('Launch day: checkout v2');
     await page.getByRole('switch', { name: 'Turn on in Production' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Turn on in Production' }).click();
     await page
@@ -94,6 +95,7 @@ describe('change requests', () => {
 
       await p2.getByRole('link', { name: `#${id}` }).click();
       await p2.getByRole('heading', { name: `Change request #${id}` }).waitFor();
+      await p2.getByText('Launch day: checkout v2').waitFor();
       // The diff: enabled off → on.
       const diff = p2.getByRole('table', { name: `What change request #${id} changes` });
       await expect(diff.getByRole('row', { name: /enabled/ }).textContent()).resolves.toMatch(/false.*true/);

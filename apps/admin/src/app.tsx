@@ -19,6 +19,7 @@ import { AuditPage } from './pages/audit-page';
 import { ComparePage } from './pages/compare-page';
 import { WebhooksPage } from './pages/webhooks-page';
 import { ChangeRequestPage, ChangeRequestsPage } from './pages/change-requests-page';
+import { ChangeReason } from './pages/change-reason';
 import { Empty, ErrorState, Skeleton } from './components/page';
 
 export function App() {
@@ -166,7 +167,12 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
         }
       />
     );
-  else if ((params = match('/flags/:key', location.path))) page = <FlagPage key={params.key} flagKey={params.key!} />;
+  else if ((params = match('/flags/:key', location.path)))
+    page = (
+      <ChangeReason key={params.key}>
+        <FlagPage flagKey={params.key!} />
+      </ChangeReason>
+    );
   else if (location.path === '/flags' || location.path === '/') page = <FlagsPage />;
   else if (location.path === '/segments') page = <SegmentsPage />;
   else if (location.path === '/environments') page = <EnvironmentsPage />;
