@@ -5,7 +5,16 @@ import type { Environment } from '@switchboard/api-client';
 import { AppContext, type AppContextValue, type Toast } from './app-context';
 import { describeEvent, LiveFeed } from './live';
 import { Link, match, navigate, setQuery, useLocation } from './router';
-import { clearSession, readAdminKey, readEnvironment, saveAdminKey, saveEnvironment } from './session';
+import {
+  clearSession,
+  currentSession,
+  endSession,
+  readAdminKey,
+  readEnvironment,
+  saveAdminKey,
+  saveEnvironment,
+  type Credential,
+} from './session';
 import { isProtected, resolveEnvironment, withEnvironment, type EnvironmentRef } from './model/environment';
 import { pageTitle } from './model/page-title';
 import type { ReactNode } from 'react';
@@ -15,6 +24,8 @@ import { FlagPage } from './pages/flag-page';
 import { SegmentsPage } from './pages/segments-page';
 import { EnvironmentsPage } from './pages/environments-page';
 import { ApiKeysPage } from './pages/api-keys-page';
+import { InvitationPage } from './pages/invitation-page';
+import { UsersPage } from './pages/users-page';
 import { AuditPage } from './pages/audit-page';
 import { ComparePage } from './pages/compare-page';
 import { WebhooksPage } from './pages/webhooks-page';
@@ -23,28 +34,41 @@ import { ChangeReason } from './pages/change-reason';
 import { Empty, ErrorState, Skeleton } from './components/page';
 
 export function App() {
-  const [adminKey, setAdminKey] = useState<string | null>(() => readAdminKey());
+  const [credential, setCredential] = useState<Credential | null>(() => {
+    const key = readAdminKey();
+    return key ? { key } : null;
+  });
+  // A session cookie is HttpOnly: only the server can say whether this browser is signed in.
+  const [checkingSession, setCheckingSession] = useState(credential === null);
+  useEffect(() => {
+    if (!checkingSession) return;
+    void currentSession()
+      .then((session) => session && setCredential(session))
+      .finally(() => setCheckingSession(false));
+  }, [checkingSession]);
   const [signedOutReason, setSignedOutReason] = useState<string | null>(null);
   const signOut = useCallback((reason?: string) => {
     clearSession();
-    setAdminKey(null);
+    void endSession();
+    setCredential(null);
     setSignedOutReason(reason ?? null);
     navigate('/', { replace: true });
   }, []);
-  if (!adminKey) {
+  const signedIn = (next: Credential) => {
+    if ('key' in next) saveAdminKey(next.key);
+    setSignedOutReason(null);
+    setCredential(next);
+  };
+  if (!credential) {
+    if (checkingSession) return null;
+    if (window.location.pathname === '/invitation') {
+      document.title = 'Welcome · Switchboard';
+      return <InvitationPage onSignedIn={signedIn} />;
+    }
     document.title = 'Sign in · Switchboard';
-    return (
-      <SignInPage
-        notice={signedOutReason}
-        onSignedIn={(key) => {
-          saveAdminKey(key);
-          setSignedOutReason(null);
-          setAdminKey(key);
-        }}
-      />
-    );
+    return <SignInPage notice={signedOutReason} onSignedIn={signedIn} />;
   }
-  return <Shell key={adminKey} adminKey={adminKey} signOut={signOut} />;
+  return <Shell key={'key' in credential ? credential.key : credential.csrfToken} credential={credential} signOut={signOut} />;
 }
 
 const NAV = [
@@ -52,23 +76,24 @@ const NAV = [
   { to: '/segments', label: 'Segments' },
   { to: '/environments', label: 'Environments' },
   { to: '/api-keys', label: 'API keys' },
+  { to: '/users', label: 'People' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/change-requests', label: 'Change requests' },
   { to: '/audit', label: 'Audit log' },
   { to: '/compare', label: 'Compare' },
 ];
 
-function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: string) => void }) {
+function Shell({ credential, signOut }: { credential: Credential; signOut: (reason?: string) => void }) {
   // A write refused this way did not happen (a kill switch included): the sign-in page must
   // say so, or an operator would believe it was applied.
   const api = useMemo(
     () =>
-      createAdminApi(adminKey, (method) =>
+      createAdminApi(credential, (method) =>
         signOut(
           `Your session ended: the admin key was refused (revoked or wrong).${method === 'GET' ? '' : ' Your last change was NOT saved: make it again after signing in.'} Sign in again.`,
         ),
       ),
-    [adminKey, signOut],
+    [credential, signOut],
   );
   const live = useMemo(() => new LiveFeed(api), [api]);
   const [environments, setEnvironments] = useState<Environment[]>([]);
@@ -177,6 +202,7 @@ function Shell({ adminKey, signOut }: { adminKey: string; signOut: (reason?: str
   else if (location.path === '/segments') page = <SegmentsPage />;
   else if (location.path === '/environments') page = <EnvironmentsPage />;
   else if (location.path === '/api-keys') page = <ApiKeysPage />;
+  else if (location.path === '/users') page = <UsersPage />;
   else if (location.path === '/webhooks') page = <WebhooksPage />;
   else if (location.path === '/audit') page = <AuditPage />;
   else if (location.path === '/change-requests') page = <ChangeRequestsPage />;

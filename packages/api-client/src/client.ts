@@ -100,6 +100,14 @@ export interface AdminClient {
     /** Revokes a key; its open SDK streams close. */
     revoke(id: string, options?: CallOptions): Promise<void>;
   };
+  users: {
+    /** People who can sign in, with their roles and environments. */
+    list(options?: CallOptions): Promise<C.UserList>;
+    /** Invites a person; the answer's `invitationUrl` (single use) lets them set a password. */
+    invite(body: C.InviteUserBody, options?: CallOptions): Promise<C.UserInvited>;
+    /** Changes a person's name, role or environments, or disables them. */
+    update(id: string, body: C.UpdateUserBody, options?: CallOptions): Promise<C.User>;
+  };
   scheduledChanges: {
     /** Schedules a config change (any PATCH body) for `runAt`: an RFC 3339 instant or a wall time in an IANA zone. */
     create(flag: string, env: string, body: C.CreateScheduledChangeBody, options?: CreateOptions): Promise<C.ScheduledChange>;
@@ -229,6 +237,11 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       list: (q, o) => call('GET', '/api-keys', query(q, o)),
       create: (body, o) => call('POST', '/api-keys', { ...o, body }),
       revoke: (id, o) => call('DELETE', `/api-keys/${enc(id)}`, o),
+    },
+    users: {
+      list: (o) => call('GET', '/users', o),
+      invite: (body, o) => call('POST', '/users', { ...o, body }),
+      update: (id, body, o) => call('PATCH', `/users/${enc(id)}`, { ...o, body }),
     },
     scheduledChanges: {
       create: (flag, env, body, o) => call('POST', `${configPath(flag, env)}/scheduled-changes`, { ...o, body }),

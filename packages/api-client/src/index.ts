@@ -11,6 +11,7 @@ export { isChangeRequest } from './change-requests.js';
 export type { HttpMethod } from './transport.js';
 // The types the client answers with and takes, so an app needs only this package.
 export type { ConfigVersion, Flag, FlagConfig, FlagSummary, Segment } from './answers.js';
+export type { InviteUserBody, Role, Session, SignInMethods, UpdateUserBody, User, UserInvited, UserList } from '@switchboard/api-contract';
 export type {
   ApiKey,
   ApiKeyCreated,

@@ -14,8 +14,11 @@ export interface TransportOptions {
    * (`https://ops.example.com/switchboard`). `''` in a browser means this page's origin.
    */
   baseUrl: string;
-  /** An admin API key, sent only as `Authorization: Bearer`. */
-  token: string;
+  /**
+   * An admin API key, sent only as `Authorization: Bearer`; null in a browser signed in
+   * with a session cookie (then writes need its `X-CSRF-Token` among `headers`).
+   */
+  token: string | null;
   /** Headers added to every request, or per method (say, a request id on writes). */
   headers?: Record<string, string> | ((method: HttpMethod) => Record<string, string>);
   /** Milliseconds for the answer and its body; none by default. */
@@ -65,7 +68,8 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     async request<T>(method: HttpMethod, path: string, request: RequestOptions = {}): Promise<T> {
       const extra = typeof options.headers === 'function' ? options.headers(method) : options.headers;
-      const headers: Record<string, string> = { ...extra, authorization: `Bearer ${options.token}`, accept: 'application/json' };
+      const headers: Record<string, string> = { ...extra, accept: 'application/json' };
+      if (options.token !== null) headers.authorization = `Bearer ${options.token}`;
       if (request.body !== undefined) headers['content-type'] = 'application/json';
       if (request.ifMatch !== undefined) headers['if-match'] = `"${request.ifMatch}"`;
       if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;

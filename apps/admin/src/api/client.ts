@@ -4,6 +4,7 @@
  * and a 401 reported to the session.
  */
 import { createAdminClient, isApiError, type AdminClient, type HttpMethod } from '@switchboard/api-client';
+import type { Credential } from '../session';
 
 export { isApiError, type ApiError } from '@switchboard/api-client';
 
@@ -16,7 +17,8 @@ export interface AdminApi extends AdminClient {
 const OWN_WRITES_KEPT = 500;
 
 export function createAdminApi(
-  token: string,
+  /** An admin key, or the signed-in session (its cookie goes along by itself; writes add its CSRF token). */
+  credential: string | Credential,
   /** Called on a 401 with the refused request's method: a write that got one was not saved. */
   onUnauthorized: (method: HttpMethod) => void = () => {},
   baseUrl = '',
@@ -24,14 +26,16 @@ export function createAdminApi(
   const ownWrites = new Set<string>();
   const client = createAdminClient({
     baseUrl,
-    token,
+    token: typeof credential === 'string' ? credential : 'key' in credential ? credential.key : null,
     cache: 'no-store',
     headers: (method): Record<string, string> => {
       if (method === 'GET') return {};
       const id = `ui-${randomId()}`;
       ownWrites.add(id);
       if (ownWrites.size > OWN_WRITES_KEPT) ownWrites.delete(ownWrites.values().next().value as string);
-      return { 'x-request-id': id };
+      const headers: Record<string, string> = { 'x-request-id': id };
+      if (typeof credential === 'object' && 'csrfToken' in credential) headers['x-csrf-token'] = credential.csrfToken;
+      return headers;
     },
     onError: (err, method) => {
       if (err.status === 401) onUnauthorized(method);

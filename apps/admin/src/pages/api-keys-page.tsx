@@ -1,7 +1,7 @@
 /** API keys: create (the secret is shown once, with copy), list, revoke. */
 import { useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
-import type { ApiKeyKind, ApiKey, ApiKeyCreated } from '@switchboard/api-client';
+import type { ApiKeyKind, ApiKey, ApiKeyCreated, Role } from '@switchboard/api-client';
 import { useApp } from '../app-context';
 import { CopyButton } from '../components/copy-button';
 import { ConfirmDialog } from '../components/dialog';
@@ -14,8 +14,21 @@ import { useResource } from '../use-resource';
 const KINDS: { value: ApiKeyKind; label: string; hint: string }[] = [
   { value: 'server', label: 'Server', hint: 'Node SDK: the full snapshot of one environment' },
   { value: 'client', label: 'Client', hint: 'Browser SDK: only client-side flags of one environment' },
-  { value: 'admin', label: 'Admin', hint: 'The admin API and this UI: every environment' },
+  { value: 'admin', label: 'Admin', hint: 'The admin API and this UI, with the role and environments below' },
 ];
+
+export const ROLES: { value: Role; label: string; hint: string }[] = [
+  { value: 'viewer', label: 'Viewer', hint: 'Reads everything; changes nothing' },
+  { value: 'killer', label: 'Killer', hint: 'Reads, and turns flags off (the kill switch) and nothing else' },
+  { value: 'editor', label: 'Editor', hint: 'Edits flags, targeting and segments' },
+  { value: 'admin', label: 'Admin', hint: 'Also keys, environments, webhooks and people' },
+];
+
+/** Who may do what, as a table cell: the role and the environments it is limited to. */
+export function accessLabel(role: Role | null, environments: string[] | null): string {
+  if (role === null) return '';
+  return environments === null ? `${role} · all environments` : `${role} · ${environments.join(', ')}`;
+}
 
 export function ApiKeysPage() {
   const { api, environments, environment, toast } = useApp();
@@ -28,6 +41,8 @@ export function ApiKeysPage() {
   const [kind, setKind] = useState<ApiKeyKind>('server');
   const [env, setEnv] = useState(environment);
   const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('admin');
+  const [scope, setScope] = useState<string[] | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | undefined>();
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
@@ -44,7 +59,11 @@ export function ApiKeysPage() {
     setErrors({});
     setBusy(true);
     try {
-      const body = { kind, name: name.trim(), ...(kind === 'admin' ? {} : { environment: env }) };
+      const body = {
+        kind,
+        name: name.trim(),
+        ...(kind === 'admin' ? { role, ...(scope ? { environments: scope } : {}) } : { environment: env }),
+      };
       const res = await api.apiKeys.create(body);
       setCreated(res);
       setName('');
@@ -101,6 +120,16 @@ export function ApiKeysPage() {
               </select>
             )}
           </Field>
+          {kind === 'admin' ? (
+            <RoleFields
+              role={role}
+              onRole={setRole}
+              scope={scope}
+              onScope={setScope}
+              errors={errors}
+              environments={environments.map((e) => e.key)}
+            />
+          ) : null}
           <Field label="Name" errors={errors.name}>
             {(p) => <input {...p} type="text" value={name} onChange={(e) => setName(e.target.value)} placeholder="checkout-service" />}
           </Field>
@@ -166,7 +195,7 @@ export function ApiKeysPage() {
                 <tr key={k.id} className={k.revokedAt ? 'row--muted' : undefined}>
                   <td data-label="Name">{k.name}</td>
                   <td data-label="Kind">
-                    <span className="chip">{k.kind}</span>
+                    <span className="chip">{k.kind}</span> <span className="muted small">{accessLabel(k.role, k.environments)}</span>
                   </td>
                   <td data-label="Environment">{k.environment ?? <span className="muted">all</span>}</td>
                   <td data-label="Hint">
@@ -202,6 +231,59 @@ export function ApiKeysPage() {
           Requests with this key are refused from now on and its SDK streams close. SDKs keep their last flags until they get a new key.
         </p>
       </ConfirmDialog>
+    </>
+  );
+}
+
+/** A role picker and the environments it applies to (all, or the ones ticked). */
+export function RoleFields({
+  role,
+  onRole,
+  scope,
+  onScope,
+  errors,
+  environments,
+}: {
+  role: Role;
+  onRole(role: Role): void;
+  scope: string[] | null;
+  onScope(scope: string[] | null): void;
+  errors: FieldErrors;
+  environments: string[];
+}) {
+  return (
+    <>
+      <Field label="Role" hint={ROLES.find((r) => r.value === role)?.hint} errors={errors.role}>
+        {(p) => (
+          <select {...p} value={role} onChange={(e) => onRole(e.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <fieldset className="field">
+        <legend className="field__label">Environments it may change</legend>
+        <label className="check">
+          <input type="checkbox" checked={scope === null} onChange={(e) => onScope(e.target.checked ? null : [])} />
+          <span>All environments</span>
+        </label>
+        {scope !== null
+          ? environments.map((env) => (
+              <label key={env} className="check">
+                <input
+                  type="checkbox"
+                  checked={scope.includes(env)}
+                  onChange={(e) => onScope(e.target.checked ? [...scope, env] : scope.filter((x) => x !== env))}
+                />
+                <span>{env}</span>
+              </label>
+            ))
+          : null}
+        {errors.environments ? <p className="field__error">{errors.environments}</p> : null}
+      </fieldset>
     </>
   );
 }

@@ -1,9 +1,19 @@
-/** Sign in with an admin key, checked against the API before it is kept (in session storage). */
-import { useState, type FormEvent } from 'react';
+/**
+ * Sign in: with the identity provider (when the server has one), with email and password,
+ * or with an admin key, checked against the API before it is kept (in session storage).
+ */
+import { useEffect, useState, type FormEvent } from 'react';
 import { createAdminApi, isApiError } from '../api/client';
 import { Field, FormError } from '../components/field';
+import { signInMethods, signInWithPassword, type Credential } from '../session';
 
-export function SignInPage({ onSignedIn, notice }: { onSignedIn(key: string): void; notice: string | null }) {
+export function SignInPage({ onSignedIn, notice }: { onSignedIn(credential: Credential): void; notice: string | null }) {
+  const [oidc, setOidc] = useState(false);
+  useEffect(() => {
+    void signInMethods()
+      .then((m) => setOidc(m.oidc))
+      .catch(() => setOidc(false));
+  }, []);
   const [key, setKey] = useState('');
   const [fieldError, setFieldError] = useState<string | undefined>();
   const [formError, setFormError] = useState<string | undefined>();
@@ -21,7 +31,7 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn(key: string): vo
     setBusy(true);
     try {
       await createAdminApi(token).environments.list();
-      onSignedIn(token);
+      onSignedIn({ key: token });
     } catch (err) {
       if (isApiError(err) && err.status === 401) setFieldError('This key is unknown or revoked');
       else if (isApiError(err) && err.status === 403) setFieldError('This is an SDK key; the admin UI needs an admin key');
@@ -47,6 +57,13 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn(key: string): vo
             {notice}
           </div>
         ) : null}
+        {oidc ? (
+          <a className="button button--primary sign-in__sso" href="/api/auth/oidc/start">
+            Continue with single sign-on
+          </a>
+        ) : null}
+        <PasswordSignIn onSignedIn={onSignedIn} />
+        <p className="sign-in__or">or with an admin key</p>
         <Field
           label="Admin key"
           hint="The ADMIN_TOKEN you set, the key the server printed on first start, or an admin API key. It is kept in this tab only and cleared when you sign out."
@@ -70,5 +87,56 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn(key: string): vo
         </button>
       </form>
     </main>
+  );
+}
+
+function PasswordSignIn({ onSignedIn }: { onSignedIn(credential: Credential): void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setError(undefined);
+    if (email.trim() === '' || password === '') {
+      setError('Enter your email and password');
+      return;
+    }
+    setBusy(true);
+    try {
+      onSignedIn(await signInWithPassword(email.trim(), password));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Not a nested <form>: the admin-key form around it keeps its own submit.
+  return (
+    <fieldset className="sign-in__password" disabled={busy}>
+      <legend>Email and password</legend>
+      <Field label="Email">
+        {(p) => <input {...p} type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />}
+      </Field>
+      <Field label="Password" errors={error}>
+        {(p) => (
+          <input
+            {...p}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                void submit();
+              }
+            }}
+          />
+        )}
+      </Field>
+      <button type="button" className="button" onClick={() => void submit()}>
+        {busy ? 'Checking…' : 'Continue with password'}
+      </button>
+    </fieldset>
   );
 }

@@ -4,11 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { startPostgres, type PostgresService } from '@switchboard/test-services';
+import { oidcSignIn, startOidcProvider, startPostgres, type OidcProviderHandle, type PostgresService } from '@switchboard/test-services';
 import type { App } from '../../app.js';
 import { dumpDatabase, testApp } from '../../test-support/app.js';
 import { createFlag, http, type Http } from '../../test-support/http.js';
-import { oidcSignIn, startOidcProvider, type OidcProviderHandle } from '../../test-support/oidc-provider.js';
 
 const PUBLIC_URL = 'http://flags.test:4242';
 const PASSWORD = 'correct horse battery staple';

@@ -19,9 +19,10 @@ export interface OidcProviderHandle {
   stop(): Promise<void>;
 }
 
-export async function startOidcProvider(redirectUri: string, accounts: Record<string, OidcAccount>): Promise<OidcProviderHandle> {
+/** `port`: when the relying party must know the issuer before the provider starts (see findFreePort); any free one otherwise. */
+export async function startOidcProvider(redirectUri: string, accounts: Record<string, OidcAccount>, port = 0): Promise<OidcProviderHandle> {
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clientId = 'switchboard-admin';
   const clientSecret = 'switchboard-test-secret-0123456789';
