@@ -335,7 +335,12 @@ describe('admin UI in Chromium against a real server', () => {
       headers: { authorization: `Bearer ${key.body.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ sdk: { name: 'e2e', version: '0' }, evaluations, events: [] }),
     });
-    const metricsSupported = ingest.status !== 404;
+    // The chart below must show what was uploaded: a refused upload fails here, not as an empty chart.
+    const upload = (await ingest.json()) as { accepted: { evaluations: number }; invalid: { evaluations: number }; rejected: unknown[] };
+    expect(ingest.status, JSON.stringify(upload)).toBe(202);
+    expect(upload.rejected).toEqual([]);
+    expect(upload.invalid.evaluations).toBe(0);
+    expect(upload.accepted.evaluations).toBe(evaluations.length);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flags' }).click();
     await page.getByRole('link', { name: /Search v2/ }).waitFor();
@@ -347,8 +352,7 @@ describe('admin UI in Chromium against a real server', () => {
     await page.getByLabel('Search flags').fill('');
 
     await page.goto(`${server.url}/flags/new-checkout?env=production`);
-    if (metricsSupported) await page.getByRole('img', { name: /Evaluations per variant/ }).waitFor();
-    else await page.getByText('This server does not report evaluation metrics yet.').waitFor();
+    await page.getByRole('img', { name: /Evaluations per variant/ }).waitFor();
     await page.getByText('Editing version').waitFor();
     await shot('08-flag-evaluations.png');
 

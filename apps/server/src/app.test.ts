@@ -115,7 +115,12 @@ describe('admin rate limit', () => {
       for (let i = 0; i < 3; i++) expect((await api.get('/api/admin/environments')).statusCode).toBe(200);
       const limited = await api.get('/api/admin/environments');
       expect(limited.statusCode).toBe(429);
-      expect(limited.headers['retry-after']).toBeDefined();
+      // Whole seconds until the minute's window reopens (not milliseconds, not a date), the same as the reset header.
+      const retryAfter = String(limited.headers['retry-after']);
+      expect(retryAfter).toMatch(/^\d+$/);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+      expect(retryAfter).toBe(String(limited.headers['x-ratelimit-reset']));
       expect(limited.json().error.code).toBe('RATE_LIMITED');
       expect((await api.get('/health/live', { key: null })).statusCode).toBe(200);
     } finally {
@@ -135,7 +140,11 @@ describe('SDK events rate limit', () => {
       for (let i = 0; i < 2; i++) expect((await api.post('/api/sdk/events', body, { key: busy.key })).statusCode).toBe(202);
       const limited = await api.post('/api/sdk/events', body, { key: busy.key });
       expect(limited.statusCode).toBe(429);
-      expect(limited.headers['retry-after']).toBeDefined();
+      // Whole seconds until this key's window (a minute from its first batch) reopens.
+      const retryAfter = String(limited.headers['retry-after']);
+      expect(retryAfter).toMatch(/^\d+$/);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(retryAfter)).toBeLessThanOrEqual(60);
       expect(limited.json().error.code).toBe('RATE_LIMITED');
       expect((await api.post('/api/sdk/events', body, { key: quiet.key })).statusCode).toBe(202);
       // Delivery is not rate limited.

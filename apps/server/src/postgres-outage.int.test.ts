@@ -111,7 +111,8 @@ describe('Postgres outage', () => {
     for (const { res, ms } of writes) {
       expect(res.statusCode, res.body).toBe(503);
       expect(res.json().error.code).toBe('UNAVAILABLE');
-      expect(res.headers['retry-after']).toBeDefined();
+      // A database that didn't answer is worth asking again in a second, not a minute.
+      expect(res.headers['retry-after']).toBe('1');
       // The matrix's bound for a 3 s statement timeout (the server gives up on locks 0.5 s sooner).
       expect(ms).toBeLessThanOrEqual(3500);
     }
@@ -145,7 +146,7 @@ describe('Postgres outage', () => {
       expect(Date.now() - started).toBeLessThan(2000);
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe('UNAVAILABLE');
-      expect(res.headers['retry-after']).toBeDefined();
+      expect(res.headers['retry-after']).toBe('1');
     }
 
     const ready = await api.get('/health/ready', { key: null });

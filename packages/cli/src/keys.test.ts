@@ -100,9 +100,12 @@ describe('audit', () => {
     const r = await run(url, ['audit', '--flag', 'audited']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^AT\s+ACTOR\s+ACTION\s+SUBJECT\s+ENVIRONMENT\s+REVISION\s+REASON$/);
+    expect(lines[0]).toMatch(/^AT\s+ACTOR\s+ACTION\s+SUBJECT\s+ENVIRONMENT\s+VERSION\s+REVISION\s+REASON$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[2])).toEqual(['config.kill', 'config.enable', 'flag.create']);
-    expect(lines[1]).toMatch(/config\.kill\s+audited\s+staging\s+\d+\s+-$/);
+    // Who, and the config version each write made (a flag's own edits have none).
+    expect(lines[1]).toMatch(/ADMIN_TOKEN\s+config\.kill\s+audited\s+staging\s+2 → 3\s+\d+\s+-$/);
+    expect(lines[2]).toMatch(/config\.enable\s+audited\s+staging\s+1 → 2\s+\d+\s+-$/);
+    expect(lines[3]).toMatch(/flag\.create\s+audited\s+-\s+-\s+-\s+-$/);
 
     const limited = await run(url, ['audit', '--flag', 'audited', '--limit', '1', '--json']);
     const body = JSON.parse(limited.stdout) as { events: { action: string }[]; nextCursor: string | null };

@@ -6,6 +6,22 @@ import { table, time } from '../format.js';
 
 const MAX_LIMIT = 500;
 
+/**
+ * `3 → 4` for an event that wrote a flag's config (its before and after are configs: they
+ * name their environment and version), `-` for any other: a flag's own version is not a config's.
+ */
+function configVersion(before: unknown, after: unknown): string {
+  const version = (doc: unknown): number | undefined => {
+    if (typeof doc !== 'object' || doc === null) return undefined;
+    const { environment, version } = doc as { environment?: unknown; version?: unknown };
+    return typeof environment === 'string' && typeof version === 'number' ? version : undefined;
+  };
+  const from = version(before);
+  const to = version(after);
+  if (to === undefined) return '-';
+  return from === undefined ? String(to) : `${from} → ${to}`;
+}
+
 export const audit: Command = {
   name: 'audit',
   summary: 'recent changes, newest first',
@@ -33,13 +49,14 @@ export const audit: Command = {
     if (body.events.length === 0) return ctx.note('no audit events');
     ctx.out(
       table(
-        ['AT', 'ACTOR', 'ACTION', 'SUBJECT', 'ENVIRONMENT', 'REVISION', 'REASON'],
+        ['AT', 'ACTOR', 'ACTION', 'SUBJECT', 'ENVIRONMENT', 'VERSION', 'REVISION', 'REASON'],
         body.events.map((e) => [
           time(e.at),
           e.actor,
           e.action,
           e.flagKey ?? e.subject ?? '-',
           e.environment ?? '-',
+          configVersion(e.before, e.after),
           e.revision === null ? '-' : String(e.revision),
           e.reason ?? '-',
         ]),
