@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { evaluate, type EvaluationContext, type Snapshot } from '@switchboard/core';
 import type { ClientSnapshot, createClient, SwitchboardClient } from './index.js';
 import { startPageServer, type PageServer } from './test-support/page-server.js';
@@ -277,6 +277,34 @@ describe('browser SDK in Chromium against the real server', () => {
     expect(seen.storage[0]).not.toContain('server-only-secret');
     // The key only ever travels in a header: no captured URL carries it.
     expect(seen.captured.every((c: { url: string }) => !c.url.includes(clientKey))).toBe(true);
+  });
+
+  it("asks for compression by itself and reads the compressed projection (the browser's fetch decodes it)", async () => {
+    const answers: { asked: string | undefined; coding: string | undefined }[] = [];
+    const onResponse = async (res: Response) => {
+      if (!res.url().endsWith('/api/sdk/flags') || res.status() !== 200) return;
+      answers.push({ asked: (await res.request().allHeaders())['accept-encoding'], coding: (await res.allHeaders())['content-encoding'] });
+    };
+    tab.on('response', onResponse);
+    try {
+      const texts = await tab.evaluate(
+        async ({ url, key }) => {
+          const globals = globalThis as unknown as PageGlobals;
+          const before = globals.__captured.length;
+          const poller = globals.Switchboard.createClient({ url, key, stream: false, events: false, storage: false });
+          await poller.ready(15_000);
+          await poller.close();
+          return globals.__captured.slice(before).map((e: { url: string; text: string }) => e.text);
+        },
+        { url: server.url, key: clientKey },
+      );
+      await expect.poll(() => answers.length).toBeGreaterThan(0);
+      expect(answers[0]!.asked).toMatch(/\bgzip\b/);
+      expect(answers[0]!.coding).toMatch(/^(br|gzip)$/);
+      expect(texts.some((t: string) => t.includes('"new-checkout"'))).toBe(true);
+    } finally {
+      tab.off('response', onResponse);
+    }
   });
 
   it('sees a kill switch in under a second', async () => {
