@@ -70,6 +70,14 @@ async function openFlag(key: string) {
 
 const releasePanel = () => page.locator('section.release');
 
+/** Production is protected on a fresh install: starting or scheduling a plan there asks first. */
+async function confirmIn(verb: 'Start' | 'Schedule', key: string) {
+  await page
+    .getByRole('dialog', { name: `${verb} the release of ${key} in Production?` })
+    .getByRole('button', { name: `${verb} in Production` })
+    .click();
+}
+
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     let body = '';
@@ -124,6 +132,7 @@ describe('release safety in the admin UI', () => {
     expect((await api.get(`/api/admin/flags/checkout-v2/environments/production/release-plan`)).status).toBe(404);
     await form.getByLabel('Stage 2 percent').fill('50');
     await form.getByRole('button', { name: 'Start release plan' }).click();
+    await confirmIn('Start', 'checkout-v2');
 
     await panel.getByText('1 of 3: 10 % get on').waitFor();
     expect(await panel.locator('[data-status]').getAttribute('data-status')).toBe('running');
@@ -174,6 +183,7 @@ describe('release safety in the admin UI', () => {
     await form.getByLabel('Stage 1 unit').selectOption('min');
     await form.getByLabel('Min users per arm').fill('300');
     await form.getByRole('button', { name: 'Start release plan' }).click();
+    await confirmIn('Start', 'risky-checkout');
     await panel.getByText('1 of 2: 10 % get on').waitFor();
     const started = await planOf('risky-checkout');
     // Let a check round see the running stage before the data lands.
@@ -246,6 +256,7 @@ describe('release safety in the admin UI', () => {
     await form.getByLabel('Stage 4 percent').fill('80');
     await form.getByLabel('Min users per arm').fill('5000');
     await form.getByRole('button', { name: 'Start release plan' }).click();
+    await confirmIn('Start', 'search-v3');
     await panel.getByText('1 of 5: 50 % get on').waitFor();
     await page.waitForTimeout(500);
     const key = await api.post<{ key: string }>('/api/admin/api-keys', {
@@ -301,6 +312,7 @@ describe('release safety in the admin UI', () => {
     await form.getByLabel('Start at').fill('2030-01-15T09:00');
     await form.getByText('Wall time in Europe/Berlin (UTC+01:00)').waitFor();
     await form.getByRole('button', { name: 'Schedule release plan' }).click();
+    await confirmIn('Schedule', 'later-v2');
     await panel.locator('[data-status="scheduled"]').waitFor();
     await panel.getByText('Starts in').waitFor();
     const plan = (await api.get<Plan & { startAt: string }>('/api/admin/flags/later-v2/environments/production/release-plan')).body;

@@ -9,6 +9,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { AdminApi } from '../api/client';
 import { AppContext, type AppContextValue } from '../app-context';
+import type { EnvironmentRef } from '../model/environment';
 import type { LiveFeed } from '../live';
 import { ReleasePanel } from './release-panel';
 
@@ -67,7 +68,7 @@ const PLAN: ReleasePlan = {
   updatedAt: new Date().toISOString(),
 };
 
-function setup(releasePlans: Partial<AdminApi['releasePlans']>) {
+function setup(releasePlans: Partial<AdminApi['releasePlans']>, environment: EnvironmentRef = { key: 'production', name: 'Production' }) {
   const api = { releasePlans } as unknown as AdminApi;
   const live = { subscribe: () => () => {} } as unknown as LiveFeed;
   const toast = vi.fn();
@@ -75,7 +76,7 @@ function setup(releasePlans: Partial<AdminApi['releasePlans']>) {
   const user = userEvent.setup();
   render(
     <AppContext.Provider value={value}>
-      <ReleasePanel flagKey="checkout" environment={{ key: 'production', name: 'Production' }} config={CONFIG} variants={['on', 'off']} />
+      <ReleasePanel flagKey="checkout" environment={environment} config={CONFIG} variants={['on', 'off']} />
     </AppContext.Provider>,
   );
   return { user, toast };
@@ -99,6 +100,22 @@ describe('ReleasePanel', () => {
       guards: [{ event: '$error', metric: 'rate', worseWhen: 'higher', tolerance: 0.1, minUnits: 500, action: 'rollback' }],
     });
     await screen.findByText('1 of 2: 10 % get on');
+  });
+
+  it('asks before starting in a protected environment, whatever its name', async () => {
+    const put = vi.fn(async () => ({ ...PLAN, environment: 'live' }));
+    const { user } = setup({ get: vi.fn(async () => Promise.reject(notFound())), put }, { key: 'live', name: 'Live', protected: true });
+    await user.click(await screen.findByRole('button', { name: 'Plan a release' }));
+    const form = screen.getByRole('form', { name: 'New release plan' });
+    await user.click(within(form).getByRole('button', { name: 'Start release plan' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Start the release of checkout in Live?' });
+    expect(put).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(put).not.toHaveBeenCalled();
+    await user.click(within(form).getByRole('button', { name: 'Start release plan' }));
+    await user.click(await screen.findByRole('button', { name: 'Start in Live' }));
+    await waitFor(() => expect(put).toHaveBeenCalledTimes(1));
+    expect(put).toHaveBeenCalledWith('checkout', 'live', expect.objectContaining({ variant: 'on' }));
   });
 
   it('shows a server error beside the field it names, and one without an input for the whole form', async () => {

@@ -9,7 +9,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
 import type { Environment, FlagConfig, ReleasePlan } from '@switchboard/api-client';
 import { useApp } from '../app-context';
-import { ConfirmDialog } from '../components/dialog';
+import { ConfirmDialog, Dialog } from '../components/dialog';
 import { Field, FormError, GroupError } from '../components/field';
 import { ErrorState, Skeleton } from '../components/page';
 import {
@@ -30,6 +30,7 @@ import {
   type GuardCheck,
   type PlanForm,
 } from '../model/release';
+import { isProtected, type EnvironmentRef } from '../model/environment';
 import type { FieldErrors } from '../model/rules';
 import { browserTimeZone, formatInZone, offsetNear, zonesWith } from '../model/time-zones';
 import { useResource } from '../use-resource';
@@ -43,7 +44,7 @@ const CONTROL_COLOR = '#868e96';
 
 export interface ReleasePanelProps {
   flagKey: string;
-  environment: Environment | { key: string; name: string };
+  environment: Environment | EnvironmentRef;
   config: FlagConfig;
   variants: string[];
 }
@@ -147,18 +148,21 @@ function StartForm({
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // In a protected environment a valid plan waits here for the operator's confirmation.
+  const [confirming, setConfirming] = useState(false);
   const update = (patch: Partial<PlanForm>) => setForm((f) => ({ ...f, ...patch }));
   const setStage = (i: number, patch: Partial<PlanForm['stages'][number]>) =>
     setForm((f) => ({ ...f, stages: f.stages.map((s, j) => (j === i ? { ...s, ...patch } : s)) }));
   const setGuard = (i: number, patch: Partial<PlanForm['guards'][number]>) =>
     setForm((f) => ({ ...f, guards: f.guards.map((g, j) => (j === i ? { ...g, ...patch } : g)) }));
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async (e: FormEvent | undefined, confirmed = false) => {
+    e?.preventDefault();
     setFormError(undefined);
     const { body, errors: found } = planBody(later ? form : { ...form, startLocal: '' });
     setErrors(found);
     if (Object.keys(found).length > 0) return;
+    if (isProtected(environment) && !confirmed) return setConfirming(true);
     setBusy(true);
     try {
       const created = await api.releasePlans.put(flagKey, environment.key, body);
@@ -418,6 +422,33 @@ function StartForm({
           Cancel
         </button>
       </div>
+      <Dialog
+        open={confirming}
+        title={`${later ? 'Schedule' : 'Start'} the release of ${flagKey} in ${environment.name}?`}
+        onClose={() => setConfirming(false)}
+        actions={
+          <>
+            <button type="button" className="button" onClick={() => setConfirming(false)} data-autofocus>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => {
+                setConfirming(false);
+                void submit(undefined, true);
+              }}
+            >
+              {later ? 'Schedule' : 'Start'} in {environment.name}
+            </button>
+          </>
+        }
+      >
+        <p>
+          {environment.name} is protected. {later ? 'At the time set, the' : 'The'} first stage serves {form.variant} to{' '}
+          {form.stages[0]?.percent || '?'} % of users in {environment.name}, and the plan moves on by itself.
+        </p>
+      </Dialog>
     </form>
   );
 }
