@@ -291,7 +291,8 @@ describe('small things that matter at night', () => {
     const buttons = history.getByRole('button');
     for (let i = 0; i < (await buttons.count()); i++) {
       const b = buttons.nth(i);
-      await b.scrollIntoViewIfNeeded();
+      // The worst place for it: at the bottom edge of the window, where toasts appear.
+      await b.evaluate((el) => el.scrollIntoView({ block: 'end' }));
       const hit = await b.evaluate((el) => {
         const r = el.getBoundingClientRect();
         const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
