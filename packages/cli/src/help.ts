@@ -5,7 +5,7 @@ export const EXIT_CODES =
   'exit codes:\n' +
   '  0  done\n' +
   '  1  refused by the server (4xx: unknown flag, bad value, stale version, bad key)\n' +
-  '  2  usage error or production change not confirmed; caught before anything was written\n' +
+  '  2  usage error or change in a protected environment not confirmed; caught before anything was written\n' +
   '  3  server or network failure (5xx, timeout, connection refused); the change may not have happened\n';
 
 export const ENVIRONMENT_VARIABLES =
