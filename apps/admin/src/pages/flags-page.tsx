@@ -61,6 +61,10 @@ function toRows(flags: Flag[]): FlagRow[] {
   }));
 }
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** `value`, once it has stopped changing for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
   const [settled, setSettled] = useState(value);
@@ -148,13 +152,17 @@ export function FlagsPage() {
   const current = more.base === first.data ? more : { base: first.data, rows: [], nextCursor: first.data?.nextCursor ?? null };
   const loaded = useMemo(() => (first.data ? [...first.data.rows, ...current.rows] : undefined), [first.data, current.rows]);
   const [loadingMore, setLoadingMore] = useState(false);
+  // A failed page waits for the reader's retry: loading it again on every render would hammer a server that is down.
+  const [moreError, setMoreError] = useState<unknown>(undefined);
   const loadMore = () => {
     const base = first.data;
     const cursor = current.nextCursor;
-    if (!base || !cursor || moreController.current) return;
+    // While a new filter's first page loads, the cursor belongs to the old one.
+    if (!base || !cursor || moreController.current || first.loading) return;
     const ac = new AbortController();
     moreController.current = ac;
     setLoadingMore(true);
+    setMoreError(undefined);
     api.flags
       .list({ ...baseQuery, limit: FLAG_PAGE_SIZE, cursor }, { signal: ac.signal })
       .then((res) => {
@@ -164,7 +172,9 @@ export function FlagsPage() {
           return { base, rows: [...prev, ...toRows(res.flags)], nextCursor: res.nextCursor ?? null };
         });
       })
-      .catch(() => undefined)
+      .catch((error: unknown) => {
+        if (!ac.signal.aborted) setMoreError(error);
+      })
       .finally(() => {
         if (moreController.current === ac) moreController.current = null;
         setLoadingMore(false);
@@ -174,6 +184,7 @@ export function FlagsPage() {
   useEffect(() => {
     moreController.current?.abort();
     moreController.current = null;
+    setMoreError(undefined);
   }, [first.data]);
 
   const allTags = useMemo(() => [...new Set([...(tag ? [tag] : []), ...(loaded ?? []).flatMap((r) => r.flag.tags)])].sort(), [loaded, tag]);
@@ -204,7 +215,7 @@ export function FlagsPage() {
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
   useEffect(() => {
-    if (hasMore && lastIndex >= visible.length - OVERSCAN * 2) loadMore();
+    if (hasMore && moreError === undefined && lastIndex >= visible.length - OVERSCAN * 2) loadMore();
   });
   const paddingTop = items.length > 0 ? items[0]!.start - scrollMargin : 0;
   const paddingBottom = items.length > 0 ? virtualizer.getTotalSize() - (items[items.length - 1]!.end - scrollMargin) : 0;
@@ -379,8 +390,9 @@ export function FlagsPage() {
           {visible.length === 0 && !hasMore ? <Empty>No flag matches these filters.</Empty> : null}
           {hasMore ? (
             <p>
+              {moreError !== undefined ? <span role="alert">The next flags did not load ({errorMessage(moreError)}). </span> : null}
               <button type="button" className="button" onClick={loadMore} disabled={loadingMore}>
-                {loadingMore ? 'Loading more flags…' : 'Load more flags'}
+                {loadingMore ? 'Loading more flags…' : moreError !== undefined ? 'Try again' : 'Load more flags'}
               </button>
             </p>
           ) : null}
