@@ -64,9 +64,26 @@ describe('keys', () => {
     expect(withIt.code).toBe(0);
   });
 
+  it('--role and --env make an admin key that may only do that, there: a killer for production', async () => {
+    const argv = ['keys', 'create', '--kind', 'admin', '--role', 'killer', '--env', 'production', '--name', 'ci-kill', '--json'];
+    const r = await run(url, argv);
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as { key: string; role: string; environments: string[] };
+    expect(body).toMatchObject({ role: 'killer', environments: ['production'] });
+    const list = await run(url, ['keys', 'list']);
+    expect(list.stdout).toMatch(/admin\s+production\s+ci-kill\s+killer\s+/);
+    // It reads, and anything beyond the kill switch is refused by the server, naming the role it needs.
+    expect((await run(url, ['envs', 'list'], { env: { SWITCHBOARD_TOKEN: body.key } })).code).toBe(0);
+    const refused = await run(url, ['keys', 'create', '--kind', 'admin', '--name', 'more'], { env: { SWITCHBOARD_TOKEN: body.key } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('This needs the admin role; the caller is killer');
+  });
+
   it('refuses inconsistent arguments before sending anything', async () => {
     for (const argv of [
-      ['keys', 'create', '--kind', 'admin', '--env', 'production', '--name', 'x'],
+      ['keys', 'create', '--kind', 'server', '--env', 'production', '--role', 'viewer', '--name', 'x'],
+      ['keys', 'create', '--kind', 'admin', '--role', 'owner', '--name', 'x'],
+      ['keys', 'create', '--kind', 'server', '--env', 'production,staging', '--name', 'x'],
       ['keys', 'create', '--kind', 'server', '--name', 'x'],
       ['keys', 'create', '--kind', 'root', '--env', 'production', '--name', 'x'],
       ['keys', 'create', '--kind', 'client', '--env', 'production'],
