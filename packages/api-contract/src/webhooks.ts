@@ -7,10 +7,10 @@ const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T, description?: string) =>
   Type.Union([schema, Type.Null()], description ? { description } : {});
 
-/** `flag.changed`, `flag.stale`, `release.*`, `schedule.applied`, or `*` for everything. */
+/** `flag.changed`, `flag.stale`, `release.*`, `schedule.applied`, `change_request.*`, or `*` for everything. */
 export const WebhookEventPattern = Type.String({
-  pattern: '^(\\*|flag\\.(\\*|changed|stale)|(release|schedule)\\.(\\*|[a-z][a-z0-9_]{0,63}))$',
-  description: 'an event name (`flag.changed`, `flag.stale`), a family (`flag.*`, `release.*`, `schedule.*`) or `*`',
+  pattern: '^(\\*|flag\\.(\\*|changed|stale)|(release|schedule|change_request)\\.(\\*|[a-z][a-z0-9_]{0,63}))$',
+  description: 'an event name (`flag.changed`, `flag.stale`), a family (`flag.*`, `release.*`, `schedule.*`, `change_request.*`) or `*`',
   examples: ['flag.changed'],
 });
 

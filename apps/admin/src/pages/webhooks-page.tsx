@@ -22,6 +22,10 @@ const EVENT_CHOICES = [
   { value: 'flag.stale', label: 'flag.stale: a temporary flag became stale (one variant everywhere, or unused, for its threshold)' },
   { value: 'release.*', label: 'release.*: release plans start, advance, pause, roll back, complete' },
   { value: 'schedule.*', label: 'schedule.*: scheduled changes applied, conflicted, expired, failed' },
+  {
+    value: 'change_request.*',
+    label: 'change_request.*: change requests opened, approved, applied, rejected; kill switches that bypassed one',
+  },
   { value: '*', label: '* (everything)' },
 ];
 

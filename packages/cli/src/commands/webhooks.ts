@@ -62,7 +62,7 @@ export const webhooksCreate: Command = {
     events: {
       type: 'string',
       placeholder: '<list>',
-      description: 'comma-separated: flag.changed, flag.stale, release.*, schedule.*, or * for everything',
+      description: 'comma-separated: flag.changed, flag.stale, release.*, schedule.*, change_request.*, or * for everything',
     },
     envs: { type: 'string', placeholder: '<list>', description: 'only these environments (comma-separated; default: all)' },
     description: { type: 'string', placeholder: '<text>', description: 'what it is for' },

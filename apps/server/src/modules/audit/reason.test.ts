@@ -8,7 +8,7 @@ let app: App;
 let api: Http;
 
 beforeAll(async () => {
-  app = await testApp();
+  app = await testApp({ webhookAllowPrivate: true });
   api = http(app);
 });
 
@@ -44,6 +44,12 @@ describe('X-Change-Reason', () => {
       expect.objectContaining({ version: 2, actor: 'ADMIN_TOKEN', reason: text }),
       expect.objectContaining({ version: 1, actor: 'ADMIN_TOKEN', reason: null }),
     ]);
+  });
+
+  it('lets webhooks subscribe to change_request events', async () => {
+    const res = await api.post('/api/admin/webhooks', { url: 'http://127.0.0.1:9/switchboard', events: ['change_request.*'] });
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await api.del(`/api/admin/webhooks/${res.json().id}`)).statusCode).toBe(204);
   });
 
   it('lists the change-request actions among the audit filter values', async () => {
