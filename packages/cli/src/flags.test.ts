@@ -292,10 +292,10 @@ describe('history and restore', () => {
     const h = await run(url, ['history', 'rollback', '--env', 'staging']);
     expect(h.code).toBe(0);
     const lines = h.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^VERSION\s+CREATED\s+STATE\s+SERVES\s+RULES$/);
-    expect(lines[1]).toMatch(/^3 \(current\)\s+\S+ \S+\s+on\s+on 30% \/ off 70%\s+0$/);
-    expect(lines[2]).toMatch(/^2\s+\S+ \S+\s+on\s+off\s+0$/);
-    expect(lines[3]).toMatch(/^1\s+\S+ \S+\s+off\s+off\s+0$/);
+    expect(lines[0]).toMatch(/^VERSION\s+CREATED\s+STATE\s+SERVES\s+RULES\s+BY\s+REASON$/);
+    expect(lines[1]).toMatch(/^3 \(current\)\s+\S+ \S+\s+on\s+on 30% \/ off 70%\s+0\s+\S+\s+-$/);
+    expect(lines[2]).toMatch(/^2\s+\S+ \S+\s+on\s+off\s+0\s+\S+\s+-$/);
+    expect(lines[3]).toMatch(/^1\s+\S+ \S+\s+off\s+off\s+0\s+\S+\s+-$/);
 
     const json = await run(url, ['history', 'rollback', '--env', 'staging', '--limit', '2', '--json']);
     expect((JSON.parse(json.stdout) as { versions: { version: number }[] }).versions.map((v) => v.version)).toEqual([3, 2]);

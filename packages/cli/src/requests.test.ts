@@ -27,6 +27,8 @@ describe('reasons and change requests', () => {
     const audit = await run(server.url, ['audit', '--flag', 'cli-why', '--limit', '1']);
     expect(audit.stdout).toMatch(/REASON/);
     expect(audit.stdout).toContain('Über-spike INC-9');
+    const table = await run(server.url, ['history', 'cli-why', '--env', 'staging']);
+    expect(table.stdout.split('\n')[1]).toMatch(/^2 \(current\).*ADMIN_TOKEN\s+Über-spike INC-9$/);
     const history = await run(server.url, ['history', 'cli-why', '--env', 'staging', '--json']);
     expect(JSON.parse(history.stdout).versions[0]).toMatchObject({ version: 2, actor: 'ADMIN_TOKEN', reason: 'Über-spike INC-9' });
 

@@ -26,13 +26,15 @@ export const history: Command = {
     if (ctx.json) return ctx.printJson(body);
     ctx.out(
       table(
-        ['VERSION', 'CREATED', 'STATE', 'SERVES', 'RULES'],
+        ['VERSION', 'CREATED', 'STATE', 'SERVES', 'RULES', 'BY', 'REASON'],
         body.versions.map((v, i) => [
           `${v.version}${i === 0 ? ' (current)' : ''}`,
           time(v.createdAt),
           state(v.enabled),
           describeServe(v.fallthrough),
           String(v.rules.length),
+          v.actor ?? '-',
+          v.reason ?? '-',
         ]),
       ),
     );
