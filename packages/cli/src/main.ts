@@ -18,6 +18,7 @@ import { history, restore } from './commands/history.js';
 import { plan } from './commands/plan.js';
 import { promote } from './commands/promote.js';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.js';
+import { usersInvite, usersList } from './commands/users.js';
 import { releaseAdvance, releaseCancel, releasePause, releaseResume, releaseStart, releaseStatus } from './commands/release.js';
 import { rollout } from './commands/rollout.js';
 import { requestsApply, requestsApprove, requestsCancel, requestsList, requestsReject, requestsShow } from './commands/requests.js';
@@ -60,6 +61,8 @@ export const COMMANDS: readonly Command[] = [
   keysList,
   keysCreate,
   keysRevoke,
+  usersList,
+  usersInvite,
   webhooksList,
   webhooksCreate,
   webhooksDelete,
