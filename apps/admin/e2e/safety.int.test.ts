@@ -195,6 +195,18 @@ describe('protected is a setting, not a name', () => {
     await expectAccessible('archive confirmation');
     await archive.getByRole('button', { name: 'Cancel' }).click();
     expect((await api.get<{ archived: boolean }>('/api/admin/flags/new-checkout')).body.archived).toBe(false);
+
+    // A flag off everywhere still asks (production and live are protected); once archived, focus is on Unarchive.
+    expect((await api.post('/api/admin/flags', { key: 'old-banner', type: 'boolean' })).status).toBe(201);
+    await page.goto(`${url}/flags/old-banner?env=staging`);
+    await page.getByRole('button', { name: 'Archive flag' }).click();
+    const quiet = page.getByRole('dialog', { name: 'Archive old-banner?' });
+    await quiet.getByText('Production, Live are protected.').waitFor();
+    expect(await quiet.getByText('It is serving users now in:').count()).toBe(0);
+    await quiet.getByRole('button', { name: 'Archive flag' }).click();
+    await page.getByRole('button', { name: 'Unarchive' }).waitFor();
+    await expect.poll(() => focused()).toMatchObject({ text: 'Unarchive' });
+    expect((await api.get<{ archived: boolean }>('/api/admin/flags/old-banner')).body.archived).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@
  * values, client-side visibility, private attributes, archiving. Saved with the flag's
  * own version (If-Match); a stale version shows what changed and can be reapplied.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
 import type { Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
@@ -72,6 +72,14 @@ function changes(flag: Flag, d: SettingsDraft): { body: Record<string, unknown>;
 export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(flag: Flag): void; reload(): Promise<Flag | undefined> }) {
   const { api, toast, environments } = useApp();
   const [archiving, setArchiving] = useState<ArchiveImpact | null>(null);
+  // Archive and Unarchive replace each other: after one, focus goes to the other, not <body>.
+  const archiveToggle = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState(false);
+  useEffect(() => {
+    if (!refocus) return;
+    archiveToggle.current?.focus();
+    setRefocus(false);
+  }, [refocus, flag.archived]);
   const [base, setBase] = useState(flag);
   const [draft, setDraft] = useState(() => toDraft(flag));
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -112,6 +120,7 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
       if (!only) setDraft(toDraft(next));
       setStale(null);
       onSaved(next);
+      if (only && 'archived' in only) setRefocus(true);
       toast('success', `Saved ${flag.key} (version ${next.version}).`);
     } catch (err) {
       if (isApiError(err) && err.status === 412) {
@@ -241,7 +250,7 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
           <span className="form__spacer" />
           {flag.archived ? (
             <>
-              <button type="button" className="button" onClick={() => void save(undefined, { archived: false })}>
+              <button ref={archiveToggle} type="button" className="button" onClick={() => void save(undefined, { archived: false })}>
                 Unarchive
               </button>
               <button type="button" className="button button--danger" onClick={() => setConfirmDelete(true)}>
@@ -250,6 +259,7 @@ export function FlagSettings({ flag, onSaved, reload }: { flag: Flag; onSaved(fl
             </>
           ) : (
             <button
+              ref={archiveToggle}
               type="button"
               className="button"
               onClick={() => {
