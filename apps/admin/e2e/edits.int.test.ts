@@ -120,25 +120,24 @@ describe('flag settings', () => {
     await settings.getByRole('button', { name: 'Discard', exact: true }).click();
   });
 
-  it('shows an error on a field without an input (a rule the Client-side checkbox breaks) as a form error', async () => {
-    await api.post('/api/admin/flags', { key: 'private-email', type: 'boolean', privateAttributes: ['email'] });
+  it('shows an error on a field without an input (a rule serving the variant Settings removes) as a form error', async () => {
+    await api.post('/api/admin/flags', { key: 'served-variant', type: 'string', variants: { light: 'l', dark: 'd', blue: 'b' } });
     const rule = await api.patch(
-      '/api/admin/flags/private-email/environments/production',
-      {
-        rules: [
-          { id: 'staff', conditions: [{ attribute: 'email', operator: 'endsWith', values: ['@acme.com'] }], serve: { variant: 'on' } },
-        ],
-      },
+      '/api/admin/flags/served-variant/environments/production',
+      { rules: [{ id: 'eu', conditions: [], serve: { variant: 'blue' } }] },
       { 'if-match': '"1"' },
     );
     expect(rule.status).toBe(200);
-    await page.goto(`${server.url}/flags/private-email?env=production`);
+    await page.goto(`${server.url}/flags/served-variant?env=production`);
     const settings = settingsOf();
     await settings.getByRole('heading', { name: /version 1\)/ }).waitFor();
-    await settings.getByRole('checkbox', { name: /^Client-side/ }).check();
+    await settings.getByRole('button', { name: 'Remove variant 3' }).click();
     await settings.getByRole('button', { name: /^Save settings/ }).click();
-    await settings.getByRole('alert').filter({ hasText: '"email" is private and the flag is client-side' }).waitFor();
-    expect((await api.get<Flag>('/api/admin/flags/private-email')).body.clientSide).toBe(false);
+    await settings
+      .getByRole('alert')
+      .filter({ hasText: "environments.production.rules[0].serve.variant must name one of the flag's variants" })
+      .waitFor();
+    expect(Object.keys((await api.get<Flag>('/api/admin/flags/served-variant')).body.variants)).toEqual(['light', 'dark', 'blue']);
     await settings.getByRole('button', { name: 'Discard', exact: true }).click();
   });
 });
