@@ -102,6 +102,9 @@ describe('which environment, never ambiguous', () => {
     expect(await picker().inputValue()).toBe('staging');
     expect(await page.getByRole('region', { name: /is protected/ }).count()).toBe(0);
     expect(await page.title()).toBe('new-checkout · Staging · Switchboard');
+    // However many pages the navigation lists, the picker and sign-out stay inside the window.
+    for (const el of [picker(), page.getByRole('button', { name: 'Sign out' })])
+      expect(await el.evaluate((e) => e.getBoundingClientRect().right <= window.innerWidth)).toBe(true);
     await shot('30-flag-staging.png');
     await expectAccessible('flag page in staging');
 
