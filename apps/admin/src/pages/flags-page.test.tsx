@@ -45,13 +45,13 @@ function flag(i: number): Flag {
 
 type ListQuery = Parameters<AdminApi['flags']['list']>[0];
 
-function setup(list: (query: ListQuery) => Promise<unknown>) {
+function setup(list: (query: ListQuery, signal?: AbortSignal) => Promise<unknown>) {
   const calls: ListQuery[] = [];
   const api = {
     flags: {
-      list: vi.fn((query: ListQuery) => {
+      list: vi.fn((query: ListQuery, opts?: { signal?: AbortSignal }) => {
         calls.push(query);
-        return list(query);
+        return list(query, opts?.signal);
       }),
     },
   } as unknown as AdminApi;
@@ -104,5 +104,34 @@ describe('FlagsPage', () => {
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe(`${TOTAL} flags`), { timeout: 5_000 });
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('asks the server on every keystroke, keeps the rows shown until the answer, and never draws an overtaken answer', async () => {
+    const pending = new Map<string, { resolve: (v: unknown) => void; signal: AbortSignal | undefined }>();
+    const { calls, user } = setup((q, signal) => {
+      if (!q?.q) return Promise.resolve(page(0, 3, null));
+      return new Promise((resolve) => pending.set(q.q!, { resolve, signal }));
+    });
+    await screen.findByText('flag-0000', {}, { timeout: 5_000 });
+    const input = screen.getByRole('searchbox', { name: 'Search flags' });
+    await user.type(input, 'a');
+    await waitFor(() => expect(pending.has('a')).toBe(true));
+    await user.type(input, 'b');
+    await waitFor(() => expect(pending.has('ab')).toBe(true));
+    // No debounce: both keystrokes asked; the first request is aborted by the second.
+    expect(calls.map((c) => c?.q)).toEqual([undefined, 'a', 'ab']);
+    expect(pending.get('a')!.signal?.aborted).toBe(true);
+    // Until the answer arrives the previous rows stay, marked busy.
+    expect(screen.getByText('flag-0000')).toBeTruthy();
+    expect(screen.getByRole('table').getAttribute('aria-busy')).toBe('true');
+    // The newer answer lands first, then the overtaken one: only the newer is drawn.
+    pending.get('ab')!.resolve({ flags: [flag(600)], nextCursor: null, total: 1 });
+    await screen.findByText('flag-0600', {}, { timeout: 5_000 });
+    pending.get('a')!.resolve({ flags: [flag(500)], nextCursor: null, total: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByText('flag-0500')).toBeNull();
+    expect(screen.queryByText('flag-0000')).toBeNull();
+    expect(screen.getByText('flag-0600')).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toBe('1 flag');
   });
 });

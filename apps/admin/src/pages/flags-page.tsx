@@ -3,7 +3,7 @@
  * The server pages, searches and filters (`GET /api/admin/flags?limit&q&tag&status`); the
  * table renders only the rows near the viewport and loads the next page as they come up.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import type { AdminClient, AuditPage, Flag } from '@switchboard/api-client';
 import { useApp } from '../app-context';
@@ -20,8 +20,6 @@ type FlagList = Awaited<ReturnType<AdminClient['flags']['list']>>;
 
 /** Rows per request: a screenful many times over, small enough to answer fast. */
 export const FLAG_PAGE_SIZE = 100;
-/** Keystrokes closer together than this make one search. */
-const SEARCH_DEBOUNCE_MS = 60;
 /** Rows rendered beyond the viewport, so Tab always has a next row to move to. */
 const OVERSCAN = 8;
 
@@ -65,16 +63,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** `value`, once it has stopped changing for `ms`. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
-}
-
 interface Loaded {
   rows: FlagRow[];
   nextCursor: string | null;
@@ -101,17 +89,21 @@ export function FlagsPage() {
   const [creating, setCreating] = useState(false);
   const envName = environments.find((e) => e.key === environment)?.name ?? environment;
 
-  const debouncedSearch = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
+  // Every keystroke asks the server at once (no debounce: the answer is what the reader waits for).
+  // The list keeps the previous answer until the new one arrives; a newer keystroke aborts the
+  // request in flight and an aborted answer is never applied (`useResource`), so what is drawn
+  // is always the server's answer to some query, and the last one once it lands.
+  const searchTerm = search.trim();
   const serverStatus = environment ? SERVER_STATUS[statusFilter] : undefined;
   const baseQuery = {
     environment: environment || undefined,
     archived: archived || undefined,
     stale: staleOnly || undefined,
-    q: debouncedSearch || undefined,
+    q: searchTerm || undefined,
     tag: tag || undefined,
     status: serverStatus,
   };
-  const listKey = `flags:${environment}:${archived}:${staleOnly}:${debouncedSearch}:${tag}:${serverStatus ?? ''}`;
+  const listKey = `flags:${environment}:${archived}:${staleOnly}:${searchTerm}:${tag}:${serverStatus ?? ''}`;
 
   // The first page; a new filter aborts the request in flight and its answer is ignored.
   const first = useResource<Loaded>(
@@ -278,7 +270,7 @@ export function FlagsPage() {
       </div>
       {first.error && !first.data ? <ErrorState error={first.error} onRetry={() => void first.reload()} /> : null}
       {!first.data && !first.error ? <Skeleton rows={6} label="Loading flags" /> : null}
-      {first.data && total === 0 && !debouncedSearch && !tag && !statusFilter ? (
+      {first.data && total === 0 && !searchTerm && !tag && !statusFilter ? (
         <Empty>
           No flags yet.{' '}
           <button type="button" className="button button--link" onClick={() => setCreating(true)}>
@@ -287,7 +279,7 @@ export function FlagsPage() {
           .
         </Empty>
       ) : null}
-      {first.data && (total > 0 || debouncedSearch || tag || statusFilter) ? (
+      {first.data && (total > 0 || searchTerm || tag || statusFilter) ? (
         <div className="table-wrap">
           <p className="muted small" role="status">
             {narrowed
@@ -301,7 +293,7 @@ export function FlagsPage() {
             aria-rowcount={(narrowed ? visible.length : total) + 1}
           >
             <caption className="visually-hidden">
-              Flags in {envName}: {narrowed ? visible.length : total} {debouncedSearch || tag || statusFilter ? 'matching' : 'in all'}
+              Flags in {envName}: {narrowed ? visible.length : total} {searchTerm || tag || statusFilter ? 'matching' : 'in all'}
             </caption>
             <thead>
               <tr aria-rowindex={1}>
@@ -317,69 +309,15 @@ export function FlagsPage() {
                   <td colSpan={4} style={{ height: paddingTop }} />
                 </tr>
               ) : null}
-              {items.map((item) => {
-                const r = visible[item.index]!;
-                const hint = r.status
-                  ? cleanupHint({ temporary: r.flag.temporary, status: r.status, lastChangeAt: r.lastChange?.at })
-                  : undefined;
-                return (
-                  <tr key={r.flag.key} data-index={item.index} ref={virtualizer.measureElement} aria-rowindex={item.index + 2}>
-                    <td data-label="Flag">
-                      <Link to={`/flags/${enc(r.flag.key)}?env=${enc(environment)}`} className="flag-link">
-                        <span className="flag-link__name">{r.flag.name}</span>
-                        {r.flag.name !== r.flag.key ? <code className="flag-link__key">{r.flag.key}</code> : null}
-                      </Link>
-                      <div className="flag-meta">
-                        <span className="muted">{r.flag.type}</span>
-                        {r.flag.clientSide ? <span className="chip">client-side</span> : null}
-                        {r.flag.archived ? <span className="chip chip--warn">archived</span> : null}
-                        {!r.flag.temporary ? <span className="chip">permanent</span> : null}
-                        <StaleBadge staleness={r.flag.staleness} />
-                      </div>
-                    </td>
-                    <td data-label="Status">
-                      {r.status ? (
-                        <>
-                          <StatusBadge status={r.status} />
-                          <div className="muted small">{r.status.detail}</div>
-                        </>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                      {hint ? <CleanupBadge hint={hint} /> : null}
-                    </td>
-                    <td data-label="Tags">
-                      {r.flag.tags.length === 0 ? <span className="muted">—</span> : null}
-                      <ul className="tags">
-                        {r.flag.tags.map((t) => (
-                          <li key={t}>
-                            <button
-                              type="button"
-                              className="chip chip--button"
-                              onClick={() => setQuery({ tag: t })}
-                              aria-label={`Filter by tag ${t}`}
-                            >
-                              {t}
-                            </button>
-                          </li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td data-label="Last change">
-                      {r.lastChange ? (
-                        <>
-                          <time dateTime={r.lastChange.at} title={new Date(r.lastChange.at).toLocaleString()}>
-                            {timeAgo(r.lastChange.at)}
-                          </time>
-                          {r.lastChange.actor ? <div className="muted small">by {r.lastChange.actor}</div> : null}
-                        </>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
+              {items.map((item) => (
+                <FlagTableRow
+                  key={visible[item.index]!.flag.key}
+                  row={visible[item.index]!}
+                  index={item.index}
+                  environment={environment}
+                  measure={virtualizer.measureElement}
+                />
+              ))}
               {paddingBottom > 0 ? (
                 <tr aria-hidden="true" className="virtual-spacer">
                   <td colSpan={4} style={{ height: paddingBottom }} />
@@ -402,3 +340,73 @@ export function FlagsPage() {
     </>
   );
 }
+
+/**
+ * One drawn row. Memoised: a keystroke in the search box re-renders the page, and rows whose
+ * flag didn't change (the same object from the same answer) are not drawn again.
+ */
+const FlagTableRow = memo(function FlagTableRow({
+  row: r,
+  index,
+  environment,
+  measure,
+}: {
+  row: FlagRow;
+  index: number;
+  environment: string;
+  measure: (el: HTMLTableRowElement | null) => void;
+}) {
+  const hint = r.status ? cleanupHint({ temporary: r.flag.temporary, status: r.status, lastChangeAt: r.lastChange?.at }) : undefined;
+  return (
+    <tr data-index={index} ref={measure} aria-rowindex={index + 2}>
+      <td data-label="Flag">
+        <Link to={`/flags/${enc(r.flag.key)}?env=${enc(environment)}`} className="flag-link">
+          <span className="flag-link__name">{r.flag.name}</span>
+          {r.flag.name !== r.flag.key ? <code className="flag-link__key">{r.flag.key}</code> : null}
+        </Link>
+        <div className="flag-meta">
+          <span className="muted">{r.flag.type}</span>
+          {r.flag.clientSide ? <span className="chip">client-side</span> : null}
+          {r.flag.archived ? <span className="chip chip--warn">archived</span> : null}
+          {!r.flag.temporary ? <span className="chip">permanent</span> : null}
+          <StaleBadge staleness={r.flag.staleness} />
+        </div>
+      </td>
+      <td data-label="Status">
+        {r.status ? (
+          <>
+            <StatusBadge status={r.status} />
+            <div className="muted small">{r.status.detail}</div>
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+        {hint ? <CleanupBadge hint={hint} /> : null}
+      </td>
+      <td data-label="Tags">
+        {r.flag.tags.length === 0 ? <span className="muted">—</span> : null}
+        <ul className="tags">
+          {r.flag.tags.map((t) => (
+            <li key={t}>
+              <button type="button" className="chip chip--button" onClick={() => setQuery({ tag: t })} aria-label={`Filter by tag ${t}`}>
+                {t}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td data-label="Last change">
+        {r.lastChange ? (
+          <>
+            <time dateTime={r.lastChange.at} title={new Date(r.lastChange.at).toLocaleString()}>
+              {timeAgo(r.lastChange.at)}
+            </time>
+            {r.lastChange.actor ? <div className="muted small">by {r.lastChange.actor}</div> : null}
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+});
