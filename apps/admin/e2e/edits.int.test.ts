@@ -15,6 +15,7 @@ interface Flag {
   description: string;
   tags: string[];
   clientSide: boolean;
+  variants: Record<string, unknown>;
   version: number;
 }
 
