@@ -1,5 +1,3 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startPostgres } from '@switchboard/test-services';
 import type { BenchModule, BenchModuleContext, BenchModuleResult } from '../bench-module.js';
 import { ChildGroup, hasTaskset } from '../child-processes.js';
@@ -7,7 +5,8 @@ import { createFlagSpecs } from '../flag-set.js';
 import { markdownTable, textTable } from '../format.js';
 import { headerLines, integer, judge, machineAtStart, targetMarkdown, targetText, type Target } from '../report-lines.js';
 import { ServerProcess } from '../server/server-process.js';
-import type { LoadRequest, LoadResult } from './load-protocol.js';
+import { runLoad } from './run-load.js';
+import type { LoadResult } from './load-protocol.js';
 
 /**
  * `GET /api/sdk/flags` under load: a server process pinned to CPU 0, autocannon in its
@@ -21,8 +20,6 @@ const CONNECTIONS = 50;
 const ENVIRONMENT = 'production';
 const TARGET_304 = 10_000;
 const TARGET_200 = 3_000;
-
-const LOAD_GENERATOR = join(dirname(fileURLToPath(import.meta.url)), 'load-generator.js');
 
 interface CaseResult {
   id: '304' | '200';
@@ -38,16 +35,6 @@ interface ThroughputRun {
   durationSeconds: number;
   warmupSeconds: number;
   pinned: boolean;
-}
-
-async function runLoad(group: ChildGroup, request: LoadRequest, cpus: string): Promise<LoadResult> {
-  const child = group.node('load generator', [LOAD_GENERATOR, JSON.stringify(request)], { cpus });
-  const result = await new Promise<LoadResult>((resolve, reject) => {
-    child.process.once('message', (m) => resolve(m as LoadResult));
-    void child.exited.then(({ code }) => reject(new Error(`load generator exited with ${code} before reporting:\n${child.output()}`)));
-  });
-  await child.exited;
-  return result;
 }
 
 async function measure(context: BenchModuleContext): Promise<ThroughputRun> {

@@ -1,5 +1,3 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startPostgres } from '@switchboard/test-services';
 import type { BenchModule, BenchModuleContext, BenchModuleResult } from '../bench-module.js';
@@ -8,7 +6,8 @@ import { createFlagSpecs } from '../flag-set.js';
 import { markdownTable, textTable } from '../format.js';
 import { headerLines, integer, judge, machineAtStart, targetMarkdown, targetText, type Target } from '../report-lines.js';
 import { ServerProcess } from '../server/server-process.js';
-import type { LoadRequest, LoadResult } from '../server-throughput/load-protocol.js';
+import { runLoad } from '../server-throughput/run-load.js';
+import type { LoadResult } from '../server-throughput/load-protocol.js';
 
 /**
  * `GET /api/sdk/flags` answered compressed: 200s with brotli and with gzip (bytes made once
@@ -20,8 +19,6 @@ const FLAG_COUNT = 200;
 const CONNECTIONS = 50;
 const ENVIRONMENT = 'production';
 const TARGET_COMPRESSED = 10_000;
-
-const LOAD_GENERATOR = join(dirname(fileURLToPath(import.meta.url)), '..', 'server-throughput', 'load-generator.js');
 
 type CaseId = 'br' | 'gzip' | 'identity' | '304';
 
@@ -41,16 +38,6 @@ interface CompressedRun {
   durationSeconds: number;
   warmupSeconds: number;
   pinned: boolean;
-}
-
-async function runLoad(group: ChildGroup, request: LoadRequest, cpus: string): Promise<LoadResult> {
-  const child = group.node('load generator', [LOAD_GENERATOR, JSON.stringify(request)], { cpus });
-  const result = await new Promise<LoadResult>((resolve, reject) => {
-    child.process.once('message', (m) => resolve(m as LoadResult));
-    void child.exited.then(({ code }) => reject(new Error(`load generator exited with ${code} before reporting:\n${child.output()}`)));
-  });
-  await child.exited;
-  return result;
 }
 
 /** The raw bytes of one answer (node:http: fetch would decode them). */
