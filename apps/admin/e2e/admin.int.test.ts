@@ -408,6 +408,9 @@ describe('admin UI in Chromium against a real server', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.goto(`${server.url}/flags/revoked-kill?env=staging`);
     await page.getByRole('switch', { name: 'Turn off in Staging' }).waitFor();
+    // The page's secondary parts (drawn after the kill switch) have loaded: a read of theirs refused
+    // with 401 would end the session before the write this test is about.
+    await page.getByRole('heading', { name: /^Flag settings/ }).waitFor();
     // Revoked while the page is open; the next write is refused with 401.
     expect((await api.delete(`/api/admin/api-keys/${created.body.id}`)).status).toBe(204);
     await page.getByRole('switch', { name: 'Turn off in Staging' }).click();

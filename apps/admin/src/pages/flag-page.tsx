@@ -5,6 +5,7 @@ import { useApp } from '../app-context';
 import { ErrorState, PageHeader, Skeleton } from '../components/page';
 import { StaleBadge, UsageSummary } from '../components/stale-badge';
 import { StatusBadge } from '../components/status-badge';
+import { useStagedReveal } from '../components/staged';
 import { EvaluationsChart } from '../flag/evaluations-chart';
 import { FlagSettings } from '../flag/flag-settings';
 import { KillSwitch } from '../flag/kill-switch';
@@ -18,6 +19,9 @@ import { flagStatus } from '../model/status';
 import { isProtected } from '../model/environment';
 import { Link, enc } from '../router';
 import { useResource } from '../use-resource';
+
+/** Parts of the flag page drawn after the kill switch and targeting: release, chart, try-a-user, scheduled, history, settings. */
+const DEFERRED_PARTS = 6;
 
 export function FlagPage({ flagKey }: { flagKey: string }) {
   // The URL's environment, as the picker shows it: the two can't disagree.
@@ -40,6 +44,10 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
     async (signal) => (await api.segments.list({ signal })).segments.map((s) => s.key),
     { refreshOn: (events) => events.some((e) => e.action.startsWith('segment.')) },
   );
+
+  // The kill switch and targeting are drawn first; the rest of the page (release, chart, try-a-user,
+  // scheduled changes, history, settings) follows one part per frame, so the page is usable at once.
+  const shown = useStagedReveal(DEFERRED_PARTS, flag.data?.environments?.[env] !== undefined);
 
   if (flag.error && !flag.data) {
     return (
@@ -132,7 +140,9 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
               onSaved={setConfig}
               reload={reloadConfig}
             />
-            <ReleasePanel key={`rp-${env}`} flagKey={flagKey} environment={envView} config={config} variants={Object.keys(f.variants)} />
+            {shown >= 1 ? (
+              <ReleasePanel key={`rp-${env}`} flagKey={flagKey} environment={envView} config={config} variants={Object.keys(f.variants)} />
+            ) : null}
             <TargetingForm
               key={`tf-${env}-${Object.keys(f.variants).join(',')}`}
               flag={f}
@@ -147,21 +157,25 @@ export function FlagPage({ flagKey }: { flagKey: string }) {
             />
           </div>
           <div className="flag-layout__side">
-            <EvaluationsChart flagKey={flagKey} environment={env} variants={Object.keys(f.variants)} />
-            <TryAUser key={`try-${env}`} flagKey={flagKey} environment={envView} />
-            <ScheduledChanges
-              key={`sc-${env}`}
-              flagKey={flagKey}
-              environment={envView}
-              config={config}
-              variants={Object.keys(f.variants)}
-            />
-            <VersionHistory flagKey={flagKey} environment={envView} config={config} onRestored={setConfig} />
-            <FlagSettings
-              flag={f}
-              onSaved={(next) => flag.set({ ...next, environments: next.environments ?? f.environments })}
-              reload={reloadFlag}
-            />
+            {shown >= 2 ? <EvaluationsChart flagKey={flagKey} environment={env} variants={Object.keys(f.variants)} /> : null}
+            {shown >= 3 ? <TryAUser key={`try-${env}`} flagKey={flagKey} environment={envView} /> : null}
+            {shown >= 4 ? (
+              <ScheduledChanges
+                key={`sc-${env}`}
+                flagKey={flagKey}
+                environment={envView}
+                config={config}
+                variants={Object.keys(f.variants)}
+              />
+            ) : null}
+            {shown >= 5 ? <VersionHistory flagKey={flagKey} environment={envView} config={config} onRestored={setConfig} /> : null}
+            {shown >= 6 ? (
+              <FlagSettings
+                flag={f}
+                onSaved={(next) => flag.set({ ...next, environments: next.environments ?? f.environments })}
+                reload={reloadFlag}
+              />
+            ) : null}
           </div>
         </div>
       )}
