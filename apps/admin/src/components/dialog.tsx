@@ -63,17 +63,19 @@ export interface ConfirmDialogProps {
   onClose(): void;
   /** What confirming does and what it doesn't undo. */
   children: ReactNode;
+  /** `danger` (default) for what can't be undone; `default` for a write that only needs a second look. */
+  tone?: 'danger' | 'default';
 }
 
 /**
- * A confirmation before something that can't be undone. Cancel holds the focus, so an
+ * A confirmation before a write that deserves a second look. Cancel holds the focus, so an
  * Enter pressed out of habit never confirms.
  */
-export function ConfirmDialog({ open, title, confirm, onConfirm, onClose, children }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, confirm, onConfirm, onClose, children, tone = 'danger' }: ConfirmDialogProps) {
   return (
     <Dialog
       open={open}
-      tone="danger"
+      tone={tone}
       title={title}
       onClose={onClose}
       actions={
@@ -81,7 +83,7 @@ export function ConfirmDialog({ open, title, confirm, onConfirm, onClose, childr
           <button type="button" className="button" onClick={onClose} data-autofocus>
             Cancel
           </button>
-          <button type="button" className="button button--danger" onClick={onConfirm}>
+          <button type="button" className={tone === 'danger' ? 'button button--danger' : 'button button--primary'} onClick={onConfirm}>
             {confirm}
           </button>
         </>

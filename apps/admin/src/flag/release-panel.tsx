@@ -9,7 +9,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { errorMessage, isApiError } from '../api/client';
 import type { Environment, FlagConfig, ReleasePlan } from '@switchboard/api-client';
 import { useApp } from '../app-context';
-import { ConfirmDialog, Dialog } from '../components/dialog';
+import { ConfirmDialog } from '../components/dialog';
 import { Field, FormError, GroupError } from '../components/field';
 import { ErrorState, Skeleton } from '../components/page';
 import {
@@ -422,33 +422,22 @@ function StartForm({
           Cancel
         </button>
       </div>
-      <Dialog
+      <ConfirmDialog
         open={confirming}
+        tone="default"
         title={`${later ? 'Schedule' : 'Start'} the release of ${flagKey} in ${environment.name}?`}
+        confirm={`${later ? 'Schedule' : 'Start'} in ${environment.name}`}
         onClose={() => setConfirming(false)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setConfirming(false)} data-autofocus>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="button button--primary"
-              onClick={() => {
-                setConfirming(false);
-                void submit(undefined, true);
-              }}
-            >
-              {later ? 'Schedule' : 'Start'} in {environment.name}
-            </button>
-          </>
-        }
+        onConfirm={() => {
+          setConfirming(false);
+          void submit(undefined, true);
+        }}
       >
         <p>
           {environment.name} is protected. {later ? 'At the time set, the' : 'The'} first stage serves {form.variant} to{' '}
           {form.stages[0]?.percent || '?'} % of users in {environment.name}, and the plan moves on by itself.
         </p>
-      </Dialog>
+      </ConfirmDialog>
     </form>
   );
 }

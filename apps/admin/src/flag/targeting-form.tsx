@@ -10,7 +10,7 @@ import { errorMessage, isApiError } from '../api/client';
 import { isChangeRequest, type FlagConfig, type Flag } from '@switchboard/api-client';
 import { heldMessage } from '../pages/change-requests-page';
 import { useApp } from '../app-context';
-import { Dialog } from '../components/dialog';
+import { ConfirmDialog } from '../components/dialog';
 import { DiffTable } from '../components/diff-table';
 import { Field, FormError } from '../components/field';
 import { isProtected, type EnvironmentRef } from '../model/environment';
@@ -321,34 +321,23 @@ export function TargetingForm({
           </button>
         </div>
       </form>
-      <Dialog
+      <ConfirmDialog
         open={confirming !== null}
+        tone="default"
         title={`Save changes to ${flag.key} in ${environment.name}?`}
+        confirm={`Save in ${environment.name}`}
         onClose={() => setConfirming(null)}
-        actions={
-          <>
-            <button type="button" className="button" onClick={() => setConfirming(null)} data-autofocus>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="button button--primary"
-              onClick={() => {
-                setConfirming(null);
-                void save(undefined, true);
-              }}
-            >
-              Save in {environment.name}
-            </button>
-          </>
-        }
+        onConfirm={() => {
+          setConfirming(null);
+          void save(undefined, true);
+        }}
       >
         <p>
           {environment.name} is protected. Changing {(confirming ?? []).map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')} changes what
           users in {environment.name} get, within a second.
         </p>
         <p className="muted">This writes version {edit.base.version + 1} and is recorded in the audit log.</p>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }
