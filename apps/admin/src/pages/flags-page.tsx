@@ -95,21 +95,48 @@ export function FlagsPage() {
   // is always the server's answer to some query, and the last one once it lands.
   const searchTerm = search.trim();
   const serverStatus = environment ? SERVER_STATUS[statusFilter] : undefined;
-  const baseQuery = {
+  const queryFor = (term: string) => ({
     environment: environment || undefined,
     archived: archived || undefined,
     stale: staleOnly || undefined,
-    q: searchTerm || undefined,
+    q: term || undefined,
     tag: tag || undefined,
     status: serverStatus,
+  });
+  const keyFor = (term: string) => `flags:${environment}:${archived}:${staleOnly}:${term}:${tag}:${serverStatus ?? ''}`;
+  const baseQuery = queryFor(searchTerm);
+  const listKey = keyFor(searchTerm);
+
+  // A keystroke's request starts in the input's handler, before React draws the keystroke, and
+  // the list's loader below takes it over (its abort aborts it); a newer keystroke aborts it.
+  const early = useRef<{ key: string; controller: AbortController; answer: Promise<FlagList> } | null>(null);
+  const searchNow = (value: string) => {
+    const term = value.trim();
+    const key = keyFor(term);
+    if (early.current?.key === key || key === listKey) return;
+    early.current?.controller.abort();
+    const controller = new AbortController();
+    const answer = api.flags.list({ ...queryFor(term), limit: FLAG_PAGE_SIZE }, { signal: controller.signal });
+    // Whoever takes it over reports its failure; one nobody takes over was aborted.
+    answer.catch(() => undefined);
+    early.current = { key, controller, answer };
   };
-  const listKey = `flags:${environment}:${archived}:${staleOnly}:${searchTerm}:${tag}:${serverStatus ?? ''}`;
+  useEffect(() => () => early.current?.controller.abort(), []);
 
   // The first page; a new filter aborts the request in flight and its answer is ignored.
   const first = useResource<Loaded>(
     listKey,
     async (signal) => {
-      const res: FlagList = await api.flags.list({ ...baseQuery, limit: FLAG_PAGE_SIZE }, { signal });
+      const started = early.current;
+      let res: FlagList;
+      if (started?.key === listKey) {
+        early.current = null;
+        if (signal.aborted) started.controller.abort();
+        signal.addEventListener('abort', () => started.controller.abort());
+        res = await started.answer;
+      } else {
+        res = await api.flags.list({ ...baseQuery, limit: FLAG_PAGE_SIZE }, { signal });
+      }
       if (res.total === undefined) return legacyList(res, signal);
       return { rows: toRows(res.flags), nextCursor: res.nextCursor ?? null, total: res.total };
     },
@@ -235,7 +262,10 @@ export function FlagsPage() {
               type="search"
               value={search}
               placeholder="Key, name or description"
-              onChange={(e) => setQuery({ q: e.target.value })}
+              onChange={(e) => {
+                searchNow(e.target.value);
+                setQuery({ q: e.target.value });
+              }}
             />
           )}
         </Field>
