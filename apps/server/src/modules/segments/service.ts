@@ -1,4 +1,7 @@
-/** Segments are shared by every environment: a change is validated against, and bumps, each of them. */
+/**
+ * Segments are shared by every environment: a change is validated against, and bumps, each of them.
+ * One that would change targeting where approvals are required is refused (see approval-guard.ts).
+ */
 import type { Segment } from '@switchboard/api-contract';
 import type { Condition } from '@switchboard/core';
 import { validateSegment } from '@switchboard/core/validate';
@@ -10,6 +13,7 @@ import type { Idempotency, RequestContext } from '../../http/request-context.js'
 import type { ChangeWriter, StoredResponse } from '../changes/change-writer.js';
 import { segmentDocument } from '../flags/documents.js';
 import type { CreateSegmentBody, UpdateSegmentBody } from './schemas.js';
+import { refuseUnapprovedSegmentWrite } from './approval-guard.js';
 import * as store from './store.js';
 
 export function segmentView(row: SegmentRow): Segment {
@@ -84,6 +88,8 @@ export class SegmentService {
       const { version: _version, ...changes } = body;
       const next = { ...current, ...(changes as Partial<SegmentRow>) };
       const doc = checked(next);
+      // Renaming or describing it changes no one's targeting: only a change to its members is guarded.
+      if (JSON.stringify(doc) !== JSON.stringify(segmentDocument(current))) await refuseUnapprovedSegmentWrite(w, envs, key, 'edit');
       await validateEdit(
         w,
         envs.map((e) => e.id),
@@ -97,13 +103,14 @@ export class SegmentService {
     });
   }
 
-  /** Refused (409) while any flag or segment still refers to it. */
+  /** Refused (409) while any flag or segment still refers to it (naming, where approvals are required, the flags there). */
   remove(ctx: RequestContext, key: string, expected: number): Promise<void> {
     return this.writer.run(ctx, async (w) => {
       const envs = await w.lockEnvironments();
       const current = await store.findSegment(w.tx, key);
       if (!current) throw new NotFoundError(`Segment "${key}" does not exist`);
       if (current.version !== expected) throw new PreconditionFailedError(current.version);
+      await refuseUnapprovedSegmentWrite(w, envs, key, 'delete');
       await validateEdit(
         w,
         envs.map((e) => e.id),
