@@ -290,6 +290,20 @@ describe('POST /api/admin/environments/:env/import', () => {
     expect(await auditCount(target)).toBe(audits);
   });
 
+  it('refuses (409, nothing written) an import into staging that changes a segment production uses while it requires approvals', async () => {
+    const target = await freshServer();
+    await ok(await target.post('/api/admin/environments/production/import', await exportOf(api, 'production')));
+    await ok(await target.patch('/api/admin/environments/production', { requiredApprovals: 1 }));
+    const doc = await exportOf(target, 'staging');
+    doc.segments.find((s) => s.key === 'eu')!.included = ['u-sneaky'];
+    const audits = await auditCount(target);
+    const res = await target.post('/api/admin/environments/staging/import', doc);
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().error.message).toMatch(/segment "eu".*production \("new-checkout"\)/);
+    expect(await auditCount(target)).toBe(audits);
+    expect((await exportOf(target, 'staging')).segments.find((s) => s.key === 'eu')!.included ?? []).toEqual([]);
+  });
+
   it('refuses a segment referring to one that is neither in the file nor on the server', async () => {
     const target = await freshServer();
     const doc = await exportOf(api, 'production');

@@ -24,9 +24,10 @@ import type { ChangeTransaction } from '../changes/change-transaction.js';
 import type { ChangeWriter } from '../changes/change-writer.js';
 import { validateEdit } from '../changes/validation.js';
 import { findEnvironment } from '../environments/store.js';
-import { configFields, defaultConfigFields, flagDocument, flagIssues } from '../flags/documents.js';
+import { configFields, defaultConfigFields, flagDocument, flagIssues, segmentDocument } from '../flags/documents.js';
 import { checkVariantDepth, configView, editConfigIn, flagView } from '../flags/service.js';
 import * as flagStore from '../flags/store.js';
+import { refuseUnapprovedSegmentWrite } from '../segments/approval-guard.js';
 import { checked as checkedSegment, segmentView } from '../segments/service.js';
 import * as segmentStore from '../segments/store.js';
 import { flagsWithConfigs } from './store.js';
@@ -247,6 +248,9 @@ export class FlagsAsCodeService {
         const before = pick(current, SEGMENT_FIELDS);
         const fields = changedFields(before, values);
         if (fields.length === 0) return;
+        // Segments are shared: an import into one environment must not change another's targeting unapproved.
+        if (JSON.stringify(doc) !== JSON.stringify(segmentDocument(current)))
+          await refuseUnapprovedSegmentWrite(w, envs, segment.key, 'edit');
         const row = await segmentStore.updateSegment(w.tx, current.id, pick(values, fields));
         w.segmentChanged(row.key, doc);
         w.audit({ action: 'segment.update', subject: row.key, before: segmentView(current), after: segmentView(row) });
