@@ -195,25 +195,29 @@ export class FlagService {
     };
     // One row more than the page tells whether there is a next page.
     const take = limit === undefined ? undefined : limit + 1;
-    let flags: Flag[];
-    let envId: number | undefined;
-    if (environment === undefined) {
-      flags = (await store.selectFlags(db, filter, take)).map((r) => flagView(r));
-    } else {
-      const env = await findEnvironment(db, environment);
+    let env: Awaited<ReturnType<typeof findEnvironment>> | undefined;
+    if (environment !== undefined) {
+      env = await findEnvironment(db, environment);
       if (!env) throw new NotFoundError(`Environment "${environment}" does not exist`);
-      envId = env.id;
-      const rows = await store.listFlagsInEnvironment(db, filter, env.id, env.key, take);
-      flags = rows.map((r) => ({ ...flagView(r.flag), summary: configSummary(env.key, r) }));
     }
+    // The total doesn't depend on the page: counted alongside it rather than after (a search answers sooner).
+    const counting = limit === undefined ? undefined : store.countFlags(db, filter, env?.id);
+    // Handled here too, so a failing page query can't leave it an unhandled rejection; awaited below.
+    counting?.catch(() => undefined);
+    let flags: Flag[] = env
+      ? (await store.listFlagsInEnvironment(db, filter, env.id, env.key, take)).map((r) => ({
+          ...flagView(r.flag),
+          summary: configSummary(env.key, r),
+        }))
+      : (await store.selectFlags(db, filter, take)).map((r) => flagView(r));
     const more = limit !== undefined && flags.length > limit;
     if (more) flags = flags.slice(0, limit);
     if (this.staleness) flags = await this.staleness.annotate(flags);
-    if (limit === undefined) return { flags };
+    if (counting === undefined) return { flags };
     return {
       flags,
       nextCursor: more ? encodeFlagCursor(flags[flags.length - 1]!.key) : null,
-      total: await store.countFlags(db, filter, envId),
+      total: await counting,
     };
   }
 
