@@ -58,7 +58,19 @@ describe('flags list at 250 flags', () => {
 
   it('Tab walks from row to row past the first page, which loads as the rows come up', async () => {
     await page.locator('table.flags-table tbody a').first().focus();
-    for (let i = 0; i < 130; i++) await page.keyboard.press('Tab');
+    // At a reader's pace: each Tab after the rows it moves into are drawn (the page loading ahead of them included),
+    // as a person sees them; pressed faster than the browser draws, focus could run past the last drawn row.
+    const drawnAhead = () =>
+      page.waitForFunction(() => {
+        const table = document.querySelector('table.flags-table');
+        const row = document.activeElement?.closest('tr[aria-rowindex]');
+        if (!table || !row || table.getAttribute('aria-busy') === 'true') return false;
+        return row !== [...table.querySelectorAll('tbody tr[aria-rowindex]')].pop();
+      });
+    for (let i = 0; i < 130; i++) {
+      await drawnAhead();
+      await page.keyboard.press('Tab');
+    }
     const focused = await page.evaluate(() => {
       const row = document.activeElement?.closest('tr');
       return { index: Number(row?.getAttribute('aria-rowindex') ?? 0), text: row?.textContent ?? '' };
