@@ -1,10 +1,6 @@
 /**
- * The approval gate, on the one config-write path (`editConfigIn`): in an environment that
- * requires approvals, a caller's targeting change is held as a change request (route writes),
- * written because it applies an approved request, written at once because it only switches
- * the flag off (break-glass, announced), or refused (409) for paths that can't hold one.
- * The server's own writes (release plan stages and rollbacks, scheduled changes) pass: they
- * were gated when created. Decisions: docs/decisions/change-requests.md.
+ * The approval gate on the one config-write path (`editConfigIn`): hold, apply, break-glass or refuse.
+ * The cases and why: docs/decisions/change-requests.md.
  */
 import type { ConfigFields } from '../../db/schema/index.js';
 import { ConflictError } from '../../errors.js';
